@@ -1,0 +1,51 @@
+# plansearch — every target does its own set-up on a fresh machine.
+#   make report   build the bundled corpus and write alignment reports into reports/
+#   make test     run the test suite (installs the browser for the HTML test)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup browser report ingest test test-fast lint typecheck bench clean
+
+setup: $(STAMP)
+
+# torch==2.13.0 first: any other torch request pulls several GB of CUDA wheels.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	touch $(STAMP)
+
+# Debian's Chromium (headless browser test of the HTML report) and a Thai font.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-thai-tlwg; \
+	fi
+
+report: setup
+	$(BIN)/plansearch run corpus/raw --index indexes/default --out reports
+
+ingest: setup
+	$(BIN)/plansearch ingest corpus/raw --out corpus/sections.jsonl
+
+test: setup browser
+	$(BIN)/python -m pytest -q
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not model and not browser and not slow"
+
+lint: setup
+	$(BIN)/ruff check plansearch tests benchmarks
+	$(BIN)/ruff format --check plansearch tests benchmarks
+
+typecheck: setup
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,87 @@
+"""plansearch: semantic search and alignment of Thai local development plans.
+
+The pipeline, one package per stage::
+
+    parse  → sections → embed  → index  → align  → report
+    parse/   sections.py embed/   index/   align/   report/
+
+Quick start::
+
+    >>> import plansearch
+    >>> plan = plansearch.parse_plan("corpus/raw/003_15a60f9e2bf40418.txt")  # doctest: +SKIP
+    >>> plan.org                                                              # doctest: +SKIP
+    'องค์การบริหารส่วนตำบลหนองฮาง'
+
+Importing this package is cheap and has no side effects: heavy modules (torch,
+FAISS, PyThaiNLP) load only when the name that needs them is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+#: public name -> module that defines it (loaded lazily, PEP 562)
+_EXPORTS: dict[str, str] = {
+    "Section": "plansearch.sections",
+    "Plan": "plansearch.sections",
+    "KINDS": "plansearch.sections",
+    "LEVELS": "plansearch.sections",
+    "read_jsonl": "plansearch.sections",
+    "write_jsonl": "plansearch.sections",
+    "tokenize": "plansearch.thai",
+    "HashingEmbedder": "plansearch.embed.hashing",
+    "PlanSearchError": "plansearch.errors",
+    "InputError": "plansearch.errors",
+    "EmptyDocumentError": "plansearch.errors",
+    "BinaryFileError": "plansearch.errors",
+    "EncodingError": "plansearch.errors",
+    "DocumentTooLargeError": "plansearch.errors",
+    "UnsupportedFormatError": "plansearch.errors",
+    "ModelError": "plansearch.errors",
+    "IndexLoadError": "plansearch.errors",
+    "IndexFormatError": "plansearch.errors",
+    "IndexCorruptedError": "plansearch.errors",
+    "EmbedderMismatchError": "plansearch.errors",
+    "ReferenceFormatError": "plansearch.errors",
+    "UnknownReferenceError": "plansearch.errors",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'plansearch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .embed.hashing import HashingEmbedder
+    from .errors import (
+        BinaryFileError,
+        DocumentTooLargeError,
+        EmbedderMismatchError,
+        EmptyDocumentError,
+        EncodingError,
+        IndexCorruptedError,
+        IndexFormatError,
+        IndexLoadError,
+        InputError,
+        ModelError,
+        PlanSearchError,
+        ReferenceFormatError,
+        UnknownReferenceError,
+        UnsupportedFormatError,
+    )
+    from .sections import KINDS, LEVELS, Plan, Section, read_jsonl, write_jsonl
+    from .thai import tokenize

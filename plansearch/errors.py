@@ -1,0 +1,66 @@
+"""Named exceptions raised by plansearch.
+
+Every error a user can trigger with bad input derives from :class:`PlanSearchError`,
+so callers can catch one type. Messages say what went wrong *and what to do*.
+"""
+
+from __future__ import annotations
+
+
+class PlanSearchError(Exception):
+    """Base class of every error plansearch raises on purpose."""
+
+
+class InputError(PlanSearchError, ValueError):
+    """The input document or text cannot be used (empty, binary, undecodable, too large)."""
+
+
+class EmptyDocumentError(InputError):
+    """The document has no usable text (empty file, or only whitespace/markup)."""
+
+
+class BinaryFileError(InputError):
+    """The file looks binary (an image, archive or executable), not a text plan."""
+
+
+class EncodingError(InputError):
+    """The bytes could not be decoded as UTF-8, UTF-16 or Thai TIS-620/cp874."""
+
+
+class DocumentTooLargeError(InputError):
+    """The document is larger than the configured limit (``max_bytes``)."""
+
+
+class UnsupportedFormatError(InputError):
+    """The file type is not supported (or its optional reader is not installed)."""
+
+
+class ModelError(PlanSearchError):
+    """The embedding model could not be built, found or loaded."""
+
+
+class IndexLoadError(PlanSearchError):
+    """Base class for problems loading or saving an index directory."""
+
+
+class IndexFormatError(IndexLoadError):
+    """The index directory was written by a newer/unknown format version."""
+
+
+class IndexCorruptedError(IndexLoadError):
+    """A file of the index is missing or its checksum does not match the manifest."""
+
+
+class EmbedderMismatchError(IndexLoadError):
+    """The index was built with a different embedding model than the one supplied."""
+
+
+class ReferenceFormatError(PlanSearchError, ValueError):
+    """A reference framework file is malformed; the message names the line or field."""
+
+
+class UnknownReferenceError(PlanSearchError, KeyError):
+    """No built-in reference framework has that name."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else "unknown reference"
