@@ -1,0 +1,134 @@
+"""``plansearch ingest``: parse a folder of plans, write sections JSONL, print a summary.
+
+plansearch ingest corpus/raw --out corpus/sections.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+from ..errors import InputError
+from ..sections import KINDS, LEVELS, Plan
+
+_KIND_HEAD = {
+    "vision": "vis",
+    "mission": "mis",
+    "goal": "goal",
+    "objective": "obj",
+    "target": "tgt",
+    "strategy": "strat",
+    "tactic": "tact",
+    "indicator": "ind",
+    "policy": "pol",
+    "project": "proj",
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "ingest",
+        help="parse plan documents into sections (JSONL) and print a summary",
+        description=(
+            "Parse every .txt/.pdf/.docx plan under PATH (recursively) into typed "
+            "sections, optionally write them as JSON lines, and print one row per "
+            "document: organisation, province, and section counts per kind and level."
+        ),
+    )
+    p.add_argument("path", help="a plan file or a folder of plans (e.g. corpus/raw)")
+    p.add_argument("--out", "-o", help="write all sections to this JSONL file")
+    p.add_argument(
+        "--max-mb", type=float, default=50.0, help="skip documents larger than this (MB)"
+    )
+    p.add_argument("--strict", action="store_true", help="fail if any document cannot be parsed")
+    p.set_defaults(func=run)
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of ``text`` (Thai combining vowels/tone marks take none)."""
+    w = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return w
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(0, width - display_width(text))
+    return gap + text if right else text + gap
+
+
+def format_table(rows: list[list[str]], right: set[int]) -> str:
+    """Rows of cells as aligned text columns (``right``: indices of numeric columns)."""
+    widths = [max(display_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for n, row in enumerate(rows):
+        out.append("  ".join(_pad(c, widths[i], i in right) for i, c in enumerate(row)).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def summary_table(plans: list[Plan]) -> str:
+    """One row per plan: file, org, province, section counts per kind, then per level."""
+    kinds = [k for k in KINDS if any(s.kind == k for p in plans for s in p)]
+    levels = [lv for lv in LEVELS if any(s.level == lv for p in plans for s in p)]
+    head = ["file", "org", "province", "total", *(_KIND_HEAD[k] for k in kinds), "levels"]
+    rows = [head]
+    total_k: Counter[str] = Counter()
+    total_l: Counter[str] = Counter()
+    for plan in plans:
+        ck = Counter(s.kind for s in plan)
+        cl = Counter(s.level for s in plan)
+        total_k.update(ck)
+        total_l.update(cl)
+        name = Path(plan.source).name if plan.source else "<text>"
+        lv = ", ".join(f"{lv} {cl[lv]}" for lv in levels if cl[lv])
+        rows.append(
+            [
+                name,
+                plan.org or "-",
+                plan.province or "-",
+                str(len(plan)),
+                *(str(ck[k]) for k in kinds),
+                lv or "-",
+            ]
+        )
+    lv = ", ".join(f"{lv} {total_l[lv]}" for lv in levels if total_l[lv])
+    rows.append(
+        [
+            f"{len(plans)} documents",
+            "",
+            "",
+            str(sum(len(p) for p in plans)),
+            *(str(total_k[k]) for k in kinds),
+            lv or "-",
+        ]
+    )
+    return format_table(rows, right=set(range(3, len(head) - 1)))
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..corpus import ingest_corpus, write_sections
+
+    if args.max_mb <= 0:
+        raise InputError("--max-mb must be positive")
+    result = ingest_corpus(args.path, max_bytes=int(args.max_mb * 1024 * 1024))
+    for file, reason in result.skipped:
+        print(f"plansearch: skipped {file}: {reason}", file=sys.stderr)
+    if result.skipped and args.strict:
+        raise InputError(f"{len(result.skipped)} document(s) could not be parsed (--strict)")
+    plans = list(result.plans)
+    if not plans:
+        raise InputError(f"no document under {args.path} could be parsed")
+    print(summary_table(plans))
+    if args.out:
+        n = write_sections(plans, args.out)
+        print(f"\nwrote {n} sections from {len(plans)} documents to {args.out}")
+    if result.skipped:
+        print(f"{len(result.skipped)} document(s) skipped (see messages above)")
+    return 0
