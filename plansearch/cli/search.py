@@ -1,0 +1,115 @@
+"""``plansearch search``: query a saved index and print a Thai-aware table or JSON.
+
+    plansearch search "น้ำประปาหมู่บ้าน" --index indexes/default --k 5 --level local
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import unicodedata
+from typing import Any
+
+from ..index.filters import FILTER_FIELDS
+from ..index.planindex import MODES, Hit
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of ``text``: Thai vowel/tone marks (Mn) take 0, wide CJK 2."""
+    width = 0
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in ("Mn", "Me", "Cf") or ch in "\u200b":
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def fit(text: str, width: int) -> str:
+    """Cut ``text`` to at most ``width`` columns (with '…') and pad it to exactly ``width``."""
+    text = " ".join((text or "").split())
+    if display_width(text) > width:
+        out, used = [], 0
+        for ch in text:
+            w = display_width(ch)
+            if used + w > width - 1:
+                break
+            out.append(ch)
+            used += w
+        text = "".join(out) + "…"
+    return text + " " * (width - display_width(text))
+
+
+def format_table(hits: list[Hit], *, text_width: int = 60) -> str:
+    """A plain-text table: rank, score, org, kind, path, text."""
+    cols = [("#", 3), ("score", 7), ("org", 28), ("kind", 9), ("path", 26), ("text", text_width)]
+    lines = ["  ".join(fit(name, w) for name, w in cols).rstrip()]
+    lines.append("  ".join("-" * w for _, w in cols))
+    for h in hits:
+        s = h.section
+        cells = [str(h.rank), f"{h.score:.4f}", s.org or "-", s.kind, s.path or "-", s.content]
+        lines.append("  ".join(fit(c, w) for c, (_, w) in zip(cells, cols, strict=True)).rstrip())
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..embed.base import BaseEmbedder
+    from ..index.planindex import PlanIndex
+
+    embedder: BaseEmbedder | None = None
+    if args.embedder:
+        from .index import make_embedder
+
+        embedder = make_embedder(args.embedder)
+    index = PlanIndex.load(args.index, embedder=embedder)
+    where: dict[str, list[str]] = {}
+    for field in FILTER_FIELDS:
+        values = getattr(args, field, None)
+        if values:
+            where[field] = values
+    hits = index.search(args.query, k=args.k, where=where or None, mode=args.mode)
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+    elif not hits:
+        print("ไม่พบผลลัพธ์ (no results)")
+    else:
+        print(format_table(hits))
+    return 0
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an integer") from None
+    if n <= 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "search",
+        help="search an index (ค้นหา) by meaning and words",
+        description="Search a saved index; filters apply inside the search.",
+    )
+    p.add_argument("query", help='what to look for, e.g. "น้ำประปาหมู่บ้าน"')
+    p.add_argument(
+        "--index", default="indexes/default", help="index directory (default: %(default)s)"
+    )
+    p.add_argument("--k", type=_positive_int, default=10, help="number of results (default: 10)")
+    p.add_argument("--mode", choices=MODES, default="hybrid", help="default: hybrid")
+    for field in FILTER_FIELDS:
+        p.add_argument(
+            f"--{field}",
+            action="append",
+            metavar=field.upper(),
+            help=f"only sections whose {field} is this (repeat for any of several)",
+        )
+    p.add_argument(
+        "--embedder",
+        default=None,
+        help="embedder to load the index with (default: the one it was built with)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON (one object per hit)")
+    p.set_defaults(func=run)

@@ -1,0 +1,125 @@
+"""Metadata filters (``where=``) evaluated as vectorised boolean masks.
+
+Each filterable field is stored column-wise as integer codes into a small table of
+distinct values, so a filter over millions of sections is one ``np.isin`` per field —
+no per-section Python loop at query time.
+
+>>> cols = MetadataColumns()
+>>> cols.extend([{"org": "อบต.โขมง", "kind": "goal"}, {"org": "อบต.หนองฮาง", "kind": "tactic"}])
+>>> cols.mask({"org": "อบต.โขมง"}).tolist()
+[True, False]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+
+#: Fields that ``where=`` accepts (all are attributes of :class:`~plansearch.Section`).
+FILTER_FIELDS: tuple[str, ...] = ("org", "province", "level", "kind", "source")
+
+Where = Mapping[str, "str | Iterable[str] | None"]
+
+
+def normalise_where(where: Mapping[str, Any] | None) -> dict[str, frozenset[str | None]]:
+    """Validate a ``where`` dict and turn every value into a set of allowed values.
+
+    Values may be a string or a list/tuple/set of strings (any of them matches).
+    ``None`` as a value matches sections where the field is unset.
+
+    >>> normalise_where({"kind": ["goal", "tactic"], "level": "local"})["level"]
+    frozenset({'local'})
+    """
+    if where is None:
+        return {}
+    if not isinstance(where, Mapping):
+        raise InputError(
+            f"where must be a dict like {{'org': ..., 'kind': ['goal', 'tactic']}}, "
+            f"not {type(where).__name__}"
+        )
+    out: dict[str, frozenset[str | None]] = {}
+    for key, value in where.items():
+        if key not in FILTER_FIELDS:
+            raise InputError(
+                f"unknown filter field {key!r} in where=; use one of {', '.join(FILTER_FIELDS)}"
+            )
+        if value is None or isinstance(value, str):
+            values: frozenset[str | None] = frozenset([value])
+        elif isinstance(value, Iterable) and not isinstance(value, bytes | Mapping):
+            items = list(value)
+            bad = [v for v in items if v is not None and not isinstance(v, str)]
+            if bad:
+                raise InputError(f"where[{key!r}] must contain strings, got {bad[0]!r}")
+            if not items:
+                raise InputError(f"where[{key!r}] is an empty list: it would match nothing")
+            values = frozenset(items)
+        else:
+            raise InputError(
+                f"where[{key!r}] must be a string or a list of strings, not {type(value).__name__}"
+            )
+        out[key] = values
+    return out
+
+
+class MetadataColumns:
+    """Column store of the filterable fields: one ``int32`` code array per field."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, list[str | None]] = {f: [] for f in FILTER_FIELDS}
+        self._lookup: dict[str, dict[str | None, int]] = {f: {} for f in FILTER_FIELDS}
+        self._codes: dict[str, np.ndarray] = {
+            f: np.zeros(0, dtype=np.int32) for f in FILTER_FIELDS
+        }
+
+    def __len__(self) -> int:
+        return len(self._codes[FILTER_FIELDS[0]])
+
+    def _code(self, field: str, value: str | None) -> int:
+        table = self._lookup[field]
+        code = table.get(value)
+        if code is None:
+            code = len(self._values[field])
+            table[value] = code
+            self._values[field].append(value)
+        return code
+
+    def extend(self, records: Iterable[Any]) -> None:
+        """Append rows (dicts or objects with the filter fields as attributes)."""
+        recs = list(records)
+        for field in FILTER_FIELDS:
+            new = np.fromiter(
+                (self._code(field, _get(r, field)) for r in recs), dtype=np.int32, count=len(recs)
+            )
+            self._codes[field] = np.concatenate([self._codes[field], new])
+
+    def set_rows(self, positions: np.ndarray, records: Iterable[Any]) -> None:
+        """Overwrite rows at ``positions`` (used when a section is replaced)."""
+        recs = list(records)
+        for field in FILTER_FIELDS:
+            self._codes[field][positions] = [self._code(field, _get(r, field)) for r in recs]
+
+    def mask(self, where: Mapping[str, Any] | None) -> np.ndarray | None:
+        """Boolean mask of rows matching ``where`` (AND across fields), or ``None`` = all."""
+        spec = normalise_where(where)
+        if not spec:
+            return None
+        mask = np.ones(len(self), dtype=bool)
+        for field, allowed in spec.items():
+            table = self._lookup[field]
+            codes = np.array([table[v] for v in allowed if v in table], dtype=np.int32)
+            mask &= np.isin(self._codes[field], codes)
+        return mask
+
+    def values(self, field: str) -> list[str | None]:
+        """Distinct values seen for ``field`` (e.g. every organisation in the index)."""
+        return list(self._values[field])
+
+
+def _get(record: Any, field: str) -> Any:
+    if isinstance(record, Mapping):
+        return record.get(field)
+    return getattr(record, field, None)

@@ -1,0 +1,264 @@
+"""Okapi BM25 over PyThaiNLP word segmentation, with a sparse term-document matrix.
+
+Thai has no spaces between words, so a regex or whitespace tokenizer would see
+``"ก่อสร้างถนนคอนกรีตเสริมเหล็ก"`` as a single token and never match ``"ถนน"``. Every
+text here goes through :func:`plansearch.thai.tokenize` (dictionary-based ``newmm``).
+
+Scores are computed with ``scipy.sparse``: the BM25 weight of every (term, document)
+pair is precomputed into a CSC matrix, so a query is a column slice plus a
+``bincount`` over the documents that contain a query word — the cost grows with the
+posting lists touched, not with the number of documents.
+
+>>> bm25 = BM25Index()
+>>> bm25.add(["ก่อสร้างถนนคอนกรีตเสริมเหล็ก", "ขยายเขตน้ำประปาหมู่บ้าน"])
+>>> ids, scores = bm25.search("ถนน", k=5)
+>>> ids.tolist()
+[0]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from .. import thai
+from ..errors import IndexCorruptedError
+
+#: Okapi BM25 parameters (the usual defaults; Lucene and rank_bm25 use the same).
+K1: float = 1.5
+B: float = 0.75
+
+LEXICAL_FILE = "lexical.npz"
+VOCAB_FILE = "vocab.json"
+
+
+#: Compound words at least this long are also indexed as their dictionary parts,
+#: each part at least ``PART_MIN_CHARS`` long (shorter parts are mostly noise:
+#: "ไฟฟ้า" → "ไฟ" + "ฟ้า").
+COMPOUND_MIN_CHARS: int = 6
+PART_MIN_CHARS: int = 3
+_COMPOUND_MAX_CHARS = 40
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> frozenset[str]:
+    from pythainlp.corpus import thai_words
+
+    return frozenset(w for w in thai_words() if len(w) >= PART_MIN_CHARS)
+
+
+@lru_cache(maxsize=500_000)
+def compound_parts(token: str) -> tuple[str, ...]:
+    """Dictionary words that make up a compound token (fewest parts), or ``()``.
+
+    newmm keeps dictionary compounds whole (``"ถนนลูกรัง"``, ``"น้ำประปา"``,
+    ``"คอนกรีตเสริมเหล็ก"``), so a query for ``"ถนน"`` would miss them; indexing the
+    parts as well fixes that.
+
+    >>> compound_parts("ถนนลูกรัง")
+    ('ถนน', 'ลูกรัง')
+    """
+    n = len(token)
+    if n < COMPOUND_MIN_CHARS or n > _COMPOUND_MAX_CHARS or not thai.thai_ratio(token):
+        return ()
+    words = _dictionary()
+    best: list[tuple[int, int] | None] = [None] * (n + 1)  # (parts, previous cut)
+    best[0] = (0, 0)
+    for end in range(PART_MIN_CHARS, n + 1):
+        for start in range(0, end - PART_MIN_CHARS + 1):
+            prev = best[start]
+            if prev is None or (start == 0 and end == n):
+                continue
+            cur = best[end]
+            if token[start:end] in words and (cur is None or prev[0] + 1 < cur[0]):
+                best[end] = (prev[0] + 1, start)
+    if best[n] is None:
+        return ()
+    parts: list[str] = []
+    end = n
+    while end > 0:
+        _, start = best[end]  # type: ignore[misc]
+        parts.append(token[start:end])
+        end = start
+    stop = thai._stopwords()
+    return tuple(p for p in reversed(parts) if p not in stop)
+
+
+def tokenize(text: str) -> list[str]:
+    """Terms for documents and queries: PyThaiNLP newmm words plus compound parts.
+
+    >>> tokenize("ซ่อมแซมถนนลูกรัง")
+    ['ซ่อมแซม', 'ถนนลูกรัง', 'ถนน', 'ลูกรัง']
+    """
+    out: list[str] = []
+    for tok in thai.tokenize(text):
+        out.append(tok)
+        out.extend(compound_parts(tok))
+    return out
+
+
+class BM25Index:
+    """An incremental BM25 index; documents are identified by their row number."""
+
+    def __init__(self, *, k1: float = K1, b: float = B) -> None:
+        self.k1 = float(k1)
+        self.b = float(b)
+        self._vocab: dict[str, int] = {}
+        self._terms: list[str] = []
+        self._counts: sp.csr_matrix = sp.csr_matrix((0, 0), dtype=np.float32)
+        self._weights: sp.csc_matrix | None = None
+
+    # ------------------------------------------------------------------ build
+    def __len__(self) -> int:
+        return int(self._counts.shape[0])
+
+    @property
+    def vocabulary_size(self) -> int:
+        return len(self._terms)
+
+    def _rows(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Term-count rows for ``texts`` (grows the vocabulary)."""
+        indptr = [0]
+        indices: list[int] = []
+        for text in texts:
+            for tok in tokenize(text):
+                col = self._vocab.get(tok)
+                if col is None:
+                    col = len(self._terms)
+                    self._vocab[tok] = col
+                    self._terms.append(tok)
+                indices.append(col)
+            indptr.append(len(indices))
+        data = np.ones(len(indices), dtype=np.float32)
+        rows = sp.csr_matrix(
+            (data, np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
+            shape=(len(texts), len(self._terms)),
+        )
+        rows.sum_duplicates()  # repeated words → counts
+        return rows
+
+    def _resize(self, m: sp.csr_matrix) -> sp.csr_matrix:
+        if m.shape[1] == len(self._terms):
+            return m
+        return sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], len(self._terms)))
+
+    def add(self, texts: Sequence[str]) -> None:
+        """Append documents (rows ``len(self) … len(self)+len(texts)-1``)."""
+        if not texts:
+            return
+        rows = self._rows(texts)
+        old = self._resize(self._counts)
+        self._counts = sp.vstack([old, rows], format="csr")
+        self._weights = None
+
+    def replace(self, positions: Sequence[int] | np.ndarray, texts: Sequence[str]) -> None:
+        """Replace the documents at ``positions`` with new texts."""
+        if len(positions) == 0:
+            return
+        rows = self._rows(texts)
+        counts = self._resize(self._counts)
+        n, m = counts.shape[0], rows.shape[0]
+        pos = np.asarray(positions, dtype=np.int64)
+        keep = np.ones(n, dtype=np.float32)
+        keep[pos] = 0.0
+        place = sp.csr_matrix((np.ones(m, dtype=np.float32), (pos, np.arange(m))), shape=(n, m))
+        new = sp.diags(keep, format="csr") @ counts + place @ rows
+        new.eliminate_zeros()
+        self._counts = new.tocsr()
+        self._weights = None
+
+    def _weight_matrix(self) -> sp.csc_matrix:
+        """BM25 weight of each (doc, term): idf · tf·(k1+1) / (tf + k1·(1-b+b·dl/avgdl))."""
+        if self._weights is not None:
+            return self._weights
+        counts = self._resize(self._counts)
+        n_docs = counts.shape[0]
+        dl = np.asarray(counts.sum(axis=1)).ravel().astype(np.float32)
+        avgdl = float(dl.mean()) if n_docs and dl.mean() > 0 else 1.0
+        df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float32)
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)  # always ≥ 0
+        tf = counts.data
+        row_of = np.repeat(np.arange(n_docs), np.diff(counts.indptr))
+        norm = self.k1 * (1.0 - self.b + self.b * dl[row_of] / avgdl)
+        data = idf[counts.indices] * tf * (self.k1 + 1.0) / (tf + norm)
+        w = sp.csr_matrix((data.astype(np.float32), counts.indices, counts.indptr),
+                          shape=counts.shape)
+        self._weights = w.tocsc()
+        return self._weights
+
+    # ----------------------------------------------------------------- search
+    def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(doc_ids, scores)`` of every document sharing at least one word with ``query``."""
+        cols = sorted({self._vocab[t] for t in tokenize(query) if t in self._vocab})
+        if not cols or len(self) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        sub = self._weight_matrix()[:, cols]  # CSC column slice: the posting lists
+        summed = np.bincount(sub.indices, weights=sub.data, minlength=len(self))
+        docs = np.flatnonzero(summed > 0)
+        return docs.astype(np.int64), summed[docs].astype(np.float32)
+
+    def search(
+        self, query: str, k: int = 10, *, mask: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` ``(doc_ids, scores)`` by BM25, best first.
+
+        ``mask`` (boolean, one entry per document) restricts the search to the
+        ``True`` rows *before* the top ``k`` are taken. Only documents that contain
+        at least one query word are returned, so fewer than ``k`` may come back.
+        """
+        docs, sc = self.scores(query)
+        if mask is not None and len(docs):
+            keep = mask[docs]
+            docs, sc = docs[keep], sc[keep]
+        if len(docs) > k:
+            part = np.argpartition(-sc, k - 1)[:k]
+            docs, sc = docs[part], sc[part]
+        order = np.lexsort((docs, -sc))  # score desc, then row asc (deterministic)
+        return docs[order], sc[order]
+
+    # ------------------------------------------------------------ persistence
+    def save(self, directory: str | Path) -> list[str]:
+        """Write ``lexical.npz`` (CSR counts) and ``vocab.json``; return the file names."""
+        d = Path(directory)
+        counts = self._resize(self._counts)
+        np.savez(
+            d / LEXICAL_FILE,
+            data=counts.data.astype(np.float32),
+            indices=counts.indices.astype(np.int32),
+            indptr=counts.indptr.astype(np.int64),
+            shape=np.asarray(counts.shape, dtype=np.int64),
+            params=np.asarray([self.k1, self.b], dtype=np.float64),
+        )
+        with (d / VOCAB_FILE).open("w", encoding="utf-8") as fh:
+            json.dump(self._terms, fh, ensure_ascii=False)
+        return [LEXICAL_FILE, VOCAB_FILE]
+
+    @classmethod
+    def load(cls, directory: str | Path) -> BM25Index:
+        d = Path(directory)
+        try:
+            with np.load(d / LEXICAL_FILE, allow_pickle=False) as z:
+                shape = tuple(int(x) for x in z["shape"])
+                k1, b = (float(x) for x in z["params"])
+                counts = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+            with (d / VOCAB_FILE).open(encoding="utf-8") as fh:
+                terms = json.load(fh)
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexCorruptedError(
+                f"cannot read the lexical index in {d} ({exc}); rebuild it with `plansearch index`"
+            ) from exc
+        if not isinstance(terms, list) or len(terms) != shape[1]:
+            raise IndexCorruptedError(
+                f"{d / VOCAB_FILE} does not match {d / LEXICAL_FILE}; "
+                "rebuild with `plansearch index`"
+            )
+        idx = cls(k1=k1, b=b)
+        idx._terms = [str(t) for t in terms]
+        idx._vocab = {t: i for i, t in enumerate(idx._terms)}
+        idx._counts = counts
+        return idx
