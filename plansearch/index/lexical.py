@@ -123,10 +123,14 @@ class BM25Index:
 
     def _rows(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Term-count rows for ``texts`` (grows the vocabulary)."""
+        return self._token_rows([tokenize(t) for t in texts])
+
+    def _token_rows(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """Term-count rows for already tokenised documents (grows the vocabulary)."""
         indptr = [0]
         indices: list[int] = []
-        for text in texts:
-            for tok in tokenize(text):
+        for toks in docs:
+            for tok in toks:
                 col = self._vocab.get(tok)
                 if col is None:
                     col = len(self._terms)
@@ -137,7 +141,7 @@ class BM25Index:
         data = np.ones(len(indices), dtype=np.float32)
         rows = sp.csr_matrix(
             (data, np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
-            shape=(len(texts), len(self._terms)),
+            shape=(len(docs), len(self._terms)),
         )
         rows.sum_duplicates()  # repeated words → counts
         return rows
@@ -149,9 +153,13 @@ class BM25Index:
 
     def add(self, texts: Sequence[str]) -> None:
         """Append documents (rows ``len(self) … len(self)+len(texts)-1``)."""
-        if not texts:
+        self.add_tokens([tokenize(t) for t in texts])
+
+    def add_tokens(self, docs: Sequence[Sequence[str]]) -> None:
+        """Append already tokenised documents (each a list of :func:`tokenize` terms)."""
+        if not docs:
             return
-        rows = self._rows(texts)
+        rows = self._token_rows(docs)
         old = self._resize(self._counts)
         self._counts = sp.vstack([old, rows], format="csr")
         self._weights = None
@@ -192,9 +200,13 @@ class BM25Index:
         return self._weights
 
     # ----------------------------------------------------------------- search
-    def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(doc_ids, scores)`` of every document sharing at least one word with ``query``."""
-        cols = sorted({self._vocab[t] for t in tokenize(query) if t in self._vocab})
+    def scores(self, query: str | Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``(doc_ids, scores)`` of every document sharing at least one word with ``query``.
+
+        ``query`` is a string, or its terms already tokenised with :func:`tokenize`.
+        """
+        terms = tokenize(query) if isinstance(query, str) else query
+        cols = sorted({self._vocab[t] for t in terms if t in self._vocab})
         if not cols or len(self) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         sub = self._weight_matrix()[:, cols]  # CSC column slice: the posting lists
@@ -203,7 +215,7 @@ class BM25Index:
         return docs.astype(np.int64), summed[docs].astype(np.float32)
 
     def search(
-        self, query: str, k: int = 10, *, mask: np.ndarray | None = None
+        self, query: str | Sequence[str], k: int = 10, *, mask: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` ``(doc_ids, scores)`` by BM25, best first.
 

@@ -1,0 +1,169 @@
+"""Alignment and similar-goal quality on the labelled development set.
+
+Prints hit@1, hit@3 and MRR of national-strategy alignment and precision@5 of
+similar goals for three methods side by side:
+
+* ``tfidf``   – TF-IDF over PyThaiNLP words, item vs. strategy title+description;
+* ``dense``   – plain embedding cosine, item (query) vs. strategy title+description;
+* ``full``    – plansearch: ``align()`` (subtree scoring, calibrated dense + Thai lexical)
+                and ``similar_goals()`` over a hybrid ``PlanIndex``.
+
+It also measures the strength thresholds (strong / partial / weak) as the score
+above which a suggested strategy is one of the labelled strategies with a given
+precision. The labels are used here to *measure*; nothing is fitted to them.
+
+    python benchmarks/quality.py [--embedder default|hashing|PATH] [--dev PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from plansearch import Section, reference  # noqa: E402
+from plansearch.align.engine import align  # noqa: E402
+from plansearch.align.similar import similar_goals  # noqa: E402
+from plansearch.thai import tokenize  # noqa: E402
+
+DEV = ROOT.parent / "shared" / "eval" / "dev_alignment.jsonl"
+#: precision a score band must reach to earn each strength label
+PRECISION_TARGETS = {"strong": 0.90, "partial": 0.75, "weak": 0.50}
+
+
+def load_dev(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def rank_metrics(ranked: list[list[str]], gold: list[list[str]]) -> dict[str, float]:
+    h1 = h3 = rr = 0.0
+    for r, g in zip(ranked, gold, strict=True):
+        gs = set(g)
+        h1 += r[0] in gs
+        h3 += any(x in gs for x in r[:3])
+        rr += next((1.0 / (i + 1) for i, x in enumerate(r) if x in gs), 0.0)
+    n = max(len(gold), 1)
+    return {"hit@1": h1 / n, "hit@3": h3 / n, "mrr": rr / n}
+
+
+def strategy_docs() -> tuple[list[str], list[str]]:
+    ref = reference("national")
+    ids = [t.id for t in ref.roots()]
+    docs = [f"{t.title} {t.text}" for t in ref.roots()]
+    return ids, docs
+
+
+def rank_from_scores(scores: np.ndarray, ids: list[str]) -> list[list[str]]:
+    return [[ids[j] for j in np.argsort(-row, kind="stable")] for row in scores]
+
+
+def tfidf_vectors(texts: list[str], fit_on: list[str]):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(tokenizer=tokenize, lowercase=False, token_pattern=None)
+    vec.fit(fit_on)
+    return vec.transform(texts)
+
+
+def precision_at_5(dev: list[dict], neighbours: list[list[int]]) -> float:
+    vals = []
+    for i, nb in enumerate(neighbours):
+        top = nb[:5]
+        if top:
+            vals.append(sum(dev[j]["topic"] == dev[i]["topic"] for j in top) / len(top))
+    return float(np.mean(vals)) if vals else 0.0
+
+
+def neighbours_from_matrix(sims: np.ndarray, dev: list[dict]) -> list[list[int]]:
+    out = []
+    for i in range(len(dev)):
+        order = np.argsort(-sims[i], kind="stable")
+        out.append([int(j) for j in order if dev[j]["org"] != dev[i]["org"]][:5])
+    return out
+
+
+def measure_thresholds(scores: np.ndarray, ids: list[str], gold: list[list[str]]) -> dict:
+    """Lowest score whose band [t, next) reaches each precision target."""
+    pairs = [(float(scores[i, j]), ids[j] in set(g)) for i, g in enumerate(gold) for j in range(len(ids))]
+    pairs.sort(key=lambda p: -p[0])
+    out: dict[str, float | None] = {}
+    for label, target in PRECISION_TARGETS.items():
+        best = None
+        tp = 0
+        for n, (s, ok) in enumerate(pairs, 1):
+            tp += ok
+            if n >= 10 and tp / n >= target:
+                best = s
+        out[label] = best
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--embedder", default="default")
+    ap.add_argument("--dev", type=Path, default=DEV)
+    ap.add_argument("--json", type=Path, help="also write the numbers as JSON here")
+    args = ap.parse_args(argv)
+    from plansearch.embed import Embedder
+    from plansearch.index import PlanIndex
+
+    dev = load_dev(args.dev)
+    texts = [d["text"] for d in dev]
+    gold = [d["national"] for d in dev]
+    emb = Embedder(None if args.embedder == "default" else args.embedder)
+    ids, docs = strategy_docs()
+    results: dict[str, dict[str, float]] = {}
+
+    t0 = time.perf_counter()
+    x = tfidf_vectors(texts + docs, fit_on=texts + docs)
+    sims = (x[: len(texts)] @ x[len(texts):].T).toarray()
+    results["tfidf"] = rank_metrics(rank_from_scores(sims, ids), gold)
+    xs = (x[: len(texts)] @ x[: len(texts)].T).toarray()
+    results["tfidf"]["similar_p@5"] = precision_at_5(dev, neighbours_from_matrix(xs, dev))
+
+    q = emb.encode(texts, kind="query")
+    p = emb.encode(docs, kind="passage")
+    results["dense"] = rank_metrics(rank_from_scores(q @ p.T, ids), gold)
+    results["dense"]["similar_p@5"] = precision_at_5(dev, neighbours_from_matrix(q @ q.T, dev))
+
+    al = align(texts, "national", embedder=emb, top_k=6)
+    full_scores = np.array([it.scores_for("national") for it in al.items])
+    fids = list(al.framework("national").target_ids)
+    results["full"] = rank_metrics(rank_from_scores(full_scores, fids), gold)
+    sections = [
+        Section.from_text(d["text"], org=d["org"], kind="goal", id=d["id"]) for d in dev
+    ]
+    index = PlanIndex.build(sections, embedder=emb)
+    nb = []
+    for d in dev:
+        res = similar_goals(index, d["text"], k=5, exclude_org=d["org"], where={})
+        pos = {s.id: i for i, s in enumerate(sections)}
+        nb.append([pos[h.section.id] for h in res.hits])
+    results["full"]["similar_p@5"] = precision_at_5(dev, nb)
+    elapsed = time.perf_counter() - t0
+
+    print(f"dev set: {len(dev)} statements, embedder {emb.fingerprint}")
+    print(f"{'method':<8} {'hit@1':>7} {'hit@3':>7} {'MRR':>7} {'sim p@5':>8}")
+    for name, r in results.items():
+        print(f"{name:<8} {r['hit@1']:>7.3f} {r['hit@3']:>7.3f} {r['mrr']:>7.3f} {r['similar_p@5']:>8.3f}")
+    th = measure_thresholds(full_scores, fids, gold)
+    print("strength thresholds (lowest score whose top band reaches the precision):")
+    for label, target in PRECISION_TARGETS.items():
+        val = th[label]
+        print(f"  {label:<8} precision ≥ {target:.2f}: score ≥ {val if val is None else round(val, 3)}")
+    print(f"elapsed {elapsed:.1f} s")
+    if args.json:
+        args.json.write_text(json.dumps({"results": results, "thresholds": th}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

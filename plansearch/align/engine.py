@@ -1,0 +1,307 @@
+"""``align()``: rank, for every local strategy and tactic, the targets it supports.
+
+Pipeline per framework (see :mod:`.targets` and :mod:`.scoring`)::
+
+    items ──embed (query)──┐
+                           ├─ best node of each subtree ─┐
+    target subtrees ─embed─┘  + whole-subtree passage    ├─ calibrate ─┐
+                                                         │             ├─ score ∈ [0,1]
+    items ──Thai words── idf-weighted coverage ──────────┴─────────────┘
+
+A tactic is embedded together with its parent strategy (``context``), bare
+targets borrow the standard budget programmes they conventionally cover, and
+every ranked target carries evidence: its best-matching sub-item and shared words.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..embed.base import BaseEmbedder, l2_normalise
+from ..sections import Plan, Section
+from .results import (
+    Alignment,
+    Evidence,
+    FrameworkInfo,
+    ItemAlignment,
+    LinkageCell,
+    LinkageRow,
+    Match,
+    TargetCoverage,
+    Thresholds,
+)
+from .scoring import LEXICAL_WEIGHT, TOP_NODES, dense_scores, final_score, lexical_scores, zscore
+from .targets import TargetSpace, local_programs, space_from_reference, with_programmes
+
+#: Strength cut-offs on the final score, measured on labelled data (benchmarks/README.md).
+DEFAULT_THRESHOLDS = Thresholds(strong=0.60, partial=0.40, weak=0.20)
+#: Weight of the parent strategy's vector added to a tactic's vector.
+CONTEXT_WEIGHT = 0.3
+#: Frameworks used when aligning a whole plan and nothing else is asked for.
+DEFAULT_FRAMEWORKS: tuple[str, ...] = ("national", "nesdp13", "sdg", "dla")
+#: Levels whose strategies, when a plan quotes them, become frameworks automatically.
+PLAN_LEVELS: tuple[str, ...] = ("provincial_group", "province", "pao")
+#: Kinds of a plan's own sections that are aligned by default.
+ALIGNED_KINDS: tuple[str, ...] = ("strategy", "tactic")
+#: Programmes attached to a bare target.
+PROGRAMMES_PER_BARE_TARGET = 2
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    space: TargetSpace
+    node_vecs: np.ndarray
+    background: np.ndarray  # raw dense scores of generic in-domain text (for z-scores)
+
+
+def _default_embedder() -> BaseEmbedder:
+    from ..embed import Embedder
+
+    return Embedder()
+
+
+def _items_from(local: Plan | Sequence[Section] | Sequence[str] | str) -> tuple[list[Section], Plan | None]:
+    if isinstance(local, Plan):
+        items = [s for s in local.sections if s.level == "local" and s.kind in ALIGNED_KINDS]
+        if not items:
+            items = [s for s in local.sections if s.level == "local"]
+        return items, local
+    if isinstance(local, str):
+        local = [local]
+    items = []
+    for i, x in enumerate(local):
+        if isinstance(x, Section):
+            items.append(x)
+        elif isinstance(x, str):
+            if not x.strip():
+                raise ValueError(f"local item {i} is empty")
+            items.append(Section.from_text(x, kind="goal", id=f"item-{i + 1:04d}"))
+        else:
+            raise TypeError(f"local items must be Section or str, not {type(x).__name__}")
+    return items, None
+
+
+def _resolve_frameworks(against: Any, plan: Plan | None) -> list[TargetSpace]:
+    from .references import Reference, load_reference, reference, reference_from_sections
+
+    if against is None:
+        against = list(DEFAULT_FRAMEWORKS)
+        if plan is not None:
+            against += [lv for lv in PLAN_LEVELS if any(s.level == lv for s in plan.sections)]
+    if isinstance(against, str | Path | Reference):
+        against = [against]
+    spaces: list[TargetSpace] = []
+    for a in against:
+        if isinstance(a, Reference):
+            spaces.append(space_from_reference(a))
+        elif isinstance(a, Path) or (isinstance(a, str) and os.path.sep in a) or (
+            isinstance(a, str) and Path(a).suffix.lower() in {".json", ".yaml", ".yml", ".csv"}
+        ):
+            spaces.append(space_from_reference(load_reference(a)))
+        elif a in PLAN_LEVELS or a in ("department", "district"):
+            if plan is None:
+                raise ValueError(
+                    f"{a!r} strategies come from a parsed plan that quotes them; pass a Plan, "
+                    f"or load them with plansearch.load_reference(path)"
+                )
+            secs = [s for s in plan.sections if s.level == a]
+            if secs:
+                spaces.append(space_from_reference(reference_from_sections(secs, name=a, level=a)))
+        elif a == "masterplan":
+            spaces.append(space_from_reference(reference("national"), name="masterplan",
+                                               root_type="master_plan"))
+        else:
+            ref = reference(a)
+            if a == "national":
+                # master plans are scored on their own too (a linkage-table column),
+                # but do not pull master-plan text into the six strategies' subtrees twice
+                spaces.append(space_from_reference(ref))
+                spaces.append(space_from_reference(ref, name="masterplan", root_type="master_plan"))
+            else:
+                spaces.append(space_from_reference(ref))
+    seen: set[str] = set()
+    out = []
+    for s in spaces:
+        if s.name not in seen and len(s):
+            seen.add(s.name)
+            out.append(s)
+    return out
+
+
+_CACHE: dict[tuple[str, str, tuple[str, ...]], np.ndarray] = {}
+
+
+def _encode_cached(emb: BaseEmbedder, texts: Sequence[str], kind: str) -> np.ndarray:
+    key = (emb.fingerprint, kind, tuple(texts))
+    vec = _CACHE.get(key)
+    if vec is None:
+        vec = emb.encode(list(texts), kind=kind, show_progress=False)
+        if len(_CACHE) > 256:
+            _CACHE.clear()
+        _CACHE[key] = vec
+    return vec
+
+
+def _prepare(space: TargetSpace, emb: BaseEmbedder) -> _Prepared:
+    progs = local_programs()
+    prog_texts = [f"{p['title']} {p['text']}" for p in progs]
+    prog_q = _encode_cached(emb, prog_texts, "query")
+    bare = [i for i in range(len(space)) if space.bare(i)]
+    if bare:
+        tq = _encode_cached(emb, [space.target_titles[i] for i in bare], "query")
+        prog_p = _encode_cached(emb, prog_texts, "passage")
+        sims = tq @ prog_p.T
+        assign = {
+            i: list(np.argsort(-sims[k])[:PROGRAMMES_PER_BARE_TARGET]) for k, i in enumerate(bare)
+        }
+        space = with_programmes(space, assign)
+    node_vecs = _encode_cached(emb, [n.content for n in space.nodes], "passage")
+    background = dense_scores(prog_q, node_vecs, space).combined
+    return _Prepared(space, node_vecs, background)
+
+
+def _item_vectors(items: list[Section], plan: Plan | None, emb: BaseEmbedder,
+                  context: bool) -> np.ndarray:
+    q = emb.encode([s.content for s in items], kind="query", show_progress=len(items) > 512)
+    if not context:
+        return q
+    pool = {s.id: s for s in (plan.sections if plan is not None else items)}
+    parents = [pool.get(s.parent_id) if s.parent_id else None for s in items]
+    idx = [i for i, p in enumerate(parents) if p is not None]
+    if not idx:
+        return q
+    pv = emb.encode([parents[i].content for i in idx], kind="query", show_progress=False)  # type: ignore[union-attr]
+    q = q.copy()
+    q[idx] = q[idx] + CONTEXT_WEIGHT * pv
+    return l2_normalise(q)
+
+
+def align(
+    local: Plan | Sequence[Section] | Sequence[str] | str,
+    against: Any = None,
+    *,
+    top_k: int = 3,
+    embedder: BaseEmbedder | None = None,
+    thresholds: Thresholds | None = None,
+    context: bool = True,
+) -> Alignment:
+    """Rank the targets each local item supports, in every framework of ``against``.
+
+    ``local`` is a :class:`~plansearch.Plan` (its own strategies and tactics are
+    aligned), a list of sections, or a list of plain strings. ``against`` is a
+    built-in name (``"national"``, ``"nesdp13"``, ``"nesdp12"``, ``"sdg"``,
+    ``"dla"``, ``"masterplan"``), a level quoted in the plan (``"province"``,
+    ``"pao"``, ``"provincial_group"``), a :class:`Reference`, a path to a
+    JSON/YAML/CSV framework, or a list of these.
+
+    >>> al = align(["ก่อสร้างถนนคอนกรีตเสริมเหล็กภายในหมู่บ้าน"], "national")  # doctest: +SKIP
+    >>> al.best("national")                                                  # doctest: +SKIP
+    ['NS2']
+    """
+    if top_k < 1:
+        raise ValueError("top_k must be at least 1")
+    items, plan = _items_from(local)
+    spaces = _resolve_frameworks(against, plan)
+    if not spaces:
+        raise ValueError("nothing to align against: no framework has any target")
+    emb = embedder or _default_embedder()
+    th = thresholds or DEFAULT_THRESHOLDS
+    if not items:
+        return _assemble([], plan, spaces, [], [], top_k, th, emb)
+    q = _item_vectors(items, plan, emb, context)
+    texts = [s.content for s in items]
+    from ..thai import tokenize
+
+    toks = [tokenize(t) for t in texts]
+    per_space = []
+    for space in spaces:
+        prep = _prepare(space, emb)
+        dense = dense_scores(q, prep.node_vecs, prep.space)
+        z = zscore(dense.combined, prep.background)
+        lex = lexical_scores(texts, prep.space, toks)
+        final = final_score(z, lex.coverage)
+        per_space.append((prep, dense, z, lex, final))
+    return _assemble(items, plan, spaces, per_space, toks, top_k, th, emb)
+
+
+def _assemble(items: list[Section], plan: Plan | None, spaces: list[TargetSpace],
+              per_space: list[Any], toks: list[list[str]], top_k: int, th: Thresholds,
+              emb: BaseEmbedder) -> Alignment:
+    from ..thai import tokenize
+
+    infos = tuple(
+        FrameworkInfo(s.name, s.title, s.level, s.column, s.target_ids, s.target_titles)
+        for s in spaces
+    )
+    names = tuple(s.name for s in spaces)
+    item_results: list[ItemAlignment] = []
+    for i, item in enumerate(items):
+        all_matches = []
+        all_scores = []
+        for prep, dense, _z, lex, final in per_space:
+            sp: TargetSpace = prep.space
+            order = np.argsort(-final[i], kind="stable")[:top_k]
+            ms = []
+            for rank, t in enumerate(order, 1):
+                node = sp.nodes[int(dense.best_node[i, t])]
+                node_toks = set(tokenize(node.content))
+                shared = [w for w in dict.fromkeys(toks[i]) if w in node_toks]
+                related = [w for w in dict.fromkeys(toks[i])
+                           if w in lex.target_tokens[t] and w not in node_toks]
+                ctx = ""
+                if item.parent_id and plan is not None:
+                    parent = plan.get(item.parent_id)
+                    ctx = parent.title if parent else ""
+                score = float(final[i, t])
+                ms.append(Match(
+                    framework=sp.name, target_id=sp.target_ids[t], target_title=sp.target_titles[t],
+                    score=round(score, 4), strength=th.label(score), rank=rank,
+                    dense=round(float(dense.combined[i, t]), 4), lexical=round(float(lex.coverage[i, t]), 4),
+                    evidence=Evidence(node.id, node.title, node.type, tuple(shared[:8]),
+                                      tuple(related[:8]), ctx),
+                ))
+            all_matches.append(tuple(ms))
+            all_scores.append(tuple(round(float(x), 4) for x in final[i]))
+        item_results.append(ItemAlignment(item, tuple(all_matches), names, tuple(all_scores)))
+
+    coverage = []
+    for k, sp in enumerate(spaces):
+        for t, tid in enumerate(sp.target_ids):
+            col = [it.scores[k][t] for it in item_results]
+            labels = [th.label(x) for x in col]
+            tops = tuple(it.item.id for it in item_results if it.matches[k] and it.matches[k][0].target_id == tid)
+            coverage.append(TargetCoverage(
+                framework=sp.name, target_id=tid, title=sp.target_titles[t],
+                strong=labels.count("strong"), partial=labels.count("partial"),
+                weak=labels.count("weak"), max_score=max(col, default=0.0), supporters=tops,
+            ))
+
+    strategies = [it for it in item_results if it.item.kind == "strategy"] or item_results
+    linkage = []
+    for it in strategies:
+        cells = []
+        for sp, ms in zip(spaces, it.matches, strict=True):
+            m = ms[0] if ms else None
+            cells.append(LinkageCell(
+                column=sp.column, framework=sp.name,
+                target_id=m.target_id if m else None, title=m.target_title if m else "",
+                score=m.score if m else 0.0, strength=m.strength if m else "none",
+            ))
+        linkage.append(LinkageRow(it.item, tuple(cells)))
+
+    return Alignment(
+        items=tuple(item_results), frameworks=infos, coverage=tuple(coverage),
+        linkage=tuple(linkage), thresholds=th,
+        org=plan.org if plan else None, province=plan.province if plan else None,
+        source=plan.source if plan else None,
+        method=f"hybrid: dense ({emb.name}, mean of best {TOP_NODES} subtree nodes, z-scored "
+               f"against generic local text) + {LEXICAL_WEIGHT} × Thai lexical coverage; "
+               f"parent-strategy context {CONTEXT_WEIGHT}",
+        meta=(("embedder", emb.fingerprint),),
+    )

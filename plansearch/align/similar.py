@@ -1,0 +1,160 @@
+"""Similar goals across subdistricts, and near-duplicate passages between plans.
+
+``similar_goals`` answers "which other organisations have goals like ours?": it
+searches a :class:`~plansearch.PlanIndex` (hybrid by default), keeps goals,
+tactics and projects of *other* organisations (the exclusion is applied inside the
+search, so ``k`` results come back whenever ``k`` exist), and groups them by
+organisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..sections import Section
+from ..thai import tokenize
+from .results import NearDuplicate
+
+#: Kinds returned by default: what one subdistrict can borrow from another.
+SIMILAR_KINDS: tuple[str, ...] = ("goal", "objective", "target", "tactic", "project", "mission")
+#: Cosine similarity (same model, passage vectors) above which two passages are near-duplicates.
+NEAR_DUPLICATE_COSINE = 0.97
+#: …and the share of words they must have in common (Jaccard on Thai words).
+NEAR_DUPLICATE_JACCARD = 0.8
+
+
+@dataclass(frozen=True)
+class SimilarHit:
+    section: Section
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class OrgGroup:
+    """The matching sections of one organisation, best first."""
+
+    org: str | None
+    province: str | None
+    score: float  # best score in the group
+    hits: tuple[SimilarHit, ...]
+
+
+@dataclass(frozen=True)
+class SimilarGoals:
+    """Result of :func:`similar_goals`: flat ranked hits and the same hits grouped by org."""
+
+    query: str
+    hits: tuple[SimilarHit, ...]
+    groups: tuple[OrgGroup, ...]
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "groups": [
+                {
+                    "org": g.org,
+                    "province": g.province,
+                    "score": g.score,
+                    "hits": [
+                        {"rank": h.rank, "score": h.score, **h.section.to_dict()} for h in g.hits
+                    ],
+                }
+                for g in self.groups
+            ],
+        }
+
+
+def similar_goals(
+    index: Any,
+    query: str | Section,
+    *,
+    k: int = 10,
+    exclude_org: str | Sequence[str] | None = None,
+    where: Mapping[str, Any] | None = None,
+    mode: str = "hybrid",
+) -> SimilarGoals:
+    """The ``k`` most similar goals/tactics/projects of *other* organisations.
+
+    ``query`` is text or a :class:`Section` (then its own organisation is excluded
+    unless ``exclude_org`` says otherwise).
+
+    >>> similar_goals(index, "ส่งเสริมอาชีพและรายได้ของผู้สูงอายุ", k=5)  # doctest: +SKIP
+    """
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    if isinstance(query, Section):
+        text = query.content
+        if exclude_org is None and query.org:
+            exclude_org = query.org
+    else:
+        text = str(query)
+    if not text.strip():
+        return SimilarGoals(text, (), ())
+    spec: dict[str, Any] = dict(where or {})
+    spec.setdefault("kind", list(SIMILAR_KINDS))
+    if exclude_org:
+        excluded = {exclude_org} if isinstance(exclude_org, str) else set(exclude_org)
+        allowed = [o for o in index.values("org") if o not in excluded]
+        if "org" in spec:
+            wanted = {spec["org"]} if isinstance(spec["org"], str) else set(spec["org"])
+            allowed = [o for o in allowed if o in wanted]
+        if not allowed:
+            return SimilarGoals(text, (), ())
+        spec["org"] = allowed
+    hits = index.search(text, k=k, where=spec, mode=mode)
+    flat = tuple(SimilarHit(h.section, float(h.score), i + 1) for i, h in enumerate(hits))
+    groups: dict[str | None, list[SimilarHit]] = {}
+    for h in flat:
+        groups.setdefault(h.section.org, []).append(h)
+    grouped = tuple(
+        OrgGroup(org, hs[0].section.province, hs[0].score, tuple(hs))
+        for org, hs in sorted(groups.items(), key=lambda kv: -kv[1][0].score)
+    )
+    return SimilarGoals(text, flat, grouped)
+
+
+def near_duplicates(
+    sections: Sequence[Section],
+    vectors: np.ndarray,
+    *,
+    cosine: float = NEAR_DUPLICATE_COSINE,
+    jaccard: float = NEAR_DUPLICATE_JACCARD,
+    min_chars: int = 25,
+) -> list[NearDuplicate]:
+    """Pairs of passages from *different* organisations that are almost the same text.
+
+    Candidate pairs come from one matrix product over unit vectors; each is then
+    confirmed on Thai words, so paraphrases with the same meaning are not flagged,
+    only copied text. Very short lines (headings like "ด้านการศึกษา") are skipped.
+    """
+    keep = [i for i, s in enumerate(sections) if len(s.content) >= min_chars and s.org]
+    if len(keep) < 2:
+        return []
+    v = np.asarray(vectors, dtype=np.float32)[keep]
+    sims = v @ v.T
+    iu = np.triu_indices(len(keep), k=1)
+    cand = np.flatnonzero(sims[iu] >= cosine)
+    words: dict[int, set[str]] = {}
+    out: list[NearDuplicate] = []
+    for c in cand:
+        a, b = keep[iu[0][c]], keep[iu[1][c]]
+        sa, sb = sections[a], sections[b]
+        if sa.org == sb.org:
+            continue
+        wa = words.setdefault(a, set(tokenize(sa.content, drop_stopwords=False)))
+        wb = words.setdefault(b, set(tokenize(sb.content, drop_stopwords=False)))
+        if not wa or not wb:
+            continue
+        j = len(wa & wb) / len(wa | wb)
+        if j >= jaccard:
+            out.append(NearDuplicate(sa, sb, round(float(sims[iu[0][c], iu[1][c]]), 4)))
+    out.sort(key=lambda d: -d.similarity)
+    return out

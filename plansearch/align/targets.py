@@ -1,0 +1,156 @@
+"""Target spaces: a reference framework flattened for scoring.
+
+A *target* is a top-level item of a framework (e.g. one of the six national
+strategies). It is scored over its whole subtree: its own title and description
+plus every sub-strategy, master plan, goal or tactic under it. Bare targets (a
+title with nothing under it, as provincial and PAO strategies often are) get the
+standard local budget programmes (แผนงาน) that such strategies conventionally
+cover, so they still have content to match.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+#: Linkage-table column headings (Thai) per framework name or level.
+COLUMNS: dict[str, str] = {
+    "national": "ยุทธศาสตร์ชาติ",
+    "masterplan": "แผนแม่บทภายใต้ยุทธศาสตร์ชาติ",
+    "nesdp13": "หมุดหมาย (แผนพัฒนาฯ ฉบับที่ 13)",
+    "nesdp12": "ยุทธศาสตร์แผนพัฒนาฯ ฉบับที่ 12",
+    "sdg": "เป้าหมายการพัฒนาที่ยั่งยืน (SDGs)",
+    "dla": "ยุทธศาสตร์กรมส่งเสริมการปกครองท้องถิ่น",
+    "provincial_group": "ยุทธศาสตร์กลุ่มจังหวัด",
+    "province": "ยุทธศาสตร์จังหวัด",
+    "pao": "ยุทธศาสตร์ อปท.ในเขตจังหวัด",
+}
+
+#: A bare target's own text shorter than this (characters) gets programme context.
+BARE_TARGET_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of a target's subtree."""
+
+    id: str
+    title: str
+    text: str
+    type: str
+    root: int  # index of the target (top-level item) this node belongs to
+
+    @property
+    def content(self) -> str:
+        if self.text and self.text != self.title:
+            return f"{self.title} {self.text}"
+        return self.title
+
+
+@dataclass(frozen=True)
+class TargetSpace:
+    """A framework ready for scoring: its targets and every node under them."""
+
+    name: str
+    title: str
+    level: str
+    column: str
+    target_ids: tuple[str, ...]
+    target_titles: tuple[str, ...]
+    nodes: tuple[Node, ...]
+    #: the whole subtree of each target as one passage
+    documents: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.target_ids)
+
+    def bare(self, i: int) -> bool:
+        """True when target ``i`` has almost no content of its own."""
+        own = sum(len(n.content) for n in self.nodes if n.root == i)
+        return own < BARE_TARGET_CHARS
+
+
+@lru_cache(maxsize=1)
+def local_programs() -> tuple[dict[str, Any], ...]:
+    """The standard local budget programmes (แผนงาน) with their conventional content."""
+    raw = resources.files("plansearch.align").joinpath("data/local_programs.json").read_text("utf-8")
+    return tuple(json.loads(raw)["items"])
+
+
+def _attr(obj: Any, name: str, default: Any = "") -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def space_from_reference(ref: Any, *, name: str | None = None, root_type: str | None = None,
+                         column: str | None = None) -> TargetSpace:
+    """Flatten a :class:`~plansearch.align.references.Reference` into a target space.
+
+    ``root_type`` picks which nodes are the targets (e.g. ``"master_plan"`` to make
+    the 23 master plans the targets of the ``national`` reference); by default the
+    reference's top-level items are.
+    """
+    items = list(ref.items)
+    by_id = {t.id: t for t in items}
+    if root_type is None:
+        roots = [t for t in items if not t.parent_id or t.parent_id not in by_id]
+    else:
+        roots = [t for t in items if _attr(t, "type", "") == root_type]
+
+    def subtree(t: Any) -> list[Any]:
+        out, stack = [], [t]
+        while stack:
+            cur = stack.pop()
+            out.append(cur)
+            kids = [by_id[c] for c in (_attr(cur, "children", ()) or ()) if c in by_id]
+            if root_type is not None:  # don't descend into other targets
+                kids = [k for k in kids if _attr(k, "type", "") != root_type]
+            stack.extend(reversed(kids))
+        return out
+
+    def body(t: Any) -> str:
+        parts = [_attr(t, "text", "") or ""]
+        parts.extend(_attr(t, "keywords", ()) or ())
+        return " ".join(p for p in parts if p)
+
+    nodes: list[Node] = []
+    docs: list[str] = []
+    for i, root in enumerate(roots):
+        sub = subtree(root)
+        for t in sub:
+            nodes.append(Node(t.id, t.title, body(t), _attr(t, "type", "") or "", i))
+        # the whole-subtree passage: the target's own text plus the titles under it
+        # (full descendant texts would overflow the encoder's 512-token window)
+        docs.append(" ".join([Node(root.id, root.title, body(root), "", i).content]
+                             + [t.title for t in sub[1:]]))
+    fname = name or ref.name
+    level = getattr(ref, "level", "national")
+    return TargetSpace(
+        name=fname,
+        title=getattr(ref, "title", fname),
+        level=level,
+        column=column or COLUMNS.get(fname) or COLUMNS.get(level) or getattr(ref, "title", fname),
+        target_ids=tuple(r.id for r in roots),
+        target_titles=tuple(r.title for r in roots),
+        nodes=tuple(nodes),
+        documents=tuple(docs),
+    )
+
+
+def with_programmes(space: TargetSpace, assignments: dict[int, list[int]]) -> TargetSpace:
+    """Add conventional programme nodes to bare targets (``target index → programme indexes``)."""
+    progs = local_programs()
+    nodes = list(space.nodes)
+    docs = list(space.documents)
+    for i, pidx in assignments.items():
+        for p in pidx:
+            prog = progs[p]
+            nodes.append(Node(f"{space.target_ids[i]}~{prog['id']}", prog["title"], prog["text"],
+                              "program", i))
+            docs[i] = f"{docs[i]} {prog['title']}"
+    return TargetSpace(space.name, space.title, space.level, space.column, space.target_ids,
+                       space.target_titles, tuple(nodes), tuple(docs))
