@@ -92,7 +92,9 @@ def neighbours_from_matrix(sims: np.ndarray, dev: list[dict]) -> list[list[int]]
 
 def measure_thresholds(scores: np.ndarray, ids: list[str], gold: list[list[str]]) -> dict:
     """Lowest score whose band [t, next) reaches each precision target."""
-    pairs = [(float(scores[i, j]), ids[j] in set(g)) for i, g in enumerate(gold) for j in range(len(ids))]
+    pairs = [
+        (float(scores[i, j]), ids[j] in set(g)) for i, g in enumerate(gold) for j in range(len(ids))
+    ]
     pairs.sort(key=lambda p: -p[0])
     out: dict[str, float | None] = {}
     for label, target in PRECISION_TARGETS.items():
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     x = tfidf_vectors(texts + docs, fit_on=texts + docs)
-    sims = (x[: len(texts)] @ x[len(texts):].T).toarray()
+    sims = (x[: len(texts)] @ x[len(texts) :].T).toarray()
     results["tfidf"] = rank_metrics(rank_from_scores(sims, ids), gold)
     xs = (x[: len(texts)] @ x[: len(texts)].T).toarray()
     results["tfidf"]["similar_p@5"] = precision_at_5(dev, neighbours_from_matrix(xs, dev))
@@ -138,9 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     full_scores = np.array([it.scores_for("national") for it in al.items])
     fids = list(al.framework("national").target_ids)
     results["full"] = rank_metrics(rank_from_scores(full_scores, fids), gold)
-    sections = [
-        Section.from_text(d["text"], org=d["org"], kind="goal", id=d["id"]) for d in dev
-    ]
+    sections = [Section.from_text(d["text"], org=d["org"], kind="goal", id=d["id"]) for d in dev]
     index = PlanIndex.build(sections, embedder=emb)
     nb = []
     for d in dev:
@@ -153,12 +153,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"dev set: {len(dev)} statements, embedder {emb.fingerprint}")
     print(f"{'method':<8} {'hit@1':>7} {'hit@3':>7} {'MRR':>7} {'sim p@5':>8}")
     for name, r in results.items():
-        print(f"{name:<8} {r['hit@1']:>7.3f} {r['hit@3']:>7.3f} {r['mrr']:>7.3f} {r['similar_p@5']:>8.3f}")
+        cells = [r["hit@1"], r["hit@3"], r["mrr"]]
+        print(f"{name:<8} " + " ".join(f"{c:>7.3f}" for c in cells) + f" {r['similar_p@5']:>8.3f}")
     th = measure_thresholds(full_scores, fids, gold)
     print("strength thresholds (lowest score whose top band reaches the precision):")
     for label, target in PRECISION_TARGETS.items():
         val = th[label]
-        print(f"  {label:<8} precision ≥ {target:.2f}: score ≥ {val if val is None else round(val, 3)}")
+        shown = "n/a" if val is None else f"{val:.3f}"
+        print(f"  {label:<8} precision ≥ {target:.2f}: score ≥ {shown}")
     print(f"elapsed {elapsed:.1f} s")
     if args.json:
         args.json.write_text(json.dumps({"results": results, "thresholds": th}, indent=2))

@@ -66,7 +66,9 @@ def _default_embedder() -> BaseEmbedder:
     return Embedder()
 
 
-def _items_from(local: Plan | Sequence[Section] | Sequence[str] | str) -> tuple[list[Section], Plan | None]:
+def _items_from(
+    local: Plan | Sequence[Section] | Sequence[str] | str,
+) -> tuple[list[Section], Plan | None]:
     if isinstance(local, Plan):
         items = [s for s in local.sections if s.level == "local" and s.kind in ALIGNED_KINDS]
         if not items:
@@ -100,8 +102,10 @@ def _resolve_frameworks(against: Any, plan: Plan | None) -> list[TargetSpace]:
     for a in against:
         if isinstance(a, Reference):
             spaces.append(space_from_reference(a))
-        elif isinstance(a, Path) or (isinstance(a, str) and os.path.sep in a) or (
-            isinstance(a, str) and Path(a).suffix.lower() in {".json", ".yaml", ".yml", ".csv"}
+        elif (
+            isinstance(a, Path)
+            or (isinstance(a, str) and os.path.sep in a)
+            or (isinstance(a, str) and Path(a).suffix.lower() in {".json", ".yaml", ".yml", ".csv"})
         ):
             spaces.append(space_from_reference(load_reference(a)))
         elif a in PLAN_LEVELS or a in ("department", "district"):
@@ -114,8 +118,11 @@ def _resolve_frameworks(against: Any, plan: Plan | None) -> list[TargetSpace]:
             if secs:
                 spaces.append(space_from_reference(reference_from_sections(secs, name=a, level=a)))
         elif a == "masterplan":
-            spaces.append(space_from_reference(reference("national"), name="masterplan",
-                                               root_type="master_plan"))
+            spaces.append(
+                space_from_reference(
+                    reference("national"), name="masterplan", root_type="master_plan"
+                )
+            )
         else:
             ref = reference(a)
             if a == "national":
@@ -166,8 +173,9 @@ def _prepare(space: TargetSpace, emb: BaseEmbedder) -> _Prepared:
     return _Prepared(space, node_vecs, background)
 
 
-def _item_vectors(items: list[Section], plan: Plan | None, emb: BaseEmbedder,
-                  context: bool) -> np.ndarray:
+def _item_vectors(
+    items: list[Section], plan: Plan | None, emb: BaseEmbedder, context: bool
+) -> np.ndarray:
     q = emb.encode([s.content for s in items], kind="query", show_progress=len(items) > 512)
     if not context:
         return q
@@ -230,9 +238,16 @@ def align(
     return _assemble(items, plan, spaces, per_space, toks, top_k, th, emb)
 
 
-def _assemble(items: list[Section], plan: Plan | None, spaces: list[TargetSpace],
-              per_space: list[Any], toks: list[list[str]], top_k: int, th: Thresholds,
-              emb: BaseEmbedder) -> Alignment:
+def _assemble(
+    items: list[Section],
+    plan: Plan | None,
+    spaces: list[TargetSpace],
+    per_space: list[Any],
+    toks: list[list[str]],
+    top_k: int,
+    th: Thresholds,
+    emb: BaseEmbedder,
+) -> Alignment:
     from ..thai import tokenize
 
     infos = tuple(
@@ -252,20 +267,36 @@ def _assemble(items: list[Section], plan: Plan | None, spaces: list[TargetSpace]
                 node = sp.nodes[int(dense.best_node[i, t])]
                 node_toks = set(tokenize(node.content))
                 shared = [w for w in dict.fromkeys(toks[i]) if w in node_toks]
-                related = [w for w in dict.fromkeys(toks[i])
-                           if w in lex.target_tokens[t] and w not in node_toks]
+                related = [
+                    w
+                    for w in dict.fromkeys(toks[i])
+                    if w in lex.target_tokens[t] and w not in node_toks
+                ]
                 ctx = ""
                 if item.parent_id and plan is not None:
                     parent = plan.get(item.parent_id)
                     ctx = parent.title if parent else ""
                 score = float(final[i, t])
-                ms.append(Match(
-                    framework=sp.name, target_id=sp.target_ids[t], target_title=sp.target_titles[t],
-                    score=round(score, 4), strength=th.label(score), rank=rank,
-                    dense=round(float(dense.combined[i, t]), 4), lexical=round(float(lex.coverage[i, t]), 4),
-                    evidence=Evidence(node.id, node.title, node.type, tuple(shared[:8]),
-                                      tuple(related[:8]), ctx),
-                ))
+                ms.append(
+                    Match(
+                        framework=sp.name,
+                        target_id=sp.target_ids[t],
+                        target_title=sp.target_titles[t],
+                        score=round(score, 4),
+                        strength=th.label(score),
+                        rank=rank,
+                        dense=round(float(dense.combined[i, t]), 4),
+                        lexical=round(float(lex.coverage[i, t]), 4),
+                        evidence=Evidence(
+                            node.id,
+                            node.title,
+                            node.type,
+                            tuple(shared[:8]),
+                            tuple(related[:8]),
+                            ctx,
+                        ),
+                    )
+                )
             all_matches.append(tuple(ms))
             all_scores.append(tuple(round(float(x), 4) for x in final[i]))
         item_results.append(ItemAlignment(item, tuple(all_matches), names, tuple(all_scores)))
@@ -275,33 +306,53 @@ def _assemble(items: list[Section], plan: Plan | None, spaces: list[TargetSpace]
         for t, tid in enumerate(sp.target_ids):
             col = [it.scores[k][t] for it in item_results]
             labels = [th.label(x) for x in col]
-            tops = tuple(it.item.id for it in item_results if it.matches[k] and it.matches[k][0].target_id == tid)
-            coverage.append(TargetCoverage(
-                framework=sp.name, target_id=tid, title=sp.target_titles[t],
-                strong=labels.count("strong"), partial=labels.count("partial"),
-                weak=labels.count("weak"), max_score=max(col, default=0.0), supporters=tops,
-            ))
+            tops = tuple(
+                it.item.id
+                for it in item_results
+                if it.matches[k] and it.matches[k][0].target_id == tid
+            )
+            coverage.append(
+                TargetCoverage(
+                    framework=sp.name,
+                    target_id=tid,
+                    title=sp.target_titles[t],
+                    strong=labels.count("strong"),
+                    partial=labels.count("partial"),
+                    weak=labels.count("weak"),
+                    max_score=max(col, default=0.0),
+                    supporters=tops,
+                )
+            )
 
     strategies = [it for it in item_results if it.item.kind == "strategy"] or item_results
     linkage = []
     for it in strategies:
-        cells = []
-        for sp, ms in zip(spaces, it.matches, strict=True):
-            m = ms[0] if ms else None
-            cells.append(LinkageCell(
-                column=sp.column, framework=sp.name,
-                target_id=m.target_id if m else None, title=m.target_title if m else "",
-                score=m.score if m else 0.0, strength=m.strength if m else "none",
-            ))
+        cells: list[LinkageCell] = []
+        for sp, top in zip(spaces, it.matches, strict=True):
+            m = top[0] if top else None
+            cells.append(
+                LinkageCell(
+                    column=sp.column,
+                    framework=sp.name,
+                    target_id=m.target_id if m else None,
+                    title=m.target_title if m else "",
+                    score=m.score if m else 0.0,
+                    strength=m.strength if m else "none",
+                )
+            )
         linkage.append(LinkageRow(it.item, tuple(cells)))
 
     return Alignment(
-        items=tuple(item_results), frameworks=infos, coverage=tuple(coverage),
-        linkage=tuple(linkage), thresholds=th,
-        org=plan.org if plan else None, province=plan.province if plan else None,
+        items=tuple(item_results),
+        frameworks=infos,
+        coverage=tuple(coverage),
+        linkage=tuple(linkage),
+        thresholds=th,
+        org=plan.org if plan else None,
+        province=plan.province if plan else None,
         source=plan.source if plan else None,
         method=f"hybrid: dense ({emb.name}, mean of best {TOP_NODES} subtree nodes, z-scored "
-               f"against generic local text) + {LEXICAL_WEIGHT} × Thai lexical coverage; "
-               f"parent-strategy context {CONTEXT_WEIGHT}",
+        f"against generic local text) + {LEXICAL_WEIGHT} × Thai lexical coverage; "
+        f"parent-strategy context {CONTEXT_WEIGHT}",
         meta=(("embedder", emb.fingerprint),),
     )

@@ -78,8 +78,9 @@ class LexicalScores:
     target_tokens: list[set[str]]
 
 
-def lexical_scores(item_texts: Sequence[str], space: TargetSpace,
-                   item_tokens: list[list[str]] | None = None) -> LexicalScores:
+def lexical_scores(
+    item_texts: Sequence[str], space: TargetSpace, item_tokens: list[list[str]] | None = None
+) -> LexicalScores:
     """How much of each item's (idf-weighted) vocabulary each target's subtree contains."""
     toks = item_tokens if item_tokens is not None else [tokenize(t) for t in item_texts]
     node_toks = [tokenize(n.content) for n in space.nodes]
@@ -95,8 +96,10 @@ def lexical_scores(item_texts: Sequence[str], space: TargetSpace,
     # words the framework never uses still count in the denominator (with a mean idf)
     mean_idf = float(vocab.idf.mean()) if len(vocab.idf) else 1.0
     denom = np.array(
-        [sum(float(vocab.idf[vocab.index[t]]) if t in vocab.index else mean_idf for t in set(tk))
-         for tk in toks],
+        [
+            sum(float(vocab.idf[vocab.index[t]]) if t in vocab.index else mean_idf for t in set(tk))
+            for tk in toks
+        ],
         dtype=np.float32,
     )
     denom[denom == 0] = 1.0
@@ -110,8 +113,9 @@ class DenseScores:
     best_node: np.ndarray  # (items, targets): index into space.nodes of the best node
 
 
-def dense_scores(q: np.ndarray, node_vecs: np.ndarray, space: TargetSpace,
-                 top_nodes: int = TOP_NODES) -> DenseScores:
+def dense_scores(
+    q: np.ndarray, node_vecs: np.ndarray, space: TargetSpace, top_nodes: int = TOP_NODES
+) -> DenseScores:
     """Cosine of each item to each target, over the target's whole subtree."""
     roots = np.array([n.root for n in space.nodes], dtype=np.int64)
     sims = (q @ node_vecs.T).astype(np.float32)
@@ -129,7 +133,7 @@ def dense_scores(q: np.ndarray, node_vecs: np.ndarray, space: TargetSpace,
         if n == 1:
             combined[:, t] = sub.max(axis=1)
         else:
-            top = np.partition(sub, len(cols) - n, axis=1)[:, len(cols) - n:]
+            top = np.partition(sub, len(cols) - n, axis=1)[:, len(cols) - n :]
             combined[:, t] = top.mean(axis=1)
     return DenseScores(combined, best_node)
 

@@ -76,7 +76,9 @@ class TargetSpace:
 @lru_cache(maxsize=1)
 def local_programs() -> tuple[dict[str, Any], ...]:
     """The standard local budget programmes (แผนงาน) with their conventional content."""
-    raw = resources.files("plansearch.align").joinpath("data/local_programs.json").read_text("utf-8")
+    raw = (
+        resources.files("plansearch.align").joinpath("data/local_programs.json").read_text("utf-8")
+    )
     return tuple(json.loads(raw)["items"])
 
 
@@ -86,8 +88,9 @@ def _attr(obj: Any, name: str, default: Any = "") -> Any:
     return getattr(obj, name, default)
 
 
-def space_from_reference(ref: Any, *, name: str | None = None, root_type: str | None = None,
-                         column: str | None = None) -> TargetSpace:
+def space_from_reference(
+    ref: Any, *, name: str | None = None, root_type: str | None = None, column: str | None = None
+) -> TargetSpace:
     """Flatten a :class:`~plansearch.align.references.Reference` into a target space.
 
     ``root_type`` picks which nodes are the targets (e.g. ``"master_plan"`` to make
@@ -125,15 +128,18 @@ def space_from_reference(ref: Any, *, name: str | None = None, root_type: str | 
             nodes.append(Node(t.id, t.title, body(t), _attr(t, "type", "") or "", i))
         # the whole-subtree passage: the target's own text plus the titles under it
         # (full descendant texts would overflow the encoder's 512-token window)
-        docs.append(" ".join([Node(root.id, root.title, body(root), "", i).content]
-                             + [t.title for t in sub[1:]]))
+        docs.append(
+            " ".join(
+                [Node(root.id, root.title, body(root), "", i).content] + [t.title for t in sub[1:]]
+            )
+        )
     fname = name or ref.name
     level = getattr(ref, "level", "national")
     return TargetSpace(
         name=fname,
         title=getattr(ref, "title", fname),
         level=level,
-        column=column or COLUMNS.get(fname) or COLUMNS.get(level) or getattr(ref, "title", fname),
+        column=str(column or COLUMNS.get(fname) or COLUMNS.get(level) or getattr(ref, "title", fname)),
         target_ids=tuple(r.id for r in roots),
         target_titles=tuple(r.title for r in roots),
         nodes=tuple(nodes),
@@ -149,8 +155,19 @@ def with_programmes(space: TargetSpace, assignments: dict[int, list[int]]) -> Ta
     for i, pidx in assignments.items():
         for p in pidx:
             prog = progs[p]
-            nodes.append(Node(f"{space.target_ids[i]}~{prog['id']}", prog["title"], prog["text"],
-                              "program", i))
+            nodes.append(
+                Node(
+                    f"{space.target_ids[i]}~{prog['id']}", prog["title"], prog["text"], "program", i
+                )
+            )
             docs[i] = f"{docs[i]} {prog['title']}"
-    return TargetSpace(space.name, space.title, space.level, space.column, space.target_ids,
-                       space.target_titles, tuple(nodes), tuple(docs))
+    return TargetSpace(
+        space.name,
+        space.title,
+        space.level,
+        space.column,
+        space.target_ids,
+        space.target_titles,
+        tuple(nodes),
+        tuple(docs),
+    )

@@ -36,7 +36,7 @@ from ..errors import EmbedderMismatchError, IndexCorruptedError, InputError, Mod
 from ..sections import Plan, Section, read_jsonl, write_jsonl
 from . import storage
 from .dense import DenseIndex
-from .filters import MetadataColumns
+from .filters import FILTER_FIELDS, MetadataColumns
 from .fusion import DEFAULT_FUSION, FUSIONS, fuse
 from .lexical import BM25Index
 
@@ -224,6 +224,12 @@ class PlanIndex:
         if ids is None:
             return self._dense.reconstruct()
         return self._dense.reconstruct(self.positions(ids))
+
+    def values(self, field: str) -> list[str | None]:
+        """Distinct values of a filter field in the index (e.g. every ``org``)."""
+        if field not in FILTER_FIELDS:
+            raise InputError(f"unknown field {field!r}; use one of {', '.join(FILTER_FIELDS)}")
+        return self._meta.values(field)
 
     def mask(self, where: Mapping[str, Any] | None) -> np.ndarray | None:
         """Boolean row mask for a ``where`` filter (``None`` = no filter)."""

@@ -1,0 +1,52 @@
+"""``plansearch similar``: goals, tactics and projects of other organisations like TEXT.
+
+plansearch similar "ส่งเสริมอาชีพผู้สูงอายุ" --index indexes/default --k 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..align.similar import similar_goals
+    from ..index.planindex import PlanIndex
+    from .search import fit
+
+    embedder = None
+    if args.embedder:
+        from .index import make_embedder
+
+        embedder = make_embedder(args.embedder)
+    index = PlanIndex.load(args.index, embedder=embedder)
+    where = {"province": args.province} if args.province else None
+    res = similar_goals(index, args.text, k=args.k, exclude_org=args.exclude_org, where=where)
+    if args.json:
+        print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    if not res.hits:
+        print("ไม่พบเป้าหมายที่คล้ายกัน (no similar goals found)")
+        return 0
+    for g in res.groups:
+        print(f"{g.org or '-'}  ({g.province or '-'})  best {g.score:.4f}")
+        for h in g.hits:
+            s = h.section
+            print(f"   {h.rank:>3}  {h.score:.4f}  {fit(s.kind, 9)}  {fit(s.content, 80).rstrip()}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    p = sub.add_parser(
+        "similar",
+        help="find similar goals/tactics/projects of other organisations",
+        description="Which subdistricts have goals like ours? (เป้าหมายที่คล้ายกันของ อปท. อื่น)",
+    )
+    p.add_argument("text", help="a goal, tactic or project, in Thai")
+    p.add_argument("--index", required=True, help="index directory (from `plansearch index`)")
+    p.add_argument("--k", type=int, default=10, help="number of results (default 10)")
+    p.add_argument("--exclude-org", help="leave out this organisation (usually your own)")
+    p.add_argument("--province", action="append", help="only these provinces")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--embedder", help="override the embedder recorded in the index")
+    p.set_defaults(func=run)
