@@ -110,8 +110,16 @@ def test_plan_alignment_uses_quoted_frameworks_and_builds_linkage(hashing):
     plan = plansearch.parse_plan(SEED_000)
     al = align(plan, embedder=hashing)
     names = al.framework_names
-    for expected in ("national", "masterplan", "nesdp13", "sdg", "dla", "provincial_group",
-                     "province", "pao"):
+    for expected in (
+        "national",
+        "masterplan",
+        "nesdp13",
+        "sdg",
+        "dla",
+        "provincial_group",
+        "province",
+        "pao",
+    ):
         assert expected in names
     local_strategies = plan.of("strategy", level="local")
     assert [r.strategy.id for r in al.linkage] == [s.id for s in local_strategies]
@@ -147,7 +155,10 @@ def test_real_model_aligns_obvious_statements_to_the_right_strategy():
     }
     al = align(list(cases), "national")
     assert al.best("national") == list(cases.values())
-    assert al.items[0].best("national").strength in ("strong", "partial")
+    for it in al.items:
+        first, second = it.for_framework("national")[:2]
+        assert first.strength != "none"
+        assert first.score > 2 * second.score  # a clear winner, not a coin toss
 
 
 @pytest.mark.model

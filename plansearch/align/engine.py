@@ -39,8 +39,11 @@ from .results import (
 from .scoring import LEXICAL_WEIGHT, TOP_NODES, dense_scores, final_score, lexical_scores, zscore
 from .targets import TargetSpace, local_programs, space_from_reference, with_programmes
 
-#: Strength cut-offs on the final score, measured on labelled data (benchmarks/README.md).
-DEFAULT_THRESHOLDS = Thresholds(strong=0.60, partial=0.40, weak=0.20)
+#: Strength cut-offs on the final score, measured with ``benchmarks/quality.py`` on the
+#: labelled development set (2026-11-21, default model): the lowest score above which a
+#: suggested national strategy is a labelled one with precision 0.90 (strong), 0.75
+#: (partial) and 0.50 (weak). See benchmarks/README.md.
+DEFAULT_THRESHOLDS = Thresholds(strong=0.40, partial=0.24, weak=0.08)
 #: Weight of the parent strategy's vector added to a tactic's vector.
 CONTEXT_WEIGHT = 0.3
 #: Frameworks used when aligning a whole plan and nothing else is asked for.
