@@ -70,3 +70,18 @@ def test_near_duplicates_flags_copied_text_between_orgs_only():
     assert all("อบต.ค" not in (d.a.org, d.b.org) for d in dups)
     assert near_duplicates(secs[:1], vecs[:1]) == []
     assert near_duplicates([], np.zeros((0, 256), np.float32)) == []
+
+
+def test_org_names_match_in_any_common_spelling():
+    secs = [
+        Section.from_text("ขยายเขตประปาหมู่บ้าน", org="องค์การบริหารส่วนตำบลโขมง"),
+        Section.from_text("ขยายเขตประปาหมู่บ้านให้ทั่วถึง", org="อบต. หนองฮาง"),
+        Section.from_text("ซ่อมแซมระบบประปาหมู่บ้าน", org="เทศบาลตำบลบ้านอ้อน"),
+    ]
+    idx = PlanIndex.build(secs, embedder=HashingEmbedder(64))
+    hits = idx.search("ประปา", k=5, where={"org": "อบต.โขมง"})
+    assert [h.section.org for h in hits] == ["องค์การบริหารส่วนตำบลโขมง"]
+    res = similar_goals(
+        idx, "ประปาหมู่บ้าน", k=5, exclude_org=["องค์การบริหารส่วนตำบลหนองฮาง", "ทต.บ้านอ้อน"]
+    )
+    assert [h.section.org for h in res.hits] == ["องค์การบริหารส่วนตำบลโขมง"]

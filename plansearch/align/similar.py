@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..parse.identity import canonical_org
 from ..sections import Section
 from ..thai import tokenize
 from .results import NearDuplicate
@@ -101,10 +102,12 @@ def similar_goals(
     spec: dict[str, Any] = dict(where or {})
     spec.setdefault("kind", list(SIMILAR_KINDS))
     if exclude_org:
-        excluded = {exclude_org} if isinstance(exclude_org, str) else set(exclude_org)
+        raw = [exclude_org] if isinstance(exclude_org, str) else list(exclude_org)
+        excluded = {canonical_org(o) for o in raw}
         allowed = [o for o in index.values("org") if o not in excluded]
         if "org" in spec:
-            wanted = {spec["org"]} if isinstance(spec["org"], str) else set(spec["org"])
+            wanted = [spec["org"]] if isinstance(spec["org"], str) else list(spec["org"])
+            wanted = {canonical_org(o) for o in wanted}
             allowed = [o for o in allowed if o in wanted]
         if not allowed:
             return SimilarGoals(text, (), ())

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..parse.identity import canonical_org
 
 #: Fields that ``where=`` accepts (all are attributes of :class:`~plansearch.Section`).
 FILTER_FIELDS: tuple[str, ...] = ("org", "province", "level", "kind", "source")
@@ -61,6 +62,8 @@ def normalise_where(where: Mapping[str, Any] | None) -> dict[str, frozenset[str 
             raise InputError(
                 f"where[{key!r}] must be a string or a list of strings, not {type(value).__name__}"
             )
+        if key == "org":  # "อบต.โขมง" and "องค์การบริหารส่วนตำบลโขมง" are the same org
+            values = frozenset(canonical_org(v) if v is not None else None for v in values)
         out[key] = values
     return out
 
@@ -71,9 +74,7 @@ class MetadataColumns:
     def __init__(self) -> None:
         self._values: dict[str, list[str | None]] = {f: [] for f in FILTER_FIELDS}
         self._lookup: dict[str, dict[str | None, int]] = {f: {} for f in FILTER_FIELDS}
-        self._codes: dict[str, np.ndarray] = {
-            f: np.zeros(0, dtype=np.int32) for f in FILTER_FIELDS
-        }
+        self._codes: dict[str, np.ndarray] = {f: np.zeros(0, dtype=np.int32) for f in FILTER_FIELDS}
 
     def __len__(self) -> int:
         return len(self._codes[FILTER_FIELDS[0]])
@@ -120,6 +121,7 @@ class MetadataColumns:
 
 
 def _get(record: Any, field: str) -> Any:
-    if isinstance(record, Mapping):
-        return record.get(field)
-    return getattr(record, field, None)
+    value = record.get(field) if isinstance(record, Mapping) else getattr(record, field, None)
+    if field == "org" and value is not None:
+        return canonical_org(value)
+    return value

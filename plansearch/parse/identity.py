@@ -228,3 +228,28 @@ def detect_province(text: str, org: str | None = None) -> str | None:
     if not votes:
         return None
     return max(votes.items(), key=lambda kv: kv[1])[0]
+
+
+_ORG_PREFIX = re.compile(
+    r"^\s*(?:" + "|".join(f"(?P<t{i}>{p})" for i, (p, _, _) in enumerate(ORG_TYPES)) + ")"
+)
+
+
+def canonical_org(name: str) -> str:
+    """The canonical spelling of an organisation name given in any common form.
+
+    Used so that a filter or exclusion written ``อบต.โขมง`` matches sections whose
+    plan says ``องค์การบริหารส่วนตำบลโขมง`` (and the reverse).
+
+    >>> canonical_org("อบต. โขมง")
+    'องค์การบริหารส่วนตำบลโขมง'
+    >>> canonical_org("เทศบาลตำบล บ้านอ้อน")
+    'เทศบาลตำบลบ้านอ้อน'
+    """
+    text = " ".join(str(name).split())
+    m = _ORG_PREFIX.match(text + " ")
+    if not m or m.lastgroup is None:
+        return text
+    prefix = ORG_TYPES[int(m.lastgroup[1:])][1]
+    rest = (text + " ")[m.end() :].strip().replace(" ", "")
+    return prefix + rest if rest else text
