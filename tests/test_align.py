@@ -171,3 +171,11 @@ def test_real_model_plan_alignment_on_seed_004():
     assert road.best("national").target_id == "NS2"
     welfare = next(it for t, it in by_title.items() if "สวัสดิการแก่เด็ก" in t)
     assert welfare.best("national").target_id == "NS4"
+
+
+def test_grouping_dimensions_are_not_targets(hashing):
+    # NESDP-13's four มิติ only group its 13 หมุดหมาย: plans link to milestones
+    al = align(STATEMENTS, "nesdp13", embedder=hashing)
+    info = al.framework("nesdp13")
+    assert len(info.target_ids) == 13
+    assert all(b is not None and b.startswith("M") for b in al.best("nesdp13"))

@@ -29,6 +29,8 @@ COLUMNS: dict[str, str] = {
     "pao": "ยุทธศาสตร์ อปท.ในเขตจังหวัด",
 }
 
+#: Node types that only group targets (they are never targets themselves).
+GROUPING_TYPES = frozenset({"dimension", "group", "category"})
 #: A bare target's own text shorter than this (characters) gets programme context.
 BARE_TARGET_CHARS = 80
 
@@ -99,6 +101,18 @@ def space_from_reference(
     """
     items = list(ref.items)
     by_id = {t.id: t for t in items}
+    top = [t for t in items if not t.parent_id or t.parent_id not in by_id]
+    if root_type is None and top and all(_attr(t, "type", "") in GROUPING_TYPES for t in top):
+        # e.g. NESDP-13's four dimensions (มิติ) only group the 13 milestones (หมุดหมาย):
+        # the milestones are what a plan links to, so they are the targets
+        kids = {
+            _attr(by_id[c], "type", "")
+            for t in top
+            for c in _attr(t, "children", ()) or ()
+            if c in by_id
+        }
+        if len(kids) == 1:
+            root_type = kids.pop()
     if root_type is None:
         roots = [t for t in items if not t.parent_id or t.parent_id not in by_id]
     else:
@@ -139,7 +153,9 @@ def space_from_reference(
         name=fname,
         title=getattr(ref, "title", fname),
         level=level,
-        column=str(column or COLUMNS.get(fname) or COLUMNS.get(level) or getattr(ref, "title", fname)),
+        column=str(
+            column or COLUMNS.get(fname) or COLUMNS.get(level) or getattr(ref, "title", fname)
+        ),
         target_ids=tuple(r.id for r in roots),
         target_titles=tuple(r.title for r in roots),
         nodes=tuple(nodes),

@@ -29,9 +29,9 @@ def run(args: argparse.Namespace) -> int:
 
     from ..align.engine import align
     from ..align.results import Alignment
-    from ..sections import Plan
     from ..align.similar import near_duplicates
     from ..index.planindex import PlanIndex
+    from ..sections import Plan
     from .index import make_embedder
 
     t0 = time.perf_counter()
