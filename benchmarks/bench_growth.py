@@ -46,10 +46,17 @@ def plot(rows: list[dict], out: Path) -> None:
         ax1.plot(ns, [r["p50_1t"] for r in rs], marker="o", label=name)
         ax2.plot(ns, [r["bytes_per_vec"] * r["n"] / 2**20 for r in rs], marker="o", label=name)
         last = rs[-1]
-        ax1.annotate(last["params"], (last["n"], last["p50_1t"]), fontsize=7,
-                     textcoords="offset points", xytext=(4, 0))
-    for ax, title, unit in ((ax1, "single-query latency p50 (1 thread)", "ms"),
-                            (ax2, "index memory", "MiB")):
+        ax1.annotate(
+            last["params"],
+            (last["n"], last["p50_1t"]),
+            fontsize=7,
+            textcoords="offset points",
+            xytext=(4, 0),
+        )
+    for ax, title, unit in (
+        (ax1, "single-query latency p50 (1 thread)", "ms"),
+        (ax2, "index memory", "MiB"),
+    ):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("vectors (384-dim)")

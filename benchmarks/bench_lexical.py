@@ -77,13 +77,27 @@ def same_scores(a: list[np.ndarray], b: list[np.ndarray]) -> float:
     return float(np.mean(ok))
 
 
-def row(n: int, engine: str, idx_dps: float, q_qps: float, b_qps: float | None,
-        agree: float | None, note: str = "") -> dict:
+def row(
+    n: int,
+    engine: str,
+    idx_dps: float,
+    q_qps: float,
+    b_qps: float | None,
+    agree: float | None,
+    note: str = "",
+) -> dict:
     bq = f"{b_qps:9.0f}" if b_qps else f"{'-':>9}"
     ag = f"{agree:6.3f}" if agree is not None else f"{'-':>6}"
     print(f"{n:>8} {engine:<11} {idx_dps:10.0f} {q_qps:9.1f} {bq} {ag}  {note}", flush=True)
-    return {"n": n, "engine": engine, "index_docs_s": idx_dps, "query_qps": q_qps,
-            "batch_qps": b_qps, "top10_agreement": agree, "note": note}
+    return {
+        "n": n,
+        "engine": engine,
+        "index_docs_s": idx_dps,
+        "query_qps": q_qps,
+        "batch_qps": b_qps,
+        "top10_agreement": agree,
+        "note": note,
+    }
 
 
 def run_size(n: int, qs: list[list[str]], a: argparse.Namespace) -> list[dict]:
@@ -93,9 +107,11 @@ def run_size(n: int, qs: list[list[str]], a: argparse.Namespace) -> list[dict]:
     del texts
     if n > m:  # segmenting 1M texts takes ~10 min on 2 cores: cycle the segmented ones
         docs = [docs[i % m] for i in range(n)]
-    print(f"{n:>8} segmentation (newmm + compound parts): {seg_dps:,.0f} distinct docs/s "
-          f"(excluded below){f'; {m} sections segmented, cycled to {n}' if n > m else ''}",
-          flush=True)
+    print(
+        f"{n:>8} segmentation (newmm + compound parts): {seg_dps:,.0f} distinct docs/s "
+        f"(excluded below){f'; {m} sections segmented, cycled to {n}' if n > m else ''}",
+        flush=True,
+    )
     rows: list[dict] = []
 
     t = time.perf_counter()
@@ -125,8 +141,17 @@ def run_size(n: int, qs: list[list[str]], a: argparse.Namespace) -> list[dict]:
     bm.retrieve(qs, k=10, show_progress=False, n_threads=2)
     bm_b = len(qs) / (time.perf_counter() - t)
     # queries with a repeated word score differently (bm25s counts it twice)
-    rows.append(row(n, "bm25s", bm_dps, bm_q, bm_b, same_scores(bm_res, ps_res),
-                    "batch: retrieve(all queries, n_threads=2)"))
+    rows.append(
+        row(
+            n,
+            "bm25s",
+            bm_dps,
+            bm_q,
+            bm_b,
+            same_scores(bm_res, ps_res),
+            "batch: retrieve(all queries, n_threads=2)",
+        )
+    )
     bm = None
     gc.collect()
 
@@ -144,8 +169,17 @@ def run_size(n: int, qs: list[list[str]], a: argparse.Namespace) -> list[dict]:
             return top[np.argsort(-s[top])]
 
         rb_q, _ = qps(rb_one, sample)
-        rows.append(row(n, "rank_bm25", rb_dps, rb_q, None, None,
-                        f"queries timed on {len(sample)}; its idf differs (epsilon floor)"))
+        rows.append(
+            row(
+                n,
+                "rank_bm25",
+                rb_dps,
+                rb_q,
+                None,
+                None,
+                f"queries timed on {len(sample)}; its idf differs (epsilon floor)",
+            )
+        )
         del rb
     else:
         print(f"{n:>8} rank_bm25   skipped above --rank-max {a.rank_max}", flush=True)
@@ -159,12 +193,17 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--rank-queries", type=int, default=20)
     ap.add_argument("--rank-max", type=int, default=1_000_000)
-    ap.add_argument("--segment-max", type=int, default=200_000,
-                    help="segment at most this many sections; larger sizes cycle them")
+    ap.add_argument(
+        "--segment-max",
+        type=int,
+        default=200_000,
+        help="segment at most this many sections; larger sizes cycle them",
+    )
     a = ap.parse_args(argv)
     qs = queries(a.queries)
-    print(f"{'n':>8} {'engine':<11} {'index d/s':>10} {'query q/s':>9} {'batch q/s':>9} "
-          f"{'same':>6}")
+    print(
+        f"{'n':>8} {'engine':<11} {'index d/s':>10} {'query q/s':>9} {'batch q/s':>9} {'same':>6}"
+    )
     rows: list[dict] = []
     for n in (int(s) for s in a.sizes.split(",")):
         rows += run_size(n, qs, a)

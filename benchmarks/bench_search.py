@@ -70,8 +70,10 @@ def main() -> None:
     sections = [
         Section.from_text(r["text"], org=r["org"], id=r["id"], source=r["seed"]) for r in rows
     ]
-    print(f"embedder: {embedder.name} ({embedder.fingerprint}); {len(rows)} dev statements, "
-          f"{len({r['org'] for r in rows})} organisations")
+    print(
+        f"embedder: {embedder.name} ({embedder.fingerprint}); {len(rows)} dev statements, "
+        f"{len({r['org'] for r in rows})} organisations"
+    )
     embedder.encode(["อุ่นเครื่อง"], kind="query")  # load the model before timing
     t = time.perf_counter()
     index = PlanIndex.build(sections, embedder=embedder)
@@ -90,8 +92,10 @@ def main() -> None:
     print(f"\n{'similar-goal precision@5 (other organisations)':<48} {'P@5':>6}")
     for mode in ("dense", "lexical"):
         print(f"{mode:<48} {precision_at_5(index, rows, sections, mode=mode):6.3f}")
-    print(f"{'hybrid rrf (k=60)':<48} "
-          f"{precision_at_5(index, rows, sections, mode='hybrid', fusion='rrf'):6.3f}")
+    print(
+        f"{'hybrid rrf (k=60)':<48} "
+        f"{precision_at_5(index, rows, sections, mode='hybrid', fusion='rrf'):6.3f}"
+    )
     default_alpha = fusion.DENSE_WEIGHT
     for alpha in (0.3, 0.5, 0.7, 0.8):
         fusion.DENSE_WEIGHT = alpha

@@ -122,8 +122,7 @@ def cross_validate(dev: list[dict], emb) -> tuple[float, list[tuple[str, int, fl
     texts = [d["text"] for d in dev]
     q = emb.encode(texts, kind="query")
     lex = scoring.lexical_scores(texts, prep.space).coverage
-    bg_q = emb.encode([f"{p['title']} {p['text']}" for p in targets.local_programs()],
-                      kind="query")
+    bg_q = emb.encode([f"{p['title']} {p['text']}" for p in targets.local_programs()], kind="query")
     ids = list(prep.space.target_ids)
     grid = [(n, w) for n in (1, 2, 3) for w in (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)]
     raw = {}

@@ -146,8 +146,9 @@ def _fill(template: str, rng: random.Random, org: str, villages: list[str]) -> s
     )
 
 
-def _vary(text: str, seed_org: str | None, rng: random.Random, org: str,
-          villages: list[str]) -> str:
+def _vary(
+    text: str, seed_org: str | None, rng: random.Random, org: str, villages: list[str]
+) -> str:
     if seed_org:
         text = text.replace(seed_org, org)
     r = rng.random()

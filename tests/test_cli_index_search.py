@@ -53,8 +53,21 @@ def test_search_json_and_filters(built, capsys):
     assert all(h["section"]["province"] == "ลำปาง" for h in hits)
     assert [h["rank"] for h in hits] == [1, 2]
     assert {"score", "dense", "lexical", "section"} <= set(hits[0])
-    args = ["search", "ถนน", "--index", str(built), "--kind", "goal", "--kind", "strategy",
-            "--mode", "dense", "--k", "10", "--json"]
+    args = [
+        "search",
+        "ถนน",
+        "--index",
+        str(built),
+        "--kind",
+        "goal",
+        "--kind",
+        "strategy",
+        "--mode",
+        "dense",
+        "--k",
+        "10",
+        "--json",
+    ]
     assert main(args) == 0
     kinds = {h["section"]["kind"] for h in json.loads(capsys.readouterr().out)}
     assert kinds == {"goal", "strategy"}
@@ -69,8 +82,19 @@ def test_search_errors_are_clean(built, tmp_path, capsys):
     assert "HashingEmbedder(384)" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["search", "ถนน", "--index", str(built), "--k", "0"])
-    assert main(["index", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "x"),
-                 "--embedder", "hashing"]) == 2
+    assert (
+        main(
+            [
+                "index",
+                str(tmp_path / "missing.jsonl"),
+                "--out",
+                str(tmp_path / "x"),
+                "--embedder",
+                "hashing",
+            ]
+        )
+        == 2
+    )
 
 
 def test_search_no_results(built, capsys):

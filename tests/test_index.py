@@ -219,14 +219,21 @@ def test_ivf_chosen_above_threshold(monkeypatch):
 def test_save_load_identical(index, tmp_path, sections):
     out = index.save(tmp_path / "idx")
     assert {p.name for p in out.iterdir()} == {
-        "manifest.json", "sections.jsonl", "dense.faiss", "lexical.npz", "vocab.json",
+        "manifest.json",
+        "sections.jsonl",
+        "dense.faiss",
+        "lexical.npz",
+        "vocab.json",
     }
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["count"] == 16 and manifest["dimension"] == 128
     assert manifest["embedder"]["fingerprint"] == "hashing-128:v1"
     assert manifest["format_version"] == storage.FORMAT_VERSION
     assert set(manifest["files"]) == {
-        "sections.jsonl", "dense.faiss", "lexical.npz", "vocab.json",
+        "sections.jsonl",
+        "dense.faiss",
+        "lexical.npz",
+        "vocab.json",
     }
     loaded = PlanIndex.load(out)  # hashing embedder recreated from the manifest
     assert loaded.sections == index.sections

@@ -102,8 +102,9 @@ class _Lexical:
         )
         return to_space, w
 
-    def coverage(self, words: sparse.csr_matrix,
-                 proj: tuple[sparse.csr_matrix, np.ndarray]) -> np.ndarray:
+    def coverage(
+        self, words: sparse.csr_matrix, proj: tuple[sparse.csr_matrix, np.ndarray]
+    ) -> np.ndarray:
         """Coverage ``(items, targets)`` from a binary item × term matrix."""
         to_space, w = proj
         denom = (words @ w).astype(np.float32)
@@ -122,8 +123,11 @@ def _word_matrix(item_tokens: Sequence[Sequence[str]]) -> tuple[sparse.csr_matri
             indices.append(index.setdefault(t, len(index)))
         indptr.append(len(indices))
     m = sparse.csr_matrix(
-        (np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int64),
-         np.asarray(indptr, dtype=np.int64)),
+        (
+            np.ones(len(indices), dtype=np.float32),
+            np.asarray(indices, dtype=np.int64),
+            np.asarray(indptr, dtype=np.int64),
+        ),
         shape=(len(item_tokens), len(index)),
     )
     return m, list(index)
@@ -142,8 +146,15 @@ def _combined_top2(sims: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> n
     return out.astype(np.float32)
 
 
-def _dense_chunk(q: np.ndarray, prep: PreparedLike, order: np.ndarray, starts: np.ndarray,
-                 sizes: np.ndarray, present: np.ndarray, top_nodes: int) -> np.ndarray:
+def _dense_chunk(
+    q: np.ndarray,
+    prep: PreparedLike,
+    order: np.ndarray,
+    starts: np.ndarray,
+    sizes: np.ndarray,
+    present: np.ndarray,
+    top_nodes: int,
+) -> np.ndarray:
     if top_nodes != 2:  # the reference implementation, one target at a time
         return dense_scores(q, prep.node_vecs, prep.space, top_nodes).combined
     n_targets = len(prep.space)
@@ -174,8 +185,10 @@ def topk_stable(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         cols = np.broadcast_to(np.arange(t), (n, t))
     vals = np.take_along_axis(scores, cols, axis=1)
     o = np.argsort(-vals, axis=1, kind="stable")
-    return (np.take_along_axis(cols, o, axis=1).astype(np.int32),
-            np.take_along_axis(vals, o, axis=1))
+    return (
+        np.take_along_axis(cols, o, axis=1).astype(np.int32),
+        np.take_along_axis(vals, o, axis=1),
+    )
 
 
 def align_matrix(
@@ -200,8 +213,9 @@ def align_matrix(
         raise ValueError("top_k must be at least 1")
     q_all = np.ascontiguousarray(item_vectors, dtype=np.float32)
     if q_all.ndim != 2 or q_all.shape[1] != prep_dim(prepared):
-        raise ValueError(f"item_vectors must have shape (n, {prep_dim(prepared)}), "
-                         f"got {q_all.shape}")
+        raise ValueError(
+            f"item_vectors must have shape (n, {prep_dim(prepared)}), got {q_all.shape}"
+        )
     n = len(q_all)
     space = prepared.space
     k = min(top_k, len(space))
@@ -258,14 +272,22 @@ def align_bulk(
     prepared = list(prepared)
     if not prepared:
         return {}
-    if TOP_NODES != 2 or any(len(p.space) == 0 for p in prepared) or any(
-        len({nd.root for nd in p.space.nodes}) != len(p.space) for p in prepared
+    if (
+        TOP_NODES != 2
+        or any(len(p.space) == 0 for p in prepared)
+        or any(len({nd.root for nd in p.space.nodes}) != len(p.space) for p in prepared)
     ):  # a target without nodes: use the per-framework path
         words = _word_matrix(item_tokens) if item_tokens is not None else None
         out: dict[str, BulkResult] = {}
         for p in prepared:
-            ids, sc = align_matrix(item_vectors, p, top_k=top_k, item_tokens=item_tokens,
-                                   chunk_size=chunk_size, _words=words)
+            ids, sc = align_matrix(
+                item_vectors,
+                p,
+                top_k=top_k,
+                item_tokens=item_tokens,
+                chunk_size=chunk_size,
+                _words=words,
+            )
             out[p.space.name] = BulkResult(p.space, ids, sc)
         return out
     q_all = np.ascontiguousarray(item_vectors, dtype=np.float32)
@@ -304,8 +326,12 @@ def align_bulk(
             hs.append(to_space @ sparse.csr_matrix(lx.weights))
             ws.append(w)
             fw_of_col.append(np.full(len(p.space), f))
-        lex = (words, sparse.hstack(hs, format="csr"), np.stack(ws, axis=1),
-               np.concatenate(fw_of_col))
+        lex = (
+            words,
+            sparse.hstack(hs, format="csr"),
+            np.stack(ws, axis=1),
+            np.concatenate(fw_of_col),
+        )
     k_of = [min(top_k, b - a) for a, b in spans]
     top_ids = [np.zeros((n, k), dtype=np.int32) for k in k_of]
     top_scores = [np.zeros((n, k), dtype=np.float32) for k in k_of]
@@ -326,5 +352,6 @@ def align_bulk(
         final = final_score(z, cov)
         for f, (c0, c1) in enumerate(spans):
             top_ids[f][a:b], top_scores[f][a:b] = topk_stable(final[:, c0:c1], k_of[f])
-    return {p.space.name: BulkResult(p.space, top_ids[f], top_scores[f])
-            for f, p in enumerate(prepared)}
+    return {
+        p.space.name: BulkResult(p.space, top_ids[f], top_scores[f]) for f, p in enumerate(prepared)
+    }

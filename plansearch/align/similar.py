@@ -106,8 +106,8 @@ def similar_goals(
         excluded = {canonical_org(o) for o in raw}
         allowed = [o for o in index.values("org") if o not in excluded]
         if "org" in spec:
-            wanted = [spec["org"]] if isinstance(spec["org"], str) else list(spec["org"])
-            wanted = {canonical_org(o) for o in wanted}
+            given = [spec["org"]] if isinstance(spec["org"], str) else list(spec["org"])
+            wanted = {canonical_org(o) for o in given}
             allowed = [o for o in allowed if o in wanted]
         if not allowed:
             return SimilarGoals(text, (), ())

@@ -1,7 +1,7 @@
 """``plansearch index``: build a search index from plans or a sections JSONL file.
 
-    plansearch index corpus/raw --out indexes/default
-    plansearch index sections.jsonl --out indexes/mine --embedder hashing
+plansearch index corpus/raw --out indexes/default
+plansearch index sections.jsonl --out indexes/mine --embedder hashing
 """
 
 from __future__ import annotations

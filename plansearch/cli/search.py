@@ -1,6 +1,6 @@
 """``plansearch search``: query a saved index and print a Thai-aware table or JSON.
 
-    plansearch search "น้ำประปาหมู่บ้าน" --index indexes/default --k 5 --level local
+plansearch search "น้ำประปาหมู่บ้าน" --index indexes/default --k 5 --level local
 """
 
 from __future__ import annotations

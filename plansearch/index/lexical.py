@@ -194,8 +194,9 @@ class BM25Index:
         row_of = np.repeat(np.arange(n_docs), np.diff(counts.indptr))
         norm = self.k1 * (1.0 - self.b + self.b * dl[row_of] / avgdl)
         data = idf[counts.indices] * tf * (self.k1 + 1.0) / (tf + norm)
-        w = sp.csr_matrix((data.astype(np.float32), counts.indices, counts.indptr),
-                          shape=counts.shape)
+        w = sp.csr_matrix(
+            (data.astype(np.float32), counts.indices, counts.indptr), shape=counts.shape
+        )
         self._weights = w.tocsc()
         return self._weights
 

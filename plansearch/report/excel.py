@@ -1,0 +1,208 @@
+"""The Excel (.xlsx) alignment report: summary, linkage table, a sheet per framework.
+
+Thai headers, frozen header rows, auto-filters, column widths, scores as numbers
+(``0.00``) coloured by strength. Written atomically with openpyxl.
+
+>>> al.to_excel("reports/khamong.xlsx")  # doctest: +SKIP
+PosixPath('reports/khamong.xlsx')
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._common import STRENGTH_FILL, atomic_write, item_label, kind_th, strength_th
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from ..align.results import Alignment
+
+_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+#: characters openpyxl refuses in cell values (XML-illegal control characters)
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+MAX_CELL = 32_000  # Excel's limit is 32,767 characters per cell
+
+
+def sheet_title(name: str, taken: set[str]) -> str:
+    """A valid, unique sheet name (≤ 31 characters, none of ``[]:*?/\\``)."""
+    base = _FORBIDDEN.sub("_", name).strip("'") or "sheet"
+    base = base[:31]
+    title, n = base, 2
+    while title.lower() in taken:
+        suffix = f" ({n})"
+        title = base[: 31 - len(suffix)] + suffix
+        n += 1
+    taken.add(title.lower())
+    return title
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return _ILLEGAL.sub("", value)[:MAX_CELL]
+    return value
+
+
+def _sheet(
+    ws: Worksheet,
+    headers: list[str],
+    rows: list[list[Any]],
+    widths: list[int],
+    score_cols: tuple[int, ...] = (),
+    strength_col: int | None = None,
+) -> None:
+    from openpyxl.styles import Alignment as XAlign
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = XAlign(vertical="top", wrap_text=True)
+    for row in rows:
+        ws.append([_clean(v) for v in row])
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    for r in range(2, ws.max_row + 1):
+        for c in score_cols:
+            ws.cell(row=r, column=c).number_format = "0.00"
+        if strength_col is not None:
+            key = ws.cell(row=r, column=strength_col).value
+            fill = _FILL_BY_TH.get(str(key))
+            if fill:
+                ws.cell(row=r, column=strength_col).fill = PatternFill("solid", fgColor=fill)
+        for c in range(1, len(headers) + 1):
+            ws.cell(row=r, column=c).alignment = XAlign(vertical="top", wrap_text=True)
+    ws.freeze_panes = "A2"
+    if rows:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{ws.max_row}"
+
+
+_FILL_BY_TH = {strength_th(k): v for k, v in STRENGTH_FILL.items()}
+
+
+def build_workbook(al: Alignment) -> Any:
+    """The openpyxl ``Workbook`` of the report (see :func:`write_excel`)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    taken: set[str] = set()
+    ws = wb.active
+    ws.title = sheet_title("สรุป", taken)
+    summary: list[list[Any]] = [
+        ["องค์กรปกครองส่วนท้องถิ่น", al.org or "-"],
+        ["จังหวัด", al.province or "-"],
+        ["แหล่งข้อมูล", al.source or "-"],
+        ["จำนวนรายการที่วิเคราะห์", len(al.items)],
+        ["กรอบอ้างอิง", ", ".join(f"{f.name} ({f.title})" for f in al.frameworks)],
+        ["วิธีการ", al.method],
+        [
+            "เกณฑ์ สอดคล้องมาก / บางส่วน / น้อย",
+            f"≥ {al.thresholds.strong:.2f} / ≥ {al.thresholds.partial:.2f} / "
+            f"≥ {al.thresholds.weak:.2f}",
+        ],
+        ["ยุทธศาสตร์ที่ไม่มีรายการสนับสนุน (ช่องว่าง)", len(al.gaps())],
+        ["รายการที่ไม่สอดคล้องกับกรอบใด", len(al.orphans())],
+        ["ข้อความซ้ำกับ อปท. อื่น", len(al.near_duplicates)],
+    ]
+    _sheet(ws, ["หัวข้อ", "ค่า"], summary, [44, 100])
+
+    ws = wb.create_sheet(sheet_title("ตารางความเชื่อมโยง", taken))
+    columns: list[str] = []
+    for row in al.linkage:
+        for c in row.cells:
+            if c.column not in columns:
+                columns.append(c.column)
+    heads = ["ยุทธศาสตร์ท้องถิ่น"]
+    for col in columns:
+        heads += [col, f"คะแนน ({col})"]
+    rows: list[list[Any]] = []
+    for row in al.linkage:
+        s = row.strategy
+        cells = {c.column: c for c in row.cells}
+        line: list[Any] = [f"{s.number} {s.title}" if s.number else s.title]
+        for col in columns:
+            cell = cells.get(col)
+            line += [
+                f"{cell.target_id} {cell.title}" if cell and cell.target_id else "-",
+                cell.score if cell else None,
+            ]
+        rows.append(line)
+    _sheet(
+        ws,
+        heads,
+        rows,
+        [40] + [36, 10] * len(columns),
+        score_cols=tuple(range(3, len(heads) + 1, 2)),
+    )
+
+    for f in al.frameworks:
+        ws = wb.create_sheet(sheet_title(f.name, taken))
+        heads = [
+            "รายการท้องถิ่น",
+            "ข้อความเต็ม",
+            "ประเภท",
+            "อันดับ",
+            "รหัส",
+            "เป้าหมาย/ยุทธศาสตร์",
+            "คะแนน",
+            "ระดับความสอดคล้อง",
+            "หลักฐาน (ข้อย่อยที่ตรงที่สุด)",
+            "คำที่ตรงกัน",
+        ]
+        rows = []
+        for it in al.items:
+            for m in it.for_framework(f.name):
+                rows.append(
+                    [
+                        item_label(it),
+                        it.item.text,
+                        kind_th(it.item.kind),
+                        m.rank,
+                        m.target_id,
+                        m.target_title,
+                        m.score,
+                        strength_th(m.strength),
+                        f"{m.evidence.sub_id} {m.evidence.sub_title}",
+                        " ".join(m.evidence.shared_terms),
+                    ]
+                )
+        _sheet(
+            ws, heads, rows, [40, 50, 14, 8, 10, 44, 9, 16, 44, 30], score_cols=(7,), strength_col=8
+        )
+
+    ws = wb.create_sheet(sheet_title("ความครอบคลุม", taken))
+    heads = [
+        "กรอบอ้างอิง",
+        "รหัส",
+        "เป้าหมาย/ยุทธศาสตร์",
+        "สอดคล้องมาก",
+        "บางส่วน",
+        "น้อย",
+        "คะแนนสูงสุด",
+        "สถานะ",
+    ]
+    rows = [
+        [
+            c.framework,
+            c.target_id,
+            c.title,
+            c.strong,
+            c.partial,
+            c.weak,
+            c.max_score,
+            "มีการสนับสนุน" if c.supported else "ช่องว่าง (ไม่มีรายการสนับสนุน)",
+        ]
+        for c in al.coverage
+    ]
+    _sheet(ws, heads, rows, [14, 10, 50, 12, 10, 8, 12, 30], score_cols=(7,))
+    return wb
+
+
+def write_excel(alignment: Alignment, path: str | Path) -> Path:
+    """Write the .xlsx report to ``path`` (atomically) and return it."""
+    wb = build_workbook(alignment)
+    return atomic_write(path, lambda p: wb.save(str(p)))
