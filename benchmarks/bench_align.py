@@ -13,7 +13,7 @@ Items: ``--items`` synthetic tactics (``synthetic_corpus.py``). Their vectors ar
 precomputed: synthetic vectors with the neighbour structure of real e5 vectors
 (``synthetic_vectors.py``); their Thai words are segmented before the clock
 starts (segmentation speed printed separately). Timed, end to end:
-``plansearch.align.bulk.align_bulk`` for every framework (top 3 each), dense
+``plansearch.alignment.bulk.align_bulk`` for every framework (top 3 each), dense
 only and dense + lexical, against the numpy floor: one matrix product of the
 items with every target node + ``argpartition`` top 3. Peak memory is the
 process's RSS growth during the step (sampled every 5 ms).
@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).parent.parent))
 from synthetic_corpus import PROVINCES, iter_sections, seed_texts
 from synthetic_vectors import synthesize
 
-from plansearch.align.bulk import align_bulk, prepare_spaces
-from plansearch.align.references import reference_from_dict
+from plansearch.alignment.bulk import align_bulk, prepare_spaces
+from plansearch.alignment.references import reference_from_dict
 from plansearch.index.lexical import tokenize
 
 BUILTIN = ["national", "masterplan", "nesdp13", "nesdp12", "sdg", "dla"]

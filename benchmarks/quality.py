@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from plansearch import Section, reference  # noqa: E402
-from plansearch.align.engine import align  # noqa: E402
-from plansearch.align.similar import similar_goals  # noqa: E402
+from plansearch.alignment.engine import align  # noqa: E402
+from plansearch.alignment.similar import similar_goals  # noqa: E402
 from plansearch.thai import tokenize  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "eval" / "dev_alignment.jsonl"
@@ -115,7 +115,7 @@ def cross_validate(dev: list[dict], emb) -> tuple[float, list[tuple[str, int, fl
     the *other* organisations, then measure hit@1 on the held-out one. Returns the pooled
     held-out hit@1 and the per-fold choices.
     """
-    from plansearch.align import engine, scoring, targets
+    from plansearch.alignment import engine, scoring, targets
 
     space = targets.space_from_reference(reference("national"))
     prep = engine._prepare(space, emb)

@@ -2,8 +2,8 @@
 
 The pipeline, one package per stage::
 
-    parse  → sections → embed  → index  → align  → report
-    parse/   sections.py embed/   index/   align/   report/
+    parse  → sections → embed  → index  → alignment → report
+    parse/   sections.py embed/   index/   alignment/  report/
 
 Quick start::
 
@@ -40,12 +40,17 @@ _EXPORTS: dict[str, str] = {
     "load_corpus": "plansearch.corpus",
     "PlanIndex": "plansearch.index.planindex",
     "Hit": "plansearch.index.planindex",
-    "reference": "plansearch.align.references",
-    "load_reference": "plansearch.align.references",
-    "available_references": "plansearch.align.references",
-    "reference_from_sections": "plansearch.align.references",
-    "Reference": "plansearch.align.references",
-    "Target": "plansearch.align.references",
+    "reference": "plansearch.alignment.references",
+    "load_reference": "plansearch.alignment.references",
+    "available_references": "plansearch.alignment.references",
+    "reference_from_sections": "plansearch.alignment.references",
+    "Reference": "plansearch.alignment.references",
+    "Target": "plansearch.alignment.references",
+    "align": "plansearch.alignment.engine",
+    "Alignment": "plansearch.alignment.results",
+    "Match": "plansearch.alignment.results",
+    "similar_goals": "plansearch.alignment.similar",
+    "SimilarGoals": "plansearch.alignment.similar",
     "PlanSearchError": "plansearch.errors",
     "InputError": "plansearch.errors",
     "EmptyDocumentError": "plansearch.errors",
@@ -79,7 +84,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .align.references import (
+    from .alignment.engine import align
+    from .alignment.results import Alignment, Match
+    from .alignment.similar import SimilarGoals, similar_goals
+    from .alignment.references import (
         Reference,
         Target,
         available_references,

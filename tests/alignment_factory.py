@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from plansearch.align.results import (
+from plansearch.alignment.results import (
     Alignment,
     Evidence,
     FrameworkInfo,

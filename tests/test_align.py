@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import plansearch
-from plansearch.align.engine import align
-from plansearch.align.results import STRENGTHS
+from plansearch.alignment.engine import align
+from plansearch.alignment.results import STRENGTHS
 from plansearch.embed.hashing import HashingEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]

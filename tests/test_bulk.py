@@ -1,4 +1,4 @@
-"""Bulk alignment (plansearch.align.bulk) ranks exactly like align()."""
+"""Bulk alignment (plansearch.alignment.bulk) ranks exactly like align()."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from plansearch import Section
-from plansearch.align.bulk import align_bulk, align_matrix, prepare_spaces, topk_stable
-from plansearch.align.engine import _item_vectors, align
-from plansearch.align.scoring import dense_scores, final_score, lexical_scores, zscore
+from plansearch.alignment.bulk import align_bulk, align_matrix, prepare_spaces, topk_stable
+from plansearch.alignment.engine import _item_vectors, align
+from plansearch.alignment.scoring import dense_scores, final_score, lexical_scores, zscore
 from plansearch.embed.hashing import HashingEmbedder
 from plansearch.thai import tokenize
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from plansearch import LEVELS, Section
-from plansearch.align import (
+from plansearch.alignment import (
     Reference,
     available_references,
     load_reference,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from plansearch import PlanIndex, Section, read_jsonl
-from plansearch.align.similar import SIMILAR_KINDS, near_duplicates, similar_goals
+from plansearch.alignment.similar import SIMILAR_KINDS, near_duplicates, similar_goals
 from plansearch.embed.hashing import HashingEmbedder
 
 DATA = Path(__file__).parent / "data" / "index_sections.jsonl"

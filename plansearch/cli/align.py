@@ -17,7 +17,7 @@ FORMATS = ("html", "xlsx", "csv", "json")
 
 def write_report(alignment: object, fmt: str, out: Path) -> Path:
     """Write ``alignment`` in ``fmt`` to ``out`` (json to stdout when out is '-')."""
-    from ..align.results import Alignment
+    from ..alignment.results import Alignment
 
     assert isinstance(alignment, Alignment)
     if fmt == "html":
@@ -32,7 +32,7 @@ def write_report(alignment: object, fmt: str, out: Path) -> Path:
 
 def summary_lines(alignment: object) -> list[str]:
     """A few lines for the terminal: best target per framework for each local strategy."""
-    from ..align.results import Alignment
+    from ..alignment.results import Alignment
 
     assert isinstance(alignment, Alignment)
     lines = [
@@ -53,7 +53,7 @@ def summary_lines(alignment: object) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     import plansearch
 
-    from ..align.engine import align
+    from ..alignment.engine import align
 
     src = Path(args.plan)
     if not src.exists():

@@ -27,9 +27,9 @@ def run(args: argparse.Namespace) -> int:
 
     import plansearch
 
-    from ..align.engine import align
-    from ..align.results import Alignment
-    from ..align.similar import near_duplicates
+    from ..alignment.engine import align
+    from ..alignment.results import Alignment
+    from ..alignment.similar import near_duplicates
     from ..index.planindex import PlanIndex
     from ..sections import Plan
     from .index import make_embedder

@@ -10,7 +10,7 @@ import json
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..align.similar import similar_goals
+    from ..alignment.similar import similar_goals
     from ..index.planindex import PlanIndex
     from .search import fit
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..align.results import STRENGTH_TH
+from ..alignment.results import STRENGTH_TH
 
 if TYPE_CHECKING:
-    from ..align.results import Alignment, ItemAlignment
+    from ..alignment.results import Alignment, ItemAlignment
 
 #: Thai names of section kinds, as planners write them.
 KIND_TH: dict[str, str] = {

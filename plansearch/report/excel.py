@@ -18,7 +18,7 @@ from ._common import STRENGTH_FILL, atomic_write, item_label, kind_th, strength_
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from ..align.results import Alignment
+    from ..alignment.results import Alignment
 
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 #: characters openpyxl refuses in cell values (XML-illegal control characters)

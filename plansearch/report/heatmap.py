@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ._common import atomic_write, heatmap_matrix
 
 if TYPE_CHECKING:
-    from ..align.results import Alignment
+    from ..alignment.results import Alignment
 
 #: Longest label (characters) before it is cut with "…".
 MAX_LABEL = 60

@@ -29,7 +29,7 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from ..align.results import Alignment, ItemAlignment, LinkageCell
+    from ..alignment.results import Alignment, ItemAlignment, LinkageCell
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "

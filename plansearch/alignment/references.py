@@ -3,7 +3,7 @@
 A framework is a small tree of :class:`Target` nodes (strategies, their
 sub-strategies, master plans, milestones, goals…) held in a :class:`Reference`.
 
-Built-in frameworks ship as JSON inside the package (``plansearch/align/data``)
+Built-in frameworks ship as JSON inside the package (``plansearch/alignment/data``)
 and go through the same validating loader as a user's file:
 
 * ``national`` – ยุทธศาสตร์ชาติ (พ.ศ. 2561–2580): 6 strategies, their
@@ -57,7 +57,7 @@ from ..sections import LEVELS, Plan, Section
 
 FORMAT_VERSION = 1
 
-#: Built-in framework name -> data file inside ``plansearch/align/data``.
+#: Built-in framework name -> data file inside ``plansearch/alignment/data``.
 BUILTINS: dict[str, str] = {
     "national": "national.json",
     "nesdp13": "nesdp13.json",
@@ -696,8 +696,8 @@ def available_references() -> list[str]:
 @cache
 def _load_builtin(name: str) -> Reference:
     filename = BUILTINS[name]
-    res = resources.files("plansearch.align").joinpath("data", filename)
-    where = f"plansearch/align/data/{filename}"
+    res = resources.files("plansearch.alignment").joinpath("data", filename)
+    where = f"plansearch/alignment/data/{filename}"
     text = _decode(res.read_bytes(), where)
     data = _parse_json(text, where)
     return _Builder(where, _yaml_locator(text)).build(data)

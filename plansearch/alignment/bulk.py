@@ -1,6 +1,6 @@
 """Bulk alignment: top-k targets for very many items, as arrays (no per-item objects).
 
-:func:`~plansearch.align` builds rich :class:`~plansearch.align.results.Match`
+:func:`~plansearch.align` builds rich :class:`~plansearch.alignment.results.Match`
 objects with evidence for every item, which is what a report needs but is slow
 for a national corpus (100k+ tactics). :func:`align_matrix` computes the *same*
 ranking with the same scoring maths (:mod:`.scoring`: mean of the best
@@ -13,7 +13,7 @@ Ties are broken like :func:`~plansearch.align`: higher score first, then the
 lower target index.
 
 >>> from plansearch import HashingEmbedder
->>> from plansearch.align.bulk import align_matrix, prepare_spaces
+>>> from plansearch.alignment.bulk import align_matrix, prepare_spaces
 >>> emb = HashingEmbedder(64)
 >>> prepared = prepare_spaces("sdg", emb)                           # doctest: +SKIP
 >>> q = emb.encode(["ขยายเขตระบบประปาหมู่บ้าน"], kind="query")

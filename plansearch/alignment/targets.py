@@ -79,7 +79,9 @@ class TargetSpace:
 def local_programs() -> tuple[dict[str, Any], ...]:
     """The standard local budget programmes (แผนงาน) with their conventional content."""
     raw = (
-        resources.files("plansearch.align").joinpath("data/local_programs.json").read_text("utf-8")
+        resources.files("plansearch.alignment")
+        .joinpath("data/local_programs.json")
+        .read_text("utf-8")
     )
     return tuple(json.loads(raw)["items"])
 
@@ -93,7 +95,7 @@ def _attr(obj: Any, name: str, default: Any = "") -> Any:
 def space_from_reference(
     ref: Any, *, name: str | None = None, root_type: str | None = None, column: str | None = None
 ) -> TargetSpace:
-    """Flatten a :class:`~plansearch.align.references.Reference` into a target space.
+    """Flatten a :class:`~plansearch.alignment.references.Reference` into a target space.
 
     ``root_type`` picks which nodes are the targets (e.g. ``"master_plan"`` to make
     the 23 master plans the targets of the ``national`` reference); by default the

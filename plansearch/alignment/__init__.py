@@ -1,0 +1,39 @@
+"""Alignment of local plans with the frameworks above them.
+
+* :mod:`.references` — built-in frameworks (national strategy, NESDP, SDGs, DLA) and
+  user frameworks from JSON/YAML/CSV;
+* :mod:`.targets` / :mod:`.scoring` — a framework flattened into scored subtrees;
+* :mod:`.engine` — :func:`align`; :mod:`.results` — the frozen result types;
+* :mod:`.similar` — similar goals across organisations, near-duplicate passages;
+* :mod:`.bulk` — matrix-only alignment for national-scale batches.
+
+Example::
+
+    >>> from plansearch.alignment import reference
+    >>> reference("nesdp13").get("M1").type
+    'milestone'
+"""
+
+from __future__ import annotations
+
+from .references import (
+    BUILTINS,
+    Reference,
+    Target,
+    available_references,
+    load_reference,
+    reference,
+    reference_from_dict,
+    reference_from_sections,
+)
+
+__all__ = [
+    "BUILTINS",
+    "Reference",
+    "Target",
+    "available_references",
+    "load_reference",
+    "reference",
+    "reference_from_dict",
+    "reference_from_sections",
+]
