@@ -85,8 +85,6 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .alignment.engine import align
-    from .alignment.results import Alignment, Match
-    from .alignment.similar import SimilarGoals, similar_goals
     from .alignment.references import (
         Reference,
         Target,
@@ -95,6 +93,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         reference,
         reference_from_sections,
     )
+    from .alignment.results import Alignment, Match
+    from .alignment.similar import SimilarGoals, similar_goals
     from .corpus import load_corpus
     from .embed import Embedder
     from .embed.hashing import HashingEmbedder
