@@ -179,3 +179,14 @@ def test_grouping_dimensions_are_not_targets(hashing):
     info = al.framework("nesdp13")
     assert len(info.target_ids) == 13
     assert all(b is not None and b.startswith("M") for b in al.best("nesdp13"))
+
+
+def test_plan_without_strategies_aligns_its_goals_and_missions(hashing):
+    plan = plansearch.parse_plan(ROOT / "corpus" / "raw" / "003_15a60f9e2bf40418.txt")
+    assert not plan.of("strategy", "local")
+    al = align(plan, "national", embedder=hashing)
+    kinds = {it.item.kind for it in al.items}
+    assert {"goal", "mission"} <= kinds
+    assert len(al.items) == len(plan.of(level="local")) - len(plan.of("indicator", "local")) - len(
+        plan.of("project", "local")
+    )

@@ -52,6 +52,8 @@ DEFAULT_FRAMEWORKS: tuple[str, ...] = ("national", "nesdp13", "sdg", "dla")
 PLAN_LEVELS: tuple[str, ...] = ("provincial_group", "province", "pao")
 #: Kinds of a plan's own sections that are aligned by default.
 ALIGNED_KINDS: tuple[str, ...] = ("strategy", "tactic")
+#: Kinds aligned when a plan has no strategies or tactics of its own.
+FALLBACK_KINDS: tuple[str, ...] = ("goal", "objective", "target", "mission", "policy", "vision")
 #: Programmes attached to a bare target.
 PROGRAMMES_PER_BARE_TARGET = 2
 
@@ -74,8 +76,8 @@ def _items_from(
 ) -> tuple[list[Section], Plan | None]:
     if isinstance(local, Plan):
         items = [s for s in local.sections if s.level == "local" and s.kind in ALIGNED_KINDS]
-        if not items:
-            items = [s for s in local.sections if s.level == "local"]
+        if not items:  # a plan that states only its vision, missions and goals
+            items = [s for s in local.sections if s.level == "local" and s.kind in FALLBACK_KINDS]
         return items, local
     if isinstance(local, str):
         local = [local]

@@ -2,7 +2,8 @@
 
     plansearch run corpus/raw --index indexes/default --out reports
 
-For every plan that has its own strategies or tactics it writes ``<name>.html``,
+For every plan with local strategies or tactics (or, failing those, goals, missions
+and vision) it writes ``<name>.html``,
 ``<name>.xlsx`` and ``<name>.png`` (heatmap) into ``--out``, flags passages copied
 between organisations, and prints a short summary.
 """
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
     import plansearch
 
-    from ..alignment.engine import align
+    from ..alignment.engine import ALIGNED_KINDS, FALLBACK_KINDS, align
     from ..alignment.results import Alignment
     from ..alignment.similar import near_duplicates
     from ..index.planindex import PlanIndex
@@ -48,9 +49,10 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[Plan, Alignment | None, str]] = []
     for i, plan in enumerate(tqdm(plans, desc="aligning plans", unit="plan")):
-        own = [s for s in plan.sections if s.level == "local" and s.kind in ("strategy", "tactic")]
-        if not own:
-            rows.append((plan, None, "no local strategies/tactics: skipped"))
+        if not any(
+            s.level == "local" and s.kind in ALIGNED_KINDS + FALLBACK_KINDS for s in plan.sections
+        ):
+            rows.append((plan, None, "no local strategies, tactics or goals: skipped"))
             continue
         al = align(plan, args.against or None, embedder=embedder, top_k=args.top_k)
         mine = tuple(d for d in dups if plan.org in (d.a.org, d.b.org))

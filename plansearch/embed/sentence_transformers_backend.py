@@ -180,7 +180,7 @@ class SentenceTransformerEmbedder(BaseEmbedder):
         window = self._window()
         long_rows: dict[int, list[int]] = {}
         if window is not None:
-            ids = self._model.tokenizer(texts, add_special_tokens=False)["input_ids"]
+            ids = self._model.tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
             long_rows = {i: x for i, x in enumerate(ids) if len(x) > window}
         short = [i for i in range(len(texts)) if i not in long_rows]
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
