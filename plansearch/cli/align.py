@@ -9,17 +9,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..alignment.results import Alignment
 
 FORMATS = ("html", "xlsx", "csv", "json")
 
 
-def write_report(alignment: object, fmt: str, out: Path) -> Path:
-    """Write ``alignment`` in ``fmt`` to ``out`` (json to stdout when out is '-')."""
-    from ..alignment.results import Alignment
-
-    assert isinstance(alignment, Alignment)
+def write_report(alignment: Alignment, fmt: str, out: Path) -> Path:
+    """Write ``alignment`` in ``fmt`` (html, xlsx, csv or json) to ``out``."""
     if fmt == "html":
         return alignment.to_html(out)
     if fmt == "xlsx":
@@ -30,11 +31,8 @@ def write_report(alignment: object, fmt: str, out: Path) -> Path:
     return out
 
 
-def summary_lines(alignment: object) -> list[str]:
+def summary_lines(alignment: Alignment) -> list[str]:
     """A few lines for the terminal: best target per framework for each local strategy."""
-    from ..alignment.results import Alignment
-
-    assert isinstance(alignment, Alignment)
     lines = [
         f"{alignment.org or '-'} ({alignment.province or '-'}): {len(alignment.items)} items "
         f"aligned against {', '.join(alignment.framework_names)}"
