@@ -190,3 +190,10 @@ def test_plan_without_strategies_aligns_its_goals_and_missions(hashing):
     assert len(al.items) == len(plan.of(level="local")) - len(plan.of("indicator", "local")) - len(
         plan.of("project", "local")
     )
+
+
+def test_master_plans_are_a_framework_of_their_own(hashing):
+    al = align(STATEMENTS, "national", embedder=hashing)
+    mp = al.framework("masterplan")
+    assert len(mp.target_ids) == 23 and mp.title.startswith("แผนแม่บท")
+    assert mp.title != al.framework("national").title

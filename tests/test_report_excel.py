@@ -12,8 +12,9 @@ def test_workbook_structure(tmp_path):
     al = make_alignment()
     wb = load_workbook(write_excel(al, tmp_path / "r.xlsx"))
     names = wb.sheetnames
-    assert names[:2] == ["สรุป", "ตารางความเชื่อมโยง"] and names[-1] == "ความครอบคลุม"
+    assert names[:2] == ["สรุป", "ตารางความเชื่อมโยง"]
     assert set(al.framework_names) <= set(names)
+    assert {"ความครอบคลุม", "รายการที่ไม่สอดคล้อง", "ข้อความซ้ำกับ อปท. อื่น"} <= set(names)
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2"
         assert ws.column_dimensions["A"].width and ws.column_dimensions["A"].width > 10
@@ -28,6 +29,22 @@ def test_workbook_structure(tmp_path):
     assert scores and all(isinstance(s, float) and 0 <= s <= 1 for s in scores)
     assert nat.cell(2, 7).number_format == "0.00"
     assert nat.auto_filter.ref
+    # colour by strength: a "strong" row is green, a "none" row grey
+    fills = {
+        nat.cell(r, 8).value: nat.cell(r, 8).fill.fgColor.rgb for r in range(2, nat.max_row + 1)
+    }
+    assert fills["สอดคล้องมาก"].endswith("C6EFCE") and fills["ไม่สอดคล้อง"].endswith("EDEDED")
+    # linkage scores are numbers, coloured by the strength of the suggestion
+    first = al.linkage[0].cells[0]
+    assert link.cell(2, 3).value == first.score and link.cell(2, 3).number_format == "0.00"
+    assert link.cell(2, 3).fill.fgColor.rgb.endswith(
+        {"strong": "C6EFCE", "partial": "FFEB9C"}[first.strength]
+    )
+    cov = wb["ความครอบคลุม"]
+    gaps = [r for r in range(2, cov.max_row + 1) if str(cov.cell(r, 8).value).startswith("ช่องว่าง")]
+    assert len(gaps) == len(al.gaps())
+    orphans = wb["รายการที่ไม่สอดคล้อง"]
+    assert orphans.max_row == len(al.orphans()) + 1
 
 
 def test_sheet_titles_are_valid_and_unique():
@@ -50,3 +67,17 @@ def test_hostile_and_control_characters_are_written_safely(tmp_path):
         if c.value is not None
     ]
     assert any("<script>" in t for t in texts)  # kept as plain text, not interpreted
+
+
+def test_plan_text_never_becomes_a_formula(tmp_path):
+    from dataclasses import replace
+
+    al = make_alignment()
+    first = al.items[0]
+    evil = replace(first.item, title='=HYPERLINK("http://x.invalid","คลิก")', text="=1+1\x07")
+    al = replace(al, items=(replace(first, item=evil), *al.items[1:]))
+    wb = load_workbook(write_excel(al, tmp_path / "f.xlsx"))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    starts = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=")]
+    assert starts and all(c.data_type == "s" for c in starts)
+    assert any(c.value == "=1+1" for c in starts)  # control character dropped, text kept

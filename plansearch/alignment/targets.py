@@ -29,6 +29,8 @@ COLUMNS: dict[str, str] = {
     "pao": "ยุทธศาสตร์ อปท.ในเขตจังหวัด",
 }
 
+#: Titles of target spaces derived from a reference (not the reference's own title).
+TITLES: dict[str, str] = {"masterplan": "แผนแม่บทภายใต้ยุทธศาสตร์ชาติ (23 แผน)"}
 #: Node types that only group targets (they are never targets themselves).
 GROUPING_TYPES = frozenset({"dimension", "group", "category"})
 #: A bare target's own text shorter than this (characters) gets programme context.
@@ -153,7 +155,7 @@ def space_from_reference(
     level = getattr(ref, "level", "national")
     return TargetSpace(
         name=fname,
-        title=getattr(ref, "title", fname),
+        title=TITLES.get(fname) or getattr(ref, "title", fname),
         level=level,
         column=str(
             column or COLUMNS.get(fname) or COLUMNS.get(level) or getattr(ref, "title", fname)

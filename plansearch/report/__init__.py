@@ -1,21 +1,40 @@
-"""Reports of an alignment: self-contained HTML, Excel workbook, PNG heatmap."""
+"""Reports of an alignment: self-contained HTML, Excel workbook, PNG heatmap.
+
+Heavy libraries (openpyxl, matplotlib) load only when a writer is first used.
+
+>>> from plansearch.report import write_html
+>>> write_html(al, "reports/อบต.โขมง.html")  # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
-__all__ = ["write_excel", "write_heatmap_png", "write_html"]
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "write_html": "plansearch.report.html",
+    "render_html": "plansearch.report.html",
+    "write_excel": "plansearch.report.excel",
+    "build_workbook": "plansearch.report.excel",
+    "write_heatmap_png": "plansearch.report.heatmap",
+    "heatmap_figure": "plansearch.report.heatmap",
+    "heatmap_matrix": "plansearch.report._common",
+    "HeatmapData": "plansearch.report._common",
+    "thai_font_path": "plansearch.report.fonts",
+    "ThaiFontError": "plansearch.report.fonts",
+}
+
+__all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> object:
-    if name == "write_html":
-        from .html import write_html
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
-        return write_html
-    if name == "write_excel":
-        from .excel import write_excel
 
-        return write_excel
-    if name == "write_heatmap_png":
-        from .heatmap import write_heatmap_png
-
-        return write_heatmap_png
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return __all__

@@ -64,6 +64,10 @@ def _sheet(
         cell.alignment = XAlign(vertical="top", wrap_text=True)
     for row in rows:
         ws.append([_clean(v) for v in row])
+    for line in ws.iter_rows(min_row=2):
+        for cell in line:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # plan text starting with "=" stays text, never a formula
     for i, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
     for r in range(2, ws.max_row + 1):
@@ -87,6 +91,7 @@ _FILL_BY_TH = {strength_th(k): v for k, v in STRENGTH_FILL.items()}
 def build_workbook(al: Alignment) -> Any:
     """The openpyxl ``Workbook`` of the report (see :func:`write_excel`)."""
     from openpyxl import Workbook
+    from openpyxl.styles import PatternFill
 
     wb = Workbook()
     taken: set[str] = set()
@@ -138,6 +143,14 @@ def build_workbook(al: Alignment) -> Any:
         [40] + [36, 10] * len(columns),
         score_cols=tuple(range(3, len(heads) + 1, 2)),
     )
+    for r, row in enumerate(al.linkage, 2):
+        cells = {c.column: c for c in row.cells}
+        for k, col in enumerate(columns):
+            cell = cells.get(col)
+            fill = STRENGTH_FILL.get(cell.strength) if cell and cell.target_id else None
+            if fill:
+                for col_no in (2 + 2 * k, 3 + 2 * k):
+                    ws.cell(row=r, column=col_no).fill = PatternFill("solid", fgColor=fill)
 
     for f in al.frameworks:
         ws = wb.create_sheet(sheet_title(f.name, taken))
@@ -184,7 +197,9 @@ def build_workbook(al: Alignment) -> Any:
         "น้อย",
         "คะแนนสูงสุด",
         "สถานะ",
+        "รายการท้องถิ่นที่สนับสนุน",
     ]
+    labels = {it.item.id: item_label(it) for it in al.items}
     rows = [
         [
             c.framework,
@@ -195,10 +210,48 @@ def build_workbook(al: Alignment) -> Any:
             c.weak,
             c.max_score,
             "มีการสนับสนุน" if c.supported else "ช่องว่าง (ไม่มีรายการสนับสนุน)",
+            "\n".join(labels.get(i, i) for i in c.supporters),
         ]
         for c in al.coverage
     ]
-    _sheet(ws, heads, rows, [14, 10, 50, 12, 10, 8, 12, 30], score_cols=(7,))
+    _sheet(ws, heads, rows, [14, 10, 50, 12, 10, 8, 12, 30, 50], score_cols=(7,))
+    for r, target in enumerate(al.coverage, 2):
+        ws.cell(row=r, column=8).fill = PatternFill(
+            "solid", fgColor=STRENGTH_FILL["strong"] if target.supported else "FFC7CE"
+        )
+
+    ws = wb.create_sheet(sheet_title("รายการที่ไม่สอดคล้อง", taken))
+    rows = []
+    for it in al.orphans():
+        best = max((ms[0] for ms in it.matches if ms), key=lambda m: m.score, default=None)
+        rows.append(
+            [
+                item_label(it),
+                kind_th(it.item.kind),
+                best.score if best else None,
+                f"{best.target_id} {best.target_title}" if best else "-",
+            ]
+        )
+    _sheet(
+        ws,
+        ["รายการท้องถิ่น", "ประเภท", "คะแนนสูงสุด", "เป้าหมายที่ใกล้ที่สุด"],
+        rows,
+        [50, 14, 12, 50],
+        score_cols=(3,),
+    )
+
+    ws = wb.create_sheet(sheet_title("ข้อความซ้ำกับ อปท. อื่น", taken))
+    rows = [
+        [d.a.org or "-", d.a.content, d.b.org or "-", d.b.content, d.similarity]
+        for d in al.near_duplicates
+    ]
+    _sheet(
+        ws,
+        ["หน่วยงาน ก", "ข้อความ ก", "หน่วยงาน ข", "ข้อความ ข", "ความคล้าย"],
+        rows,
+        [30, 60, 30, 60, 11],
+        score_cols=(5,),
+    )
     return wb
 
 
