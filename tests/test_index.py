@@ -356,11 +356,6 @@ TOPICS = {
     "ผู้สูงอายุ": ("ผู้สูงอายุ", "สูงอายุ", "คนชรา"),
     "ขยะ": ("ขยะ", "มูลฝอย", "สิ่งปฏิกูล", "มลพิษ"),
 }
-ROAD_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="measured: 4/5 on-topic but all from อบต.โขมง (the seed corpus has 8 road "
-    "sections in 4 organisations, half of them in โขมง); other orgs' road tactics rank lower",
-)
 
 
 @pytest.fixture(scope="module")
@@ -380,7 +375,7 @@ def seed_index():
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "query",
-    [pytest.param(q, marks=ROAD_GAP) if q == "ถนนคอนกรีต" else q for q in TOPICS],
+    list(TOPICS),
 )
 def test_seed_corpus_topics(seed_index, query):
     hits = seed_index.search(query, k=5)

@@ -60,3 +60,34 @@ def test_write_is_atomic_on_error(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert target.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
+
+
+def test_scores_labels_and_linkage_columns():
+    al = make_alignment()
+    doc = render_html(al, title='รายงาน <b>"ทดสอบ"</b>')
+    assert "<title>รายงาน &lt;b&gt;&quot;ทดสอบ&quot;&lt;/b&gt;</title>" in doc
+    for th in ("ยุทธศาสตร์ชาติ", "แผนแม่บท", "หมุดหมาย", "SDG", "ยุทธศาสตร์จังหวัด"):
+        assert f">{th}</th>" in doc
+    assert ">ยุทธศาสตร์ อปท.ในเขตจังหวัด</th>" in doc
+    best = al.items[0].best("national")
+    assert best is not None and f"{best.score:.2f}" in doc  # scores shown as 0.00–1.00
+    for label in ("สอดคล้องมาก", "สอดคล้องบางส่วน", "ไม่สอดคล้อง"):
+        assert label in doc
+    # one linkage row per local strategy, one heatmap per framework
+    link = doc.split('id="t-linkage"', 1)[1].split("</table>", 1)[0]
+    assert link.count("<tr>") == len(al.linkage) + 1
+    assert doc.count('<table class="hm">') == len(al.frameworks)
+    # every gap is listed
+    for gap in al.gaps():
+        assert gap.target_id in doc.split('id="coverage"', 1)[1]
+
+
+def test_heatmap_rows_are_all_items_when_the_plan_has_no_strategies():
+    from dataclasses import replace
+
+    al = make_alignment()
+    items = tuple(replace(it, item=replace(it.item, kind="goal")) for it in al.items)
+    doc = render_html(replace(al, items=items, linkage=()))
+    assert "รายการท้องถิ่น × ยุทธศาสตร์ชาติ" in doc
+    body = doc.split('<table class="hm">', 1)[1].split("</tbody>", 1)[0]
+    assert body.count('<th scope="row">') == len(items)

@@ -155,7 +155,7 @@ def space_from_reference(
     level = getattr(ref, "level", "national")
     return TargetSpace(
         name=fname,
-        title=TITLES.get(fname) or getattr(ref, "title", fname),
+        title=str(TITLES.get(fname) or getattr(ref, "title", fname)),
         level=level,
         column=str(
             column or COLUMNS.get(fname) or COLUMNS.get(level) or getattr(ref, "title", fname)

@@ -115,6 +115,7 @@ def heatmap_matrix(alignment: Alignment, framework: str | None = None) -> Heatma
     name = framework or ordered_frameworks(alignment)[0]
     info = alignment.framework(name)
     rows = strategy_items(alignment)
+    mixed = len({it.item.kind for it in rows}) > 1  # e.g. missions 1–7 and goals 1–15
     values: list[tuple[float, ...]] = []
     for it in rows:
         full: tuple[float, ...] = ()
@@ -129,7 +130,9 @@ def heatmap_matrix(alignment: Alignment, framework: str | None = None) -> Heatma
         framework=name,
         framework_title=info.title or name,
         row_ids=tuple(it.item.id for it in rows),
-        row_labels=tuple(item_label(it) for it in rows),
+        row_labels=tuple(
+            f"{kind_th(it.item.kind)} {item_label(it)}" if mixed else item_label(it) for it in rows
+        ),
         col_ids=info.target_ids,
         col_labels=info.target_titles,
         values=tuple(values),

@@ -137,7 +137,7 @@ def heatmap_figure(alignment: Alignment, framework: str | None = None, *, dpi: i
             (f"{i}\n" if len(i) <= 8 else "") + wrap_thai(t, 16, 3)
             for i, t in zip(data.col_ids, data.col_labels, strict=True)
         ]
-    row_h = 0.32 + 0.2 * max(lab.count("\n") + 1 for lab in rl)
+    row_h = 0.24 + 0.17 * max(lab.count("\n") + 1 for lab in rl)
     col_h = 2.6 if many else 0.25 * max(lab.count("\n") + 1 for lab in cl) + 0.4
     col_w = 0.62 if many else 1.0
     fig = Figure(figsize=(max(7.0, 5.4 + col_w * m), 1.4 + col_h + row_h * n), dpi=dpi)
@@ -190,7 +190,12 @@ def heatmap_figure(alignment: Alignment, framework: str | None = None, *, dpi: i
                     )
                 )
 
-    title = f"ยุทธศาสตร์ท้องถิ่น × {data.framework_title}"
+    rows_are = (
+        "ยุทธศาสตร์ท้องถิ่น"
+        if any(it.item.kind == "strategy" for it in alignment.items)
+        else "รายการท้องถิ่น"
+    )
+    title = f"{rows_are} × {data.framework_title}"
     if alignment.org:
         title = f"{alignment.org}: {title}"
     if total_rows > n:

@@ -18,6 +18,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ._assets import _CSS, _JS, CSP
 from ._common import (
     atomic_write,
     heat_rgb,
@@ -30,8 +31,6 @@ from ._common import (
 
 if TYPE_CHECKING:
     from ..alignment.results import Alignment, ItemAlignment, LinkageCell
-
-from ._assets import _CSS, _JS, CSP
 
 #: (html, sort value or None): a table cell whose html is already escaped.
 Cell = tuple[str, "str | float | None"]
@@ -173,19 +172,27 @@ def _col_label(k: int, tid: str) -> str:
     return tid if len(tid) <= 8 else str(k + 1)
 
 
+def _row_word(al: Alignment) -> str:
+    """What the heatmap rows are: local strategies, or all local items when none."""
+    if any(it.item.kind == "strategy" for it in al.items):
+        return "ยุทธศาสตร์ท้องถิ่น"
+    return "รายการท้องถิ่น"
+
+
 def _heatmaps(al: Alignment) -> str:
     if not al.items or not al.frameworks:
         return (
             '<section id="heatmap"><h2>แผนภาพความสอดคล้อง</h2><p class="empty">ไม่มีข้อมูล</p></section>'
         )
+    rows_are = _row_word(al)
     parts = [
         '<section id="heatmap"><h2>แผนภาพความสอดคล้อง (heatmap)</h2>',
-        '<p class="sub">แถว = ยุทธศาสตร์ท้องถิ่น, คอลัมน์ = เป้าหมายของกรอบอ้างอิง; '
+        f'<p class="sub">แถว = {rows_are}, คอลัมน์ = เป้าหมายของกรอบอ้างอิง; '
         "สีเข้ม = คะแนนสูง (0.00–1.00); กรอบสีส้ม = อันดับ 1 ของแถว</p>",
     ]
     for n, name in enumerate(ordered_frameworks(al)):
         hm = heatmap_matrix(al, name)
-        heading = f"ยุทธศาสตร์ท้องถิ่น × {hm.framework_title}"
+        heading = f"{rows_are} × {hm.framework_title}"
         cols = "".join(
             f'<th scope="col" class="col" title="{_e(tid)} {_e(t)}">{_e(_col_label(k, tid))}</th>'
             for k, (tid, t) in enumerate(zip(hm.col_ids, hm.col_labels, strict=True))
@@ -199,7 +206,7 @@ def _heatmaps(al: Alignment) -> str:
                 r, g, b = heat_rgb(v)
                 fg = "#fff" if (not math.isnan(v) and v > 0.55) else "#1f2328"
                 best = " best" if top is not None and v == top else ""
-                tip = f"{label} × {tid} {t}: {_fmt(v)}"
+                tip = f"{tid} {t}: {_fmt(v)}"
                 tds.append(
                     f'<td class="hmc{best}" style="background:#{r:02x}{g:02x}{b:02x};color:{fg}" '
                     f'title="{_e(tip)}">{_fmt(v)}</td>'
@@ -211,7 +218,7 @@ def _heatmaps(al: Alignment) -> str:
         )
         parts.append(
             f'<h3 id="heatmap-{n}">{_e(heading)}</h3><div class="wrap"><table class="hm">'
-            f'<thead><tr><th scope="col">ยุทธศาสตร์ท้องถิ่น</th>{cols}</tr></thead>'
+            f'<thead><tr><th scope="col">{rows_are}</th>{cols}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div><ul class="legend">{legend}</ul>'
         )
     parts.append("</section>")
