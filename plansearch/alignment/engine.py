@@ -253,8 +253,6 @@ def _assemble(
     th: Thresholds,
     emb: BaseEmbedder,
 ) -> Alignment:
-    from ..thai import tokenize
-
     infos = tuple(
         FrameworkInfo(s.name, s.title, s.level, s.column, s.target_ids, s.target_titles)
         for s in spaces
@@ -264,23 +262,21 @@ def _assemble(
     for i, item in enumerate(items):
         all_matches = []
         all_scores = []
+        ctx = ""
+        if item.parent_id and plan is not None:
+            parent = plan.get(item.parent_id)
+            ctx = parent.title if parent else ""
+        words = list(dict.fromkeys(toks[i]))
         for prep, dense, _z, lex, final in per_space:
             sp: TargetSpace = prep.space
             order = np.argsort(-final[i], kind="stable")[:top_k]
             ms = []
             for rank, t in enumerate(order, 1):
-                node = sp.nodes[int(dense.best_node[i, t])]
-                node_toks = set(tokenize(node.content))
-                shared = [w for w in dict.fromkeys(toks[i]) if w in node_toks]
-                related = [
-                    w
-                    for w in dict.fromkeys(toks[i])
-                    if w in lex.target_tokens[t] and w not in node_toks
-                ]
-                ctx = ""
-                if item.parent_id and plan is not None:
-                    parent = plan.get(item.parent_id)
-                    ctx = parent.title if parent else ""
+                n = int(dense.best_node[i, t])
+                node = sp.nodes[n]
+                node_toks = lex.node_tokens[n]
+                shared = [w for w in words if w in node_toks]
+                related = [w for w in words if w in lex.target_tokens[t] and w not in node_toks]
                 score = float(final[i, t])
                 ms.append(
                     Match(

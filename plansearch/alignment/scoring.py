@@ -76,6 +76,7 @@ class LexicalScores:
     coverage: np.ndarray  # (items, targets): idf-weighted share of the item's words found
     item_tokens: list[list[str]]
     target_tokens: list[set[str]]
+    node_tokens: list[set[str]]  # per node of the space (evidence: shared words)
 
 
 def lexical_scores(
@@ -104,7 +105,7 @@ def lexical_scores(
     )
     denom[denom == 0] = 1.0
     cov = (hit / denom[:, None]).astype(np.float32)
-    return LexicalScores(cov, toks, [set(t) for t in doc_toks])
+    return LexicalScores(cov, toks, doc_sets, [set(t) for t in node_toks])
 
 
 @dataclass(frozen=True)

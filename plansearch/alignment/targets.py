@@ -11,7 +11,7 @@ cover, so they still have content to match.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -65,8 +65,6 @@ class TargetSpace:
     target_ids: tuple[str, ...]
     target_titles: tuple[str, ...]
     nodes: tuple[Node, ...]
-    #: the whole subtree of each target as one passage
-    documents: tuple[str, ...]
 
     def __len__(self) -> int:
         return len(self.target_ids)
@@ -139,18 +137,9 @@ def space_from_reference(
         return " ".join(p for p in parts if p)
 
     nodes: list[Node] = []
-    docs: list[str] = []
     for i, root in enumerate(roots):
-        sub = subtree(root)
-        for t in sub:
+        for t in subtree(root):
             nodes.append(Node(t.id, t.title, body(t), _attr(t, "type", "") or "", i))
-        # the whole-subtree passage: the target's own text plus the titles under it
-        # (full descendant texts would overflow the encoder's 512-token window)
-        docs.append(
-            " ".join(
-                [Node(root.id, root.title, body(root), "", i).content] + [t.title for t in sub[1:]]
-            )
-        )
     fname = name or ref.name
     level = getattr(ref, "level", "national")
     return TargetSpace(
@@ -163,7 +152,6 @@ def space_from_reference(
         target_ids=tuple(r.id for r in roots),
         target_titles=tuple(r.title for r in roots),
         nodes=tuple(nodes),
-        documents=tuple(docs),
     )
 
 
@@ -171,7 +159,6 @@ def with_programmes(space: TargetSpace, assignments: dict[int, list[int]]) -> Ta
     """Add conventional programme nodes to bare targets (``target index → programme indexes``)."""
     progs = local_programs()
     nodes = list(space.nodes)
-    docs = list(space.documents)
     for i, pidx in assignments.items():
         for p in pidx:
             prog = progs[p]
@@ -180,14 +167,4 @@ def with_programmes(space: TargetSpace, assignments: dict[int, list[int]]) -> Ta
                     f"{space.target_ids[i]}~{prog['id']}", prog["title"], prog["text"], "program", i
                 )
             )
-            docs[i] = f"{docs[i]} {prog['title']}"
-    return TargetSpace(
-        space.name,
-        space.title,
-        space.level,
-        space.column,
-        space.target_ids,
-        space.target_titles,
-        tuple(nodes),
-        tuple(docs),
-    )
+    return replace(space, nodes=tuple(nodes))

@@ -66,11 +66,9 @@ def run(args: argparse.Namespace) -> int:
         local: object = lines
     else:
         local = plansearch.parse_plan(src)
-    embedder = None
-    if args.embedder:
-        from .index import make_embedder
+    from .index import optional_embedder
 
-        embedder = make_embedder(args.embedder)
+    embedder = optional_embedder(args.embedder)
     al = align(local, against or None, top_k=args.top_k, embedder=embedder)  # type: ignore[arg-type]
     if not al.items:
         print(f"plansearch: no local strategies or tactics found in {src}", file=sys.stderr)

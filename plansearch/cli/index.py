@@ -36,6 +36,11 @@ def make_embedder(spec: str) -> BaseEmbedder:
     return emb
 
 
+def optional_embedder(spec: str | None) -> BaseEmbedder | None:
+    """:func:`make_embedder` for an optional ``--embedder`` (``None`` keeps the default)."""
+    return make_embedder(spec) if spec else None
+
+
 def load_sections(source: Path) -> list[Section]:
     """Sections from a ``.jsonl`` of sections, a directory of plans, or one plan file."""
     if not source.exists():

@@ -53,14 +53,10 @@ def format_table(hits: list[Hit], *, text_width: int = 60) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..embed.base import BaseEmbedder
     from ..index.planindex import PlanIndex
+    from .index import optional_embedder
 
-    embedder: BaseEmbedder | None = None
-    if args.embedder:
-        from .index import make_embedder
-
-        embedder = make_embedder(args.embedder)
+    embedder = optional_embedder(args.embedder)
     index = PlanIndex.load(args.index, embedder=embedder)
     where: dict[str, list[str]] = {}
     for field in FILTER_FIELDS:

@@ -12,13 +12,10 @@ import json
 def run(args: argparse.Namespace) -> int:
     from ..alignment.similar import similar_goals
     from ..index.planindex import PlanIndex
+    from .index import optional_embedder
     from .search import fit
 
-    embedder = None
-    if args.embedder:
-        from .index import make_embedder
-
-        embedder = make_embedder(args.embedder)
+    embedder = optional_embedder(args.embedder)
     index = PlanIndex.load(args.index, embedder=embedder)
     where = {"province": args.province} if args.province else None
     res = similar_goals(index, args.text, k=args.k, exclude_org=args.exclude_org, where=where)
