@@ -9,8 +9,10 @@ and count how many of the top 5 share its topic (precision@5). The labels are on
 read to score results, never to build the index.
 
 Prints: index build time, query latency p50/p99 (ms, one query at a time, query
-embedding included) per mode, and precision@5 for dense, lexical and hybrid with RRF
-and with weighted score fusion at several dense weights.
+embedding included) per mode and for ``similar_goals`` with and without the
+service-area re-ranking, and precision@5 of the plain search modes: dense, lexical and
+hybrid with RRF and with weighted score fusion at several dense weights
+(``benchmarks/quality.py`` gives ``similar_goals``'s own precision).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 
-from plansearch import HashingEmbedder, ModelError, PlanIndex, Section
+from plansearch import HashingEmbedder, ModelError, PlanIndex, Section, similar_goals
 from plansearch.index import fusion
 
 DEV = Path("/work/shared/eval/dev_alignment.jsonl")
@@ -88,6 +90,17 @@ def main() -> None:
                 index.search(r["text"], k=10, mode=mode)
                 lat.append((time.perf_counter() - t) * 1e3)
         print(f"{mode:<8} {np.percentile(lat, 50):8.2f} {np.percentile(lat, 99):8.2f}")
+
+    print(f"\n{'similar_goals, k=5':<24} {'p50 ms':>8} {'p99 ms':>8}   (other organisations)")
+    for label, topics in (("text only (topics=None)", None), ("+ service areas", "services")):
+        similar_goals(index, rows[0]["text"], k=5, topics=topics)  # area vectors, once
+        lat = []
+        for _ in range(a.repeat):
+            for r in rows:
+                t = time.perf_counter()
+                similar_goals(index, r["text"], k=5, exclude_org=r["org"], topics=topics)
+                lat.append((time.perf_counter() - t) * 1e3)
+        print(f"{label:<24} {np.percentile(lat, 50):8.2f} {np.percentile(lat, 99):8.2f}")
 
     print(f"\n{'similar-goal precision@5 (other organisations)':<48} {'P@5':>6}")
     for mode in ("dense", "lexical"):

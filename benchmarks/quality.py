@@ -6,7 +6,12 @@ similar goals for three methods side by side:
 * ``tfidf``   – TF-IDF over PyThaiNLP words, item vs. strategy title+description;
 * ``dense``   – plain embedding cosine, item (query) vs. strategy title+description;
 * ``full``    – plansearch: ``align()`` (subtree scoring, calibrated dense + Thai lexical)
-                and ``similar_goals()`` over a hybrid ``PlanIndex``.
+                and ``similar_goals()`` over a hybrid ``PlanIndex`` (re-ranked by
+                service-area profiles).
+
+For similar goals it also prints the text-only ranking (``topics=None``), an
+ablation of the three service-area signals, the sensitivity to the two (untuned)
+constants, and precision@5 per organisation.
 
 It also measures the strength thresholds (strong / partial / weak) as the score
 above which a suggested strategy is one of the labelled strategies with a given
@@ -29,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from plansearch import Section, reference  # noqa: E402
+from plansearch.alignment import similar as similar_mod  # noqa: E402
+from plansearch.alignment import topics as topics_mod  # noqa: E402
 from plansearch.alignment.engine import align  # noqa: E402
 from plansearch.alignment.similar import similar_goals  # noqa: E402
 from plansearch.thai import tokenize  # noqa: E402
@@ -148,6 +155,71 @@ def cross_validate(dev: list[dict], emb) -> tuple[float, list[tuple[str, int, fl
     return hits / len(dev), folds
 
 
+def similar_neighbours(index, dev: list[dict], **kwargs) -> list[list[int]]:
+    """For each statement, the dev rows ``similar_goals`` returns (k=5, other orgs)."""
+    pos = {s.id: i for i, s in enumerate(index.sections)}
+    out = []
+    for d in dev:
+        res = similar_goals(index, d["text"], k=5, exclude_org=d["org"], where={}, **kwargs)
+        out.append([pos[h.section.id] for h in res.hits])
+    return out
+
+
+def similar_ablation(index, dev: list[dict]) -> dict[str, float]:
+    """Service-area profiles built from one or two of the three signals."""
+    prof_cls = topics_mod.TopicProfiler
+    original = prof_cls.evidence
+    z = topics_mod._zscore
+    signals = {
+        "dense": lambda self, v, t: np.asarray(v, np.float32) @ self.area_vectors.T,
+        "words": lambda self, v, t: self.word_scores(t),
+        "phrases": lambda self, v, t: self.phrase_scores(t),
+    }
+    combos = [("dense",), ("words",), ("phrases",), ("dense", "words"), ("words", "phrases")]
+    out = {}
+    try:
+        for combo in combos:
+
+            def evidence(self, v, t, combo=combo):
+                return sum(z(signals[c](self, v, t)) for c in combo)
+
+            prof_cls.evidence = evidence  # type: ignore[method-assign]
+            topics_mod._CACHE.clear()
+            out["+".join(combo)] = precision_at_5(dev, similar_neighbours(index, dev))
+    finally:
+        prof_cls.evidence = original  # type: ignore[method-assign]
+        topics_mod._CACHE.clear()
+    return out
+
+
+def similar_sensitivity(index, dev: list[dict]) -> dict[float, list[float]]:
+    """Precision@5 around the two neutral constants (they were not tuned)."""
+    w0, t0 = similar_mod.TOPIC_WEIGHT, topics_mod.TEMPERATURE
+    grid: dict[float, list[float]] = {}
+    try:
+        for w in (0.3, 0.5, 0.7):
+            similar_mod.TOPIC_WEIGHT = w
+            row = []
+            for t in (0.5, 1.0, 2.0):
+                topics_mod.TEMPERATURE = t
+                row.append(precision_at_5(dev, similar_neighbours(index, dev)))
+            grid[w] = row
+    finally:
+        similar_mod.TOPIC_WEIGHT, topics_mod.TEMPERATURE = w0, t0
+    return grid
+
+
+def similar_per_org(index, dev: list[dict]) -> dict[str, tuple[int, float]]:
+    """Precision@5 of the default method, statements of each organisation separately."""
+    nb = similar_neighbours(index, dev)
+    out = {}
+    for org in sorted({d["org"] for d in dev}):
+        rows = [i for i, d in enumerate(dev) if d["org"] == org]
+        same = [sum(dev[j]["topic"] == dev[i]["topic"] for j in nb[i][:5]) / 5 for i in rows]
+        out[org] = (len(rows), float(np.mean(same)))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--embedder", default="default")
@@ -182,12 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     results["full"] = rank_metrics(rank_from_scores(full_scores, fids), gold)
     sections = [Section.from_text(d["text"], org=d["org"], kind="goal", id=d["id"]) for d in dev]
     index = PlanIndex.build(sections, embedder=emb)
-    nb = []
-    for d in dev:
-        res = similar_goals(index, d["text"], k=5, exclude_org=d["org"], where={})
-        pos = {s.id: i for i, s in enumerate(sections)}
-        nb.append([pos[h.section.id] for h in res.hits])
-    results["full"]["similar_p@5"] = precision_at_5(dev, nb)
+    results["full"]["similar_p@5"] = precision_at_5(dev, similar_neighbours(index, dev))
+    text_only = precision_at_5(dev, similar_neighbours(index, dev, topics=None))
     elapsed = time.perf_counter() - t0
 
     print(f"dev set: {len(dev)} statements, embedder {emb.fingerprint}")
@@ -201,6 +269,20 @@ def main(argv: list[str] | None = None) -> int:
         val = th[label]
         shown = "n/a" if val is None else f"{val:.3f}"
         print(f"  {label:<8} precision ≥ {target:.2f}: score ≥ {shown}")
+    print("similar goals, precision@5 (other organisations only):")
+    print(f"  text only (hybrid search, topics=None)     {text_only:.3f}")
+    print(f"  + service-area re-ranking (default)         {results['full']['similar_p@5']:.3f}")
+    results["full"]["similar_p@5_text_only"] = text_only
+    ablation = similar_ablation(index, dev)
+    for name, val in ablation.items():
+        print(f"  service-area signals: {name:<20} {val:.3f}")
+    grid = similar_sensitivity(index, dev)
+    print("  sensitivity (rows TOPIC_WEIGHT, columns TEMPERATURE 0.5 / 1 / 2):")
+    for w, row in grid.items():
+        print(f"    {w:.1f}  " + "  ".join(f"{v:.3f}" for v in row))
+    per_org = similar_per_org(index, dev)
+    for org, (n, val) in per_org.items():
+        print(f"  {org:<22} n={n:<3} {val:.3f}")
     cv, folds = cross_validate(dev, emb)
     print("leave-one-organisation-out (constants re-chosen without the held-out org):")
     for org, n, w, h in folds:
@@ -209,7 +291,13 @@ def main(argv: list[str] | None = None) -> int:
     results["full"]["cv_hit@1"] = cv
     print(f"elapsed {elapsed:.1f} s")
     if args.json:
-        args.json.write_text(json.dumps({"results": results, "thresholds": th}, indent=2))
+        extra = {
+            "similar_ablation": ablation,
+            "similar_sensitivity": {str(w): row for w, row in grid.items()},
+            "similar_per_org": {o: v for o, (_, v) in per_org.items()},
+        }
+        payload = {"results": results, "thresholds": th, **extra}
+        args.json.write_text(json.dumps(payload, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -124,7 +124,11 @@ def test_similar_command(tmp_path, capsys):
     hits = [h for g in data["groups"] for h in g["hits"]]
     assert 0 < len(hits) <= 3 and all(h["org"] != "อบต.โขมง" for h in hits)
     assert main(["similar", "ประปาหมู่บ้าน", "--index", str(idx)]) == 0
-    assert "อบต." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "อบต." in out and "ด้าน: การจัดให้มีน้ำสะอาดหรือการประปา" in out
+    assert main(["similar", "ประปาหมู่บ้าน", "--index", str(idx), "--no-topics"]) == 0
+    out = capsys.readouterr().out
+    assert "อบต." in out and "ด้าน:" not in out
 
 
 def test_run_main_job_writes_reports(tmp_path, capsys):

@@ -22,7 +22,7 @@ from plansearch.errors import PlanSearchError, ReferenceFormatError, UnknownRefe
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = Path(__file__).parent.parent / "examples"
-BUILTINS = ["national", "nesdp13", "nesdp12", "sdg", "dla"]
+BUILTINS = ["national", "nesdp13", "nesdp12", "sdg", "dla", "services"]
 
 
 # ----------------------------------------------------------------------------- built-ins

@@ -64,6 +64,7 @@ BUILTINS: dict[str, str] = {
     "nesdp12": "nesdp12.json",
     "sdg": "sdg.json",
     "dla": "dla.json",
+    "services": "services.json",
 }
 
 #: Largest reference file :func:`load_reference` reads (frameworks are small).

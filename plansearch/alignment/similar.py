@@ -5,6 +5,13 @@ searches a :class:`~plansearch.PlanIndex` (hybrid by default), keeps goals,
 tactics and projects of *other* organisations (the exclusion is applied inside the
 search, so ``k`` results come back whenever ``k`` exist), and groups them by
 organisation.
+
+Ranking has two parts. The index's own search (hybrid dense + BM25 by default)
+gathers a pool of candidates; each is then scored as
+``(1 - TOPIC_WEIGHT) · text score + TOPIC_WEIGHT · service-area cosine``, where the
+service-area cosine compares what public service the query and the candidate are about
+(:mod:`plansearch.alignment.topics`). On the development set this lifts precision@5
+from 0.535 (text score alone) to the figure in ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -15,10 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from ..index.fusion import minmax, scale_to_max
 from ..parse.identity import canonical_org
 from ..sections import Section
 from ..thai import tokenize
+from .references import Reference
 from .results import NearDuplicate
+from .topics import DEFAULT_TOPICS, profiler_for
 
 #: Kinds returned by default: what one subdistrict can borrow from another.
 SIMILAR_KINDS: tuple[str, ...] = ("goal", "objective", "target", "tactic", "project", "mission")
@@ -26,13 +36,26 @@ SIMILAR_KINDS: tuple[str, ...] = ("goal", "objective", "target", "tactic", "proj
 NEAR_DUPLICATE_COSINE = 0.97
 #: …and the share of words they must have in common (Jaccard on Thai words).
 NEAR_DUPLICATE_JACCARD = 0.8
+#: Share of the final score that comes from the service-area profile (neutral, not tuned).
+TOPIC_WEIGHT = 0.5
+#: Candidates gathered by the text search before re-ranking (at least ``POOL_FACTOR·k``).
+POOL_SIZE = 100
+POOL_FACTOR = 10
 
 
 @dataclass(frozen=True)
 class SimilarHit:
+    """One similar passage: ``score`` (0..1) ranks; ``text_score`` is the search's own
+    score rescaled over the candidate pool, ``topic_score`` the cosine of the two
+    service-area profiles, and ``topic`` the area the two share most (``None`` when
+    topics are off)."""
+
     section: Section
     score: float
     rank: int
+    text_score: float | None = None
+    topic_score: float | None = None
+    topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +88,15 @@ class SimilarGoals:
                     "province": g.province,
                     "score": g.score,
                     "hits": [
-                        {"rank": h.rank, "score": h.score, **h.section.to_dict()} for h in g.hits
+                        {
+                            "rank": h.rank,
+                            "score": h.score,
+                            "text_score": h.text_score,
+                            "topic_score": h.topic_score,
+                            "topic": h.topic,
+                            **h.section.to_dict(),
+                        }
+                        for h in g.hits
                     ],
                 }
                 for g in self.groups
@@ -81,13 +112,20 @@ def similar_goals(
     exclude_org: str | Sequence[str] | None = None,
     where: Mapping[str, Any] | None = None,
     mode: str = "hybrid",
+    topics: Reference | str | None = DEFAULT_TOPICS,
 ) -> SimilarGoals:
     """The ``k`` most similar goals/tactics/projects of *other* organisations.
 
     ``query`` is text or a :class:`Section` (then its own organisation is excluded
-    unless ``exclude_org`` says otherwise).
+    unless ``exclude_org`` says otherwise). ``where`` filters as in
+    :meth:`PlanIndex.search`; by default only goals, objectives, targets, tactics,
+    projects and missions come back. ``topics`` is the service-area reference used to
+    re-rank (the built-in ``"services"``, any :class:`Reference`, or ``None`` to rank
+    by text similarity alone).
 
-    >>> similar_goals(index, "ส่งเสริมอาชีพและรายได้ของผู้สูงอายุ", k=5)  # doctest: +SKIP
+    >>> res = similar_goals(index, "ส่งเสริมอาชีพและรายได้ของผู้สูงอายุ", k=5)  # doctest: +SKIP
+    >>> [(g.org, g.hits[0].topic) for g in res.groups]  # doctest: +SKIP
+    [('อบต.หนองฮาง', 'การส่งเสริม การฝึก และการประกอบอาชีพ'), ...]
     """
     if k < 1:
         raise ValueError("k must be at least 1")
@@ -112,8 +150,17 @@ def similar_goals(
         if not allowed:
             return SimilarGoals(text, (), ())
         spec["org"] = allowed
-    hits = index.search(text, k=k, where=spec, mode=mode)
-    flat = tuple(SimilarHit(h.section, float(h.score), i + 1) for i, h in enumerate(hits))
+    if topics is None:
+        hits = index.search(text, k=k, where=spec, mode=mode)
+        flat = tuple(
+            SimilarHit(h.section, float(h.score), i + 1, text_score=float(h.score))
+            for i, h in enumerate(hits)
+        )
+    else:
+        vec = index.embedder.encode([text], kind="query")
+        size = max(POOL_SIZE, POOL_FACTOR * k)
+        pool = index.search(text, k=size, where=spec, mode=mode, vector=vec[0])
+        flat = _rerank(index, text, vec, pool, k=k, mode=mode, topics=topics)
     groups: dict[str | None, list[SimilarHit]] = {}
     for h in flat:
         groups.setdefault(h.section.org, []).append(h)
@@ -122,6 +169,43 @@ def similar_goals(
         for org, hs in sorted(groups.items(), key=lambda kv: -kv[1][0].score)
     )
     return SimilarGoals(text, flat, grouped)
+
+
+def _rerank(
+    index: Any,
+    text: str,
+    vec: np.ndarray,
+    pool: Sequence[Any],
+    *,
+    k: int,
+    mode: str,
+    topics: Reference | str,
+) -> tuple[SimilarHit, ...]:
+    """Mix each candidate's text score with its service-area cosine to the query."""
+    if not pool:
+        return ()
+    raw = np.array([h.score for h in pool], dtype=np.float64)
+    # dense cosines of e5-like models crowd into a narrow band: spread them over 0..1;
+    # BM25 and the fused hybrid score have a natural zero: divide by the best one
+    base = minmax(raw) if mode == "dense" else scale_to_max(raw)
+    prof = profiler_for(index.embedder, topics)
+    q = prof.profile_vectors(vec, [text])[0]
+    cands = [h.section for h in pool]
+    c = prof.profile_vectors(index.vectors_for([s.id for s in cands]), [s.content for s in cands])
+    topic = c @ q
+    score = (1.0 - TOPIC_WEIGHT) * base + TOPIC_WEIGHT * topic
+    order = np.lexsort((np.arange(len(pool)), -score))[:k]
+    return tuple(
+        SimilarHit(
+            cands[i],
+            float(score[i]),
+            r,
+            text_score=float(base[i]),
+            topic_score=float(topic[i]),
+            topic=prof.shared(q, c[i]).title,
+        )
+        for r, i in enumerate(order.tolist(), 1)
+    )
 
 
 def near_duplicates(

@@ -18,7 +18,14 @@ def run(args: argparse.Namespace) -> int:
     embedder = optional_embedder(args.embedder)
     index = PlanIndex.load(args.index, embedder=embedder)
     where = {"province": args.province} if args.province else None
-    res = similar_goals(index, args.text, k=args.k, exclude_org=args.exclude_org, where=where)
+    res = similar_goals(
+        index,
+        args.text,
+        k=args.k,
+        exclude_org=args.exclude_org,
+        where=where,
+        topics=None if args.no_topics else "services",
+    )
     if args.json:
         print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -30,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
         for h in g.hits:
             s = h.section
             print(f"   {h.rank:>3}  {h.score:.4f}  {fit(s.kind, 9)}  {fit(s.content, 80).rstrip()}")
+            if h.topic:
+                print(f"{'':>20}ด้าน: {h.topic}")
     return 0
 
 
@@ -44,6 +53,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("--k", type=int, default=10, help="number of results (default 10)")
     p.add_argument("--exclude-org", help="leave out this organisation (usually your own)")
     p.add_argument("--province", action="append", help="only these provinces")
+    p.add_argument(
+        "--no-topics",
+        action="store_true",
+        help="rank by text similarity only (no service-area re-ranking)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--embedder", help="override the embedder recorded in the index")
     p.set_defaults(func=run)

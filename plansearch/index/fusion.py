@@ -50,7 +50,7 @@ def rrf(rankings: Sequence[np.ndarray], *, k: int = RRF_K) -> tuple[np.ndarray, 
     return _order(uniq, np.bincount(inv, weights=contrib))
 
 
-def _minmax(s: np.ndarray) -> np.ndarray:
+def minmax(s: np.ndarray) -> np.ndarray:
     s = np.asarray(s, dtype=np.float64)
     if len(s) == 0:
         return s
@@ -60,7 +60,7 @@ def _minmax(s: np.ndarray) -> np.ndarray:
     return (s - lo) / (hi - lo)
 
 
-def _scale_to_max(s: np.ndarray) -> np.ndarray:
+def scale_to_max(s: np.ndarray) -> np.ndarray:
     """BM25 scores divided by the best one. BM25 has a natural zero (no shared word),
     so min-max would wrongly give the weakest *matching* candidate nothing."""
     s = np.asarray(s, dtype=np.float64)
@@ -84,7 +84,7 @@ def weighted(
     ids = np.concatenate([d_ids, l_ids]).astype(np.int64)
     if len(ids) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    contrib = np.concatenate([alpha * _minmax(d_sc), (1.0 - alpha) * _scale_to_max(l_sc)])
+    contrib = np.concatenate([alpha * minmax(d_sc), (1.0 - alpha) * scale_to_max(l_sc)])
     uniq, inv = np.unique(ids, return_inverse=True)
     return _order(uniq, np.bincount(inv, weights=contrib))
 

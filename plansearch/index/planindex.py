@@ -261,6 +261,7 @@ class PlanIndex:
         mode: str = "hybrid",
         *,
         fusion: str | None = None,
+        vector: np.ndarray | None = None,
     ) -> list[Hit]:
         """The ``k`` best sections for ``query`` (a string, or a Section's content).
 
@@ -271,6 +272,9 @@ class PlanIndex:
 
         >>> where = {"province": "ขอนแก่น", "kind": ["goal", "tactic"]}
         >>> idx.search("ถนนคอนกรีต", k=5, where=where)  # doctest: +SKIP
+
+        ``vector`` is the query's embedding when the caller already has it (by this
+        index's embedder, ``kind="query"``); it is not embedded again.
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -290,7 +294,15 @@ class PlanIndex:
         side_k = k if mode != "hybrid" else max(HYBRID_MIN_CANDIDATES, HYBRID_FACTOR * k)
         dense, lexical = empty, empty
         if mode in ("dense", "hybrid"):
-            vec = self.embedder.encode([text], kind=KIND_QUERY)[0]
+            if vector is None:
+                vec = self.embedder.encode([text], kind=KIND_QUERY)[0]
+            else:
+                vec = np.asarray(vector, dtype=np.float32).reshape(-1)
+                if vec.shape[0] != self._dense.dimension:
+                    raise InputError(
+                        f"query vector has {vec.shape[0]} dimensions; this index has "
+                        f"{self._dense.dimension}"
+                    )
             dense = self._dense.search(vec, side_k, mask=mask)
         if mode in ("lexical", "hybrid"):
             lexical = self._lexical.search(text, side_k, mask=mask)

@@ -1,0 +1,204 @@
+"""Service-area profiles: which local public service a statement is about.
+
+Two goals are "similar" to a planner when they serve the same public duty: piped
+water, rural roads, the elderly, waste. Sentence embeddings of short Thai plan
+statements are dominated by the shared boilerplate of plan-speak ("ส่งเสริม… พัฒนา…
+ให้ประชาชนมีคุณภาพชีวิตที่ดี"), so two statements about different services often sit
+closer than two about the same one. A :class:`TopicProfiler` maps each statement to a
+distribution over the service areas of a reference (by default the built-in
+``services``: the duties of local government under the Decentralisation Act 2542,
+s.16) from three signals, each z-scored across the areas and added with equal weight:
+
+* **dense** — cosine of the statement's vector to each area's description;
+* **words** — idf-weighted Thai words shared with the description;
+* **phrases** — the area's keywords found in the statement as substrings (Thai
+  compounds such as ``ประปาหมู่บ้าน`` are often one token, so substrings find them).
+
+The sum is divided by √3 (the spread of three independent unit-variance signals), so a
+statement on which only one signal speaks (no service word at all) keeps a flat profile,
+and turned into a distribution with a softmax (:data:`TEMPERATURE`). Profiles are unit
+vectors, so the cosine of two profiles says how much two statements share a service.
+:func:`~plansearch.similar_goals` mixes that cosine into its ranking.
+
+>>> prof = TopicProfiler(embedder=HashingEmbedder())  # doctest: +SKIP
+>>> p = prof.profile(["ขยายเขตประปาหมู่บ้าน", "ก่อสร้างถนนคอนกรีตเสริมเหล็ก"])  # doctest: +SKIP
+>>> [prof.areas[i].title for i in p.argmax(axis=1)]  # doctest: +SKIP
+['การจัดให้มีน้ำสะอาดหรือการประปา', 'การจัดให้มีและบำรุงรักษาทางบกและการคมนาคมขนส่ง']
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from ..thai import clean_text, fold_whitespace, thai_digits_to_arabic, tokenize
+from .references import Reference, Target, reference
+
+#: Built-in reference whose top-level items are the service areas.
+DEFAULT_TOPICS = "services"
+#: Softmax temperature on the z-scored area evidence (1 = neutral; not tuned).
+TEMPERATURE = 1.0
+
+_CACHE: weakref.WeakKeyDictionary[Any, dict[str, TopicProfiler]] = weakref.WeakKeyDictionary()
+
+
+def _zscore(m: np.ndarray) -> np.ndarray:
+    """Per row, (x - mean) / std over the columns (rows without spread become 0)."""
+    m = np.asarray(m, dtype=np.float64)
+    sd = m.std(axis=1, keepdims=True)
+    sd[sd <= 1e-12] = np.inf
+    return (m - m.mean(axis=1, keepdims=True)) / sd
+
+
+def _fold(text: str) -> str:
+    return thai_digits_to_arabic(fold_whitespace(clean_text(text))).lower()
+
+
+class TopicProfiler:
+    """Service-area profiles of texts against the top-level items of a reference.
+
+    ``topics`` is a :class:`Reference` or the name of a built-in one (default
+    ``"services"``); each top-level item is an area, described by its own title,
+    text and keywords plus those of everything below it. ``embedder`` must be the one
+    that made the vectors passed to :meth:`profile_vectors`.
+    """
+
+    def __init__(self, topics: Reference | str = DEFAULT_TOPICS, *, embedder: Any) -> None:
+        self.reference = reference(topics) if isinstance(topics, str) else topics
+        self.areas: tuple[Target, ...] = tuple(self.reference.roots())
+        if len(self.areas) < 2:
+            raise ValueError(
+                f"reference {self.reference.name!r} has {len(self.areas)} top-level "
+                "item(s); a topic profile needs at least 2"
+            )
+        self.embedder = embedder
+        self.documents: tuple[str, ...] = tuple(
+            " ".join(t.content for t in self.reference.subtree(a.id)) for a in self.areas
+        )
+        self._keywords = self._area_keywords()
+        self._area_vectors: np.ndarray | None = None
+        self._vocab, self._idf, self._area_words = self._word_model()
+
+    # ------------------------------------------------------------------ setup
+    def _area_keywords(self) -> list[list[tuple[str, float]]]:
+        per_area = [
+            sorted({_fold(k) for t in self.reference.subtree(a.id) for k in t.keywords} - {""})
+            for a in self.areas
+        ]
+        df = Counter(k for ks in per_area for k in ks)
+        n = len(self.areas)
+        return [[(k, math.log(1.0 + n / df[k])) for k in ks] for ks in per_area]
+
+    def _word_model(self) -> tuple[dict[str, int], np.ndarray, sparse.csr_matrix]:
+        docs = [set(tokenize(d)) for d in self.documents]
+        df = Counter(w for d in docs for w in d)
+        vocab = {w: i for i, w in enumerate(sorted(df))}
+        n = len(docs)
+        idf = np.array([math.log(1.0 + n / df[w]) for w in sorted(df)], dtype=np.float64)
+        return vocab, idf, self._binary(docs, vocab)
+
+    @staticmethod
+    def _binary(docs: Sequence[set[str]], vocab: dict[str, int]) -> sparse.csr_matrix:
+        rows, cols = [], []
+        for i, d in enumerate(docs):
+            for w in d:
+                j = vocab.get(w)
+                if j is not None:
+                    rows.append(i)
+                    cols.append(j)
+        data = np.ones(len(rows), dtype=np.float64)
+        return sparse.csr_matrix((data, (rows, cols)), shape=(len(docs), len(vocab)))
+
+    @property
+    def area_vectors(self) -> np.ndarray:
+        """Passage vectors of the area descriptions (computed once)."""
+        if self._area_vectors is None:
+            self._area_vectors = np.asarray(
+                self.embedder.encode(list(self.documents), kind="passage"), dtype=np.float32
+            )
+        return self._area_vectors
+
+    # --------------------------------------------------------------- evidence
+    def word_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """``(texts, areas)``: idf-weighted count of words shared with each area."""
+        q = self._binary([set(tokenize(t)) for t in texts], self._vocab)
+        return np.asarray((q @ sparse.diags(self._idf) @ self._area_words.T).todense())
+
+    def phrase_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """``(texts, areas)``: idf-weighted keywords found in the text (longest match)."""
+        out = np.zeros((len(texts), len(self.areas)), dtype=np.float64)
+        for i, text in enumerate(texts):
+            folded = _fold(text)
+            if not folded:
+                continue
+            for a, kws in enumerate(self._keywords):
+                hits = [(k, w) for k, w in kws if k in folded]
+                if not hits:
+                    continue
+                out[i, a] = sum(w for k, w in hits if not any(k != o and k in o for o, _ in hits))
+        return out
+
+    def evidence(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Summed z-scores of the three signals, ``(texts, areas)``."""
+        v = np.asarray(vectors, dtype=np.float32)
+        if v.ndim != 2 or v.shape[0] != len(texts):
+            raise ValueError(f"need one vector per text: {v.shape} for {len(texts)} texts")
+        dense = v @ self.area_vectors.T
+        words, phrases = self.word_scores(texts), self.phrase_scores(texts)
+        return _zscore(dense) + _zscore(words) + _zscore(phrases)
+
+    # --------------------------------------------------------------- profiles
+    def profile_vectors(
+        self, vectors: np.ndarray, texts: Sequence[str], *, temperature: float | None = None
+    ) -> np.ndarray:
+        """Unit-length service-area profiles ``(texts, areas)`` from given vectors.
+
+        ``vectors`` are the texts' embeddings by this profiler's embedder (query or
+        passage vectors; an index's stored vectors work).
+        """
+        if not len(texts):
+            return np.zeros((0, len(self.areas)), dtype=np.float32)
+        t = TEMPERATURE if temperature is None else float(temperature)
+        z = self.evidence(vectors, texts) * (t / math.sqrt(3.0))
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        e /= np.linalg.norm(e, axis=1, keepdims=True)
+        return e.astype(np.float32)
+
+    def profile(self, texts: Sequence[str], *, kind: str = "query") -> np.ndarray:
+        """Embed ``texts`` and return their profiles (see :meth:`profile_vectors`)."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, len(self.areas)), dtype=np.float32)
+        return self.profile_vectors(self.embedder.encode(texts, kind=kind), texts)
+
+    def top(self, profile: np.ndarray) -> Target:
+        """The area a single profile weighs most."""
+        return self.areas[int(np.argmax(profile))]
+
+    def shared(self, a: np.ndarray, b: np.ndarray) -> Target:
+        """The area two profiles share most (largest product of their weights)."""
+        return self.areas[int(np.argmax(np.asarray(a) * np.asarray(b)))]
+
+
+def profiler_for(embedder: Any, topics: Reference | str = DEFAULT_TOPICS) -> TopicProfiler:
+    """A cached :class:`TopicProfiler` for this embedder and a built-in topic reference.
+
+    Built-in references are cached per embedder (area vectors are embedded once);
+    a :class:`Reference` object gets a fresh profiler.
+    """
+    if not isinstance(topics, str):
+        return TopicProfiler(topics, embedder=embedder)
+    try:
+        per = _CACHE.setdefault(embedder, {})
+    except TypeError:  # an embedder that cannot be weakly referenced
+        return TopicProfiler(topics, embedder=embedder)
+    prof = per.get(topics)
+    if prof is None:
+        prof = per[topics] = TopicProfiler(topics, embedder=embedder)
+    return prof
