@@ -12,6 +12,7 @@ import pytest
 
 from plansearch import PlanIndex, Section, reference
 from plansearch.alignment import similar as similar_mod
+from plansearch.alignment import topics as topics_mod
 from plansearch.alignment.references import reference_from_dict
 from plansearch.alignment.similar import similar_goals
 from plansearch.alignment.topics import TopicProfiler, profiler_for
@@ -109,6 +110,17 @@ def test_custom_reference_uses_keywords_of_the_whole_subtree(hashing):
 def test_profiler_for_caches_builtins_per_embedder(hashing):
     assert profiler_for(hashing) is profiler_for(hashing)
     assert profiler_for(HashingEmbedder(256)) is not profiler_for(hashing)
+    for _ in range(topics_mod.CACHED_PROFILERS + 3):
+        profiler_for(HashingEmbedder(16))
+    assert len(topics_mod._CACHE) == topics_mod.CACHED_PROFILERS
+
+
+def test_cached_lexical_evidence_equals_the_batch_computation(prof, hashing):
+    texts = [*OBVIOUS, *OBVIOUS]  # second pass comes from the cache
+    ev = prof.evidence(hashing.encode(texts), texts)
+    np.testing.assert_allclose(ev[: len(OBVIOUS)], ev[len(OBVIOUS) :])
+    words, phrases = prof.word_scores(texts), prof.phrase_scores(texts)
+    assert (words > 0).any(axis=1).all() and (phrases > 0).any(axis=1).all()
 
 
 # ------------------------------------------------------------ similar_goals re-ranking

@@ -28,7 +28,7 @@ from ..sections import Section
 from ..thai import tokenize
 from .references import Reference
 from .results import NearDuplicate
-from .topics import DEFAULT_TOPICS, profiler_for
+from .topics import DEFAULT_TOPICS, profiler_for, small_blas
 
 #: Kinds returned by default: what one subdistrict can borrow from another.
 SIMILAR_KINDS: tuple[str, ...] = ("goal", "objective", "target", "tactic", "project", "mission")
@@ -189,10 +189,13 @@ def _rerank(
     # BM25 and the fused hybrid score have a natural zero: divide by the best one
     base = minmax(raw) if mode == "dense" else scale_to_max(raw)
     prof = profiler_for(index.embedder, topics)
-    q = prof.profile_vectors(vec, [text])[0]
     cands = [h.section for h in pool]
-    c = prof.profile_vectors(index.vectors_for([s.id for s in cands]), [s.content for s in cands])
-    topic = c @ q
+    with small_blas():
+        q = prof.profile_vectors(vec, [text])[0]
+        c = prof.profile_vectors(
+            index.vectors_for([s.id for s in cands]), [s.content for s in cands]
+        )
+        topic = c @ q
     score = (1.0 - TOPIC_WEIGHT) * base + TOPIC_WEIGHT * topic
     order = np.lexsort((np.arange(len(pool)), -score))[:k]
     return tuple(
