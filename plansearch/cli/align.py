@@ -104,8 +104,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         "--against",
         nargs="+",
         metavar="NAME",
-        help="built-in frameworks (national nesdp13 nesdp12 sdg dla masterplan) or levels quoted "
-        "in the plan (province pao provincial_group); default: national nesdp13 sdg dla + quoted",
+        help="built-in frameworks (national nesdp13 nesdp12 sdg dla masterplan services) or "
+        "levels quoted in the plan (province pao provincial_group); default: national nesdp13 "
+        "sdg dla + quoted",
     )
     p.add_argument(
         "--reference",
