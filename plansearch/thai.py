@@ -76,6 +76,15 @@ def fold_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
+def fold_for_matching(text: str) -> str:
+    """One-line, lower-cased text with Arabic digits: what word and phrase matching see.
+
+    >>> fold_for_matching("ถนน  สาย ๑ \u200bหมู่ที่ ๒")
+    'ถนน สาย 1 หมู่ที่ 2'
+    """
+    return thai_digits_to_arabic(fold_whitespace(clean_text(text))).lower()
+
+
 def thai_ratio(text: str) -> float:
     """Share of letters in ``text`` that are Thai (0.0 for text without letters)."""
     letters = [c for c in text if c.isalpha()]
@@ -107,7 +116,7 @@ def tokenize(text: str, *, drop_stopwords: bool = True) -> list[str]:
     >>> tokenize("ก่อสร้างถนนคอนกรีตเสริมเหล็ก")
     ['ก่อสร้าง', 'ถนน', 'คอนกรีตเสริมเหล็ก']
     """
-    text = thai_digits_to_arabic(fold_whitespace(clean_text(text))).lower()
+    text = fold_for_matching(text)
     if not text:
         return []
     stop = _stopwords() if drop_stopwords else frozenset()

@@ -37,15 +37,19 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from ..thai import clean_text, fold_whitespace, thai_digits_to_arabic, tokenize
+from ..errors import InputError
+from ..thai import fold_for_matching, tokenize
 from .references import Reference, Target, reference
+from .scoring import Vocabulary
 
 #: Built-in reference whose top-level items are the service areas.
 DEFAULT_TOPICS = "services"
 #: Softmax temperature on the z-scored area evidence (1 = neutral; not tuned).
 TEMPERATURE = 1.0
-#: Texts whose word and phrase evidence each profiler remembers (2 × areas floats each).
+#: Texts whose word and phrase evidence each profiler remembers (2 × areas floats each);
+#: longer texts (a pasted document as a query) are not kept.
 LEXICAL_CACHE = 50_000
+LEXICAL_CACHE_MAX_CHARS = 4_000
 
 #: Profilers kept by :func:`profiler_for` (each holds its embedder and area vectors).
 CACHED_PROFILERS = 8
@@ -58,8 +62,9 @@ def small_blas() -> Any:
     """Context manager: BLAS on one thread for the small products of a re-ranking.
 
     OpenBLAS threads spin after each product; on a small machine they then steal the
-    cores the next query embedding needs (measured on 2 cores: ``similar_goals`` p50
-    36 ms with the default pool, 17 ms with this). Uses ``threadpoolctl``.
+    cores the next query embedding needs (``benchmarks/bench_search.py`` on 2 cores:
+    ``similar_goals`` p50 36 ms with the default pool, 13 ms with this). Uses
+    ``threadpoolctl``.
     """
     global _CONTROLLER
     if _CONTROLLER is None:
@@ -77,10 +82,6 @@ def _zscore(m: np.ndarray) -> np.ndarray:
     return (m - m.mean(axis=1, keepdims=True)) / sd
 
 
-def _fold(text: str) -> str:
-    return thai_digits_to_arabic(fold_whitespace(clean_text(text))).lower()
-
-
 class TopicProfiler:
     """Service-area profiles of texts against the top-level items of a reference.
 
@@ -94,9 +95,9 @@ class TopicProfiler:
         self.reference = reference(topics) if isinstance(topics, str) else topics
         self.areas: tuple[Target, ...] = tuple(self.reference.roots())
         if len(self.areas) < 2:
-            raise ValueError(
+            raise InputError(
                 f"reference {self.reference.name!r} has {len(self.areas)} top-level "
-                "item(s); a topic profile needs at least 2"
+                "item(s); a topic profile needs at least 2 (one per service area)"
             )
         self.embedder = embedder
         self.documents: tuple[str, ...] = tuple(
@@ -110,33 +111,22 @@ class TopicProfiler:
 
     # ------------------------------------------------------------------ setup
     def _area_keywords(self) -> list[list[tuple[str, float]]]:
+        subtrees = [self.reference.subtree(a.id) for a in self.areas]
         per_area = [
-            sorted({_fold(k) for t in self.reference.subtree(a.id) for k in t.keywords} - {""})
-            for a in self.areas
+            sorted({fold_for_matching(k) for t in sub for k in t.keywords} - {""})
+            for sub in subtrees
         ]
         df = Counter(k for ks in per_area for k in ks)
         n = len(self.areas)
         return [[(k, math.log(1.0 + n / df[k])) for k in ks] for ks in per_area]
 
-    def _word_model(self) -> tuple[dict[str, int], np.ndarray, sparse.csr_matrix]:
-        docs = [set(tokenize(d)) for d in self.documents]
-        df = Counter(w for d in docs for w in d)
-        vocab = {w: i for i, w in enumerate(sorted(df))}
-        n = len(docs)
-        idf = np.array([math.log(1.0 + n / df[w]) for w in sorted(df)], dtype=np.float64)
-        return vocab, idf, self._binary(docs, vocab)
-
-    @staticmethod
-    def _binary(docs: Sequence[set[str]], vocab: dict[str, int]) -> sparse.csr_matrix:
-        rows, cols = [], []
-        for i, d in enumerate(docs):
-            for w in d:
-                j = vocab.get(w)
-                if j is not None:
-                    rows.append(i)
-                    cols.append(j)
-        data = np.ones(len(rows), dtype=np.float64)
-        return sparse.csr_matrix((data, (rows, cols)), shape=(len(docs), len(vocab)))
+    def _word_model(self) -> tuple[Vocabulary, np.ndarray, sparse.csr_matrix]:
+        docs = [tokenize(d) for d in self.documents]
+        vocab = Vocabulary(docs)
+        area_words = vocab.matrix(docs)
+        df = np.asarray(area_words.sum(axis=0), dtype=np.float64).ravel()
+        idf = np.log1p(len(docs) / np.maximum(df, 1.0))
+        return vocab, idf, area_words
 
     @property
     def area_vectors(self) -> np.ndarray:
@@ -150,14 +140,14 @@ class TopicProfiler:
     # --------------------------------------------------------------- evidence
     def word_scores(self, texts: Sequence[str]) -> np.ndarray:
         """``(texts, areas)``: idf-weighted count of words shared with each area."""
-        q = self._binary([set(tokenize(t)) for t in texts], self._vocab)
+        q = self._vocab.matrix([tokenize(t) for t in texts])
         return np.asarray((q @ sparse.diags(self._idf) @ self._area_words.T).todense())
 
     def phrase_scores(self, texts: Sequence[str]) -> np.ndarray:
         """``(texts, areas)``: idf-weighted keywords found in the text (longest match)."""
         out = np.zeros((len(texts), len(self.areas)), dtype=np.float64)
         for i, text in enumerate(texts):
-            folded = _fold(text)
+            folded = fold_for_matching(text)
             if not folded:
                 continue
             for a, kws in enumerate(self._keywords):
@@ -172,13 +162,19 @@ class TopicProfiler:
         row.setflags(write=False)
         return row
 
+    def _lexical(self, text: str) -> np.ndarray:
+        """``(2, areas)`` word and phrase evidence; cached unless the text is long."""
+        if len(text) > LEXICAL_CACHE_MAX_CHARS:
+            return self._lexical_row_uncached(text)
+        return self._lexical_row(text)
+
     def evidence(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """Summed z-scores of the three signals, ``(texts, areas)``."""
         v = np.asarray(vectors, dtype=np.float32)
         if v.ndim != 2 or v.shape[0] != len(texts):
             raise ValueError(f"need one vector per text: {v.shape} for {len(texts)} texts")
         dense = v @ self.area_vectors.T
-        lex = np.stack([self._lexical_row(str(t)) for t in texts])
+        lex = np.stack([self._lexical(str(t)) for t in texts])
         return _zscore(dense) + _zscore(lex[:, 0]) + _zscore(lex[:, 1])
 
     # --------------------------------------------------------------- profiles
