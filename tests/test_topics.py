@@ -156,6 +156,34 @@ def test_service_profile_lifts_the_same_service_above_shared_boilerplate(index):
     assert {"text_score", "topic_score", "topic"} <= d.keys()
 
 
+@pytest.mark.parametrize(
+    "query", ["Improve waste management and recycling", "\x00\x01\xff" * 20, "🚰🚰🚰", "๑๒๓ 123"]
+)
+def test_no_topic_label_without_a_named_service(index, query):
+    res = similar_goals(index, query, k=3)
+    assert res.hits and all(h.topic is None for h in res.hits)
+    assert all(0.0 <= h.score <= 1.0 for h in res.hits)
+
+
+def test_oversized_query_is_answered_and_not_cached(index, prof):
+    huge = "ขยายเขตประปาหมู่บ้าน " * 2_000  # ~42k characters: a pasted document
+    res = similar_goals(index, huge, k=2, exclude_org="อบต.ง")
+    assert res.hits[0].section.id == "water"
+    before = prof._lexical_row.cache_info().currsize
+    prof.profile([huge])
+    assert prof._lexical_row.cache_info().currsize == before
+
+
+def test_named_areas_and_shared_among_them(prof):
+    named = prof.named(["ขยายเขตประปาหมู่บ้าน", "hello"])
+    assert named[0, 2] and not named[1].any()  # SV03 is the third area
+    a, b = prof.profile(["ขยายเขตประปาหมู่บ้าน", "ซ่อมแซมถนนลูกรัง"])
+    assert prof.shared(a, b, among=np.zeros(26, bool)) is None
+    only_roads = np.zeros(26, bool)
+    only_roads[0] = True
+    assert prof.shared(a, b, among=only_roads).id == "SV01"
+
+
 def test_topic_weight_zero_is_the_text_ranking(index, monkeypatch):
     monkeypatch.setattr(similar_mod, "TOPIC_WEIGHT", 0.0)
     res = similar_goals(index, QUERY, k=3, exclude_org="อบต.ง")

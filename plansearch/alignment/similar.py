@@ -47,8 +47,9 @@ POOL_FACTOR = 10
 class SimilarHit:
     """One similar passage: ``score`` (0..1) ranks; ``text_score`` is the search's own
     score rescaled over the candidate pool, ``topic_score`` the cosine of the two
-    service-area profiles, and ``topic`` the area the two share most (``None`` when
-    topics are off)."""
+    service-area profiles, and ``topic`` the area the two share most among those both
+    texts name by a word or key phrase (``None`` when topics are off or no area is
+    named by both)."""
 
     section: Section
     score: float
@@ -190,14 +191,15 @@ def _rerank(
     base = minmax(raw) if mode == "dense" else scale_to_max(raw)
     prof = profiler_for(index.embedder, topics)
     cands = [h.section for h in pool]
+    texts = [s.content for s in cands]
     with small_blas():
         q = prof.profile_vectors(vec, [text])[0]
-        c = prof.profile_vectors(
-            index.vectors_for([s.id for s in cands]), [s.content for s in cands]
-        )
+        c = prof.profile_vectors(index.vectors_for([s.id for s in cands]), texts)
         topic = c @ q
     score = (1.0 - TOPIC_WEIGHT) * base + TOPIC_WEIGHT * topic
-    order = np.lexsort((np.arange(len(pool)), -score))[:k]
+    order = np.lexsort((np.arange(len(pool)), -score))[:k].tolist()
+    # the label is evidence: an area both texts name, not just the largest weight
+    both = prof.named([text])[0] & prof.named([texts[i] for i in order])
     return tuple(
         SimilarHit(
             cands[i],
@@ -205,10 +207,14 @@ def _rerank(
             r,
             text_score=float(base[i]),
             topic_score=float(topic[i]),
-            topic=prof.shared(q, c[i]).title,
+            topic=_title(prof.shared(q, c[i], among=both[r - 1])),
         )
-        for r, i in enumerate(order.tolist(), 1)
+        for r, i in enumerate(order, 1)
     )
+
+
+def _title(target: Any) -> str | None:
+    return None if target is None else str(target.title)
 
 
 def near_duplicates(

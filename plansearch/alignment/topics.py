@@ -205,9 +205,25 @@ class TopicProfiler:
         """The area a single profile weighs most."""
         return self.areas[int(np.argmax(profile))]
 
-    def shared(self, a: np.ndarray, b: np.ndarray) -> Target:
-        """The area two profiles share most (largest product of their weights)."""
-        return self.areas[int(np.argmax(np.asarray(a) * np.asarray(b)))]
+    def named(self, texts: Sequence[str]) -> np.ndarray:
+        """``(texts, areas)`` bool: the text names the area (shares a word or key phrase).
+
+        Evidence for a label: a profile always has a largest weight, even for text that
+        is about no service at all (English, symbols), but only named areas are shown.
+        """
+        return np.stack([(self._lexical(str(t)) > 0).any(axis=0) for t in texts])
+
+    def shared(
+        self, a: np.ndarray, b: np.ndarray, *, among: np.ndarray | None = None
+    ) -> Target | None:
+        """The area two profiles share most (largest product of their weights),
+        considering only the areas where ``among`` is true (``None`` if there are none)."""
+        prod = np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)
+        if among is not None:
+            if not np.any(among):
+                return None
+            prod = np.where(among, prod, -np.inf)
+        return self.areas[int(np.argmax(prod))]
 
 
 def profiler_for(embedder: Any, topics: Reference | str = DEFAULT_TOPICS) -> TopicProfiler:
