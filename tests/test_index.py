@@ -209,7 +209,7 @@ def test_ivf_chosen_above_threshold(monkeypatch):
     got, _ = d.search(q[1], 10, mask=broad)
     assert len(got) == 10 and broad[got].all()
     # reconstructed vectors are close to the originals (SQ8)
-    rec = d.reconstruct(np.arange(0, 3000, 13))
+    rec = d.vectors(np.arange(0, 3000, 13))
     assert float((rec * x[::13]).sum(1).min()) > 0.99
 
 

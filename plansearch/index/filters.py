@@ -68,6 +68,74 @@ def normalise_where(where: Mapping[str, Any] | None) -> dict[str, frozenset[str 
     return out
 
 
+class RowSet:
+    """A set of allowed row numbers out of ``size`` rows: what a filter hands a backend.
+
+    Backends take whichever form suits them — a boolean :attr:`mask` (FAISS bitmap
+    selector, BM25) or the sorted :attr:`ids` (an ``IN`` list for a database) — and
+    each form is computed once, on first use.
+
+    >>> rows = RowSet.from_ids([4, 1], size=6)
+    >>> rows.mask.tolist(), len(rows), 4 in rows
+    ([False, True, False, False, True, False], 2, True)
+    """
+
+    __slots__ = ("_count", "_ids", "_mask", "size")
+
+    def __init__(
+        self, size: int, *, mask: np.ndarray | None = None, ids: np.ndarray | None = None
+    ) -> None:
+        if (mask is None) == (ids is None):
+            raise ValueError("give exactly one of mask= or ids=")
+        self.size = int(size)
+        self._mask = mask
+        self._ids = ids
+        self._count: int | None = None
+
+    @classmethod
+    def from_mask(cls, mask: np.ndarray) -> RowSet:
+        m = np.asarray(mask, dtype=bool).reshape(-1)
+        return cls(len(m), mask=m)
+
+    @classmethod
+    def from_ids(cls, ids: Iterable[int] | np.ndarray, *, size: int) -> RowSet:
+        arr = np.unique(np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids))
+        arr = arr.astype(np.int64)
+        if len(arr) and (arr[0] < 0 or arr[-1] >= size):
+            raise ValueError(f"row ids must lie in [0, {size})")
+        return cls(size, ids=arr)
+
+    @property
+    def mask(self) -> np.ndarray:
+        """Boolean array of length :attr:`size`, ``True`` where a row is allowed."""
+        if self._mask is None:
+            m = np.zeros(self.size, dtype=bool)
+            m[self._ids] = True
+            self._mask = m
+        return self._mask
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The allowed row numbers, sorted, ``int64``."""
+        if self._ids is None:
+            assert self._mask is not None  # exactly one form is given at construction
+            self._ids = np.flatnonzero(self._mask).astype(np.int64)
+        return self._ids
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = len(self._ids) if self._ids is not None else int(self.mask.sum())
+        return self._count
+
+    def __contains__(self, row: object) -> bool:
+        if not isinstance(row, int | np.integer) or not 0 <= int(row) < self.size:
+            return False
+        return bool(self.mask[int(row)])
+
+    def __repr__(self) -> str:
+        return f"RowSet({len(self)} of {self.size} rows)"
+
+
 class MetadataColumns:
     """Column store of the filterable fields: one ``int32`` code array per field."""
 
@@ -114,6 +182,11 @@ class MetadataColumns:
             codes = np.array([table[v] for v in allowed if v in table], dtype=np.int32)
             mask &= np.isin(self._codes[field], codes)
         return mask
+
+    def select(self, where: Mapping[str, Any] | None) -> RowSet | None:
+        """The rows matching ``where`` as a :class:`RowSet`, or ``None`` = every row."""
+        mask = self.mask(where)
+        return None if mask is None else RowSet.from_mask(mask)
 
     def values(self, field: str) -> list[str | None]:
         """Distinct values seen for ``field`` (e.g. every organisation in the index)."""

@@ -8,9 +8,11 @@
 >>> idx.search("น้ำประปา", k=1)[0].section.org
 'อบต.โขมง'
 
-Rows are kept in insertion order; row ``i`` is FAISS id ``i``, BM25 document ``i``
-and metadata row ``i``, so every side works on integer arrays and filters are
-boolean masks (see :mod:`plansearch.index.filters`).
+Rows are kept in insertion order; row ``i`` is dense-backend row ``i``, BM25 document
+``i`` and metadata row ``i``, so every side works on integer arrays, and a filter is
+the set of allowed rows (a :class:`~plansearch.index.filters.RowSet`) that each side
+receives. The vector store is any registered
+:class:`~plansearch.index.backend.DenseBackend` (FAISS by default).
 
 **Duplicate ids**: adding a section whose ``id`` is already in the index *replaces*
 the stored one (text, metadata, vector and BM25 row) at the same position, like an
@@ -35,8 +37,8 @@ from ..embed.base import KIND_PASSAGE, KIND_QUERY, BaseEmbedder
 from ..errors import EmbedderMismatchError, IndexCorruptedError, InputError, ModelError
 from ..sections import Plan, Section, read_jsonl, write_jsonl
 from . import storage
-from .dense import DenseIndex
-from .filters import FILTER_FIELDS, MetadataColumns
+from .backend import DEFAULT_BACKEND, DenseBackend, create_backend, loader_for
+from .filters import FILTER_FIELDS, MetadataColumns, RowSet
 from .fusion import DEFAULT_FUSION, FUSIONS, fuse
 from .lexical import BM25Index
 
@@ -109,7 +111,13 @@ class PlanIndex:
     persist with :meth:`save` / :meth:`load`.
     """
 
-    def __init__(self, embedder: BaseEmbedder | None = None, *, fusion: str = DEFAULT_FUSION):
+    def __init__(
+        self,
+        embedder: BaseEmbedder | None = None,
+        *,
+        fusion: str = DEFAULT_FUSION,
+        backend: str = DEFAULT_BACKEND,
+    ):
         if fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {fusion!r}; use one of {FUSIONS}")
         self.embedder: BaseEmbedder = embedder if embedder is not None else default_embedder()
@@ -117,7 +125,7 @@ class PlanIndex:
         self._sections: list[Section] = []
         self._pos: dict[str, int] = {}
         self._meta = MetadataColumns()
-        self._dense = DenseIndex(self.embedder.dimension)
+        self._dense: DenseBackend = create_backend(backend, self.embedder.dimension)
         self._lexical = BM25Index()
 
     # ------------------------------------------------------------------ build
@@ -196,13 +204,19 @@ class PlanIndex:
 
     @property
     def sections(self) -> tuple[Section, ...]:
-        """All indexed sections, in index order (row ``i`` = FAISS id ``i``)."""
+        """All indexed sections, in index order (row ``i`` = dense-backend row ``i``)."""
         return tuple(self._sections)
 
     @property
     def dense_type(self) -> str:
-        """``"flat"`` (exact) or ``"ivf_sq8"`` (approximate), chosen by corpus size."""
+        """The backend's index kind: for FAISS ``"flat"`` (exact) or ``"ivf_sq8"``
+        (approximate), chosen by corpus size."""
         return self._dense.kind
+
+    @property
+    def backend(self) -> str:
+        """Name of the dense backend (``"faiss"`` unless another was registered and chosen)."""
+        return self._dense.name
 
     def get(self, section_id: str) -> Section | None:
         pos = self._pos.get(section_id)
@@ -222,8 +236,8 @@ class PlanIndex:
         above :data:`plansearch.index.dense.EXACT_MAX` sections.
         """
         if ids is None:
-            return self._dense.reconstruct()
-        return self._dense.reconstruct(self.positions(ids))
+            return self._dense.vectors()
+        return self._dense.vectors(self.positions(ids))
 
     def values(self, field: str) -> list[str | None]:
         """Distinct values of a filter field in the index (e.g. every ``org``)."""
@@ -234,6 +248,10 @@ class PlanIndex:
     def mask(self, where: Mapping[str, Any] | None) -> np.ndarray | None:
         """Boolean row mask for a ``where`` filter (``None`` = no filter)."""
         return self._meta.mask(where)
+
+    def select(self, where: Mapping[str, Any] | None) -> RowSet | None:
+        """The rows a ``where`` filter allows (``None`` = no filter)."""
+        return self._meta.select(where)
 
     # ----------------------------------------------------------------- search
     def _query(self, query: str | Section) -> str:
@@ -286,7 +304,7 @@ class PlanIndex:
         if method not in FUSIONS:
             raise ValueError(f"unknown fusion {method!r}; use one of {FUSIONS}")
         text = self._query(query)
-        mask = self._meta.mask(where)  # validates ``where`` even on an empty index
+        rows = self._meta.select(where)  # validates ``where`` even on an empty index
         if len(self) == 0:
             return []
         k = int(k)
@@ -303,9 +321,9 @@ class PlanIndex:
                         f"query vector has {vec.shape[0]} dimensions; this index has "
                         f"{self._dense.dimension}"
                     )
-            dense = self._dense.search(vec, side_k, mask=mask)
+            dense = self._dense.search(vec, side_k, allowed=rows)
         if mode in ("lexical", "hybrid"):
-            lexical = self._lexical.search(text, side_k, mask=mask)
+            lexical = self._lexical.search(text, side_k, mask=None if rows is None else rows.mask)
         if mode == "dense":
             ids, scores = dense
         elif mode == "lexical":
@@ -345,7 +363,7 @@ class PlanIndex:
             },
             "dimension": self._dense.dimension,
             "count": len(self),
-            "dense": self._dense.params,
+            "dense": self._dense.config,
             "lexical": {
                 "type": "bm25",
                 "k1": self._lexical.k1,
@@ -398,8 +416,12 @@ class PlanIndex:
             sections = read_jsonl(d / storage.SECTIONS_FILE)
         except InputError as exc:
             raise IndexCorruptedError(f"{exc}; rebuild the index") from exc
-        dense = DenseIndex.load(d, dense_params)
-        lexical = BM25Index.load(d)
+        files = storage.DirFiles(d)
+        try:
+            dense = loader_for(dense_params).load(files, dense_params, dimension=dim, count=count)
+            lexical = BM25Index.load(d)
+        finally:
+            files.close()
         sizes = {len(sections), len(dense), len(lexical), count}
         ids = {s.id for s in sections}
         if len(sizes) != 1 or len(ids) != len(sections) or dense.dimension != dim:

@@ -117,6 +117,24 @@ def write_index_dir(
     return target
 
 
+class DirFiles:
+    """Files of an index directory, opened for reading on request (closed by :meth:`close`)."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self._open: list[Any] = []
+
+    def open(self, name: str) -> Any:
+        fh = (self.directory / name).open("rb")
+        self._open.append(fh)
+        return fh
+
+    def close(self) -> None:
+        for fh in self._open:
+            fh.close()
+        self._open.clear()
+
+
 def read_manifest(directory: str | Path, *, verify: bool = True) -> dict[str, Any]:
     """Read and check ``manifest.json`` (and, with ``verify``, every file's sha256).
 
