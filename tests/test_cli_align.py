@@ -152,6 +152,6 @@ def test_run_main_job_writes_reports(tmp_path, capsys):
     assert rc == 0
     for ext in ("html", "xlsx", "png"):
         assert len(list(out.glob(f"*.{ext}"))) == 2
-    assert (tmp_path / "idx" / "manifest.json").exists()
+    assert (tmp_path / "idx" / "CURRENT").exists()  # a saved index (versioned layout)
     printed = capsys.readouterr().out
     assert "โขมง" in printed and "บ้านอ้อน" in printed

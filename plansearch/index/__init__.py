@@ -1,4 +1,5 @@
-"""Search index: dense vectors (FAISS by default, any registered backend) + Thai BM25, fused, filtered and saved safely.
+"""Search index: dense vectors (FAISS or another registered backend) + Thai BM25, fused,
+filtered, and saved as atomically switched versions.
 
 >>> from plansearch import PlanIndex
 >>> idx = PlanIndex.build(sections)                      # doctest: +SKIP

@@ -34,9 +34,15 @@ from typing import Any
 import numpy as np
 
 from ..embed.base import KIND_PASSAGE, KIND_QUERY, BaseEmbedder
-from ..errors import EmbedderMismatchError, IndexCorruptedError, InputError, ModelError
-from ..sections import Plan, Section, read_jsonl, write_jsonl
-from . import storage
+from ..errors import (
+    EmbedderMismatchError,
+    IndexCorruptedError,
+    InputError,
+    ModelError,
+    PlanSearchError,
+)
+from ..sections import Plan, Section, write_jsonl
+from . import storage, validate
 from .backend import DEFAULT_BACKEND, DenseBackend, create_backend, loader_for
 from .filters import FILTER_FIELDS, MetadataColumns, RowSet
 from .fusion import DEFAULT_FUSION, FUSIONS, fuse
@@ -378,58 +384,67 @@ class PlanIndex:
 
     @classmethod
     def load(cls, directory: str | Path, embedder: BaseEmbedder | None = None) -> PlanIndex:
-        """Load an index written by :meth:`save`, verifying every file's checksum.
+        """Load an index written by :meth:`save`, verifying every file's checksum
+        and validating every manifest field and array before use.
+
+        Reads the version ``CURRENT`` names (and older flat format-1 indexes, in
+        memory); a save running at the same time never mixes two versions.
 
         ``embedder=None`` uses the embedder the index was built with when it is the
         hashing embedder, else the default ``plansearch.Embedder()``; a different
         model than the index was built with raises :class:`EmbedderMismatchError`.
         """
         d = Path(directory)
-        manifest = storage.read_manifest(d)
-        try:
-            info = manifest["embedder"]
-            built_name, built_fp = str(info["name"]), str(info["fingerprint"])
-            dim, count = int(manifest["dimension"]), int(manifest["count"])
-            dense_params = dict(manifest["dense"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise IndexCorruptedError(f"{d}/manifest.json lacks {exc}; rebuild the index") from exc
-        if embedder is None:
-            if built_name.startswith("hashing-"):
-                from ..embed.hashing import HashingEmbedder
+        with storage.open_index(d) as version:
+            info = validate.check_index_manifest(version.manifest, d)
+            backend_cls = loader_for(info.dense)
+            version.require(
+                [storage.SECTIONS_FILE, *backend_cls.files(info.dense), *BM25Index.FILES]
+            )
+            dim, count = info.dimension, info.count
+            built_name, built_fp = info.embedder_name, info.embedder_fingerprint
+            if embedder is None:
+                if built_name.startswith("hashing-"):
+                    from ..embed.hashing import HashingEmbedder
 
-                embedder = HashingEmbedder(dim)
-            else:
-                embedder = default_embedder()
-        if embedder.fingerprint != built_fp or embedder.dimension != dim:
-            hint = (
-                f"load it with embedder=HashingEmbedder({dim})"
-                if built_name.startswith("hashing-")
-                else f"load it with embedder=Embedder({built_name!r})"
+                    embedder = HashingEmbedder(dim)
+                else:
+                    embedder = default_embedder()
+            if embedder.fingerprint != built_fp or embedder.dimension != dim:
+                hint = (
+                    f"load it with embedder=HashingEmbedder({dim})"
+                    if built_name.startswith("hashing-")
+                    else f"load it with embedder=Embedder({built_name!r})"
+                )
+                raise EmbedderMismatchError(
+                    f"{d} was built with embedder {built_name!r} (fingerprint {built_fp}, "
+                    f"dimension {dim}) but {embedder.name!r} (fingerprint "
+                    f"{embedder.fingerprint}, dimension {embedder.dimension}) was given: "
+                    f"{hint}, or rebuild it with `plansearch index CORPUS --out {d} --embedder ...`"
+                )
+            sections = validate.read_sections(
+                version.open(storage.SECTIONS_FILE),
+                version.directory / storage.SECTIONS_FILE,
+                d,
+                count,
             )
-            raise EmbedderMismatchError(
-                f"{d} was built with embedder {built_name!r} (fingerprint {built_fp}, "
-                f"dimension {dim}) but {embedder.name!r} (fingerprint {embedder.fingerprint}, "
-                f"dimension {embedder.dimension}) was given: {hint}, or rebuild it with "
-                f"`plansearch index CORPUS --out {d} --embedder ...`"
-            )
-        try:
-            sections = read_jsonl(d / storage.SECTIONS_FILE)
-        except InputError as exc:
-            raise IndexCorruptedError(f"{exc}; rebuild the index") from exc
-        files = storage.DirFiles(d)
-        try:
-            dense = loader_for(dense_params).load(files, dense_params, dimension=dim, count=count)
-            lexical = BM25Index.load(d)
-        finally:
-            files.close()
-        sizes = {len(sections), len(dense), len(lexical), count}
-        ids = {s.id for s in sections}
-        if len(sizes) != 1 or len(ids) != len(sections) or dense.dimension != dim:
+            try:
+                dense = backend_cls.load(version, info.dense, dimension=dim, count=count)
+            except PlanSearchError:
+                raise
+            except (ValueError, TypeError, KeyError, IndexError, RuntimeError, OSError) as exc:
+                raise IndexCorruptedError(
+                    f"ดัชนีเสียหาย / {d}: the {backend_cls.name} vectors cannot be read "
+                    f"({type(exc).__name__}: {str(exc)[:120]}); rebuild it with "
+                    f"`plansearch index CORPUS --out {d}`"
+                ) from exc
+            lexical = BM25Index.load(version, documents=count, vocabulary_size=info.vocabulary_size)
+        if len(dense) != count or dense.dimension != dim or len(lexical) != count:
             raise IndexCorruptedError(
                 f"{d}: files disagree (sections={len(sections)}, vectors={len(dense)}, "
                 f"bm25={len(lexical)}, manifest count={count}); rebuild the index"
             )
-        index = cls(embedder, fusion=str(manifest.get("fusion", DEFAULT_FUSION)))
+        index = cls(embedder, fusion=info.fusion)
         index._sections = sections
         index._pos = {s.id: i for i, s in enumerate(sections)}
         index._meta.extend(sections)
