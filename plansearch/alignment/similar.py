@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..index.fusion import minmax, scale_to_max
 from ..parse.identity import canonical_org
 from ..sections import Section
@@ -124,6 +125,9 @@ def similar_goals(
     re-rank (the built-in ``"services"``, any :class:`Reference`, or ``None`` to rank
     by text similarity alone).
 
+    An empty or whitespace-only query raises :class:`~plansearch.InputError`, as
+    :meth:`PlanIndex.search` does; so does an unknown ``level``/``kind`` in ``where``.
+
     >>> res = similar_goals(index, "ส่งเสริมอาชีพและรายได้ของผู้สูงอายุ", k=5)  # doctest: +SKIP
     >>> [(g.org, g.hits[0].topic) for g in res.groups]  # doctest: +SKIP
     [('อบต.หนองฮาง', 'การส่งเสริม การฝึก และการประกอบอาชีพ'), ...]
@@ -136,8 +140,10 @@ def similar_goals(
             exclude_org = query.org
     else:
         text = str(query)
-    if not text.strip():
-        return SimilarGoals(text, (), ())
+    if not " ".join(text.split()):
+        raise InputError(
+            "คำค้นว่าง / the query is empty; give some Thai words, e.g. 'ส่งเสริมอาชีพผู้สูงอายุ'"
+        )
     spec: dict[str, Any] = dict(where or {})
     spec.setdefault("kind", list(SIMILAR_KINDS))
     if exclude_org:

@@ -12,16 +12,20 @@ no per-section Python loop at query time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from ..errors import InputError
 from ..parse.identity import canonical_org
+from ..sections import KINDS, LEVELS
 
 #: Fields that ``where=`` accepts (all are attributes of :class:`~plansearch.Section`).
 FILTER_FIELDS: tuple[str, ...] = ("org", "province", "level", "kind", "source")
+#: Fields with a fixed set of values: anything else in ``where=`` is an error, not "no hits".
+CLOSED_FIELDS: dict[str, tuple[str, ...]] = {"level": LEVELS, "kind": KINDS}
 
 Where = Mapping[str, "str | Iterable[str] | None"]
 
@@ -30,7 +34,10 @@ def normalise_where(where: Mapping[str, Any] | None) -> dict[str, frozenset[str 
     """Validate a ``where`` dict and turn every value into a set of allowed values.
 
     Values may be a string or a list/tuple/set of strings (any of them matches).
-    ``None`` as a value matches sections where the field is unset.
+    ``None`` as a value matches sections where the field is unset. ``level`` and
+    ``kind`` only take their known values (anything else raises :class:`InputError`
+    listing them); ``org`` and ``province`` match in any common spelling
+    (``อบต.X`` / ``องค์การบริหารส่วนตำบลX``, ``จังหวัดเลย`` / ``จ.เลย`` / ``เลย``).
 
     >>> normalise_where({"kind": ["goal", "tactic"], "level": "local"})["level"]
     frozenset({'local'})
@@ -62,10 +69,56 @@ def normalise_where(where: Mapping[str, Any] | None) -> dict[str, frozenset[str 
             raise InputError(
                 f"where[{key!r}] must be a string or a list of strings, not {type(value).__name__}"
             )
-        if key == "org":  # "อบต.โขมง" and "องค์การบริหารส่วนตำบลโขมง" are the same org
-            values = frozenset(canonical_org(v) if v is not None else None for v in values)
+        if key in CLOSED_FIELDS:
+            values = frozenset(_closed_value(key, v) for v in values)
+        elif key in CANONICAL:  # "อบต.โขมง" = "องค์การบริหารส่วนตำบลโขมง", "จ.เลย" = "เลย"
+            values = frozenset(CANONICAL[key](v) if v is not None else None for v in values)
         out[key] = values
     return out
+
+
+def _closed_value(field: str, value: str | None) -> str | None:
+    """A ``level``/``kind`` filter value, checked against the values sections can have."""
+    if value is None:
+        return None
+    allowed = CLOSED_FIELDS[field]
+    clean = value.strip().lower()
+    if clean not in allowed:
+        raise InputError(
+            f"ไม่รู้จักค่า {field} {value!r} / unknown {field} {value!r} in where=; "
+            f"use one of {', '.join(allowed)}"
+        )
+    return clean
+
+
+#: Common ways of writing a province that mean the same one.
+_PROVINCE_ALIASES: dict[str, str] = {
+    "กรุงเทพ": "กรุงเทพมหานคร",
+    "กรุงเทพฯ": "กรุงเทพมหานคร",
+    "กทม": "กรุงเทพมหานคร",
+    "กทม.": "กรุงเทพมหานคร",
+}
+_PROVINCE_PREFIX = re.compile(r"^(?:จังหวัด|จ\s*\.)\s*")
+
+
+def canonical_province(name: str) -> str:
+    """A province name without ``จังหวัด`` / ``จ.`` and spaces, so every spelling matches.
+
+    >>> [canonical_province(p) for p in ("จังหวัดเลย", "จ.เลย", "จ. เลย", " เลย ")]
+    ['เลย', 'เลย', 'เลย', 'เลย']
+    >>> canonical_province("กทม.")
+    'กรุงเทพมหานคร'
+    """
+    text = "".join(str(name).split())
+    text = _PROVINCE_PREFIX.sub("", text) or text
+    return _PROVINCE_ALIASES.get(text, text)
+
+
+#: Open fields whose values are compared in one canonical spelling.
+CANONICAL: dict[str, Callable[[str], str]] = {
+    "org": canonical_org,
+    "province": canonical_province,
+}
 
 
 class RowSet:
@@ -195,6 +248,6 @@ class MetadataColumns:
 
 def _get(record: Any, field: str) -> Any:
     value = record.get(field) if isinstance(record, Mapping) else getattr(record, field, None)
-    if field == "org" and value is not None:
-        return canonical_org(value)
+    if field in CANONICAL and isinstance(value, str):
+        return CANONICAL[field](value)
     return value
