@@ -352,7 +352,11 @@ class PlanIndex:
 
     # ------------------------------------------------------------ persistence
     def save(self, directory: str | Path) -> Path:
-        """Write the index to ``directory`` atomically (see :mod:`.storage`).
+        """Write the index to ``directory`` as a new version and switch to it atomically.
+
+        Readers of the same path keep seeing the previous version until the switch,
+        then the new one — never a mix; a save killed midway leaves the previous
+        index (see :mod:`plansearch.index.storage`). One writer per path at a time.
 
         >>> idx.save("indexes/default")  # doctest: +SKIP
         """
