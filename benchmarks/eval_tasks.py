@@ -14,7 +14,7 @@ read here with a few regular expressions rather than plansearch's parser, so tha
 gold does not depend on the code under test; ``--check`` prints the tasks for a reading by
 hand. Continuation lines of a wrapped tactic are joined to it.
 
-    python benchmarks/eval_tasks.py [--seeds DIR] [--out benchmarks/data/custom_tasks.jsonl] [--check]
+    python benchmarks/eval_tasks.py [--seeds DIR] [--out PATH] [--check]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "corpus" / "raw"  # the five seed plans (= ../shared/seeds)
 OUT = ROOT / "benchmarks" / "data" / "custom_tasks.jsonl"
 
+
 def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -38,13 +39,21 @@ def _task(name: str, seed: str, org: str, note: str, tree: list[tuple[str, list[
     for i, (_, texts) in enumerate(tree, 1):
         for x in texts:
             items.append({"id": f"{name}-{len(items) + 1:03d}", "text": x, "gold": [f"S{i}"]})
-    return {"task": name, "seed": seed, "org": org, "note": note, "targets": targets, "items": items}
+    return {
+        "task": name,
+        "seed": seed,
+        "org": org,
+        "note": note,
+        "targets": targets,
+        "items": items,
+    }
 
 
 def seed000(text: str) -> dict:
     """Strategies are '. ยุทธศาสตร์ด้าน…'; tactics the '. ' lines after 'แนวทางการดำเนินงาน'."""
     lines = text.splitlines()
-    start = next(i for i, ln in enumerate(lines) if ln.startswith("แนวทางการพัฒนาองค์การบริหารส่วนตำบล"))
+    head = "แนวทางการพัฒนาองค์การบริหารส่วนตำบล"
+    start = next(i for i, ln in enumerate(lines) if ln.startswith(head))
     end = next(i for i, ln in enumerate(lines) if i > start and "กรอบยุทธศาสตร์" in ln)
     tree: list[tuple[str, list[str]]] = []
     in_tactics = False
