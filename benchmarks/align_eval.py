@@ -419,3 +419,48 @@ def compact_table(
             f"{_cell(e['hit@1'])} / {_cell(e['mrr'])} | {_cell(t['hit@1'])} / {_cell(t['mrr'])} |"
         )
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def examples_kwargs(pairs: list[tuple[str, str]], task: Task) -> dict[str, Any]:
+    """How confirmed links reach ``align``: ``examples=[(item text, target id), …]``.
+
+    The one place to adapt if the library settles on another shape (e.g. per framework).
+    """
+    return {"examples": [(text, target) for text, target in pairs]}
+
+
+def corrections_gain(
+    tasks: list[Task], emb: Any, ks: Sequence[int] = (5, 20), repeats: int = 5
+) -> dict[str, dict[str, float]] | None:
+    """hit@1 on the remaining items after ``k`` corrections, with and without them.
+
+    For each task and ``k``, ``repeats`` random draws (fixed seeds) of ``k`` items become
+    confirmed links (their first labelled target); the other items are scored with and
+    without them. ``None`` when this version of ``align`` takes no examples.
+    """
+    if "examples" not in _align_kwargs():
+        return None
+    out: dict[str, dict[str, float]] = {}
+    for t in tasks:
+        for k in ks:
+            if len(t.items) < k + 5:
+                continue
+            base = withx = 0.0
+            for r in range(repeats):
+                order = np.random.default_rng(r).permutation(len(t.items))
+                train, test = [int(i) for i in order[:k]], [int(i) for i in order[k:]]
+                pairs = [(t.items[i], t.gold[i][0]) for i in train]
+                gold = [t.gold[i] for i in test]
+                s0, ids0, _ = run_plansearch(t, emb, test)
+                s1, ids1, _ = run_plansearch(t, emb, test, examples_kwargs(pairs, t))
+                base += float(metrics(rank_rows(s0, ids0), gold)["hit@1"] or 0.0)
+                withx += float(metrics(rank_rows(s1, ids1), gold)["hit@1"] or 0.0)
+            out[f"{t.name} k={k}"] = {
+                "hit@1 without": base / repeats,
+                "hit@1 with": withx / repeats,
+                "gain": (withx - base) / repeats,
+            }
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -92,3 +93,34 @@ def test_strong_threshold_fit() -> None:
     above = [ok for s, ok in rows if s >= t]
     assert sum(above) / len(above) >= 0.85 and len(above) >= 12
     assert align_eval.fit_strong_threshold([(0.5, False)] * 20) == float("inf")
+
+
+def test_corrections_gain_uses_examples_when_align_takes_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With an ``align`` that accepts examples, each correction reaches it; without, None."""
+    import plansearch
+    from plansearch.embed import Embedder
+
+    tasks = align_eval.custom_tasks(FIX / "custom.jsonl")
+    emb = Embedder("hashing")
+    real = plansearch.align
+    monkeypatch.setattr(align_eval, "_align_kwargs", lambda: {"thresholds"})
+    assert align_eval.corrections_gain(tasks, emb, ks=(1,), repeats=1) is None
+
+    seen: list[list[tuple[str, str]]] = []
+
+    def fake(local: Any, against: Any, *, examples: Any = None, **kw: Any) -> Any:
+        seen.append(list(examples or []))
+        return real(local, against, **kw)
+
+    monkeypatch.setattr(plansearch, "align", fake)
+    monkeypatch.setattr(align_eval, "_align_kwargs", lambda: {"examples", "thresholds"})
+    out = align_eval.corrections_gain(tasks, emb, ks=(1,), repeats=2)
+    assert out == {}  # 4 items < k + 5: nothing to measure
+    tasks[0].items *= 2
+    tasks[0].gold *= 2
+    out = align_eval.corrections_gain(tasks, emb, ks=(1,), repeats=2)
+    assert out is not None and set(out) == {"custom:fixture k=1"}
+    assert [len(x) for x in seen] == [0, 1, 0, 1]
+    assert all(t in {"S1", "S2"} for x in seen for _, t in x)
