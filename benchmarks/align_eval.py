@@ -296,18 +296,23 @@ def fit_strong_threshold(rows: list[tuple[float, bool]], target: float = STRONG_
 
 
 def fold_kwargs(strong: float) -> dict[str, Any]:
-    """``align()`` arguments that carry a fold's fitted values into the library."""
-    from plansearch.alignment.engine import DEFAULT_THRESHOLDS
+    """``align()`` arguments that carry a fold's fitted values into the library.
+
+    With ``settings=`` (``plansearch.alignment.settings.AlignSettings``) the fold's
+    settings are the shipped ones with the refitted strong cut; otherwise ``thresholds=``.
+    """
+    strong = min(max(strong, 0.0), 1.0 + 1e-9)
+    if "settings" in _align_kwargs():
+        from plansearch.alignment import settings as st  # type: ignore[attr-defined]
+
+        base_settings = st.AlignSettings()
+        b = base_settings.thresholds
+        th = st.Thresholds(strong=strong, partial=min(b.partial, strong), weak=min(b.weak, strong))
+        return {"settings": base_settings.replace(thresholds=th)}
+    from plansearch.alignment.engine import DEFAULT_THRESHOLDS as b
     from plansearch.alignment.results import Thresholds
 
-    base = DEFAULT_THRESHOLDS
-    strong = min(max(strong, 0.0), 1.0 + 1e-9)
-    th = Thresholds(strong=strong, partial=min(base.partial, strong), weak=min(base.weak, strong))
-    params = _align_kwargs()
-    if "settings" in params:
-        from plansearch.alignment.settings import AlignSettings  # type: ignore[import-not-found]
-
-        return {"settings": AlignSettings().replace(thresholds=th)}
+    th = Thresholds(strong=strong, partial=min(b.partial, strong), weak=min(b.weak, strong))
     return {"thresholds": th}
 
 
