@@ -64,3 +64,12 @@ class UnknownReferenceError(PlanSearchError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
         return str(self.args[0]) if self.args else "unknown reference"
+
+
+class VectorStoreError(PlanSearchError):
+    """The shared vector database (Milvus) cannot be reached, opened or written:
+    a malformed or unreachable URI, a missing ``pymilvus``, or a failed call."""
+
+
+class IndexNotFoundError(IndexLoadError):
+    """No index of that name exists in the vector database (build it first)."""
