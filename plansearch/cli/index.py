@@ -66,6 +66,12 @@ def run(args: argparse.Namespace) -> int:
     from ..index.planindex import PlanIndex
 
     source = Path(args.source)
+    if getattr(args, "store", "files") == "milvus":  # shared vector database (Milvus)
+        from ..index.milvus_backend import cli_build
+
+        return cli_build(args, load_sections(source), make_embedder(args.embedder))
+    if not args.out:
+        raise InputError("--out DIR is required (or --store milvus --uri URI)")
     t0 = time.perf_counter()
     sections = load_sections(source)
     if not sections:
@@ -98,7 +104,19 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "source", help="directory of plan documents, one plan file, or a .jsonl of sections"
     )
-    p.add_argument("--out", required=True, help="index directory to write (replaced atomically)")
+    p.add_argument("--out", help="index directory to write (replaced atomically)")
+    p.add_argument(
+        "--store",
+        choices=("files", "milvus"),
+        default="files",
+        help="'files' (an index directory, default) or 'milvus' (a shared vector database)",
+    )
+    p.add_argument(
+        "--uri", help="with --store milvus: a Milvus Lite file (x.db) or http://host:19530"
+    )
+    p.add_argument(
+        "--name", help="with --store milvus: the index name (default: the --out folder name)"
+    )
     p.add_argument(
         "--embedder",
         default="default",

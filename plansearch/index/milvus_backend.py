@@ -710,3 +710,33 @@ def _ranked(
         pairs = pairs[:k]
     ids = np.array([p[0] for p in pairs], dtype=object)
     return ids, np.array([p[1] for p in pairs], dtype=np.float64)
+
+
+def cli_build(args: Any, sections: list[Section], embedder: BaseEmbedder) -> int:
+    """``plansearch index CORPUS --store milvus --uri URI [--name NAME | --out NAME]``."""
+    import sys
+    import time
+
+    if not args.uri:
+        raise InputError(
+            "--store milvus ต้องระบุ --uri / needs --uri: a Milvus Lite file (indexes/plans.db) "
+            "or a server (http://localhost:19530)"
+        )
+    name = args.name or (Path(args.out).name if args.out else "default")
+    if not sections:
+        raise InputError(f"no sections found in {args.source}; nothing to index")
+    t0 = time.perf_counter()
+    store = MilvusPlanIndex.build(
+        sections,
+        embedder,
+        uri=args.uri,
+        name=name,
+        show_progress=False if args.quiet else None,
+    )
+    if not args.quiet:
+        print(
+            f"indexed {len(store)} sections with {embedder.name} into Milvus "
+            f"{args.uri} (collection {store.collection}) in {time.perf_counter() - t0:.1f}s",
+            file=sys.stderr,
+        )
+    return 0

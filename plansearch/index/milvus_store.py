@@ -114,11 +114,9 @@ def check_uri(uri: object) -> str:
     path = Path(text)
     if path.suffix != ".db":
         raise VectorStoreError(
-            f"{text!r} is not a Milvus URI: a Milvus Lite database is a file ending in .db "
+            f"{text!r} is not a Milvus URI: a Milvus Lite database is a path ending in .db "
             "(e.g. indexes/plans.db); a server is http://host:19530"
         )
-    if path.is_dir():
-        raise VectorStoreError(f"{text!r} is a directory, not a Milvus Lite database file")
     if not path.parent.exists():
         raise VectorStoreError(
             f"ไม่พบโฟลเดอร์ / the folder {str(path.parent)!r} for Milvus Lite file {text!r} "
