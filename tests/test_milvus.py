@@ -13,22 +13,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("pymilvus", reason="pymilvus is not installed: pip install 'plansearch[milvus]'")
+pytest.importorskip(
+    "pymilvus", reason="pymilvus is not installed: pip install 'plansearch[milvus]'"
+)
 pytest.importorskip(
     "milvus_lite", reason="milvus-lite is not installed: pip install 'plansearch[milvus]'"
 )
 
-from plansearch import HashingEmbedder, PlanIndex, Section  # noqa: E402
-from plansearch.alignment.similar import similar_goals  # noqa: E402
-from plansearch.errors import (  # noqa: E402
+from plansearch import HashingEmbedder, PlanIndex, Section
+from plansearch.alignment.similar import similar_goals
+from plansearch.errors import (
     EmbedderMismatchError,
     IndexNotFoundError,
     InputError,
     VectorStoreError,
 )
-from plansearch.index import milvus_store as ms  # noqa: E402
-from plansearch.index.milvus_backend import MilvusPlanIndex  # noqa: E402
-from plansearch.sections import read_jsonl  # noqa: E402
+from plansearch.index import milvus_store as ms
+from plansearch.index.milvus_backend import MilvusPlanIndex
+from plansearch.sections import read_jsonl
 
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "sections.jsonl"
 DIM = 128
@@ -109,9 +111,7 @@ def test_search_and_filters_equal_faiss(
 def test_filters_are_applied_inside_the_search(milvus_index: MilvusPlanIndex) -> None:
     hits = milvus_index.search("น้ำ", k=10, where={"org": "อบต.โขมง", "kind": "goal"}, mode="dense")
     assert len(hits) == 10
-    assert {(h.section.org, h.section.kind) for h in hits} == {
-        ("องค์การบริหารส่วนตำบลโขมง", "goal")
-    }
+    assert {(h.section.org, h.section.kind) for h in hits} == {("องค์การบริหารส่วนตำบลโขมง", "goal")}
     with pytest.raises(InputError):
         milvus_index.search("น้ำ", where={"kind": "nonsense"})
     with pytest.raises(InputError):
@@ -170,7 +170,9 @@ def test_delete_and_add_plan_keep_bm25_fresh(db: str, seed: list[Section]) -> No
     store.add([s for s in seed if s.source == plan])
     full = PlanIndex.build(seed, embedder=emb, show_progress=False)
     for q in QUERIES[:3]:
-        assert_same_ranking(full.search(q, k=10, mode="lexical"), store.search(q, k=10, mode="lexical"))
+        assert_same_ranking(
+            full.search(q, k=10, mode="lexical"), store.search(q, k=10, mode="lexical")
+        )
     # replacing a section (same id, new text) keeps the statistics exact
     changed = seed[5].with_(text="ขุดลอกคลองส่งน้ำเพื่อการเกษตร", title="ขุดลอกคลอง")
     store.add([changed])
@@ -225,7 +227,7 @@ def test_bad_uri_is_one_named_error(uri: str, tmp_path: Path) -> None:
 
 
 def test_unreachable_server_is_a_named_error() -> None:
-    with pytest.raises(VectorStoreError, match="127.0.0.1"):
+    with pytest.raises(VectorStoreError, match=r"127\.0\.0\.1"):
         ms.connect("http://127.0.0.1:9", timeout=2)
 
 

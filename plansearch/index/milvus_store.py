@@ -139,8 +139,7 @@ def connect(uri: object, *, timeout: float = CONNECT_TIMEOUT) -> Any:
         return MilvusClient(uri=text, timeout=timeout)
     except Exception as exc:  # grpc / Milvus / OS errors: all mean "cannot use this URI"
         raise VectorStoreError(
-            f"เชื่อมต่อฐานข้อมูลเวกเตอร์ไม่ได้ / cannot connect to Milvus at {text!r}: "
-            f"{_first_line(exc)}"
+            f"เชื่อมต่อฐานข้อมูลเวกเตอร์ไม่ได้ / cannot connect to Milvus at {text!r}: {_first_line(exc)}"
         ) from exc
 
 
