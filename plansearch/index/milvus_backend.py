@@ -134,9 +134,9 @@ class MilvusPlanIndex:
     ) -> MilvusPlanIndex:
         """A new, empty index ``name`` at ``uri`` (``overwrite`` drops an existing one).
 
-        ``dense_index`` sets the cluster's vector index, e.g.
-        ``{"index_type": "HNSW", "params": {"M": 16, "efConstruction": 200}}``
-        (default ``AUTOINDEX``); Milvus Lite always searches exactly.
+        ``dense_index`` sets the vector index, e.g.
+        ``{"index_type": "HNSW", "params": {"M": 16, "efConstruction": 200}}`` on a
+        cluster; default ``FLAT`` (exact) in Milvus Lite, ``AUTOINDEX`` on a server.
         """
         if fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {fusion!r}; use one of {FUSIONS}")
@@ -146,6 +146,8 @@ class MilvusPlanIndex:
             embedder = default_embedder()
         client = ms.connect(uri)
         coll = ms.collection_name(name)
+        if dense_index is None:  # exact in Milvus Lite, as FAISS below 50k; server: its choice
+            dense_index = {"index_type": "FLAT" if ms.is_lite(uri) else "AUTOINDEX"}
         with ms.calls(f"creating collection {coll}"):
             exists = client.has_collection(coll) or client.has_collection(ms.meta_name(coll))
             if exists and not overwrite:
@@ -178,7 +180,7 @@ class MilvusPlanIndex:
                 "class": type(embedder).__name__,
             },
             "dimension": embedder.dimension,
-            "dense_index": dict(dense_index or {"index_type": "AUTOINDEX"}),
+            "dense_index": dict(dense_index),
             "lexical": {
                 "type": "bm25",
                 "k1": self.k1,

@@ -125,6 +125,11 @@ def check_uri(uri: object) -> str:
     return str(path)
 
 
+def is_lite(uri: object) -> bool:
+    """Whether ``uri`` names a Milvus Lite database (a local ``.db`` path), not a server."""
+    return "://" not in str(uri)
+
+
 def connect(uri: object, *, timeout: float = CONNECT_TIMEOUT) -> Any:
     """A ``pymilvus.MilvusClient`` for ``uri`` (Milvus Lite starts itself for a ``.db`` path)."""
     text = check_uri(uri)
@@ -217,8 +222,7 @@ def section_schema(client: Any, dimension: int) -> Any:
 
 
 def section_index_params(client: Any, dense: Mapping[str, Any] | None = None) -> Any:
-    """Index parameters: ``dense`` (e.g. ``{"index_type": "HNSW", "params": {"M": 16}}``)
-    for a cluster; Milvus Lite searches exactly whatever is asked."""
+    """Index parameters; ``dense`` is e.g. ``{"index_type": "HNSW", "params": {"M": 16}}``."""
     p = client.prepare_index_params()
     spec = dict(dense or {"index_type": "AUTOINDEX"})
     p.add_index(
