@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic_corpus import generate
 
 from plansearch import HashingEmbedder, PlanIndex
-from plansearch.index.milvus_backend import MilvusPlanIndex
+from plansearch.index.milvus_store import MilvusPlanIndex
 
 
 def du(path: Path) -> int:

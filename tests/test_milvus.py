@@ -28,8 +28,8 @@ from plansearch.errors import (
     InputError,
     VectorStoreError,
 )
-from plansearch.index import milvus_store as ms
-from plansearch.index.milvus_backend import MilvusPlanIndex
+from plansearch.index import milvus_backend as mv
+from plansearch.index.milvus_store import MilvusPlanIndex
 from plansearch.sections import read_jsonl
 
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "sections.jsonl"
@@ -176,9 +176,9 @@ def test_delete_and_add_plan_keep_bm25_fresh(db: str, seed: list[Section]) -> No
     # replacing a section (same id, new text) keeps the statistics exact
     changed = seed[5].with_(text="ขุดลอกคลองส่งน้ำเพื่อการเกษตร", title="ขุดลอกคลอง")
     store.add([changed])
-    before = store._stats(), store._df(sorted({ms.term_id(t) for t in ("คลอง", "น้ำ")}))
+    before = store._stats(), store._df(sorted({mv.term_id(t) for t in ("คลอง", "น้ำ")}))
     store.recount()
-    after = store._stats(), store._df(sorted({ms.term_id(t) for t in ("คลอง", "น้ำ")}))
+    after = store._stats(), store._df(sorted({mv.term_id(t) for t in ("คลอง", "น้ำ")}))
     assert before == after
     assert store.get(changed.id) == changed
     assert store.delete([changed.id, "no-such-id"]) == 1
@@ -196,9 +196,9 @@ def test_filter_values_are_escaped(db: str) -> None:
     assert [h.section.org for h in store.search("น้ำประปา", where={"org": odd})] == [odd]
     for attack in ('x" or org != "', "x' or org != '", 'x"] or org != ["', "\\", '"'):
         assert store.search("น้ำประปา", where={"org": attack}) == []
-    assert ms.where_expression({"org": frozenset(['a"b'])}) == '(org in ["a\\"b"])'
+    assert mv.where_expression({"org": frozenset(['a"b'])}) == '(org in ["a\\"b"])'
     with pytest.raises(InputError):
-        ms.literal("a\x00b")
+        mv.literal("a\x00b")
 
 
 def test_reopen_and_embedder_mismatch(db: str, milvus_index: MilvusPlanIndex) -> None:
@@ -228,15 +228,15 @@ def test_bad_uri_is_one_named_error(uri: str, tmp_path: Path) -> None:
 
 def test_unreachable_server_is_a_named_error() -> None:
     with pytest.raises(VectorStoreError, match=r"127\.0\.0\.1"):
-        ms.connect("http://127.0.0.1:9", timeout=2)
+        mv.connect("http://127.0.0.1:9", timeout=2)
 
 
 def test_collection_names() -> None:
-    assert ms.collection_name("default") == "plansearch_default"
-    a, b = ms.collection_name("ดัชนี-ก"), ms.collection_name("ดัชนี-ข")
+    assert mv.collection_name("default") == "plansearch_default"
+    a, b = mv.collection_name("ดัชนี-ก"), mv.collection_name("ดัชนี-ข")
     assert a != b and all(c.isascii() and (c.isalnum() or c == "_") for c in a)
     with pytest.raises(InputError):
-        ms.collection_name("  ")
+        mv.collection_name("  ")
 
 
 def test_cli_index_store_milvus(db: str) -> None:
@@ -250,3 +250,26 @@ def test_cli_index_store_milvus(db: str) -> None:
     store = MilvusPlanIndex.open(db, "cli")
     assert len(store) == 250
     assert store.search("น้ำประปา", k=1)
+
+
+def test_dense_backend_seam(db: str, seed: list[Section], faiss_index: PlanIndex, tmp_path: Path):
+    """``PlanIndex(backend="milvus")``: only the vectors in Milvus, the rest as with FAISS."""
+    emb = HashingEmbedder(DIM)
+    idx = PlanIndex(emb, backend="milvus", backend_config={"uri": db, "collection": "seam_dense"})
+    idx.add(seed[:200])
+    idx.add(seed[200:])
+    idx.add([seed[3].with_(text="ซ่อมแซมถนนลูกรังภายในหมู่บ้าน")])  # replace: same row
+    faiss_idx = PlanIndex.build([*seed, seed[3].with_(text="ซ่อมแซมถนนลูกรังภายในหมู่บ้าน")], emb)
+    assert idx.backend == "milvus" and len(idx) == len(seed)
+    for q in QUERIES[:3]:
+        for where in WHERES[:3]:
+            for mode in ("dense", "hybrid"):
+                a = faiss_idx.search(q, k=10, where=where, mode=mode)
+                assert_same_ranking(a, idx.search(q, k=10, where=where, mode=mode))
+    saved = idx.save(tmp_path / "seam")
+    again = PlanIndex.load(saved, emb)
+    assert again.backend == "milvus"
+    assert_same_ranking(idx.search("ถนน", k=5), again.search("ถนน", k=5))
+    assert np.allclose(again.vectors_for([seed[3].id]), faiss_idx.vectors_for([seed[3].id]))
+    with pytest.raises(VectorStoreError):
+        PlanIndex(emb, backend="milvus", backend_config={"uri": "nowhere.txt"})

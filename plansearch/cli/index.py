@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
     source = Path(args.source)
     if getattr(args, "store", "files") == "milvus":  # shared vector database (Milvus)
-        from ..index.milvus_backend import cli_build
+        from ..index.milvus_store import cli_build
 
         return cli_build(args, load_sections(source), make_embedder(args.embedder))
     if not args.out:

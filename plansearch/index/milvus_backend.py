@@ -1,748 +1,491 @@
-"""A plan index kept in a shared Milvus vector database (Milvus Lite file or a cluster).
+"""Milvus: URIs, names, schemas, safe filter expressions, BM25 terms — and the dense backend.
 
-:class:`MilvusPlanIndex` answers like :class:`~plansearch.PlanIndex` — the same
-``search`` (dense, BM25, hybrid with the same fusion), ``where=`` filters,
-``values`` and ``vectors_for`` — so :func:`plansearch.similar_goals` works on it
-unchanged; but the sections, their vectors, their Thai BM25 sparse vectors and their
-metadata live in Milvus, where many users can search one index and plans can be
-added and deleted one at a time.
+Two ways to use Milvus:
 
->>> from plansearch import Section, HashingEmbedder
->>> idx = MilvusPlanIndex.create("indexes/plans.db", "demo", HashingEmbedder(64))  # doctest: +SKIP
->>> sec = Section.from_text("ขยายเขตน้ำประปา", org="อบต.โขมง", source="khamong.pdf")
->>> idx.add([sec])  # doctest: +SKIP
->>> idx.search("น้ำประปา", k=1, where={"org": "อบต.โขมง"})[0].section.org  # doctest: +SKIP
-'อบต.โขมง'
->>> idx.delete_plan("khamong.pdf")  # doctest: +SKIP
-1
+* :class:`MilvusBackend` — the ``"milvus"`` dense backend behind the seam
+  (:mod:`plansearch.index.backend`): ``PlanIndex(embedder, backend="milvus",
+  backend_config={"uri": "indexes/plans.db"})`` keeps only the vectors in Milvus;
+  sections, BM25 and metadata stay in the index directory as with FAISS.
+* :class:`~plansearch.index.milvus_store.MilvusPlanIndex` — the whole index in
+  Milvus (vectors, Thai BM25 sparse vectors, metadata), shared by many users, with
+  incremental add/delete of plans. The helpers below are its low layer. One
+plansearch index named ``NAME`` is two Milvus collections:
 
-**BM25 that does not go stale.** Each row stores its BM25 document weights
-``tf·(k1+1) / (tf + k1·(1-b+b·dl/avgdl))`` computed with the average length at
-write time (``avgdl``), plus ``dl``. Document frequencies and corpus totals are kept
-in the ``__meta`` collection and updated by every add and delete. A query sends
-``idf`` (from the current frequencies) as its sparse vector; Milvus returns the
-candidates by inner product, and every candidate is then *rescored exactly* with the
-current ``N``, ``df`` and ``avgdl`` (the term counts are recovered from the stored
-weights: the weight is an invertible function of ``tf``). So after any add or delete
-the scores equal those of a fresh build (tested); only the candidate pool is chosen
-with the write-time ``avgdl``.
+* ``plansearch_NAME`` — one row per section: ``id`` (primary key), ``dense`` (the
+  embedding, inner product), ``sparse`` (BM25 document weights, see below), the
+  filter fields ``org`` / ``province`` (canonical spelling), ``level``, ``kind``,
+  ``source`` (the plan), ``dl`` / ``avgdl`` (document length and the average length
+  the weights were computed with) and ``section`` (the whole Section as JSON).
+* ``plansearch_NAME__meta`` — the manifest (embedder fingerprint, BM25 parameters),
+  corpus statistics (documents, total length), document frequency of every term and
+  the distinct values of each filter field.
 
-**Writers.** One writer per index at a time: document frequencies are updated
-read-modify-write. Readers may be many (Milvus's strong consistency: a search sees
-every finished write). :meth:`MilvusPlanIndex.recount` recomputes the statistics
-from the rows if a writer died midway.
+BM25 terms are the words :func:`plansearch.index.lexical.tokenize` gives (PyThaiNLP
+newmm + compound parts), numbered by a hash (:func:`term_id`) so that every writer
+numbers them alike without a shared vocabulary.
+
+>>> collection_name("default")
+'plansearch_default'
+>>> literal('อบต."โขมง"')
+'"อบต.\\\\"โขมง\\\\""'
+>>> where_expression({"org": frozenset(["อบต.โขมง"]), "kind": frozenset(["goal", None])})
+'(kind in ["", "goal"]) and (org in ["อบต.โขมง"])'
 """
 
 from __future__ import annotations
 
-import datetime as _dt
+import hashlib
 import json
-import math
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+import os
+import re
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import numpy as np
 
-from .. import __version__
-from ..embed.base import KIND_PASSAGE, KIND_QUERY, BaseEmbedder
 from ..errors import (
-    EmbedderMismatchError,
     IndexCorruptedError,
-    IndexFormatError,
     IndexNotFoundError,
     InputError,
-    ModelError,
+    PlanSearchError,
+    VectorStoreError,
 )
-from ..sections import Plan, Section
-from . import milvus_store as ms
-from .filters import CANONICAL, FILTER_FIELDS, normalise_where
-from .fusion import DEFAULT_FUSION, FUSIONS, fuse
-from .lexical import K1, B, tokenize
-from .planindex import HYBRID_FACTOR, HYBRID_MIN_CANDIDATES, MODES, Hit, PlanIndex, _flatten
+from .backend import DenseBackend, IndexFiles
+from .filters import RowSet
 
-#: BM25 candidates fetched from Milvus before exact rescoring: at least this many,
-#: and at least ``LEXICAL_POOL_FACTOR`` × what the caller needs.
-LEXICAL_POOL: int = 200
-LEXICAL_POOL_FACTOR: int = 4
-#: Sections embedded and written per round when adding many.
-ADD_CHUNK: int = 2_000
+#: Version of the collection layout; a newer one raises ``IndexFormatError``.
+FORMAT: int = 1
+#: Term ids are ``hash(term) mod TERM_SPACE`` (Milvus sparse indices are uint32 < 2³²-1).
+TERM_SPACE: int = 2**32 - 2
+#: Stands in for "no words" (Milvus rejects an all-zero sparse vector); never queried.
+EMPTY_TERM: int = 2**32 - 2
+#: Milvus's largest ``limit`` for one search.
+MAX_TOPK: int = 16_384
+#: Longest VARCHAR Milvus stores (bytes).
+MAX_VARCHAR: int = 65_535
+#: Rows per insert / ids per ``in [...]`` query.
+BATCH: int = 1_000
+#: Seconds to wait for a server before giving up.
+CONNECT_TIMEOUT: float = 10.0
 
-_EMPTY_IDS = np.zeros(0, dtype=object)
-_EMPTY_SCORES = np.zeros(0, dtype=np.float64)
-
-
-def _idf(df: int, n: int) -> float:
-    return math.log1p((n - df + 0.5) / (df + 0.5))
-
-
-def _norm(dl: float, avgdl: float, k1: float, b: float) -> float:
-    return k1 * (1.0 - b + b * dl / avgdl)
+SECTION_FIELDS: tuple[str, ...] = ("org", "province", "level", "kind", "source")
+_NAME_OK = re.compile(r"^[A-Za-z0-9_]{1,120}$")
+_REMOTE_SCHEMES = ("http", "https", "tcp", "grpc", "unix")
 
 
-def _stored_section(s: Section) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for field in ms.SECTION_FIELDS:
-        value = getattr(s, field)
-        if field in CANONICAL and isinstance(value, str):
-            value = CANONICAL[field](value)
-        out[field] = ms.stored(value)
-    return out
+def term_id(term: str) -> int:
+    """The sparse-vector index of a BM25 term (stable across processes and machines).
+
+    >>> term_id("ถนน") == term_id("ถนน") != term_id("ประปา")
+    True
+    """
+    digest = hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") % TERM_SPACE
 
 
-class MilvusPlanIndex:
-    """Sections, vectors, BM25 and metadata in Milvus; the :class:`PlanIndex` search API.
+def collection_name(name: str) -> str:
+    """The Milvus collection for index ``name`` (ASCII letters, digits, ``_``).
 
-    Make one with :meth:`create` / :meth:`build` / :meth:`from_index`, reopen it with
-    :meth:`open`. ``uri`` is a Milvus Lite file (``indexes/plans.db``) or a server
-    (``http://milvus.example:19530``); ``name`` picks the index inside it.
+    A name Milvus cannot take as is (Thai, ``-``, too long) gets a short hash, so
+    distinct names never share a collection.
+
+    >>> collection_name("ดัชนี-ทดลอง").startswith("plansearch_")
+    True
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise InputError("ชื่อดัชนีว่าง / the index name is empty; e.g. --name default")
+    name = name.strip()
+    if _NAME_OK.match(name):
+        return f"plansearch_{name}"
+    safe = re.sub(r"[^A-Za-z0-9_]", "_", name)[:60].strip("_")
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
+    return f"plansearch_{safe}_{digest}" if safe else f"plansearch_{digest}"
+
+
+def meta_name(collection: str) -> str:
+    return f"{collection}__meta"
+
+
+def check_uri(uri: object) -> str:
+    """Validate a Milvus URI: a Milvus Lite file (``*.db``) or ``http(s)://host:port``.
+
+    Raises :class:`~plansearch.VectorStoreError` naming what is wrong.
+    """
+    if not isinstance(uri, str | Path) or not str(uri).strip():
+        raise VectorStoreError(
+            "ไม่ได้ระบุที่อยู่ฐานข้อมูล / no Milvus URI given: use a Milvus Lite file such as "
+            "indexes/plans.db or a server such as http://localhost:19530"
+        )
+    text = str(uri).strip()
+    parsed = urlparse(text)
+    if parsed.scheme in _REMOTE_SCHEMES:
+        if parsed.scheme != "unix" and not parsed.hostname:
+            raise VectorStoreError(f"Milvus URI {text!r} has no host; e.g. http://localhost:19530")
+        return text
+    if "://" in text:
+        raise VectorStoreError(
+            f"ไม่รู้จักที่อยู่ / unsupported Milvus URI scheme {parsed.scheme!r} in {text!r}; "
+            "use http://host:19530 (a Milvus server) or a path ending in .db (Milvus Lite)"
+        )
+    path = Path(text)
+    if path.suffix != ".db":
+        raise VectorStoreError(
+            f"{text!r} is not a Milvus URI: a Milvus Lite database is a path ending in .db "
+            "(e.g. indexes/plans.db); a server is http://host:19530"
+        )
+    if not path.parent.exists():
+        raise VectorStoreError(
+            f"ไม่พบโฟลเดอร์ / the folder {str(path.parent)!r} for Milvus Lite file {text!r} "
+            "does not exist; create it first"
+        )
+    return str(path)
+
+
+def is_lite(uri: object) -> bool:
+    """Whether ``uri`` names a Milvus Lite database (a local ``.db`` path), not a server."""
+    return "://" not in str(uri)
+
+
+def connect(uri: object, *, timeout: float = CONNECT_TIMEOUT) -> Any:
+    """A ``pymilvus.MilvusClient`` for ``uri`` (Milvus Lite starts itself for a ``.db`` path)."""
+    text = check_uri(uri)
+    try:
+        from pymilvus import MilvusClient
+    except ImportError as exc:
+        raise VectorStoreError(
+            "ต้องติดตั้ง pymilvus / the Milvus store needs pymilvus and milvus-lite: "
+            "pip install 'plansearch[milvus]'"
+        ) from exc
+    try:
+        return MilvusClient(uri=text, timeout=timeout)
+    except Exception as exc:  # grpc / Milvus / OS errors: all mean "cannot use this URI"
+        raise VectorStoreError(
+            f"เชื่อมต่อฐานข้อมูลเวกเตอร์ไม่ได้ / cannot connect to Milvus at {text!r}: {_first_line(exc)}"
+        ) from exc
+
+
+@contextmanager
+def calls(what: str) -> Iterator[None]:
+    """Turn a failing Milvus call into :class:`VectorStoreError` saying what was attempted."""
+    try:
+        yield
+    except PlanSearchError:
+        raise
+    except Exception as exc:
+        raise VectorStoreError(
+            f"ฐานข้อมูลเวกเตอร์ผิดพลาด / Milvus failed while {what}: {_first_line(exc)}"
+        ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
+
+
+# --------------------------------------------------------------------- expressions
+def literal(value: str) -> str:
+    """``value`` as a Milvus string literal: double quotes, ``\\`` and ``"`` escaped.
+
+    Values are never pasted into an expression any other way, so a value such as
+    ``x" or org != "`` stays one string.
+    """
+    if not isinstance(value, str):
+        raise InputError(f"filter values must be strings, not {type(value).__name__}")
+    if "\x00" in value:
+        raise InputError("a filter value cannot contain a NUL character")
+    return json.dumps(value, ensure_ascii=False)
+
+
+def stored(value: str | None) -> str:
+    """How a field value is stored: ``None`` (unset) as ``""``."""
+    return "" if value is None else value
+
+
+def where_expression(spec: Mapping[str, frozenset[str | None]]) -> str:
+    """A Milvus boolean expression for a normalised ``where`` (see ``normalise_where``).
+
+    Fields are ANDed; the values of one field are ORed (``in [...]``). An empty spec
+    gives ``""`` (no filter).
+    """
+    parts = []
+    for field in sorted(spec):
+        if field not in SECTION_FIELDS:
+            raise InputError(f"unknown filter field {field!r}")
+        values = sorted({stored(v) for v in spec[field]})
+        parts.append(f"({field} in [{', '.join(literal(v) for v in values)}])")
+    return " and ".join(parts)
+
+
+def ids_expression(field: str, ids: list[str]) -> str:
+    """``field in [...]`` for a list of string keys (escaped)."""
+    return f"{field} in [{', '.join(literal(i) for i in ids)}]"
+
+
+# -------------------------------------------------------------------------- schemas
+def section_schema(client: Any, dimension: int) -> Any:
+    from pymilvus import DataType
+
+    s = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=512)
+    s.add_field("dense", DataType.FLOAT_VECTOR, dim=int(dimension))
+    s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    for field in SECTION_FIELDS:
+        s.add_field(field, DataType.VARCHAR, max_length=2048)
+    s.add_field("dl", DataType.INT64)
+    s.add_field("avgdl", DataType.DOUBLE)
+    s.add_field("section", DataType.VARCHAR, max_length=MAX_VARCHAR)
+    return s
+
+
+def section_index_params(client: Any, dense: Mapping[str, Any] | None = None) -> Any:
+    """Index parameters; ``dense`` is e.g. ``{"index_type": "HNSW", "params": {"M": 16}}``."""
+    p = client.prepare_index_params()
+    spec = dict(dense or {"index_type": "AUTOINDEX"})
+    p.add_index(
+        "dense",
+        index_type=spec.get("index_type", "AUTOINDEX"),
+        metric_type="IP",
+        params=dict(spec.get("params", {})),
+    )
+    p.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+    for field in SECTION_FIELDS:
+        p.add_index(field, index_type="INVERTED")
+    return p
+
+
+def meta_schema(client: Any) -> Any:
+    """Bookkeeping rows: ``key`` → (``kind``, ``field``, ``value``, ``count``).
+
+    Milvus wants a vector field in every collection; ``v`` is a constant ``[1, 0]``.
+    """
+    from pymilvus import DataType
+
+    s = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    s.add_field("key", DataType.VARCHAR, is_primary=True, max_length=4096)
+    s.add_field("kind", DataType.VARCHAR, max_length=32)
+    s.add_field("field", DataType.VARCHAR, max_length=64)
+    s.add_field("value", DataType.VARCHAR, max_length=MAX_VARCHAR)
+    s.add_field("count", DataType.INT64)
+    s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    return s
+
+
+def meta_index_params(client: Any) -> Any:
+    p = client.prepare_index_params()
+    p.add_index("v", index_type="FLAT", metric_type="L2")
+    p.add_index("kind", index_type="INVERTED")
+    return p
+
+
+def meta_row(key: str, kind: str, *, field: str = "", value: str = "", count: int = 0) -> dict:
+    if len(value.encode("utf-8")) > MAX_VARCHAR:
+        raise InputError(f"{kind} {key!r} is too long to store in Milvus")
+    return {
+        "key": key,
+        "kind": kind,
+        "field": field,
+        "value": value,
+        "count": int(count),
+        "v": [1.0, 0.0],
+    }
+
+
+def term_key(term: int) -> str:
+    return f"t:{term}"
+
+
+def value_key(field: str, value: str) -> str:
+    return f"v:{field}:{hashlib.sha1(value.encode('utf-8')).hexdigest()}"
+
+
+# ------------------------------------------------------------ the dense backend
+#: Environment variable giving the URI when ``backend_config`` has none.
+URI_ENV: str = "PLANSEARCH_MILVUS_URI"
+
+
+class MilvusBackend(DenseBackend):
+    """The ``"milvus"`` dense backend: row ``i``'s vector in a Milvus collection.
+
+    ``config``: ``uri`` (a Milvus Lite ``.db`` path or ``http://host:19530``; default
+    ``$PLANSEARCH_MILVUS_URI``), ``collection`` (default: a new unique name) and
+    ``index`` (the dense index, default FLAT in Milvus Lite, AUTOINDEX on a server).
+    Filters (a :class:`RowSet`) become ``row in [...]`` expressions (or ``not (row in
+    [...])`` when most rows are allowed). :meth:`save` writes no file: the manifest
+    records the URI and collection, and :meth:`load` reconnects, checking the count.
+
+    >>> idx = PlanIndex(HashingEmbedder(64), backend="milvus",
+    ...                 backend_config={"uri": "indexes/plans.db"})  # doctest: +SKIP
     """
 
-    def __init__(
-        self,
-        client: Any,
-        *,
-        uri: str,
-        name: str,
-        embedder: BaseEmbedder,
-        fusion: str = DEFAULT_FUSION,
-        k1: float = K1,
-        b: float = B,
-    ) -> None:
-        self._client = client
-        self.uri = uri
-        self.name = name
-        self.collection = ms.collection_name(name)
-        self._meta = ms.meta_name(self.collection)
-        self.embedder = embedder
-        self.fusion = fusion
-        self.k1 = float(k1)
-        self.b = float(b)
+    name = "milvus"
 
-    # ------------------------------------------------------------ lifecycle
-    @classmethod
-    def create(
-        cls,
-        uri: str | Path,
-        name: str = "default",
-        embedder: BaseEmbedder | None = None,
-        *,
-        overwrite: bool = False,
-        fusion: str = DEFAULT_FUSION,
-        dense_index: Mapping[str, Any] | None = None,
-    ) -> MilvusPlanIndex:
-        """A new, empty index ``name`` at ``uri`` (``overwrite`` drops an existing one).
-
-        ``dense_index`` sets the vector index, e.g.
-        ``{"index_type": "HNSW", "params": {"M": 16, "efConstruction": 200}}`` on a
-        cluster; default ``FLAT`` (exact) in Milvus Lite, ``AUTOINDEX`` on a server.
-        """
-        if fusion not in FUSIONS:
-            raise ValueError(f"unknown fusion {fusion!r}; use one of {FUSIONS}")
-        if embedder is None:
-            from .planindex import default_embedder
-
-            embedder = default_embedder()
-        client = ms.connect(uri)
-        coll = ms.collection_name(name)
-        if dense_index is None:  # exact in Milvus Lite, as FAISS below 50k; server: its choice
-            dense_index = {"index_type": "FLAT" if ms.is_lite(uri) else "AUTOINDEX"}
-        with ms.calls(f"creating collection {coll}"):
-            exists = client.has_collection(coll) or client.has_collection(ms.meta_name(coll))
-            if exists and not overwrite:
-                raise InputError(
-                    f"ดัชนี {name!r} มีอยู่แล้ว / index {name!r} already exists at {uri}; "
-                    "open it with MilvusPlanIndex.open, or pass overwrite=True to rebuild it"
-                )
-            for c in (coll, ms.meta_name(coll)):
-                if client.has_collection(c):
-                    client.drop_collection(c)
-            client.create_collection(
-                coll,
-                schema=ms.section_schema(client, embedder.dimension),
-                index_params=ms.section_index_params(client, dense_index),
-                consistency_level="Strong",
+    def __init__(self, dimension: int, config: Mapping[str, Any] | None = None) -> None:
+        super().__init__(dimension, config)
+        cfg = dict(config or {})
+        uri = cfg.get("uri") or os.environ.get(URI_ENV)
+        if not uri:
+            raise VectorStoreError(
+                "dense backend 'milvus' ต้องมีที่อยู่ / needs a URI: "
+                "backend_config={'uri': 'indexes/plans.db'} (Milvus Lite) or "
+                f"{{'uri': 'http://host:19530'}}, or set ${URI_ENV}"
             )
-            client.create_collection(
-                ms.meta_name(coll),
-                schema=ms.meta_schema(client),
-                index_params=ms.meta_index_params(client),
-                consistency_level="Strong",
-            )
-        self = cls(client, uri=str(uri), name=name, embedder=embedder, fusion=fusion)
-        manifest = {
-            "format": ms.FORMAT,
-            "plansearch": __version__,
-            "embedder": {
-                "name": embedder.name,
-                "fingerprint": embedder.fingerprint,
-                "class": type(embedder).__name__,
-            },
-            "dimension": embedder.dimension,
-            "dense_index": dict(dense_index),
-            "lexical": {
-                "type": "bm25",
-                "k1": self.k1,
-                "b": self.b,
-                "tokenizer": "pythainlp-newmm+compound-parts",
-                "term_ids": "blake2b-64 mod 2^32-2",
-            },
-            "fusion": fusion,
-            "created_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        }
-        self._put_meta(
-            [
-                ms.meta_row("manifest", "manifest", value=json.dumps(manifest, ensure_ascii=False)),
-                ms.meta_row("stats", "stats", value=json.dumps({"documents": 0, "length": 0})),
-            ]
+        self.uri = check_uri(uri)
+        self.collection = str(cfg.get("collection") or f"plansearch_dense_{uuid.uuid4().hex[:16]}")
+        if not _NAME_OK.match(self.collection):
+            raise InputError(f"invalid Milvus collection name {self.collection!r}")
+        self._index = dict(
+            cfg.get("index") or {"index_type": "FLAT" if is_lite(self.uri) else "AUTOINDEX"}
         )
-        return self
-
-    @classmethod
-    def open(
-        cls, uri: str | Path, name: str = "default", embedder: BaseEmbedder | None = None
-    ) -> MilvusPlanIndex:
-        """Open index ``name`` at ``uri``, checking it was built with ``embedder``.
-
-        ``embedder=None`` uses the hashing embedder if the index was built with it,
-        else the default model. A different model raises :class:`EmbedderMismatchError`;
-        a missing index :class:`IndexNotFoundError`.
-        """
-        client = ms.connect(uri)
-        coll = ms.collection_name(name)
-        with ms.calls(f"opening collection {coll}"):
-            if not client.has_collection(coll):
-                raise IndexNotFoundError(
-                    f"ไม่พบดัชนี {name!r} / no index {name!r} (collection {coll}) at {uri}; "
-                    f"build it with `plansearch index CORPUS --store milvus --uri {uri} "
-                    f"--name {name}`"
-                )
-            rows = []
-            if client.has_collection(ms.meta_name(coll)):
-                for c in (coll, ms.meta_name(coll)):  # a reopened collection starts released
-                    client.load_collection(c)
-                rows = client.get(ms.meta_name(coll), ids=["manifest"], output_fields=["value"])
-        if not rows:
-            raise IndexCorruptedError(
-                f"ดัชนีเสียหาย / index {name!r} at {uri} has no manifest "
-                f"({ms.meta_name(coll)}); rebuild it with `plansearch index CORPUS "
-                f"--store milvus --uri {uri} --name {name}`"
-            )
-        try:
-            manifest = json.loads(rows[0]["value"])
-            fmt = int(manifest["format"])
-            built = manifest["embedder"]
-            dim = int(manifest["dimension"])
-            lex = manifest["lexical"]
-            k1, b = float(lex["k1"]), float(lex["b"])
-            fusion = str(manifest.get("fusion", DEFAULT_FUSION))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise IndexCorruptedError(
-                f"ดัชนีเสียหาย / the manifest of index {name!r} at {uri} is unreadable "
-                f"({type(exc).__name__}); rebuild the index"
-            ) from exc
-        if fmt > ms.FORMAT:
-            raise IndexFormatError(
-                f"index {name!r} at {uri} has format {fmt}; this plansearch reads up to "
-                f"{ms.FORMAT}: upgrade plansearch or rebuild the index"
-            )
-        if embedder is None:
-            if str(built.get("name", "")).startswith("hashing-"):
-                from ..embed.hashing import HashingEmbedder
-
-                embedder = HashingEmbedder(dim)
+        self._client = connect(self.uri)
+        self._n = 0
+        with calls(f"opening collection {self.collection}"):
+            if self._client.has_collection(self.collection):
+                self._client.load_collection(self.collection)
+                res = self._client.query(self.collection, filter="", output_fields=["count(*)"])
+                self._n = int(res[0]["count(*)"])
             else:
-                from .planindex import default_embedder
+                self._create()
 
-                embedder = default_embedder()
-        if embedder.fingerprint != built.get("fingerprint") or embedder.dimension != dim:
-            raise EmbedderMismatchError(
-                f"ดัชนี {name!r} สร้างด้วยโมเดลอื่น / index {name!r} at {uri} was built with "
-                f"embedder {built.get('name')!r} (fingerprint {built.get('fingerprint')}, "
-                f"dimension {dim}) but {embedder.name!r} (fingerprint {embedder.fingerprint}, "
-                f"dimension {embedder.dimension}) was given; open it with that embedder or "
-                "rebuild it"
-            )
-        return cls(
-            client,
-            uri=str(uri),
-            name=name,
-            embedder=embedder,
-            fusion=fusion if fusion in FUSIONS else DEFAULT_FUSION,
-            k1=k1,
-            b=b,
+    def _create(self) -> None:
+        from pymilvus import DataType
+
+        c = self._client
+        s = c.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("row", DataType.INT64, is_primary=True)
+        s.add_field("dense", DataType.FLOAT_VECTOR, dim=self.dimension)
+        p = c.prepare_index_params()
+        p.add_index(
+            "dense",
+            index_type=self._index.get("index_type", "AUTOINDEX"),
+            metric_type="IP",
+            params=dict(self._index.get("params", {})),
         )
+        c.create_collection(self.collection, schema=s, index_params=p, consistency_level="Strong")
 
-    @classmethod
-    def build(
-        cls,
-        sections: Iterable[Section | Plan] | Plan,
-        embedder: BaseEmbedder | None = None,
-        *,
-        uri: str | Path,
-        name: str = "default",
-        batch_size: int = 32,
-        show_progress: bool | None = None,
-        dense_index: Mapping[str, Any] | None = None,
-    ) -> MilvusPlanIndex:
-        """(Re)build index ``name`` at ``uri`` from ``sections`` (drops an older one)."""
-        self = cls.create(uri, name, embedder, overwrite=True, dense_index=dense_index)
-        self.add(sections, batch_size=batch_size, show_progress=show_progress)
-        return self
-
-    @classmethod
-    def from_index(
-        cls, index: PlanIndex, *, uri: str | Path, name: str = "default"
-    ) -> MilvusPlanIndex:
-        """Copy a :class:`PlanIndex` (its stored vectors: nothing is embedded again)."""
-        self = cls.create(uri, name, index.embedder, overwrite=True)
-        sections = list(index.sections)
-        for start in range(0, len(sections), ADD_CHUNK):
-            part = sections[start : start + ADD_CHUNK]
-            self.add(part, vectors=index.vectors_for([s.id for s in part]))
-        return self
-
-    def close(self) -> None:
-        """Close the connection (Milvus Lite stops with the process)."""
-        self._client.close()
-
-    def drop(self) -> None:
-        """Delete this index (both collections) from the database."""
-        with ms.calls(f"dropping {self.collection}"):
-            for c in (self.collection, self._meta):
-                if self._client.has_collection(c):
-                    self._client.drop_collection(c)
-
-    # -------------------------------------------------------------- bookkeeping
-    def _put_meta(self, rows: list[dict[str, Any]]) -> None:
-        with ms.calls("writing index statistics"):
-            for i in range(0, len(rows), ms.BATCH):
-                self._client.upsert(self._meta, rows[i : i + ms.BATCH])
-
-    def _stats(self) -> tuple[int, int]:
-        """``(documents, total length)`` of the whole index."""
-        with ms.calls("reading index statistics"):
-            rows = self._client.get(self._meta, ids=["stats"], output_fields=["value"])
-        if not rows:
-            raise IndexCorruptedError(f"index {self.name!r} at {self.uri} lost its statistics")
-        st = json.loads(rows[0]["value"])
-        return int(st["documents"]), int(st["length"])
-
-    def _df(self, terms: Iterable[int]) -> dict[int, int]:
-        keys = [ms.term_key(t) for t in terms]
-        out: dict[int, int] = {}
-        with ms.calls("reading term frequencies"):
-            for i in range(0, len(keys), ms.BATCH):
-                for r in self._client.get(
-                    self._meta, ids=keys[i : i + ms.BATCH], output_fields=["count"]
-                ):
-                    out[int(r["key"][2:])] = int(r["count"])
-        return out
-
-    def _apply(self, df_delta: Counter[int], docs: int, length: int) -> None:
-        """Add ``df_delta`` to the term frequencies and the totals to the statistics."""
-        changed = [t for t, d in df_delta.items() if d]
-        current = self._df(changed)
-        keep, gone = [], []
-        for t in changed:
-            n = current.get(t, 0) + df_delta[t]
-            if n > 0:
-                keep.append(ms.meta_row(ms.term_key(t), "term", count=n))
-            else:
-                gone.append(ms.term_key(t))
-        n_docs, total = self._stats()
-        stats = {"documents": max(0, n_docs + docs), "length": max(0, total + length)}
-        self._put_meta([*keep, ms.meta_row("stats", "stats", value=json.dumps(stats))])
-        with ms.calls("removing unused terms"):
-            for i in range(0, len(gone), ms.BATCH):
-                self._client.delete(self._meta, ids=gone[i : i + ms.BATCH])
-
-    def _rows(self, ids: Sequence[str], fields: list[str]) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        with ms.calls("reading sections"):
-            for i in range(0, len(ids), ms.BATCH):
-                for r in self._client.get(
-                    self.collection, ids=list(ids[i : i + ms.BATCH]), output_fields=fields
-                ):
-                    out[str(r["id"])] = r
-        return out
-
-    # ------------------------------------------------------------------ writing
-    def add(
-        self,
-        sections: Iterable[Section | Plan] | Plan | Section,
-        *,
-        vectors: np.ndarray | None = None,
-        batch_size: int = 32,
-        show_progress: bool | None = None,
-    ) -> None:
-        """Add sections (or whole Plans); a section whose id is stored replaces it.
-
-        ``vectors`` are their passage embeddings when already computed (same order).
-        """
-        flat = _flatten(sections)
-        if vectors is not None and len(vectors) != len(flat):
-            raise InputError(f"{len(vectors)} vectors for {len(flat)} sections")
-        last = {s.id: i for i, s in enumerate(flat)}  # last occurrence of an id wins
-        order = sorted(last.values())
-        for start in range(0, len(order), ADD_CHUNK):
-            part = order[start : start + ADD_CHUNK]
-            items = [flat[i] for i in part]
-            vecs = None if vectors is None else np.asarray(vectors, dtype=np.float32)[part]
-            self._add_chunk(items, vecs, batch_size, show_progress)
-        self._flush()
-
-    def _flush(self) -> None:
-        """Seal what was written (Milvus Lite searches unsealed rows ~100× slower)."""
-        with ms.calls(f"flushing {self.collection}"):
-            self._client.flush(self.collection)
-            self._client.flush(self._meta)
-
-    def _add_chunk(
-        self,
-        items: list[Section],
-        vecs: np.ndarray | None,
-        batch_size: int,
-        show_progress: bool | None,
-    ) -> None:
-        if vecs is None:
-            vecs = self.embedder.encode(
-                [s.content for s in items],
-                kind=KIND_PASSAGE,
-                batch_size=batch_size,
-                show_progress=show_progress,
-            )
-        if vecs.shape != (len(items), self.embedder.dimension):
-            raise ModelError(
-                f"embedder returned shape {vecs.shape}, expected "
-                f"({len(items)}, {self.embedder.dimension})"
-            )
-        counts = [Counter(ms.term_id(t) for t in tokenize(s.content)) for s in items]
-        lengths = [sum(c.values()) for c in counts]
-        old = self._rows([s.id for s in items], ["id", "sparse", "dl"])
-        df_delta: Counter[int] = Counter()
-        for row in old.values():
-            df_delta.subtract(t for t in row["sparse"] if t != ms.EMPTY_TERM)
-        for c in counts:
-            df_delta.update(c.keys())
-        n_docs, total = self._stats()
-        n_after = n_docs + len(items) - len(old)
-        len_after = total + sum(lengths) - sum(int(r["dl"]) for r in old.values())
-        avgdl = len_after / n_after if n_after and len_after > 0 else 1.0
-        rows = []
-        for s, v, c, dl in zip(items, vecs, counts, lengths, strict=True):
-            norm = _norm(dl, avgdl, self.k1, self.b)
-            sparse = {t: tf * (self.k1 + 1.0) / (tf + norm) for t, tf in c.items()}
-            body = json.dumps(s.to_dict(), ensure_ascii=False)
-            if len(body.encode("utf-8")) > ms.MAX_VARCHAR:
-                raise InputError(
-                    f"ส่วน {s.id} ยาวเกินไป / section {s.id} is too long for Milvus "
-                    f"({len(body.encode('utf-8'))} bytes of JSON; the limit is {ms.MAX_VARCHAR})"
-                )
-            rows.append(
-                {
-                    "id": s.id,
-                    "dense": [float(x) for x in v],
-                    "sparse": sparse or {ms.EMPTY_TERM: 1.0},
-                    **_stored_section(s),
-                    "dl": int(dl),
-                    "avgdl": float(avgdl),
-                    "section": body,
-                }
-            )
-        with ms.calls(f"writing {len(rows)} sections to {self.collection}"):
-            for i in range(0, len(rows), ms.BATCH):
-                if old:
-                    self._client.upsert(self.collection, rows[i : i + ms.BATCH])
-                else:
-                    self._client.insert(self.collection, rows[i : i + ms.BATCH])
-        self._apply(df_delta, len(items) - len(old), len_after - total)
-        values = {(f, r[f]) for r in rows for f in ms.SECTION_FIELDS if f in FILTER_FIELDS}
-        self._put_meta(
-            [ms.meta_row(ms.value_key(f, v), "value", field=f, value=v) for f, v in sorted(values)]
-        )
-
-    def delete(self, ids: Sequence[str]) -> int:
-        """Delete sections by id; returns how many were stored."""
-        if isinstance(ids, str):
-            ids = [ids]
-        return self._delete_rows(self._rows(list(dict.fromkeys(ids)), ["id", "sparse", "dl"]))
-
-    def delete_plan(self, plan: Plan | str) -> int:
-        """Delete every section of a plan (a :class:`Plan`, or its ``source``).
-
-        >>> idx.delete_plan("corpus/raw/khamong.pdf")  # doctest: +SKIP
-        12
-        """
-        source = plan.source if isinstance(plan, Plan) else plan
-        if not isinstance(source, str) or not source:
-            raise InputError("a plan is deleted by its source (file name); this one has none")
-        expr = ms.where_expression({"source": frozenset([source])})
-        found: dict[str, dict[str, Any]] = {}
-        with ms.calls(f"finding the sections of {source}"):
-            it = self._client.query_iterator(
-                self.collection,
-                batch_size=ms.BATCH,
-                filter=expr,
-                output_fields=["id", "sparse", "dl"],
-            )
-            while batch := it.next():
-                found.update((str(r["id"]), r) for r in batch)
-            it.close()
-        return self._delete_rows(found)
-
-    def _delete_rows(self, rows: Mapping[str, Mapping[str, Any]]) -> int:
-        if not rows:
-            return 0
-        ids = list(rows)
-        with ms.calls(f"deleting {len(ids)} sections"):
-            for i in range(0, len(ids), ms.BATCH):
-                self._client.delete(self.collection, ids=ids[i : i + ms.BATCH])
-        df_delta: Counter[int] = Counter()
-        for r in rows.values():
-            df_delta.subtract(t for t in r["sparse"] if t != ms.EMPTY_TERM)
-        self._apply(df_delta, -len(rows), -sum(int(r["dl"]) for r in rows.values()))
-        self._flush()
-        return len(rows)
-
-    def recount(self) -> None:
-        """Recompute document frequencies and totals from the stored rows."""
-        df: Counter[int] = Counter()
-        n = total = 0
-        with ms.calls("recounting"):
-            it = self._client.query_iterator(
-                self.collection, batch_size=ms.BATCH, filter="", output_fields=["sparse", "dl"]
-            )
-            while batch := it.next():
-                for r in batch:
-                    df.update(t for t in r["sparse"] if t != ms.EMPTY_TERM)
-                    n += 1
-                    total += int(r["dl"])
-            it.close()
-            old = self._client.query(self._meta, filter='kind == "term"', output_fields=["key"])
-        stale = [r["key"] for r in old if int(r["key"][2:]) not in df]
-        rows = [ms.meta_row(ms.term_key(t), "term", count=c) for t, c in df.items()]
-        rows.append(
-            ms.meta_row("stats", "stats", value=json.dumps({"documents": n, "length": total}))
-        )
-        self._put_meta(rows)
-        with ms.calls("removing unused terms"):
-            for i in range(0, len(stale), ms.BATCH):
-                self._client.delete(self._meta, ids=stale[i : i + ms.BATCH])
-
-    # ------------------------------------------------------------------ facts
     def __len__(self) -> int:
-        return self._stats()[0]
-
-    def __contains__(self, section_id: object) -> bool:
-        return isinstance(section_id, str) and bool(self._rows([section_id], ["id"]))
-
-    def __repr__(self) -> str:
-        return f"MilvusPlanIndex({self.name!r} at {self.uri!r}, embedder={self.embedder.name!r})"
+        return self._n
 
     @property
-    def backend(self) -> str:
-        return "milvus"
+    def kind(self) -> str:
+        return f"milvus-{str(self._index.get('index_type', 'AUTOINDEX')).lower()}"
 
-    def get(self, section_id: str) -> Section | None:
-        rows = self._rows([section_id], ["section"])
-        row = rows.get(section_id)
-        return None if row is None else Section.from_dict(json.loads(row["section"]))
-
-    def _sections(self, ids: Sequence[str]) -> dict[str, Section]:
+    @property
+    def config(self) -> dict[str, Any]:
         return {
-            i: Section.from_dict(json.loads(r["section"]))
-            for i, r in self._rows(ids, ["section"]).items()
+            "backend": self.name,
+            "type": self.kind,
+            "uri": self.uri,
+            "collection": self.collection,
+            "index": self._index,
+            "metric": "inner_product",
         }
 
-    def vectors_for(self, ids: Sequence[str] | None = None) -> np.ndarray:
-        """Stored passage vectors of ``ids`` (float32, unit rows); ``KeyError`` if unknown."""
-        if ids is None:
-            raise InputError("a Milvus index returns vectors for given ids only")
-        rows = self._rows(list(ids), ["dense"])
-        missing = [i for i in ids if i not in rows]
-        if missing:
-            raise KeyError(f"section id {missing[0]!r} is not in the index")
-        if not ids:
-            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
-        return np.asarray([rows[i]["dense"] for i in ids], dtype=np.float32)
+    def _write(self, rows: np.ndarray, vectors: np.ndarray, *, upsert: bool) -> None:
+        x = np.ascontiguousarray(vectors, dtype=np.float32)
+        if x.ndim != 2 or x.shape[1] != self.dimension:
+            raise ValueError(f"expected vectors of shape (n, {self.dimension}), got {x.shape}")
+        write = self._client.upsert if upsert else self._client.insert
+        with calls(f"writing vectors to {self.collection}"):
+            for i in range(0, len(x), BATCH):
+                part = [
+                    {"row": int(r), "dense": v.tolist()}
+                    for r, v in zip(rows[i : i + BATCH], x[i : i + BATCH], strict=True)
+                ]
+                write(self.collection, part)
+            self._client.flush(self.collection)
 
-    def values(self, field: str) -> list[str | None]:
-        """Distinct values of a filter field seen in the index (``None`` = unset)."""
-        if field not in FILTER_FIELDS:
-            raise InputError(f"unknown field {field!r}; use one of {', '.join(FILTER_FIELDS)}")
-        with ms.calls(f"reading the values of {field}"):
-            rows = self._client.query(
-                self._meta,
-                filter=f'kind == "value" and field == {ms.literal(field)}',
-                output_fields=["value"],
-            )
-        return [v or None for v in sorted({r["value"] for r in rows})]
+    def add(self, vectors: np.ndarray) -> None:
+        if len(vectors) == 0:
+            return
+        rows = np.arange(self._n, self._n + len(vectors), dtype=np.int64)
+        self._write(rows, vectors, upsert=False)
+        self._n += len(vectors)
 
-    # ----------------------------------------------------------------- search
+    def replace(self, positions: np.ndarray, vectors: np.ndarray) -> None:
+        if len(positions):
+            self._write(np.asarray(positions, dtype=np.int64), vectors, upsert=True)
+
     def search(
-        self,
-        query: str | Section,
-        k: int = 10,
-        where: Mapping[str, Any] | None = None,
-        mode: str = "hybrid",
-        *,
-        fusion: str | None = None,
-        vector: np.ndarray | None = None,
-    ) -> list[Hit]:
-        """The ``k`` best sections for ``query``, exactly as :meth:`PlanIndex.search`.
-
-        ``where`` becomes a Milvus boolean expression (values escaped), applied inside
-        both searches.
-
-        >>> idx.search("ถนนคอนกรีต", k=5, where={"province": "ขอนแก่น"})  # doctest: +SKIP
-        """
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-        if isinstance(k, bool) or not isinstance(k, int | np.integer):
-            raise TypeError(f"k must be an int, not {type(k).__name__}")
-        if k <= 0:
-            raise ValueError(f"k must be positive, got {k}")
-        method = fusion or self.fusion
-        if method not in FUSIONS:
-            raise ValueError(f"unknown fusion {method!r}; use one of {FUSIONS}")
-        text = PlanIndex._query(self, query)  # type: ignore[arg-type]
-        expr = ms.where_expression(normalise_where(where))
-        n_docs, total = self._stats()
-        if n_docs == 0:
-            return []
-        k = int(k)
-        side_k = k if mode != "hybrid" else max(HYBRID_MIN_CANDIDATES, HYBRID_FACTOR * k)
-        dense: tuple[np.ndarray, np.ndarray] = (_EMPTY_IDS, _EMPTY_SCORES)
-        lexical = dense
-        if mode in ("dense", "hybrid"):
-            if vector is None:
-                vec = self.embedder.encode([text], kind=KIND_QUERY)[0]
-            else:
-                vec = np.asarray(vector, dtype=np.float32).reshape(-1)
-                if vec.shape[0] != self.embedder.dimension:
-                    raise InputError(
-                        f"query vector has {vec.shape[0]} dimensions; this index has "
-                        f"{self.embedder.dimension}"
-                    )
-            dense = self._dense(vec, side_k, expr)
-        if mode in ("lexical", "hybrid"):
-            lexical = self._lexical(text, side_k, expr, n_docs, total)
-        names = sorted(set(dense[0].tolist()) | set(lexical[0].tolist()))
-        number = {n: i for i, n in enumerate(names)}
-
-        def as_ints(side: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-            return np.array([number[n] for n in side[0]], dtype=np.int64), side[1]
-
-        if mode == "dense":
-            ids, scores = as_ints(dense)
-        elif mode == "lexical":
-            ids, scores = as_ints(lexical)
-        else:
-            ids, scores = fuse(as_ints(dense), as_ints(lexical), method=method)
-        top = [names[i] for i in ids[:k].tolist()]
-        found = self._sections(top)
-        d_map = dict(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
-        l_map = dict(zip(lexical[0].tolist(), lexical[1].tolist(), strict=True))
-        return [
-            Hit(
-                section=found[n],
-                score=float(s),
-                dense=d_map.get(n),
-                lexical=l_map.get(n),
-                rank=r,
-            )
-            for r, (n, s) in enumerate(zip(top, scores[:k].tolist(), strict=True), 1)
-            if n in found  # a concurrent delete may remove a hit
-        ]
-
-    def _dense(self, vec: np.ndarray, k: int, expr: str) -> tuple[np.ndarray, np.ndarray]:
-        with ms.calls("searching vectors"):
-            res = self._client.search(
-                self.collection,
-                data=[[float(x) for x in vec]],
-                anns_field="dense",
-                limit=min(k, ms.MAX_TOPK),
-                filter=expr,
-                output_fields=["id"],
-                search_params={"metric_type": "IP"},
-            )
-        return _ranked([(str(h["id"]), float(h["distance"])) for h in res[0]])
-
-    def _lexical(
-        self, text: str, k: int, expr: str, n_docs: int, total: int
+        self, query: np.ndarray, k: int, *, allowed: RowSet | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """BM25 candidates from Milvus, rescored exactly with the current statistics."""
-        terms = {ms.term_id(t) for t in tokenize(text)}
-        df = self._df(sorted(terms))
-        idf = {t: _idf(d, n_docs) for t, d in df.items() if d > 0}
-        if not idf:
-            return _EMPTY_IDS, _EMPTY_SCORES
-        pool = min(ms.MAX_TOPK, max(LEXICAL_POOL, LEXICAL_POOL_FACTOR * k))
-        with ms.calls("searching words"):
+        empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if self._n == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
+            return empty
+        expr = ""
+        limit = min(k, self._n)
+        if allowed is not None and len(allowed) < self._n:
+            limit = min(limit, len(allowed))
+            if 2 * len(allowed) <= self._n:
+                expr = f"row in [{', '.join(map(str, allowed.ids.tolist()))}]"
+            else:
+                denied = np.flatnonzero(~allowed.mask)
+                expr = f"not (row in [{', '.join(map(str, denied.tolist()))}])"
+        q = np.asarray(query, dtype=np.float32).reshape(-1)
+        with calls("searching vectors"):
             res = self._client.search(
                 self.collection,
-                data=[idf],
-                anns_field="sparse",
-                limit=pool,
+                data=[q.tolist()],
+                anns_field="dense",
+                limit=min(limit, MAX_TOPK),
                 filter=expr,
-                output_fields=["id", "sparse", "dl", "avgdl"],
+                output_fields=["row"],
                 search_params={"metric_type": "IP"},
             )
-        avgdl = total / n_docs if total > 0 else 1.0
-        k1, b = self.k1, self.b
-        scored = []
-        for h in res[0]:
-            e = h["entity"]
-            weights, dl = e["sparse"], float(e["dl"])
-            written = _norm(dl, float(e["avgdl"]), k1, b)
-            now = _norm(dl, avgdl, k1, b)
-            score = 0.0
-            for t, w_idf in idf.items():
-                w = weights.get(t)
-                if w:
-                    tf = max(1.0, round(w * written / (k1 + 1.0 - w)))
-                    score += w_idf * tf * (k1 + 1.0) / (tf + now)
-            if score > 0:
-                scored.append((str(e.get("id", h.get("id"))), score))
-        return _ranked(scored, k)
-
-
-def _ranked(pairs: list[tuple[str, float]], k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(ids, scores)`` sorted by score (best first), then id; the first ``k``."""
-    pairs.sort(key=lambda p: (-p[1], p[0]))
-    if k is not None:
-        pairs = pairs[:k]
-    ids = np.array([p[0] for p in pairs], dtype=object)
-    return ids, np.array([p[1] for p in pairs], dtype=np.float64)
-
-
-def cli_build(args: Any, sections: list[Section], embedder: BaseEmbedder) -> int:
-    """``plansearch index CORPUS --store milvus --uri URI [--name NAME | --out NAME]``."""
-    import sys
-    import time
-
-    if not args.uri:
-        raise InputError(
-            "--store milvus ต้องระบุ --uri / needs --uri: a Milvus Lite file (indexes/plans.db) "
-            "or a server (http://localhost:19530)"
+        pairs = sorted((-float(h["distance"]), int(h["row"])) for h in res[0])
+        return (
+            np.array([r for _, r in pairs], dtype=np.int64),
+            np.array([-s for s, _ in pairs], dtype=np.float32),
         )
-    name = args.name or (Path(args.out).name if args.out else "default")
-    if not sections:
-        raise InputError(f"no sections found in {args.source}; nothing to index")
-    t0 = time.perf_counter()
-    store = MilvusPlanIndex.build(
-        sections,
-        embedder,
-        uri=args.uri,
-        name=name,
-        show_progress=False if args.quiet else None,
-    )
-    if not args.quiet:
-        print(
-            f"indexed {len(store)} sections with {embedder.name} into Milvus "
-            f"{args.uri} (collection {store.collection}) in {time.perf_counter() - t0:.1f}s",
-            file=sys.stderr,
+
+    def vectors(self, positions: np.ndarray | None = None) -> np.ndarray:
+        pos = (
+            np.arange(self._n, dtype=np.int64)
+            if positions is None
+            else np.asarray(positions, dtype=np.int64)
         )
-    return 0
+        if len(pos) == 0:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if pos.min() < 0 or pos.max() >= self._n:
+            raise IndexError(f"vector positions must lie in [0, {self._n})")
+        found: dict[int, list[float]] = {}
+        wanted = np.unique(pos).tolist()
+        with calls("reading vectors"):
+            for i in range(0, len(wanted), BATCH):
+                for r in self._client.get(
+                    self.collection, ids=wanted[i : i + BATCH], output_fields=["dense"]
+                ):
+                    found[int(r["row"])] = r["dense"]
+        return np.asarray([found[int(p)] for p in pos], dtype=np.float32)
+
+    def save(self, directory: Path) -> list[str]:
+        return []  # the vectors are in Milvus; the manifest records where (``config``)
+
+    @classmethod
+    def load(
+        cls, files: IndexFiles, config: Mapping[str, Any], *, dimension: int, count: int
+    ) -> MilvusBackend:
+        cfg = dict(config)
+        coll = cfg.get("collection")
+        if not isinstance(coll, str) or not isinstance(cfg.get("uri"), str):
+            raise IndexCorruptedError(
+                f"{files.directory}: the manifest names no Milvus URI/collection; rebuild it"
+            )
+        probe = connect(check_uri(cfg["uri"]))
+        with calls(f"opening collection {coll}"):
+            exists = probe.has_collection(coll)
+        if not exists:
+            raise IndexNotFoundError(
+                f"ไม่พบคอลเลกชัน / Milvus collection {coll!r} at {cfg['uri']} is gone; "
+                "rebuild the index with `plansearch index CORPUS --out DIR`"
+            )
+        self = cls(dimension, cfg)
+        if len(self) != count:
+            raise IndexCorruptedError(
+                f"Milvus collection {coll!r} holds {len(self)} vectors; the index "
+                f"{files.directory} expects {count}: another writer changed it; rebuild"
+            )
+        return self

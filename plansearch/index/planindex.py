@@ -123,6 +123,7 @@ class PlanIndex:
         *,
         fusion: str = DEFAULT_FUSION,
         backend: str = DEFAULT_BACKEND,
+        backend_config: Mapping[str, Any] | None = None,
     ):
         if fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {fusion!r}; use one of {FUSIONS}")
@@ -131,7 +132,7 @@ class PlanIndex:
         self._sections: list[Section] = []
         self._pos: dict[str, int] = {}
         self._meta = MetadataColumns()
-        self._dense: DenseBackend = create_backend(backend, self.embedder.dimension)
+        self._dense: DenseBackend = create_backend(backend, self.embedder.dimension, backend_config)
         self._lexical = BM25Index()
 
     # ------------------------------------------------------------------ build
