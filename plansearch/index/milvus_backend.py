@@ -396,7 +396,8 @@ class MilvusBackend(DenseBackend):
                     for r, v in zip(rows[i : i + BATCH], x[i : i + BATCH], strict=True)
                 ]
                 write(self.collection, part)
-            self._client.flush(self.collection)
+            if is_lite(self.uri):  # see MilvusPlanIndex._flush
+                self._client.flush(self.collection)
 
     def add(self, vectors: np.ndarray) -> None:
         if len(vectors) == 0:

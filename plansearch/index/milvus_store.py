@@ -394,7 +394,13 @@ class MilvusPlanIndex:
         self._flush()
 
     def _flush(self) -> None:
-        """Seal what was written (Milvus Lite searches unsealed rows ~100× slower)."""
+        """Seal what was written in Milvus Lite (it searches unsealed rows ~100× slower).
+
+        A server needs no flush to see its writes (strong consistency) and rate-limits
+        flushes, so none is sent there.
+        """
+        if not mv.is_lite(self.uri):
+            return
         with mv.calls(f"flushing {self.collection}"):
             self._client.flush(self.collection)
             self._client.flush(self._meta)
