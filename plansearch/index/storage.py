@@ -174,7 +174,11 @@ def _legacy_files(root: Path) -> list[Path]:
     with contextlib.suppress(OSError, ValueError, RecursionError):
         files = json.loads(mpath.read_bytes()[:MAX_MANIFEST_BYTES]).get("files", {})
         if isinstance(files, dict):
-            names = {n for n in files if isinstance(n, str) and _safe_name(n)}
+            names = {
+                n
+                for n in files
+                if isinstance(n, str) and _safe_name(n) and _version_number(n) is None
+            }
     return [root / n for n in sorted(names)] + [mpath]
 
 
