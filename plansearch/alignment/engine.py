@@ -16,10 +16,11 @@ every ranked target carries evidence: its best-matching sub-item and shared word
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
@@ -195,11 +196,21 @@ def _item_vectors(
     return l2_normalise(q)
 
 
+if TYPE_CHECKING:
+    from .references import Reference
+
+#: What ``align(against=...)`` accepts: a framework name, a file, a Reference, or a list.
+FrameworkSpec = Union[
+    str, os.PathLike[str], "Reference", Sequence[Union[str, os.PathLike[str], "Reference"]]
+]
+
+
 def align(
     local: Plan | Sequence[Section] | Sequence[str] | str,
-    against: Any = None,
+    against: FrameworkSpec | None = None,
     *,
-    top_k: int = 3,
+    k: int = 3,
+    top_k: int | None = None,
     embedder: BaseEmbedder | None = None,
     thresholds: Thresholds | None = None,
     context: bool = True,
@@ -217,6 +228,10 @@ def align(
     >>> al.best("national")                                                  # doctest: +SKIP
     ['NS2']
     """
+    if top_k is not None:  # the old name of ``k``
+        warnings.warn("align(top_k=) is deprecated; use k=", DeprecationWarning, stacklevel=2)
+        k = top_k
+    top_k = k
     if top_k < 1:
         raise ValueError("top_k must be at least 1")
     items, plan = _items_from(local)

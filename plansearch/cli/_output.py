@@ -11,12 +11,11 @@ Rules (root included, who could otherwise replace ``/dev/full`` with a regular f
 * a parent that is a regular file, or a folder that cannot be created or written,
   is one clear :class:`~plansearch.InputError` instead of a traceback.
 
->>> from pathlib import Path
 >>> import tempfile
->>> d = Path(tempfile.mkdtemp())
->>> out = write_file(d / "a.txt", lambda p: p.write_text("ถนน", encoding="utf-8"))
->>> out.read_text(encoding="utf-8")
-'ถนน'
+>>> with tempfile.TemporaryDirectory() as d:
+...     out = write_file(Path(d) / "a.txt", lambda p: p.write_text("ถนน", encoding="utf-8"))
+...     print(out.read_text(encoding="utf-8"), sorted(f.name for f in Path(d).iterdir()))
+ถนน ['a.txt']
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from ._inputs import add_identity_options, add_k_option, input_path, read_statem
 from ._output import check_output_file, write_file
 
 if TYPE_CHECKING:
+    from ..alignment.references import Reference
     from ..alignment.results import Alignment
 
 FORMATS = ("html", "xlsx", "csv", "json")
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     fmt = output_format(args.format, args.out)
     out = check_output_file(args.out) if args.out else None
     embedder = optional_embedder(args.embedder)
-    against: list[object] = list(args.against or [])
+    against: list[str | Reference] = list(args.against or [])
     for ref in args.reference or []:
         against.append(plansearch.load_reference(input_path(ref, folder=False, what="framework")))
     plan: Plan | None = None
@@ -120,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         local = plan
     _check_quoted_levels(list(args.against or []), plan)
     try:
-        al = align(local, against or None, top_k=args.k, embedder=embedder)
+        al = align(local, against or None, k=args.k, embedder=embedder)
     except PlanSearchError:
         raise
     except ValueError as exc:  # last resort until align raises named errors itself

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         name = _slug(plan.source, plan.org, i)
         try:
-            al = align(plan, args.against or None, embedder=embedder, top_k=args.k)
+            al = align(plan, args.against or None, embedder=embedder, k=args.k)
             mine = tuple(d for d in dups if plan.org in (d.a.org, d.b.org))
             al = replace(al, near_duplicates=mine)
             write_file(out / f"{name}.html", al.to_html)
