@@ -223,6 +223,8 @@ CASES: list[tuple[str, Argv]] = [
     ("ingest-too-large", lambda s, f: ["ingest", str(s.plan), "--max-mb", "0.0001"]),
     ("ingest-no-path", lambda s, f: ["ingest"]),
     ("ingest-org-empty", lambda s, f: ["ingest", str(s.plan), "--org", " "]),
+    ("ingest-province-unknown", lambda s, f: ["ingest", str(s.plan), "--province", "Atlantis"]),
+    ("ingest-province-typo-far", lambda s, f: ["ingest", str(s.plan), "--province", "จ.เลยมากมาย"]),
     # --------------------------------------------------------------- index
     ("index-missing", lambda s, f: ["index", str(f.tmp / "nope"), "--out", str(f.tmp / "i"), *H]),
     ("index-empty-file", lambda s, f: ["index", str(s.empty), "--out", str(f.tmp / "i"), *H]),
@@ -298,6 +300,10 @@ CASES: list[tuple[str, Argv]] = [
         ],
     ),
     ("index-no-out", lambda s, f: ["index", str(SECTIONS)]),
+    (
+        "index-jsonl-with-org",
+        lambda s, f: ["index", str(SECTIONS), "--out", str(f.tmp / "i"), "--org", "อบต.ก", *H],
+    ),
     # -------------------------------------------------------------- search
     ("search-empty-query", lambda s, f: ["search", "", "--index", str(s.index)]),
     ("search-blank-query", lambda s, f: ["search", "  \t", "--index", str(s.index)]),
@@ -370,6 +376,14 @@ CASES: list[tuple[str, Argv]] = [
     ("align-statements-empty", lambda s, f: ["align", str(s.empty), "--statements", *H]),
     ("align-statements-binary", lambda s, f: ["align", str(s.binary), "--statements", *H]),
     ("align-statements-fifo", lambda s, f: ["align", str(f.fifo), "--statements", *H]),
+    (
+        "align-statements-with-org",
+        lambda s, f: ["align", str(s.noprov), "--statements", "--org", "อบต.ก", *H],
+    ),
+    (
+        "align-statements-against-province",
+        lambda s, f: ["align", str(s.noprov), "--statements", "--against", "province", *H],
+    ),
     (
         "align-no-province-quoted",
         lambda s, f: ["align", str(s.noprov), "--against", "province", *H],
