@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from plansearch.cli import main
+from plansearch.cli import COMMANDS, main
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "corpus" / "raw" / "001_f258f97c1c2e16fd.txt"
@@ -570,3 +570,21 @@ def test_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         out = invoke(argv, capsys, tmp_path / "unused")
         assert out.exception is None and out.rc == 2
         assert len(out.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("mistake", [["--no-such-option"], ["--k"], ["--help=x"]])
+def test_every_command_reports_a_usage_mistake_in_one_line(
+    command: str, mistake: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Holds for commands added later too (the list comes from the parser itself)."""
+    out = invoke([command, *mistake], capsys, Path("/nonexistent-fifo"))
+    assert out.exception is None and out.rc == 2, out
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1 and THAI.search(lines[0]) and "--help" in lines[0]
+
+
+def test_version_still_works(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.startswith("plansearch ")
