@@ -173,3 +173,13 @@ def test_a_bug_is_one_line_and_exit_1(monkeypatch, tmp_path: Path, capsys) -> No
     monkeypatch.setenv("PLANSEARCH_DEBUG", "1")
     with pytest.raises(RuntimeError, match="simulated bug"):
         main(["search", "ถนน", "--index", str(tmp_path)])
+
+
+def test_a_cp874_plan_is_read_by_ingest_and_index(tmp_path: Path, capsys) -> None:
+    f = tmp_path / "plan_cp874.txt"
+    f.write_bytes(ANONYMOUS_PLAN.encode("cp874"))
+    assert main(["ingest", str(f), "--org", "อบต.ตัวอย่าง"]) == 0
+    assert ORG in capsys.readouterr().out
+    assert main(["index", str(f), "--out", str(tmp_path / "idx"), *H, "-q"]) == 0
+    assert main(["search", "ถนนคอนกรีต", "--index", str(tmp_path / "idx"), "--k", "1"]) == 0
+    assert "ถนนคอนกรีต" in capsys.readouterr().out
