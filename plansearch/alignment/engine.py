@@ -53,6 +53,15 @@ DEFAULT_FRAMEWORKS: tuple[str, ...] = ("national", "nesdp13", "sdg", "dla")
 PLAN_LEVELS: tuple[str, ...] = ("provincial_group", "province", "pao")
 #: Kinds of a plan's own sections that are aligned by default.
 ALIGNED_KINDS: tuple[str, ...] = ("strategy", "tactic")
+
+if TYPE_CHECKING:
+    from .references import Reference
+
+#: What ``align(against=...)`` accepts: a framework name, a file, a Reference, or a list.
+FrameworkSpec = Union[
+    str, os.PathLike[str], "Reference", Sequence[Union[str, os.PathLike[str], "Reference"]]
+]
+
 #: Kinds aligned when a plan has no strategies or tactics of its own.
 FALLBACK_KINDS: tuple[str, ...] = ("goal", "objective", "target", "mission", "policy", "vision")
 #: Programmes attached to a bare target.
@@ -194,15 +203,6 @@ def _item_vectors(
     q = q.copy()
     q[idx] = q[idx] + CONTEXT_WEIGHT * pv
     return l2_normalise(q)
-
-
-if TYPE_CHECKING:
-    from .references import Reference
-
-#: What ``align(against=...)`` accepts: a framework name, a file, a Reference, or a list.
-FrameworkSpec = Union[
-    str, os.PathLike[str], "Reference", Sequence[Union[str, os.PathLike[str], "Reference"]]
-]
 
 
 def align(
