@@ -51,8 +51,6 @@ CONTEXT_WEIGHT = 0.3
 DEFAULT_FRAMEWORKS: tuple[str, ...] = ("national", "nesdp13", "sdg", "dla")
 #: Levels whose strategies, when a plan quotes them, become frameworks automatically.
 PLAN_LEVELS: tuple[str, ...] = ("provincial_group", "province", "pao")
-#: Kinds of a plan's own sections that are aligned by default.
-ALIGNED_KINDS: tuple[str, ...] = ("strategy", "tactic")
 
 if TYPE_CHECKING:
     from .references import Reference
@@ -62,6 +60,8 @@ FrameworkSpec = Union[
     str, os.PathLike[str], "Reference", Sequence[Union[str, os.PathLike[str], "Reference"]]
 ]
 
+#: Kinds of a plan's own sections that are aligned by default.
+ALIGNED_KINDS: tuple[str, ...] = ("strategy", "tactic")
 #: Kinds aligned when a plan has no strategies or tactics of its own.
 FALLBACK_KINDS: tuple[str, ...] = ("goal", "objective", "target", "mission", "policy", "vision")
 #: Programmes attached to a bare target.
