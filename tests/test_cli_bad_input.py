@@ -121,18 +121,20 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Shared:
         assert (
             main(["index", str(SECTIONS), "--out", str(index), "--embedder", "hashing", "-q"]) == 0
         )
+    # damaged copies; files are found wherever the index layout keeps them
     index_bad_manifest = d / "idx_bad_manifest"
     shutil.copytree(index, index_bad_manifest)
-    (index_bad_manifest / "manifest.json").write_text("{", encoding="utf-8")
+    for f in _found(index_bad_manifest, "manifest.json"):
+        f.write_text("{", encoding="utf-8")
     index_bad_sections = d / "idx_bad_sections"
     shutil.copytree(index, index_bad_sections)
-    with (index_bad_sections / "sections.jsonl").open("ab") as fh:
-        fh.write(b"\n{}\n")
+    for f in _found(index_bad_sections, "sections.jsonl"):
+        with f.open("ab") as fh:
+            fh.write(b"\n{}\n")
     index_missing_file = d / "idx_missing_file"
     shutil.copytree(index, index_missing_file)
-    for f in index_missing_file.iterdir():
-        if f.suffix == ".faiss":
-            f.unlink()
+    for f in _found(index_missing_file, "*.faiss"):
+        f.unlink()
     regular = d / "regular.txt"
     regular.write_text("ไม่ใช่โฟลเดอร์", encoding="utf-8")
     return Shared(
@@ -155,6 +157,12 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Shared:
         index_missing_file=index_missing_file,
         regular=regular,
     )
+
+
+def _found(root: Path, pattern: str) -> list[Path]:
+    found = sorted(root.rglob(pattern))
+    assert found, f"no {pattern} in the index {root}"
+    return found
 
 
 def _device(path: Path) -> Path:
