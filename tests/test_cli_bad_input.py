@@ -570,14 +570,27 @@ def test_matrix_is_large() -> None:
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreadable_file_and_read_only_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     f = tmp_path / "locked.txt"
     f.write_text(NO_PROVINCE_PLAN, encoding="utf-8")
     f.chmod(0)
-    for argv in (["ingest", str(f)], ["align", str(f), *H], ["align", str(f), "--statements", *H]):
+    locked = tmp_path / "read_only"
+    locked.mkdir()
+    locked.chmod(0o555)
+    for argv in (
+        ["ingest", str(f)],
+        ["align", str(f), *H],
+        ["align", str(f), "--statements", *H],
+        ["ingest", str(SEED), "--out", str(locked / "s.jsonl")],
+        ["index", str(SECTIONS), "--out", str(locked / "idx"), *H],
+        ["run", str(SEED), "--out", str(locked / "reports"), *H],
+    ):
         out = invoke(argv, capsys, tmp_path / "unused")
         assert out.exception is None and out.rc == 2
         assert len(out.err.strip().splitlines()) == 1
+    assert list(locked.iterdir()) == []
 
 
 @pytest.mark.parametrize("command", COMMANDS)
