@@ -16,6 +16,23 @@ from pathlib import Path
 from typing import Any
 
 from ..sections import Section
+from .settings import AlignSettings, Thresholds
+
+__all__ = [
+    "STRENGTHS",
+    "STRENGTH_TH",
+    "AlignSettings",
+    "Alignment",
+    "Evidence",
+    "FrameworkInfo",
+    "ItemAlignment",
+    "LinkageCell",
+    "LinkageRow",
+    "Match",
+    "NearDuplicate",
+    "TargetCoverage",
+    "Thresholds",
+]
 
 STRENGTHS: tuple[str, ...] = ("strong", "partial", "weak", "none")
 #: Thai labels used in reports.
@@ -25,24 +42,6 @@ STRENGTH_TH: dict[str, str] = {
     "weak": "สอดคล้องน้อย",
     "none": "ไม่สอดคล้อง",
 }
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Score cut-offs for the strength labels (measured; see benchmarks/README.md)."""
-
-    strong: float
-    partial: float
-    weak: float
-
-    def label(self, score: float) -> str:
-        if score >= self.strong:
-            return "strong"
-        if score >= self.partial:
-            return "partial"
-        if score >= self.weak:
-            return "weak"
-        return "none"
 
 
 @dataclass(frozen=True)
@@ -177,6 +176,8 @@ class Alignment:
     near_duplicates: tuple[NearDuplicate, ...] = ()
     method: str = ""
     meta: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    #: every constant the scores were computed with (``None`` for hand-built results)
+    settings: AlignSettings | None = None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -265,6 +266,7 @@ class Alignment:
             "source": self.source,
             "method": self.method,
             "thresholds": asdict(self.thresholds),
+            "settings": self.settings.to_dict() if self.settings is not None else None,
             "frameworks": [asdict(f) for f in self.frameworks],
             "items": [
                 {
