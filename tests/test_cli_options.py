@@ -183,3 +183,15 @@ def test_a_cp874_plan_is_read_by_ingest_and_index(tmp_path: Path, capsys) -> Non
     assert main(["index", str(f), "--out", str(tmp_path / "idx"), *H, "-q"]) == 0
     assert main(["search", "ถนนคอนกรีต", "--index", str(tmp_path / "idx"), "--k", "1"]) == 0
     assert "ถนนคอนกรีต" in capsys.readouterr().out
+
+
+def test_run_writes_every_report_when_a_title_holds_tex_like_text(tmp_path: Path, capsys) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a_plain.txt").write_text(ANONYMOUS_PLAN, encoding="utf-8")
+    hostile = ANONYMOUS_PLAN.replace("การพัฒนาด้านเศรษฐกิจ", "ส่งเสริม $x^{2$ การเกษตร")
+    (corpus / "b_hostile.txt").write_text(hostile, encoding="utf-8")
+    out = tmp_path / "reports"
+    assert main(["run", str(corpus), "--out", str(out), *H]) == 0
+    suffixes = sorted(p.suffix for p in out.iterdir())
+    assert suffixes == [".html", ".html", ".png", ".png", ".xlsx", ".xlsx"]

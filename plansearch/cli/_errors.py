@@ -29,6 +29,8 @@ from ..errors import (
     ModelError,
     PlanSearchError,
     ReferenceFormatError,
+    ReportError,
+    SectionRecordError,
     UnknownReferenceError,
     UnsupportedFormatError,
 )
@@ -54,6 +56,8 @@ GISTS: tuple[tuple[type[BaseException], str], ...] = (
     (ModelError, "โหลดโมเดลแปลงข้อความ (embedder) ไม่ได้ ตรวจค่า --embedder"),
     (ReferenceFormatError, "ไฟล์กรอบยุทธศาสตร์ไม่ถูกรูปแบบ แก้ตามตำแหน่งที่ระบุ"),
     (UnknownReferenceError, "ไม่รู้จักกรอบยุทธศาสตร์นี้ เลือกชื่อที่มีอยู่หรือใช้ --reference"),
+    (SectionRecordError, "ไฟล์ sections JSONL ไม่ถูกรูปแบบ สร้างใหม่ด้วย plansearch ingest --out"),
+    (ReportError, "เขียนรายงานไม่ได้ แก้ตามคำแนะนำ"),
     (InputError, "ข้อมูลที่ให้มาใช้ไม่ได้ แก้ตามคำแนะนำ"),
     (PlanSearchError, "ทำงานไม่สำเร็จ แก้ตามคำแนะนำ"),
 )

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..embed.base import BaseEmbedder
-from ..errors import InputError, PlanSearchError
+from ..errors import InputError
 from ..sections import Section, read_jsonl
 from ._inputs import add_identity_options, input_path, read_plans
 from ._output import check_output_dir
@@ -61,38 +61,6 @@ def save_index(index: PlanIndex, out: Path, *, option: str) -> Path:
         ) from exc
 
 
-#: Section fields that must hold text (``None`` allowed for the optional ones).
-_TEXT_FIELDS = ("id", "kind", "level", "title", "text", "path")
-_OPTIONAL_TEXT_FIELDS = ("number", "parent_id", "org", "province", "source")
-
-
-def _check_types(source: Path, sections: list[Section]) -> list[Section]:
-    for n, s in enumerate(sections, 1):
-        for name in (*_TEXT_FIELDS, *_OPTIONAL_TEXT_FIELDS):
-            value = getattr(s, name)
-            if isinstance(value, str) or (value is None and name in _OPTIONAL_TEXT_FIELDS):
-                continue
-            raise InputError(
-                f"ไฟล์ sections JSONL ไม่ถูกรูปแบบ — {source}: section {n} ({s.id!r}) has "
-                f"{name} = {value!r}, not text; write the file with `plansearch ingest --out`"
-            )
-    return sections
-
-
-def _read_sections_jsonl(source: Path) -> list[Section]:
-    try:
-        # Last resort until read_jsonl validates every line itself (issue 12, defect 5).
-        return _check_types(source, read_jsonl(source))
-    except PlanSearchError:
-        raise
-    except (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError) as exc:
-        raise InputError(
-            f"ไฟล์ sections JSONL ไม่ถูกรูปแบบ — {source} is not a sections JSONL file "
-            f"({type(exc).__name__}: {exc}); write it with `plansearch ingest --out` "
-            "(UTF-8, one section object per line)"
-        ) from exc
-
-
 def load_sections(
     source: str | Path, *, org: str | None = None, province: str | None = None
 ) -> list[Section]:
@@ -104,7 +72,7 @@ def load_sections(
                 "--org/--province ใช้กับเอกสารแผน ไม่ใช่ไฟล์ JSONL — --org and --province "
                 "apply when parsing plan documents, not a sections .jsonl; drop them"
             )
-        return _read_sections_jsonl(path)
+        return read_jsonl(path)
     result = read_plans(str(path), org=org, province=province)
     result.report_skipped()
     return [s for plan in result.plans for s in plan.sections]
