@@ -33,10 +33,10 @@ from .settings import AlignSettings, SettingsError, Thresholds
 __all__ = [
     "BUILTINS",
     "AlignSettings",
-    "SettingsError",
-    "Thresholds",
     "Reference",
+    "SettingsError",
     "Target",
+    "Thresholds",
     "available_references",
     "load_reference",
     "reference",

@@ -280,10 +280,10 @@ class PlanIndex:
     def search(
         self,
         query: str | Section,
+        *,
         k: int = 10,
         where: Mapping[str, Any] | None = None,
         mode: str = "hybrid",
-        *,
         fusion: str | None = None,
         vector: np.ndarray | None = None,
     ) -> list[Hit]:
