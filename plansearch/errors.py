@@ -66,6 +66,14 @@ class UnknownReferenceError(PlanSearchError, KeyError):
         return str(self.args[0]) if self.args else "unknown reference"
 
 
+class SectionRecordError(InputError):
+    """A line of a sections JSONL file is not a valid section record (names file:line)."""
+
+
+class ReportError(PlanSearchError):
+    """A report (HTML, Excel, CSV or PNG heatmap) could not be drawn or written."""
+
+
 class VectorStoreError(PlanSearchError):
     """The shared vector database (Milvus) cannot be reached, opened or written:
     a malformed or unreachable URI, a missing ``pymilvus``, or a failed call."""

@@ -91,7 +91,7 @@ def test_align_statements_file(tmp_path, capsys):
 
 def test_align_errors_are_one_clean_line(tmp_path, capsys):
     assert main(["align", str(tmp_path / "missing.txt"), "--embedder", "hashing"]) == 2
-    assert "does not exist" in capsys.readouterr().err
+    assert "no such file" in capsys.readouterr().err
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nlevel: province\nitems:\n  - id: A\n", encoding="utf-8")
     assert main(["align", str(SEED_001), "--reference", str(bad), "--embedder", "hashing"]) == 2

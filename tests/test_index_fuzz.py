@@ -333,8 +333,19 @@ def test_known_damage_is_refused_cleanly(pristine):
     assert counts["err"] >= len(KNOWN)  # most are refused; a few flips change only text
 
 
-#: Errors of a mutation that no longer applies to an already mutated directory.
-SKIPPED = (OSError, LookupError, ValueError, TypeError, struct.error, zipfile.BadZipFile)
+#: Errors of a mutation that no longer applies to an already mutated directory (a file
+#: already emptied, unreadable or gone); ``test_known_damage_is_refused_cleanly`` runs
+#: every mutation kind unguarded, so a bug in ``mutate`` itself still fails there.
+SKIPPED = (
+    OSError,
+    EOFError,
+    LookupError,
+    ValueError,
+    TypeError,
+    ArithmeticError,
+    struct.error,
+    zipfile.BadZipFile,
+)
 
 
 def _mutations() -> st.SearchStrategy[tuple]:
@@ -390,9 +401,7 @@ def test_fuzzed_index_dirs_only_raise_plansearch_errors(pristine, batch):
             d = Path(tmp) / f"m{i}"
             shutil.copytree(pristine[which], d)
             for m in ms:
-                with contextlib.suppress(
-                    OSError, LookupError, ValueError, TypeError, struct.error, zipfile.BadZipFile
-                ):
+                with contextlib.suppress(*SKIPPED):
                     mutate(d, m)  # a mutation that no longer applies is skipped
             dirs.append(d)
         results = _run(dirs)

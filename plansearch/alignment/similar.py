@@ -16,9 +16,9 @@ from 0.535 (text score alone) to the figure in ``benchmarks/README.md``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from ..thai import tokenize
 from .references import Reference
 from .results import NearDuplicate
 from .topics import DEFAULT_TOPICS, profiler_for, small_blas
+
+if TYPE_CHECKING:
+    from ..index.planindex import PlanIndex
 
 #: Kinds returned by default: what one subdistrict can borrow from another.
 SIMILAR_KINDS: tuple[str, ...] = ("goal", "objective", "target", "tactic", "project", "mission")
@@ -81,6 +84,10 @@ class SimilarGoals:
     def __len__(self) -> int:
         return len(self.hits)
 
+    def __iter__(self) -> Iterator[SimilarHit]:
+        """The ranked hits, best first (like iterating an :class:`Alignment`)."""
+        return iter(self.hits)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
@@ -107,7 +114,7 @@ class SimilarGoals:
 
 
 def similar_goals(
-    index: Any,
+    index: PlanIndex,
     query: str | Section,
     *,
     k: int = 10,

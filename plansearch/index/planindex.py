@@ -281,10 +281,10 @@ class PlanIndex:
     def search(
         self,
         query: str | Section,
+        *,
         k: int = 10,
         where: Mapping[str, Any] | None = None,
         mode: str = "hybrid",
-        *,
         fusion: str | None = None,
         vector: np.ndarray | None = None,
     ) -> list[Hit]:
@@ -446,8 +446,9 @@ class PlanIndex:
             lexical = BM25Index.load(version, documents=count, vocabulary_size=info.vocabulary_size)
         if len(dense) != count or dense.dimension != dim or len(lexical) != count:
             raise IndexCorruptedError(
-                f"{d}: files disagree (sections={len(sections)}, vectors={len(dense)}, "
-                f"bm25={len(lexical)}, manifest count={count}); rebuild the index"
+                f"ดัชนีเสียหาย / {d}: files disagree (sections={len(sections)}, "
+                f"vectors={len(dense)}, bm25={len(lexical)}, manifest count={count}); "
+                f"rebuild it with `plansearch index CORPUS --out {d}`"
             )
         index = cls(embedder, fusion=info.fusion)
         index._sections = sections

@@ -174,7 +174,11 @@ def _legacy_files(root: Path) -> list[Path]:
     with contextlib.suppress(OSError, ValueError, RecursionError):
         files = json.loads(mpath.read_bytes()[:MAX_MANIFEST_BYTES]).get("files", {})
         if isinstance(files, dict):
-            names = {n for n in files if isinstance(n, str) and _safe_name(n)}
+            names = {
+                n
+                for n in files
+                if isinstance(n, str) and _safe_name(n) and _version_number(n) is None
+            }
     return [root / n for n in sorted(names)] + [mpath]
 
 
@@ -236,14 +240,12 @@ def _check_target(target: Path) -> None:
             f"{target} มีอยู่แล้วและไม่ใช่โฟลเดอร์ / exists and is not a directory; "
             "choose another output path"
         )
-    if (
-        target.is_dir()
-        and not (target / MANIFEST).is_file()  # a format-1 index is migrated
-        and not all(_ours(p.name) for p in target.iterdir())
-    ):
+    names = [p.name for p in target.iterdir()] if target.is_dir() else []
+    is_index = any(n in (CURRENT, MANIFEST) or _version_number(n) for n in names)
+    if not is_index and not all(_ours(n) for n in names):  # only a killed first save's temps
         raise InputError(
-            f"{target} is a non-empty directory that is not a plansearch index; "
-            "refusing to overwrite it — choose another output path"
+            f"โฟลเดอร์นี้มีไฟล์อื่นอยู่ ไม่ใช่ดัชนี / {target} is a non-empty directory that is "
+            "not a plansearch index; refusing to overwrite it — choose another output path"
         )
 
 
