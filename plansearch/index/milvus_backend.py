@@ -69,6 +69,8 @@ MAX_TOPK: int = 16_384
 MAX_VARCHAR: int = 65_535
 #: Rows per insert / ids per ``in [...]`` query.
 BATCH: int = 1_000
+#: Environment variable holding a server's token (``user:password`` or an API key).
+TOKEN_ENV: str = "PLANSEARCH_MILVUS_TOKEN"
 #: Seconds to wait for a server before giving up.
 CONNECT_TIMEOUT: float = 10.0
 
@@ -160,7 +162,10 @@ def connect(uri: object, *, timeout: float = CONNECT_TIMEOUT) -> Any:
             "ต้องติดตั้ง pymilvus / the Milvus store needs pymilvus and milvus-lite: "
             "pip install 'plansearch[milvus]'"
         ) from exc
+    token = os.environ.get(TOKEN_ENV, "")
     try:
+        if token and not is_lite(text):
+            return MilvusClient(uri=text, token=token, timeout=timeout)
         return MilvusClient(uri=text, timeout=timeout)
     except Exception as exc:  # grpc / Milvus / OS errors: all mean "cannot use this URI"
         raise VectorStoreError(
