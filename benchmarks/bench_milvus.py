@@ -1,6 +1,6 @@
 """Milvus Lite vs FAISS (``PlanIndex``) on synthetic national sections.
 
-    python benchmarks/bench_milvus.py --n 100000 [--queries 100] [--dim 384] [--workdir DIR [--reuse]]
+    python benchmarks/bench_milvus.py --n 100000 [--queries 100] [--workdir DIR [--reuse]]
 
 Sections: :func:`synthetic_corpus.generate` (seed 0). Vectors: the hashing embedder
 (``HashingEmbedder(dim)``: character n-gram hashes of the real text, not a neural
