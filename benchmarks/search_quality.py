@@ -13,7 +13,7 @@ Prints P@5 and nDCG@5 (binary gain, ideal = min(5, relevant statements)) for den
 lexical and hybrid search, each without and with ``topics="services"`` re-ranking, and
 an **exact-phrase check**: each statement's own text as the query, hit@1 and MRR@10 of
 that statement (a re-ranking must not push a verbatim match down). Vectors of the real
-model are cached under ``benchmarks/out`` (``align_eval.CachedEmbedder``).
+model are cached under ``benchmarks/out`` or ``--cache`` (``align_eval.CachedEmbedder``).
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dev", type=Path, default=DEV)
     ap.add_argument("--queries", type=Path, default=QUERIES)
     ap.add_argument("--out", type=Path, default=None, help=f"write the table (e.g. {RESULTS})")
+    ap.add_argument("--cache", type=Path, default=None, help="vector cache (benchmarks/out)")
     ap.add_argument("--per-query", action="store_true", help="print each query's hits")
     a = ap.parse_args(argv)
     rows, queries = read_jsonl(a.dev), read_jsonl(a.queries)
@@ -88,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 
         from plansearch import Embedder
 
-        emb = ae.CachedEmbedder(Embedder() if a.embedder == "default" else Embedder(a.embedder))
+        inner = Embedder() if a.embedder == "default" else Embedder(a.embedder)
+        emb = ae.CachedEmbedder(inner, a.cache or ae.CACHE_DIR)
     t0 = time.perf_counter()
     secs = [Section.from_text(r["text"], org=r["org"], id=r["id"]) for r in rows]
     index = PlanIndex.build(secs, embedder=emb)

@@ -177,7 +177,7 @@ def similar_goals(
             return SimilarGoals(text, (), ())
         spec["org"] = allowed
     if topics is None:
-        hits = index.search(text, k=k, where=spec, mode=mode)
+        hits = index.search(text, k=k, where=spec, mode=mode, topics=None)
         flat = tuple(
             SimilarHit(h.section, float(h.score), i + 1, text_score=float(h.score))
             for i, h in enumerate(hits)
@@ -185,7 +185,7 @@ def similar_goals(
     else:
         vec = index.embedder.encode([text], kind="query")
         size = pool_size(k)
-        pool = index.search(text, k=size, where=spec, mode=mode, vector=vec[0])
+        pool = index.search(text, k=size, where=spec, mode=mode, vector=vec[0], topics=None)
         flat = _rerank(index, text, vec, pool, k=k, mode=mode, topics=topics)
     groups: dict[str | None, list[SimilarHit]] = {}
     for h in flat:
