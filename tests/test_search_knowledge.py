@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -38,7 +39,7 @@ def test_rerank_lifts_the_same_service_above_shared_boilerplate(index):
     assert ids(ranked).index("water") < ids(ranked).index("elec")
     assert all(h.topic is not None and 0.0 <= h.topic <= 1.0 + 1e-6 for h in ranked)
     assert [h.rank for h in ranked] == [1, 2, 3, 4]
-    assert all(a.score >= b.score for a, b in zip(ranked, ranked[1:], strict=False))
+    assert all(a.score >= b.score for a, b in itertools.pairwise(ranked))
     assert (
         "topic" in ranked[0].to_dict() and "topic" not in index.search(q, topics=None)[0].to_dict()
     )

@@ -28,8 +28,8 @@ from ..sections import Section
 from ..thai import tokenize
 from .references import Reference
 from .results import NearDuplicate
-from .topics import POOL_SIZE as POOL_SIZE  # candidates gathered before re-ranking
 from .topics import DEFAULT_TOPICS, pool_size, profiler_for, rerank_by_topic
+from .topics import POOL_SIZE as POOL_SIZE  # candidates gathered before re-ranking
 
 if TYPE_CHECKING:
     from ..index.planindex import PlanIndex
@@ -140,9 +140,10 @@ def similar_goals(
     ``query`` is text or a :class:`Section` (then its own organisation is excluded
     unless ``exclude_org`` says otherwise). ``where`` filters as in
     :meth:`PlanIndex.search`; by default only the kinds in :data:`SIMILAR_KINDS`
-    come back (missions, goals, objectives, targets, tactics, policy items, projects). ``topics`` is the service-area reference used to
-    re-rank (the built-in ``"services"``, any :class:`Reference`, or ``None`` to rank
-    by text similarity alone).
+    come back (missions, goals, objectives, targets, tactics, policy items,
+    projects). ``topics`` is the service-area reference used to re-rank (the
+    built-in ``"services"``, any :class:`Reference`, or ``None`` to rank by text
+    similarity alone).
 
     An empty or whitespace-only query raises :class:`~plansearch.InputError`, as
     :meth:`PlanIndex.search` does; so does an unknown ``level``/``kind`` in ``where``.
