@@ -18,7 +18,9 @@ The sum is divided by √3 (the spread of three independent unit-variance signal
 statement on which only one signal speaks (no service word at all) keeps a flat profile,
 and turned into a distribution with a softmax (:data:`TEMPERATURE`). Profiles are unit
 vectors, so the cosine of two profiles says how much two statements share a service.
-:func:`~plansearch.similar_goals` mixes that cosine into its ranking.
+:func:`rerank_by_topic` mixes that cosine into a text search's ranking, for
+:func:`~plansearch.similar_goals` and for :meth:`~plansearch.PlanIndex.search` (by
+default; ``topics=None`` turns it off).
 
 >>> prof = TopicProfiler(embedder=HashingEmbedder())  # doctest: +SKIP
 >>> p = prof.profile(["ขยายเขตประปาหมู่บ้าน", "ก่อสร้างถนนคอนกรีตเสริมเหล็ก"])  # doctest: +SKIP
