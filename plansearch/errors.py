@@ -64,3 +64,15 @@ class UnknownReferenceError(PlanSearchError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
         return str(self.args[0]) if self.args else "unknown reference"
+
+
+class EncryptedDocumentError(InputError):
+    """The PDF is password-protected; remove the password (or print to a new PDF) first."""
+
+
+class ScannedDocumentError(EmptyDocumentError):
+    """The PDF has no text layer (a scan); run OCR first (``ocrmypdf -l tha``)."""
+
+
+class DamagedDocumentError(InputError):
+    """The file claims a format (PDF, DOCX) but its content is damaged or something else."""

@@ -52,8 +52,10 @@ def stable_id(*parts: object, prefix: str = "s") -> str:
 class Section:
     """One typed piece of a plan: a vision, a mission, a goal, a strategy, a tactic…
 
-    ``span`` is the ``(start, end)`` character range in the *decoded original*
-    text of ``source``, so ``original[start:end]`` gives back what was parsed.
+    ``span`` is the ``(start, end)`` character range in the *extracted* text of
+    ``source`` (the decoded text file, or the repaired text layer of a PDF/DOCX:
+    ``plansearch.parse.load_document(source).text``), so ``text[start:end]`` gives back
+    what was parsed; ``page`` is the page it starts on when the source has pages.
 
     Example::
 
@@ -75,6 +77,7 @@ class Section:
     source: str | None = None
     span: tuple[int, int] | None = None
     path: str = ""
+    page: int | None = None  # 1-based page of the span's start (PDF sources)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -157,6 +160,8 @@ class Plan:
     province: str | None
     source: str | None
     sections: tuple[Section, ...] = field(default_factory=tuple)
+    #: what the parser found and what looked wrong (``plansearch.parse.ParseQuality``)
+    quality: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.sections, tuple):
