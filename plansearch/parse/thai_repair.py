@@ -15,6 +15,8 @@ counts what is left (the tests and ``benchmarks/bench_pdf.py`` report it).
 
 >>> repair_thai("องค์การบริหารส่วนตำาบล นำ้า การบ ำรุง")
 'องค์การบริหารส่วนตำบล น้ำ การบำรุง'
+>>> repair_thai("จัดตังกลุ้่มผู้ใช้น้ำ")
+'จัดตั้งกลุ่มผู้ใช้น้ำ'
 >>> damage_count("ตำาบล ความร ู้")
 2
 """
@@ -68,6 +70,8 @@ _NIKHAHIT_AA = re.compile(f"\u0e4d([{_TONES}]?)\u0e32")  # ํ (+tone) า → (
 _AM_AA = re.compile(f"\u0e33([{_TONES}]?)\u0e32")  # ำ (+tone) า → (tone) ำ  (pypdf)
 _AM_TONE = re.compile(f"\u0e33([{_TONES}])")  # ำ then tone → tone then ำ
 _TONE_NIKHAHIT = re.compile(f"([{_TONES}])\u0e4d\u0e32")
+#: two tone marks on one cluster: PDFium moved the first from the ั before it
+_MOVED_TONE = re.compile(f"\u0e31([\u0e01-\u0e2e]{{1,3}}[\u0e34-\u0e39]?)([{_TONES}])([{_TONES}])")
 _DOUBLED = re.compile(f"([{COMBINING}])\\1+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _PUA = re.compile("[\ue000-\uf8ff]")
@@ -92,7 +96,8 @@ def repair_thai(text: str) -> str:
     text = _NIKHAHIT_AA.sub("\\1\u0e33", text)
     text = _AM_AA.sub("\\1\u0e33", text)
     text = _AM_TONE.sub("\\1\u0e33", text)
-    return _DOUBLED.sub("\\1", text)
+    text = _DOUBLED.sub("\\1", text)
+    return _MOVED_TONE.sub("\u0e31\\2\\1\\3", text)
 
 
 def damage_count(text: str) -> int:

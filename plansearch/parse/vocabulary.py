@@ -85,6 +85,12 @@ STOP_TERMS: tuple[str, ...] = (
     "ระบบราชการ",
     "วัตถุประสงค์ของการจัดทำ",
     "ภาคผนวก",
+    # other columns of the standard plan tables (ยท./ผ. forms): not section kinds
+    "หน่วยงานรับผิดชอบ",
+    "หน่วยงานที่รับผิดชอบ",
+    "งบประมาณ",
+    "ผลที่คาดว่าจะได้รับ",
+    "ผลผลิตของโครงการ",
 )
 
 #: English glosses that settle the kind of an ambiguous Thai heading,

@@ -125,15 +125,17 @@ class NumberingState:
             self.started.add(num_id)
             if overrides:
                 counters.clear()
-                for lvl, start in overrides.items():
-                    counters[lvl] = start - 1
-        counters[ilvl] = counters.get(ilvl, levels.get(ilvl, _Level()).start - 1) + 1
+
+        def start(k: int) -> int:
+            return overrides.get(k, levels.get(k, _Level()).start)
+
+        counters[ilvl] = counters[ilvl] + 1 if ilvl in counters else start(ilvl)
         for deeper in [k for k in counters if k > ilvl]:
             del counters[deeper]
         text = lv.text
         for k in range(ilvl, -1, -1):
             lk = levels.get(k, _Level())
-            n = counters.get(k, overrides.get(k, lk.start))
+            n = counters.get(k, start(k))
             text = text.replace(f"%{k + 1}", format_number(n, lk.fmt))
         return text.strip() or None
 

@@ -59,6 +59,7 @@ class _Line:
     right: float
     bottom: float
     top: float
+    first_word: float = 0.0  # width of the text before the first space
 
     @property
     def height(self) -> float:
@@ -104,21 +105,55 @@ def _page_lines(page, number: int) -> list[_Line]:  # type: ignore[no-untyped-de
             stripped = raw.strip()
             if not stripped:
                 continue
-            lefts, rights, bottoms, tops = [], [], [], []
+            boxes: list[tuple[str, float, float, float, float]] = []
             for i in range(a, b):
                 x0, y0, x1, y1 = tp.get_charbox(i)
                 if x1 <= x0 and y1 <= y0:
                     continue  # generated characters have no box
-                lefts.append(x0)
-                rights.append(x1)
-                bottoms.append(y0)
-                tops.append(y1)
-            if not lefts:
-                continue
-            out.append(_Line(number, stripped, min(lefts), max(rights), min(bottoms), max(tops)))
+                boxes.append((text[i], x0, y0, x1, y1))
+            out.extend(_split_at_gaps(boxes, number))
         return out
     finally:
         tp.close()
+
+
+def _split_at_gaps(boxes: list[tuple[str, float, float, float, float]], page: int) -> list[_Line]:
+    """One printed line, split where a wide horizontal gap separates table cells."""
+    if not boxes:
+        return []
+    height = median(max(y1 - y0, 1.0) for _, _, y0, _, y1 in boxes)
+    groups: list[list[tuple[str, float, float, float, float]]] = [[boxes[0]]]
+    right = boxes[0][3]
+    for box in boxes[1:]:
+        if box[0].strip() and box[1] - right > 1.5 * height:
+            groups.append([box])
+        else:
+            groups[-1].append(box)
+        if box[0].strip():
+            right = max(right, box[3])
+    out: list[_Line] = []
+    for g in groups:
+        text = "".join(c for c, *_ in g).strip()
+        ink = [b for b in g if b[0].strip()] or g
+        word: list[float] = []
+        for c, _x0, _y0, x1, _y1 in g:
+            if not c.strip() and word:
+                break
+            if c.strip():
+                word.append(x1)
+        if text:
+            out.append(
+                _Line(
+                    page,
+                    text,
+                    min(b[1] for b in ink),
+                    max(b[3] for b in ink),
+                    min(b[2] for b in ink),
+                    max(b[4] for b in ink),
+                    max(word) - min(b[1] for b in ink) if word else 0.0,
+                )
+            )
+    return out
 
 
 def _furniture(pages: list[list[_Line]], heights: list[float]) -> tuple[set[int], int, int]:
@@ -158,10 +193,19 @@ def _starts_item(text: str) -> bool:
     return match_term(t) is not None and len(t) <= 80
 
 
+def _bare_marker(text: str) -> bool:
+    m = parse_marker(text.translate(_THAI_DIGITS))
+    return m is not None and not text[m.end :].strip()
+
+
 def _join(a: str, b: str) -> str:
     if _THAI.match(a[-1]) and _THAI.match(b[0]):
         return a + b
     return f"{a} {b}"
+
+
+def _center(ln: _Line) -> float:
+    return (ln.top + ln.bottom) / 2
 
 
 def _assemble(lines: list[_Line]) -> tuple[list[Block], int]:
@@ -177,12 +221,21 @@ def _assemble(lines: list[_Line]) -> tuple[list[Block], int]:
         col_right[k] = max(col_right.get(k, 0.0), ln.right)
         col_left[k] = min(col_left.get(k, ln.left), ln.left)
     page_right = max(ln.right for ln in lines)
+    steps = [
+        _center(a) - _center(b)
+        for a, b in zip(lines, lines[1:])
+        if a.page == b.page and 0.5 * lh < _center(a) - _center(b) < 3 * lh
+    ]
+    pitch = median(steps) if steps else 1.3 * lh
 
-    def full(ln: _Line) -> bool:
+    def full(ln: _Line, nxt: _Line) -> bool:
+        """Did ``ln`` end because the next word did not fit on it?"""
         k = round(ln.left / (2 * lh))
         right = max(col_right[k], page_right if col_right[k] > 0.8 * page_right else 0.0)
         width = right - col_left[k]
-        return ln.right >= right - max(4 * lh, 0.12 * width)
+        if ln.right >= right - max(4 * lh, 0.12 * width):
+            return True
+        return ln.right > col_left[k] + 0.5 * width and ln.right + nxt.first_word > right - lh
 
     blocks: list[Block] = []
     joined = 0
@@ -191,12 +244,18 @@ def _assemble(lines: list[_Line]) -> tuple[list[Block], int]:
     for ln in lines:
         if cur is not None:
             same_page = ln.page == cur.page
-            gap = cur.bottom - ln.top if same_page else 0.0
+            step = _center(cur) - _center(ln) if same_page else 0.0
+            paragraph_gap = step > 1.5 * pitch
             side_by_side = same_page and ln.top > cur.bottom + 0.5 * lh
+            if not paragraph_gap and not side_by_side and _bare_marker(text):
+                text = f"{text} {ln.text}"  # "1." alone: the item's text did not fit after it
+                cur = ln
+                joined += 1
+                continue
             if (
                 not side_by_side
-                and gap <= 0.8 * lh
-                and full(cur)
+                and not paragraph_gap
+                and full(cur, ln)
                 and not text.endswith((":", "：", "ดังนี้"))
                 and ln.left <= cur.left + 2 * lh
                 and ln.left >= col_left.get(round(cur.left / (2 * lh)), cur.left) - lh
@@ -207,7 +266,7 @@ def _assemble(lines: list[_Line]) -> tuple[list[Block], int]:
                 joined += 1
                 continue
             blocks.append(Block(text, page=start_page))
-            if gap > 0.8 * lh:
+            if paragraph_gap:
                 blocks.append(Block("", page=start_page))
         cur = ln
         text = ln.text
