@@ -150,11 +150,11 @@ class _Numbering:
             depth = len(parts)
             expected = []
             if depth == len(prev):
-                expected.append(prev[:-1] + (prev[-1] + 1,))
+                expected.append((*prev[:-1], prev[-1] + 1))
             if depth == len(prev) + 1:
-                expected.append(prev + (1,))
+                expected.append((*prev, 1))
             if depth < len(prev):
-                expected.append(prev[: depth - 1] + (prev[depth - 1] + 1,))
+                expected.append((*prev[: depth - 1], prev[depth - 1] + 1))
             if parts in expected:
                 self.last[key] = (nid, parts)
                 return nid
@@ -264,7 +264,8 @@ def docx_table(text: str, plan: Plan, out: Path) -> Path | None:
         d.add_paragraph(line)
     table = d.add_table(rows=1, cols=3)
     table.style = "Table Grid"
-    for cell, title in zip(table.rows[0].cells, ("ยุทธศาสตร์", "แนวทางการพัฒนา", "หน่วยงานรับผิดชอบ")):
+    heads = ("ยุทธศาสตร์", "แนวทางการพัฒนา", "หน่วยงานรับผิดชอบ")
+    for cell, title in zip(table.rows[0].cells, heads, strict=True):
         cell.text = title
     for strategy, tactics in rows:
         r = table.add_row().cells

@@ -27,7 +27,10 @@ import re
 
 #: Thai marks that attach to the character before them (above/below vowels, sara am,
 #: tone marks, thanthakhat, nikhahit…).
-COMBINING = "\u0e31\u0e33\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e"
+COMBINING = (
+    "\u0e31\u0e33\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a"
+    "\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e"
+)
 _TONES = "\u0e48\u0e49\u0e4a\u0e4b"
 
 #: Private Use Area glyphs of Thai fonts (the Microsoft/Apple layout also used by

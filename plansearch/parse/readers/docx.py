@@ -294,7 +294,7 @@ class DocxReader:
         if npr is not None and text:
             label = state.label(*npr)
             level = npr[1] if label is not None else None
-        return Block(text, label=label, level=level, **where)  # type: ignore[arg-type]
+        return Block(text, label=label, level=level, **where)
 
     def _table(
         self,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 from statistics import median
 
 from ...errors import (
@@ -66,7 +67,7 @@ class _Line:
         return max(self.top - self.bottom, 1.0)
 
 
-def _open(data: bytes, name: str):  # type: ignore[no-untyped-def]
+def _open(data: bytes, name: str):
     try:
         import pypdfium2 as pdfium
     except ImportError as exc:  # pragma: no cover - a dependency
@@ -88,7 +89,7 @@ def _open(data: bytes, name: str):  # type: ignore[no-untyped-def]
         ) from exc
 
 
-def _page_lines(page, number: int) -> list[_Line]:  # type: ignore[no-untyped-def]
+def _page_lines(page, number: int) -> list[_Line]:
     tp = page.get_textpage()
     try:
         text = tp.get_text_range()
@@ -159,13 +160,13 @@ def _split_at_gaps(boxes: list[tuple[str, float, float, float, float]], page: in
 def _furniture(pages: list[list[_Line]], heights: list[float]) -> tuple[set[int], int, int]:
     """ids of running header/footer lines to drop (first copy kept), counts."""
     keyed: list[tuple[_Line, str]] = []
-    for lines, h in zip(pages, heights):
+    for lines, h in zip(pages, heights, strict=True):
         for ln in lines:
             if ln.top >= h * (1 - BAND) or ln.bottom <= h * BAND:
                 keyed.append((ln, re.sub(r"\s+", "", _DIGITS.sub("#", ln.text))))
     drop: set[int] = set()
     page_numbers = 0
-    for ln, key in keyed:
+    for ln, _key in keyed:
         if _PAGE_NUMBER.fullmatch(ln.text):
             drop.add(id(ln))
             page_numbers += 1
@@ -223,7 +224,7 @@ def _assemble(lines: list[_Line]) -> tuple[list[Block], int]:
     page_right = max(ln.right for ln in lines)
     steps = [
         _center(a) - _center(b)
-        for a, b in zip(lines, lines[1:])
+        for a, b in pairwise(lines)
         if a.page == b.page and 0.5 * lh < _center(a) - _center(b) < 3 * lh
     ]
     pitch = median(steps) if steps else 1.3 * lh
@@ -239,6 +240,7 @@ def _assemble(lines: list[_Line]) -> tuple[list[Block], int]:
 
     blocks: list[Block] = []
     joined = 0
+    start_page = lines[0].page
     cur: _Line | None = None
     text = ""
     for ln in lines:

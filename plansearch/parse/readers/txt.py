@@ -84,7 +84,8 @@ def decode_text(data: bytes, name: str = "<bytes>") -> str:
         except UnicodeDecodeError:
             continue
     raise EncodingError(
-        f"{name}: ถอดรหัสไม่ได้ / is neither UTF-8, UTF-16 nor Thai TIS-620/Windows-874 text; re-save it as UTF-8"
+        f"{name}: ถอดรหัสไม่ได้ / is neither UTF-8, UTF-16 nor Thai TIS-620/Windows-874 "
+        "text; re-save it as UTF-8"
     )
 
 
