@@ -43,6 +43,7 @@ from .quality import ParseQuality
 from .readers import DEFAULT_MAX_BYTES, Block, ExtractedDocument, extract_bytes, load_document
 from .thai_repair import damage_count, repair_thai
 from .vocabulary import (
+    ANNOUNCE_TAIL,
     PLAN_WORDS,
     STRATEGY_NAMED,
     STRATEGY_NUMBERED,
@@ -71,6 +72,10 @@ MAX_STATEMENT = 300
 MAX_VISION = 5000
 MAX_TITLE = 500
 _CHAPTER = re.compile(r"^(?:บทที่|ส่วนที่|ภาคที่)\s*\d+")
+#: a line that only names the organisation and where it is (a letterhead, not content)
+_ADDRESS = re.compile(
+    r"^(?:เทศบาล|องค์การบริหารส่วน|อบต\.|อบจ\.)\S*(?:\s+(?:หมู่ที่\s*\d+|ตำบล|อำเภอ|จังหวัด|จ\.|อ\.)\S*)+$"
+)
 _QUOTES_STRIP = " \"'“”‘’«»:：-–—,;"
 _SPACES = re.compile(r"\s+")
 
@@ -185,7 +190,7 @@ class _Builder:
             p = paras[0]
             size = sum(ln.end - ln.start for ln in p)
             limit = MAX_VISION if s.list_kind == "vision" else MAX_STATEMENT
-            if size <= limit:
+            if size <= limit and not _ADDRESS.match(self.clean(p[0].start, p[-1].end)):
                 parent = s.strategy if s.list_kind in CHILD_KINDS else None
                 d = self._new(
                     s.list_kind,
@@ -417,8 +422,29 @@ class _Builder:
         ):
             self.new_strategy(m, m.number if m is not None else None, None, rstart, ln.end)
             return
-        if m is not None and remainder and s.list_kind == kind and not is_announcement(rest):
-            self.item(ln, m, rstart)  # "3. นโยบายด้านสังคม" inside a policy list
+        if (
+            m is not None
+            and kind == "policy"
+            and remainder.startswith("ด้าน")
+            and s.list_kind != kind
+            and self._starts_list(m)
+        ):
+            # "1. นโยบายด้าน…" after a preamble: the first area of a policy list
+            self.flush(same_list=False)
+            self._close_strategy()
+            self._set_list(kind, None)
+            s.open_item = None
+            self.item(ln, m, rstart)
+            return
+        if (
+            m is not None
+            and remainder
+            and s.list_kind == kind
+            and (not is_announcement(rest) or remainder.startswith("ด้าน"))
+        ):
+            # "3. นโยบายด้านสังคม" (even "… มีดังนี้") inside a policy list: an area whose
+            # numbered items follow
+            self.item(ln, m, rstart)
             return
         if is_heading_remainder(remainder) or (is_announcement(rest) and len(rest) <= 200):
             if is_announcement(rest):
@@ -627,6 +653,8 @@ def _finish(
         text = " ".join([title, *rest]).strip(_QUOTES_STRIP)
         if d.kind == "vision" and d.parts and len(text) <= MAX_STATEMENT:
             title = text  # a (quoted) vision statement wrapped over lines
+        if d.number is not None and ANNOUNCE_TAIL.search(title):
+            title = ANNOUNCE_TAIL.sub("", title)  # "1. นโยบายด้าน… มีดังนี้"
         if len(title) > MAX_TITLE:
             title = title[: MAX_TITLE - 1].rstrip() + "…"
         if not title and d.label:
