@@ -94,7 +94,7 @@ def _page_lines(page, number: int) -> list[_Line]:
     try:
         text = tp.get_text_range()
         n = tp.count_chars()
-        out: list[_Line] = []
+        candidates: list[list[_Line]] = []
         pos = 0
         for raw in re.split(r"\r\n|\r|\n", text):
             a, b = pos, min(pos + len(raw), n)
@@ -112,10 +112,41 @@ def _page_lines(page, number: int) -> list[_Line]:
                 if x1 <= x0 and y1 <= y0:
                     continue  # generated characters have no box
                 boxes.append((text[i], x0, y0, x1, y1))
-            out.extend(_split_at_gaps(boxes, number))
-        return out
+            parts = _split_at_gaps(boxes, number)
+            if parts:
+                candidates.append(parts)
+        return _confirm_cells(candidates)
     finally:
         tp.close()
+
+
+def _confirm_cells(candidates: list[list[_Line]]) -> list[_Line]:
+    """Keep a split only where the right part starts at a column where other lines of
+    the page start too (two cells side by side); a wide space inside a sentence, and a
+    row of three or more cells, become one line with tabs (the parser reads a line with
+    two or more tabs as a table row, as in text files)."""
+    starts = Counter(round(part.left) for parts in candidates for part in parts)
+    columns = [x for x, n in starts.items() if n >= 2]
+    out: list[_Line] = []
+    for parts in candidates:
+        line = parts[0]
+        row = len(parts) >= 3  # a table row of three or more cells stays one tabbed line
+        for part in parts[1:]:
+            if not row and any(abs(part.left - x) <= 3 for x in columns):
+                out.append(line)
+                line = part
+            else:
+                line = _Line(
+                    line.page,
+                    f"{line.text}\t{part.text}",  # a tab stop, as typed
+                    min(line.left, part.left),
+                    max(line.right, part.right),
+                    min(line.bottom, part.bottom),
+                    max(line.top, part.top),
+                    line.first_word,
+                )
+        out.append(line)
+    return out
 
 
 def _split_at_gaps(boxes: list[tuple[str, float, float, float, float]], page: int) -> list[_Line]:
@@ -195,14 +226,39 @@ def _starts_item(text: str) -> bool:
 
 
 def _bare_marker(text: str) -> bool:
-    m = parse_marker(text.translate(_THAI_DIGITS))
-    return m is not None and not text[m.end :].strip()
+    """``"1."`` / ``"(๒)"`` alone on a line."""
+    probe = text.translate(_THAI_DIGITS).strip()
+    m = parse_marker(probe + " ก")
+    return m is not None and m.end >= len(probe)
 
 
 def _join(a: str, b: str) -> str:
     if _THAI.match(a[-1]) and _THAI.match(b[0]):
         return a + b
     return f"{a} {b}"
+
+
+def _cell_bounds(lines: list[_Line], lh: float) -> dict[int, float]:
+    """For lines with another line beside them (table cells on one row): the left edge
+    of the nearest line to their right."""
+    out: dict[int, float] = {}
+    by_page: dict[int, list[_Line]] = {}
+    for ln in lines:
+        by_page.setdefault(ln.page, []).append(ln)
+    for page_lines in by_page.values():
+        ordered = sorted(page_lines, key=_center)
+        centers = [_center(ln) for ln in ordered]
+        for i, ln in enumerate(ordered):
+            c = centers[i]
+            j = i
+            while j > 0 and c - centers[j - 1] < 0.7 * lh:
+                j -= 1
+            while j < len(ordered) and centers[j] - c < 0.7 * lh:
+                other = ordered[j]
+                if other is not ln and other.left > ln.right:
+                    out[id(ln)] = min(out.get(id(ln), other.left), other.left)
+                j += 1
+    return out
 
 
 def _center(ln: _Line) -> float:
@@ -215,13 +271,19 @@ def _assemble(lines: list[_Line]) -> tuple[list[Block], int]:
         return [], 0
     lh = median(ln.height for ln in lines)
     # the right edge of each text column: lines starting near the same x
+    # the right edge of each text column: lines starting near the same x (lines merged
+    # across a tab stop or a table gap do not count)
     col_right: dict[int, float] = {}
     col_left: dict[int, float] = {}
+    merged_right: dict[int, float] = {}
     for ln in lines:
         k = round(ln.left / (2 * lh))
-        col_right[k] = max(col_right.get(k, 0.0), ln.right)
         col_left[k] = min(col_left.get(k, ln.left), ln.left)
-    page_right = max(ln.right for ln in lines)
+        target = merged_right if "\t" in ln.text else col_right
+        target[k] = max(target.get(k, 0.0), ln.right)
+    for k, r in merged_right.items():
+        col_right.setdefault(k, r)
+    page_right = max(col_right.values())
     steps = [
         _center(a) - _center(b)
         for a, b in pairwise(lines)
@@ -229,11 +291,15 @@ def _assemble(lines: list[_Line]) -> tuple[list[Block], int]:
     ]
     pitch = median(steps) if steps else 1.3 * lh
 
+    bounds = _cell_bounds(lines, lh)
+
     def full(ln: _Line, nxt: _Line) -> bool:
         """Did ``ln`` end because the next word did not fit on it?"""
         k = round(ln.left / (2 * lh))
         right = max(col_right[k], page_right if col_right[k] > 0.8 * page_right else 0.0)
-        width = right - col_left[k]
+        if id(ln) in bounds:  # a table cell: its right edge is where the next cell starts
+            right = min(right, bounds[id(ln)] - 0.5 * lh)
+        width = max(right - col_left[k], lh)
         if ln.right >= right - max(4 * lh, 0.12 * width):
             return True
         return ln.right > col_left[k] + 0.5 * width and ln.right + nxt.first_word > right - lh
