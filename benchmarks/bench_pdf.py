@@ -55,9 +55,11 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
     files: list[tuple[str, Path]] = []
     if F.soffice() is not None:
-        for s in seeds:
-            docx = F.docx_typed(s.read_text(encoding="utf-8"), tmp / (s.stem + ".docx"))
-            files.append((f"LibreOffice {s.name[:3]}", F.pdf_libreoffice(docx, tmp)))
+        docs = [
+            F.docx_typed(s.read_text(encoding="utf-8"), tmp / (s.stem + ".docx")) for s in seeds
+        ]
+        for s, pdf in zip(seeds, F.pdf_libreoffice(docs, tmp), strict=True):
+            files.append((f"LibreOffice {s.name[:3]}", pdf))
     for s in seeds[:2]:
         text = s.read_text(encoding="utf-8")
         files.append((f"fpdf2 {s.name[:3]}", F.pdf_fpdf(text, tmp / f"{s.stem}-fpdf.pdf")))

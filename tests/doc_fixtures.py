@@ -283,8 +283,8 @@ def docx_table(text: str, plan: Plan, out: Path) -> Path | None:
 # -- PDF -----------------------------------------------------------------------------------
 
 
-def pdf_libreoffice(docx_path: Path, outdir: Path) -> Path:
-    """Export a DOCX to PDF with LibreOffice (headless, private profile)."""
+def pdf_libreoffice(docx_paths: list[Path], outdir: Path) -> list[Path]:
+    """Export DOCX files to PDF with one LibreOffice run (headless, private profile)."""
     exe = soffice()
     assert exe is not None
     profile = outdir / ".lo-profile"
@@ -297,14 +297,14 @@ def pdf_libreoffice(docx_path: Path, outdir: Path) -> Path:
             "pdf",
             "--outdir",
             str(outdir),
-            str(docx_path),
+            *map(str, docx_paths),
         ],
         check=True,
         capture_output=True,
-        timeout=240,
+        timeout=600,
         env={**os.environ, "HOME": str(outdir)},
     )
-    return outdir / (docx_path.stem + ".pdf")
+    return [outdir / (p.stem + ".pdf") for p in docx_paths]
 
 
 def pdf_fpdf(text: str, out: Path, *, repeat: int = 1, shaping: bool = False) -> Path:
