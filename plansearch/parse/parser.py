@@ -547,6 +547,8 @@ class _Builder:
                 self.s.open_item.label_only = True
         else:
             number = m.number if m is not None else None
+            if match_term(rest) is None:
+                self.guessed.append(rest)  # a strategy only because of its column
             self.new_strategy(m, number, None, rstart, first.end)
         d = self.s.open_item
         if d is not None:
@@ -770,6 +772,17 @@ def _quality(
         if has_strategy and sec.kind in ("tactic",) and sec.parent_id is None
     )
     damaged = sum(damage_count(sec.text) for sec in plan_sections)
+    # parents recognised by their shape (a numbered line with numbered items under it),
+    # not by a heading word: worth a look
+    parents = {sec.parent_id for sec in plan_sections if sec.parent_id}
+    guessed = [
+        sec.title
+        for sec in plan_sections
+        if sec.id in parents
+        and match_term(sec.title) is None
+        and sec.kind != "strategy"
+        and not sec.title.startswith("ด้าน")
+    ]
     return ParseQuality(
         format=doc.format,
         found=tuple(sorted(found.items(), key=lambda kv: _KIND_ORDER.get(kv[0], 99))),
@@ -778,7 +791,7 @@ def _quality(
         pages=doc.pages,
         lines=builder.lines_seen,
         dropped_lines=builder.dropped,
-        guessed_headings=tuple(builder.guessed),
+        guessed_headings=tuple(builder.guessed + guessed),
         orphans=orphans,
         damaged_thai=damaged,
         notes=doc.notes,
