@@ -728,13 +728,13 @@ def _finish(
 
 
 def _resolve_source(
-    source: str | Path | bytes, max_bytes: int
+    source: str | Path | bytes, max_bytes: int, ocr: bool = False
 ) -> tuple[ExtractedDocument, str | None]:
     """(extracted document, source path as given or None)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return extract_bytes(bytes(source), max_bytes=max_bytes), None
+        return extract_bytes(bytes(source), max_bytes=max_bytes, ocr=ocr), None
     if isinstance(source, Path):
-        return load_document(source, max_bytes=max_bytes), str(source)
+        return load_document(source, max_bytes=max_bytes, ocr=ocr), str(source)
     if not isinstance(source, str):
         raise TypeError(f"source must be a path, str or bytes, not {type(source).__name__}")
     if "\n" not in source and len(source) < 1024:
@@ -743,7 +743,7 @@ def _resolve_source(
         except (OSError, ValueError):
             is_file = False
         if is_file:
-            return load_document(source, max_bytes=max_bytes), source
+            return load_document(source, max_bytes=max_bytes, ocr=ocr), source
         if re.search(r"\.(?:txt|text|md|pdf|docx?)$", source, re.IGNORECASE) and (
             "/" in source or "\\" in source or " " not in source
         ):
@@ -807,13 +807,16 @@ def parse_plan(
     org: str | None = None,
     province: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    ocr: bool = False,
 ) -> Plan:
     """Parse one Thai development plan into typed, hierarchical sections.
 
     ``source`` is a path (``str`` naming an existing file, or :class:`~pathlib.Path`;
     ``.txt`` in any Thai encoding, ``.pdf``, ``.docx``, ``.doc``), the document text
     itself, or its raw bytes. ``org``/``province`` override what is detected from the
-    text. Spans index the extracted text (:func:`plansearch.parse.load_document`);
+    text. ``ocr=True`` reads a scanned PDF (no text layer) with Tesseract when it is
+    installed with Thai data. Spans index the extracted text
+    (:func:`plansearch.parse.load_document`);
     ``plan.quality`` reports what was found and what looked wrong.
 
     Raises :class:`~plansearch.EmptyDocumentError`, :class:`~plansearch.BinaryFileError`,
@@ -831,7 +834,7 @@ def parse_plan(
     >>> plan.of("tactic")[0].path
     'ยุทธศาสตร์ที่ 1 การพัฒนาด้านเศรษฐกิจ › 1.1 ส่งเสริมอาชีพ'
     """
-    doc, path = _resolve_source(source, max_bytes)
+    doc, path = _resolve_source(source, max_bytes, ocr)
     text = doc.text
     if not text.strip():
         raise EmptyDocumentError(f"{path or 'the text'}: ไฟล์ว่าง / is empty; nothing to parse")

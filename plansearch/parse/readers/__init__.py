@@ -6,6 +6,7 @@
 * :mod:`.pdf` – PDF text layer (PDFium) with Thai repair and layout clean-up
 * :mod:`.docx` – Word ``.docx`` with automatic numbering and tables
 * :mod:`.doc` – old Word ``.doc`` through LibreOffice / antiword / catdoc
+* :mod:`.ocr` – scanned PDFs through Tesseract (``ocr=True``), when installed
 
 A new format is one module with a class that has ``format``, ``magic``, ``suffixes``,
 ``accepts(data)`` and ``read(data, name)``, passed to :func:`register`.
@@ -20,7 +21,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...errors import BinaryFileError, EmptyDocumentError, InputError, UnsupportedFormatError
+from ...errors import (
+    BinaryFileError,
+    EmptyDocumentError,
+    InputError,
+    ScannedDocumentError,
+    UnsupportedFormatError,
+)
 from .base import (
     DEFAULT_MAX_BYTES,
     Block,
@@ -34,6 +41,7 @@ from .base import (
 )
 from .doc import DocReader
 from .docx import DocxReader
+from .ocr import ocr_pdf
 from .pdf import PdfReader
 from .txt import TextReader, binary_kind
 
@@ -48,16 +56,28 @@ SUPPORTED_SUFFIXES: tuple[str, ...] = supported_suffixes()
 
 
 def extract_bytes(
-    data: bytes, *, name: str = "<bytes>", suffix: str = "", max_bytes: int = DEFAULT_MAX_BYTES
+    data: bytes,
+    *,
+    name: str = "<bytes>",
+    suffix: str = "",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    ocr: bool = False,
 ) -> ExtractedDocument:
-    """Detect the format of ``data`` (magic bytes, then ``suffix``) and extract it."""
+    """Detect the format of ``data`` (magic bytes, then ``suffix``) and extract it.
+
+    ``ocr=True`` reads a PDF without a text layer with Tesseract (see :mod:`.ocr`)."""
     if len(data) > max_bytes:
         raise too_large(name, len(data), max_bytes)
     if not data.strip():
         raise EmptyDocumentError(f"{name}: ไฟล์ว่าง / {name} is empty; nothing to parse")
     reader = reader_for(data, suffix)
     if reader is not None:
-        return reader.read(data, name)
+        try:
+            return reader.read(data, name)
+        except ScannedDocumentError:
+            if not ocr:
+                raise
+            return ocr_pdf(data, name)
     what = binary_kind(data)
     if what is not None:
         raise BinaryFileError(f"{name}: ไม่ใช่เอกสารข้อความ / {name} is {what}, not a text document")
@@ -69,7 +89,9 @@ def extract_bytes(
     return _TEXT.read(data, name)
 
 
-def load_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ExtractedDocument:
+def load_document(
+    path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, ocr: bool = False
+) -> ExtractedDocument:
     """Read a plan file of any supported format.
 
     >>> load_document("corpus/raw/003_15a60f9e2bf40418.txt").text[:15]  # doctest: +SKIP
@@ -89,7 +111,7 @@ def load_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Ex
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"{p}: อ่านไฟล์ไม่ได้ / cannot read the file ({exc.strerror or exc})") from exc
-    return extract_bytes(data, name=str(p), suffix=p.suffix, max_bytes=max_bytes)
+    return extract_bytes(data, name=str(p), suffix=p.suffix, max_bytes=max_bytes, ocr=ocr)
 
 
 def read_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:

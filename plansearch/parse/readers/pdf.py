@@ -48,7 +48,8 @@ _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _OCR_HINT = (
     "ไฟล์ PDF นี้ไม่มีข้อความ (เป็นภาพสแกน) ต้องทำ OCR ก่อน / "
     "{name} has no text layer (a scanned PDF); run OCR first, e.g. "
-    "`ocrmypdf -l tha {name} plan-ocr.pdf` (Debian: apt-get install ocrmypdf tesseract-ocr-tha)"
+    "`ocrmypdf -l tha {name} plan-ocr.pdf` (Debian: apt-get install ocrmypdf "
+    "tesseract-ocr-tha), or parse_plan(..., ocr=True) with tesseract-ocr-tha installed"
 )
 
 
