@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from doc_fixtures import pdf_fpdf, thai_font
+
 from plansearch import parse_plan
 from plansearch.errors import ScannedDocumentError
 from plansearch.parse.readers.ocr import tesseract_languages
