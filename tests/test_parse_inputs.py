@@ -141,3 +141,19 @@ def test_thai_repair(broken: str, fixed: str) -> None:
 def test_plain_document_has_no_blocks() -> None:
     doc = ExtractedDocument.plain("ข้อความ")
     assert doc.block_at(0) is None and doc.pages is None
+
+
+def test_sections_jsonl_without_page_still_loads(tmp_path: Path) -> None:
+    """Records written before ``Section.page`` existed load with ``page=None``."""
+    from plansearch.sections import read_jsonl, write_jsonl
+
+    f = tmp_path / "old.jsonl"
+    f.write_text(
+        '{"id": "s-1", "kind": "goal", "level": "local", "title": "พัฒนาแหล่งน้ำ",'
+        ' "text": "พัฒนาแหล่งน้ำ", "span": [0, 13], "path": "พัฒนาแหล่งน้ำ"}\n',
+        encoding="utf-8",
+    )
+    [old] = read_jsonl(f)
+    assert old.page is None and old.span == (0, 13)
+    write_jsonl([old.with_(page=3)], tmp_path / "new.jsonl")
+    assert read_jsonl(tmp_path / "new.jsonl")[0].page == 3
