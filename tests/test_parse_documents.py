@@ -47,13 +47,12 @@ KNOWN: dict[tuple[str, str], str] = {
     "is read as a strategy without the cell borders",
     ("pdf_table", "001"): "a table row split by a page break prints the unit cell between "
     "two lines of the tactic cell, cutting the tactic title",
-    ("pdf_fpdf", "000"): "fpdf2 fills the line, so a line the seed broke by hand is joined "
-    "with the next one: one tactic fewer",
-    ("pdf_fpdf", "001"): "a tactic title runs on into the next paragraph the seed broke by hand",
+    ("pdf_fpdf", "000"): "fpdf2 fills the line, so a quoted national strategy is joined "
+    "with the line before it: one strategy fewer",
     ("pdf_fpdf", "002"): "fpdf2 wraps at a space and the re-joined Thai line loses it "
     "(จอมทองการพัฒนา): the organisation is misread",
-    ("pdf_fpdf", "004"): "fpdf2 leaves a short word alone before a long unbreakable Thai run "
-    '("ส่งเสริม"); the short line is not re-joined',
+    ("pdf_fpdf", "004"): "fpdf2 fills the line, so a tactic title runs on into the next "
+    "unnumbered line that the seed keeps apart",
 }
 
 

@@ -43,6 +43,10 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"[\d๐-๙]+")
+#: a list number alone on a line: "1.", "1.1", "(2)", "3)", "." (digit lost), "-"
+#: (not "4.0" or "20": numbers that end a wrapped sentence)
+_N = r"[1-9]\d{0,2}"
+_BARE = re.compile(rf"\({_N}\)|{_N}(?:\.{_N})*[.)]|{_N}(?:\.{_N})+|\.|[-–•]")
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _OCR_HINT = (
@@ -221,16 +225,14 @@ def _furniture(pages: list[list[_Line]], heights: list[float]) -> tuple[set[int]
 
 def _starts_item(text: str) -> bool:
     t = text.translate(_THAI_DIGITS)
-    if parse_marker(t) is not None or STRATEGY_NUMBERED.match(t):
+    if parse_marker(t) is not None or STRATEGY_NUMBERED.match(t) or _bare_marker(t):
         return True
     return match_term(t) is not None and len(t) <= 80
 
 
 def _bare_marker(text: str) -> bool:
     """``"1."`` / ``"(๒)"`` alone on a line."""
-    probe = text.translate(_THAI_DIGITS).strip()
-    m = parse_marker(probe + " ก")
-    return m is not None and m.end >= len(probe)
+    return _BARE.fullmatch(text.translate(_THAI_DIGITS).strip()) is not None
 
 
 def _join(a: str, b: str) -> str:
@@ -303,7 +305,11 @@ def _assemble(lines: list[_Line]) -> tuple[list[Block], int]:
         width = max(right - col_left[k], lh)
         if ln.right >= right - max(4 * lh, 0.12 * width):
             return True
-        return ln.right > col_left[k] + 0.5 * width and ln.right + nxt.first_word > right - lh
+        if ln.right + nxt.first_word <= right - lh:
+            return False  # the next word would have fitted: the line ended on purpose
+        # a line at least half full, or one followed by a run wider than half a line
+        # (a layout that breaks only at spaces leaves a short word before a long run)
+        return ln.right > col_left[k] + 0.5 * width or nxt.first_word > 0.5 * width
 
     blocks: list[Block] = []
     joined = 0
