@@ -53,36 +53,33 @@ def main() -> None:
     args = ap.parse_args()
     seeds = sorted((ROOT / "corpus" / "raw").glob("*.txt"))
     tmp = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
-    files: list[tuple[str, Path]] = []
+    files: list[tuple[str, Path, Path]] = []  # (label, pdf, seed)
     if F.soffice() is not None:
         docs = [
             F.docx_typed(s.read_text(encoding="utf-8"), tmp / (s.stem + ".docx")) for s in seeds
         ]
         for s, pdf in zip(seeds, F.pdf_libreoffice(docs, tmp), strict=True):
-            files.append((f"LibreOffice {s.name[:3]}", pdf))
+            files.append((f"LibreOffice {s.name[:3]}", pdf, s))
     for s in seeds[:2]:
         text = s.read_text(encoding="utf-8")
-        files.append((f"fpdf2 {s.name[:3]}", F.pdf_fpdf(text, tmp / f"{s.stem}-fpdf.pdf")))
-        files.append(
-            (
-                f"fpdf2+shaping {s.name[:3]}",
-                F.pdf_fpdf(text, tmp / f"{s.stem}-shaped.pdf", shaping=True),
-            )
-        )
-    print("1. damaged Thai sequences in the text layer")
-    print(f"{'PDF':24} {'pypdf':>7} {'pdfium':>7} {'repaired':>9}")
-    for name, path in files:
+        files.append((f"fpdf2 {s.name[:3]}", F.pdf_fpdf(text, tmp / f"{s.stem}-fpdf.pdf"), s))
+        shaped = F.pdf_fpdf(text, tmp / f"{s.stem}-shaped.pdf", shaping=True)
+        files.append((f"fpdf2+shaping {s.name[:3]}", shaped, s))
+    print("1. damaged Thai sequences in the text layer; strategies/tactics found vs the text")
+    print(f"{'PDF':24} {'pypdf':>7} {'pdfium':>7} {'repaired':>9} {'str/tac':>9} {'text':>7}")
+    for name, path, seed in files:
         fixed = load_document(path).text
+        got, want = parse_plan(path), parse_plan(seed)
         print(
             f"{name:24} {damage_count(raw_pypdf(path)):7d} {damage_count(raw_pdfium(path)):7d}"
-            f" {damage_count(fixed):9d}"
+            f" {damage_count(fixed):9d} {_st(got):>9} {_st(want):>7}"
         )
 
     # 2. speed: seed 004 (80 KB) repeated until the PDF has about --pages pages
     text = seeds[4].read_text(encoding="utf-8")
     one = F.pdf_fpdf(text, tmp / "one.pdf")
     per_copy = _pages(one)
-    repeat = max(1, round(args.pages / per_copy))
+    repeat = max(1, -(-args.pages // per_copy))
     long_pdf = F.pdf_fpdf(text, tmp / "long.pdf", repeat=repeat)
     t0 = time.perf_counter()
     doc = load_document(long_pdf)
@@ -102,6 +99,10 @@ def main() -> None:
             print(f"{name:22} (no error)")
         except PlanSearchError as exc:
             print(f"{name:22} {type(exc).__name__}: {exc}")
+
+
+def _st(plan) -> str:  # type: ignore[no-untyped-def]
+    return f"{len(plan.of('strategy'))}/{len(plan.of('tactic'))}"
 
 
 def _pages(path: Path) -> int:

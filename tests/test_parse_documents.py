@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from doc_fixtures import (
+    HEADER,
     docx_auto,
     docx_table,
     docx_typed,
@@ -182,6 +183,12 @@ def test_no_damaged_thai_and_spans_point_into_the_extracted_text(
                 assert s.page is not None and 1 <= s.page <= (doc.pages or 0)
             else:
                 assert s.page is None
+
+
+def test_docx_headers_and_footers_are_ignored(documents: dict[str, dict[str, Path]]) -> None:
+    for layout in ("docx_typed", "docx_auto", "docx_table"):
+        for path in documents[layout].values():
+            assert HEADER not in load_document(path).text  # the running header of every page
 
 
 def test_automatic_numbering_labels_come_back(documents: dict[str, dict[str, Path]]) -> None:
