@@ -41,3 +41,41 @@ def test_every_area_is_a_section_with_its_items(variant: str) -> None:
         kids = plan.children(area)
         assert [k.number for k in kids] == [f"{area.number}.{i}" for i in range(1, len(kids) + 1)]
         assert all(f"{area.number} {area.title} › " in k.path for k in kids)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "แนวทางการพัฒนา\n๑. ด้านโครงสร้างพื้นฐาน\n๑.๑ ก่อสร้างถนน\n๑.๒ ขยายเขตไฟฟ้า\n"
+            "๒. ด้านเศรษฐกิจ\n๒.๑ ส่งเสริมอาชีพ",
+            [
+                ("tactic", "1", "ด้านโครงสร้างพื้นฐาน", None),
+                ("tactic", "1.1", "ก่อสร้างถนน", "1"),
+                ("tactic", "1.2", "ขยายเขตไฟฟ้า", "1"),
+                ("tactic", "2", "ด้านเศรษฐกิจ", None),
+                ("tactic", "2.1", "ส่งเสริมอาชีพ", "2"),
+            ],
+        ),
+        (
+            "ยุทธศาสตร์ที่ ๑ การพัฒนาโครงสร้างพื้นฐาน\n๑. ด้านคมนาคม มีดังนี้\n๑.๑ ก่อสร้างถนน\n"
+            "๒. ด้านไฟฟ้า\n๒.๑ ขยายเขตไฟฟ้า",
+            [
+                ("strategy", "1", "การพัฒนาโครงสร้างพื้นฐาน", None),
+                ("tactic", "1", "ด้านคมนาคม", "1"),
+                ("tactic", "1.1", "ก่อสร้างถนน", "1"),
+                ("tactic", "2", "ด้านไฟฟ้า", "1"),
+                ("tactic", "2.1", "ขยายเขตไฟฟ้า", "2"),
+            ],
+        ),
+    ],
+    ids=["areas-under-a-heading", "areas-under-a-strategy"],
+)
+def test_numbered_area_parents_have_their_items(text: str, want: list) -> None:
+    plan = parse_plan(text)
+    by_id = {s.id: s for s in plan}
+    got = [
+        (s.kind, s.number, s.title, by_id[s.parent_id].number if s.parent_id else None)
+        for s in plan
+    ]
+    assert got == want
