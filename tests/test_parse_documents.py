@@ -50,8 +50,6 @@ KNOWN: dict[tuple[str, str], str] = {
     "two lines of the tactic cell, cutting the tactic title",
     ("pdf_fpdf", "000"): "fpdf2 fills the line, so a quoted national strategy is joined "
     "with the line before it: one strategy fewer",
-    ("pdf_fpdf", "002"): "fpdf2 wraps at a space and the re-joined Thai line loses it "
-    "(จอมทองการพัฒนา): the organisation is misread",
     ("pdf_fpdf", "004"): "fpdf2 fills the line, so a tactic title runs on into the next "
     "unnumbered line that the seed keeps apart",
 }
