@@ -66,13 +66,19 @@ def main() -> None:
         shaped = F.pdf_fpdf(text, tmp / f"{s.stem}-shaped.pdf", shaping=True)
         files.append((f"fpdf2+shaping {s.name[:3]}", shaped, s))
     print("1. damaged Thai sequences in the text layer; strategies/tactics found vs the text")
-    print(f"{'PDF':24} {'pypdf':>7} {'pdfium':>7} {'repaired':>9} {'str/tac':>9} {'text':>7}")
+    print("   (str/tac and org: plansearch's reader; the same parser on pypdf's text; the .txt)")
+    print(
+        f"{'PDF':24} {'pypdf':>6} {'pdfium':>6} {'repaired':>8} {'str/tac':>8} {'org':>4}"
+        f" {'pypdf s/t':>9} {'org':>4} {'text':>6}"
+    )
     for name, path, seed in files:
         fixed = load_document(path).text
         got, want = parse_plan(path), parse_plan(seed)
+        old = parse_plan(raw_pypdf(path))
         print(
-            f"{name:24} {damage_count(raw_pypdf(path)):7d} {damage_count(raw_pdfium(path)):7d}"
-            f" {damage_count(fixed):9d} {_st(got):>9} {_st(want):>7}"
+            f"{name:24} {damage_count(raw_pypdf(path)):6d} {damage_count(raw_pdfium(path)):6d}"
+            f" {damage_count(fixed):8d} {_st(got):>8} {_yes(got.org == want.org):>4}"
+            f" {_st(old):>9} {_yes(old.org == want.org):>4} {_st(want):>6}"
         )
 
     # 2. speed: seed 004 (80 KB) repeated until the PDF has about --pages pages
@@ -99,6 +105,10 @@ def main() -> None:
             print(f"{name:22} (no error)")
         except PlanSearchError as exc:
             print(f"{name:22} {type(exc).__name__}: {exc}")
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "NO"
 
 
 def _st(plan) -> str:  # type: ignore[no-untyped-def]
