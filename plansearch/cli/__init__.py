@@ -15,7 +15,7 @@ from .. import __version__
 from ..errors import PlanSearchError
 
 #: Subcommand modules, in the order ``--help`` lists them (pipeline order).
-COMMANDS: tuple[str, ...] = ("ingest", "index", "search", "align", "similar", "run")
+COMMANDS: tuple[str, ...] = ("ingest", "index", "search", "align", "similar", "run", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
