@@ -283,12 +283,16 @@ async def upload_framework(
     request: Request,
     file: UploadFile = File(...),
     name: str | None = Form(None),
+    level: str | None = Form(None),
     who: str | None = Form(None),
     wb: Workbench = WB,
 ) -> dict[str, Any]:
-    """Your own framework: YAML/JSON/CSV, or Excel with columns id, title, text, parent_id."""
+    """Your own framework: YAML/JSON/CSV, or Excel with columns id, title, text, parent_id
+    (``level``: its planning level, default ``province`` for CSV/Excel)."""
     data = await file.read()
-    return wb.add_framework(data, file.filename, name=name, who=who_of(request, who))
+    return wb.add_framework(
+        data, file.filename, name=name, level=level or None, who=who_of(request, who)
+    )
 
 
 # ------------------------------------------------------------ across plans

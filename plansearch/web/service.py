@@ -388,9 +388,18 @@ class Workbench:
         return out
 
     def add_framework(
-        self, data: bytes, filename: str | None, *, name: str | None, who: str
+        self,
+        data: bytes,
+        filename: str | None,
+        *,
+        name: str | None,
+        who: str,
+        level: str | None = None,
     ) -> dict[str, Any]:
-        """Store the planner's own framework (YAML/JSON/CSV, or Excel id,title,text,parent_id)."""
+        """Store the planner's own framework (YAML/JSON/CSV, or Excel id,title,text,parent_id).
+
+        ``level`` is the planning level (a CSV or Excel sheet without a ``level`` column
+        is taken as ``province``, the usual own framework)."""
         from ..alignment.references import available_references, load_reference
 
         ext = check_framework_upload(filename, data, self.max_upload)
@@ -406,8 +415,11 @@ class Workbench:
                 data, ext = _excel_to_csv(data, shown), ".csv"
             path = Path(tmp) / f"framework{ext}"  # our name: the upload's never reaches disk
             path.write_bytes(data)
+            if level is None and ext == ".csv":
+                head = data.split(b"\n", 1)[0].decode("utf-8-sig", "replace").lower()
+                level = None if "level" in head.split(",") else "province"
             try:
-                ref = load_reference(path, name=wanted)
+                ref = load_reference(path, name=wanted, level=level or None)
             except ReferenceFormatError as exc:
                 raise ReferenceFormatError(str(exc).replace(str(path), shown)) from None
         self.db.add_framework(

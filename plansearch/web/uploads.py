@@ -137,15 +137,13 @@ class BodyLimit:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except _Overflow:
-            if not started:
-                await self._refuse(send)
-            return
         except Exception:
             if not overflowed:
                 raise
-            if not started:
-                await self._refuse(send)
+        # inner layers may turn the overflow into their own error response (dropped
+        # above) or into an exception: either way the answer is one 413
+        if overflowed and not started:
+            await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
         mb = self.max_bytes // (1024 * 1024)
