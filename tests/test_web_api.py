@@ -34,9 +34,9 @@ TOKEN = "test-token"
 H = {"X-Plansearch-Token": TOKEN}
 HOSTILE = (
     "วิสัยทัศน์\n“<script>window.__pwned=1</script> ชุมชนน่าอยู่”\n"
-    "ยุทธศาสตร์ที่ 1 =HYPERLINK(\"http://evil.example\",\"คลิก\") พัฒนาโครงสร้างพื้นฐาน\n"
+    'ยุทธศาสตร์ที่ 1 =HYPERLINK("http://evil.example","คลิก") พัฒนาโครงสร้างพื้นฐาน\n'
     "แนวทางการพัฒนา\n"
-    "1.1 <img src=x onerror=\"window.__pwned=2\"> ก่อสร้างถนนคอนกรีตเสริมเหล็กภายในหมู่บ้าน\n"
+    '1.1 <img src=x onerror="window.__pwned=2"> ก่อสร้างถนนคอนกรีตเสริมเหล็กภายในหมู่บ้าน\n'
     "1.2 =1+1 พัฒนาแหล่งน้ำเพื่อการเกษตรและน้ำประปาหมู่บ้าน\n"
 )
 
@@ -333,12 +333,19 @@ def test_decisions_accept_change_reject_undo_and_history(
     url = f"/api/plans/{pid}/decisions"
     top, second = cell["suggestions"][0]["target_id"], cell["suggestions"][1]["target_id"]
     d = {"section_key": key, "framework": "sdg"}
-    assert client.put(url, json={**d, "action": "accept", "target_id": top, "who": "ก"}, headers=H).status_code == 200
+    assert (
+        client.put(
+            url, json={**d, "action": "accept", "target_id": top, "who": "ก"}, headers=H
+        ).status_code
+        == 200
+    )
     r = client.put(url, json={**d, "action": "change", "target_id": second, "who": "ข"}, headers=H)
     assert r.json()["decisions"][0]["who"] == "ข"
     state = {(c["section_key"], c["framework"]): c for c in client.get(url).json()["current"]}
     assert state[(key, "sdg")]["target_id"] == second
-    r = client.put(url, json={**d, "action": "undo"}, headers={**H, "X-Plansearch-User": "%E0%B8%84"})
+    r = client.put(
+        url, json={**d, "action": "undo"}, headers={**H, "X-Plansearch-User": "%E0%B8%84"}
+    )
     assert r.json()["decisions"][0]["who"] == "ค"
     state = {(c["section_key"], c["framework"]): c for c in client.get(url).json()["current"]}
     assert state[(key, "sdg")]["target_id"] == top  # back to the accepted one
@@ -424,7 +431,10 @@ def test_export_csv_and_html(client: TestClient, seed: dict[str, Any]) -> None:
     text = r.content.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("รหัสแผน (plan_id),")
     r = client.get(f"/api/plans/{pid}/export.html")
-    assert r.status_code == 200 and "script-src 'unsafe-inline'" in r.headers["content-security-policy"]
+    assert (
+        r.status_code == 200
+        and "script-src 'unsafe-inline'" in r.headers["content-security-policy"]
+    )
     assert "<html" in r.text and "บ้านอ้อน" in r.text
 
 
@@ -435,7 +445,13 @@ def test_hostile_text_is_inert_in_exports(client: TestClient) -> None:
     pid = plan["id"]
     assert client.post(f"/api/plans/{pid}/align", json={}, headers=H).status_code == 200
     book = load_workbook(io.BytesIO(client.get(f"/api/plans/{pid}/export.xlsx").content))
-    formulas = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    formulas = [
+        c.value
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    ]
     assert formulas == []
     texts = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
     assert any(isinstance(v, str) and v.startswith("=HYPERLINK(") for v in texts)  # kept as text
@@ -482,11 +498,16 @@ def test_reimport_shows_differences_then_applies(client: TestClient) -> None:
     url = f"/api/plans/{pid}/import/{diff['import_id']}/apply"
     r = client.post(url, json={"who": "ผู้นำเข้า"}, headers=H)
     assert r.json() == {"applied": 2}
-    cur = {(d["section_key"], d["framework"]): d for d in client.get(f"/api/plans/{pid}/decisions").json()["current"]}
+    cur = {
+        (d["section_key"], d["framework"]): d
+        for d in client.get(f"/api/plans/{pid}/decisions").json()["current"]
+    }
     assert cur[(first_key, "national")]["target_id"] == edited["national"]
     assert cur[(first_key, "sdg")]["action"] == "reject"
     assert client.post(url, json={}, headers=H).status_code == 404  # applied once only
-    bad = client.post(f"/api/plans/{pid}/import", files={"file": ("x.xlsx", b"not excel")}, headers=H)
+    bad = client.post(
+        f"/api/plans/{pid}/import", files={"file": ("x.xlsx", b"not excel")}, headers=H
+    )
     assert bad.status_code == 422
 
 
@@ -663,7 +684,11 @@ def test_parallel_decisions_and_uploads_lose_nothing(tmp_path: Path) -> None:
         pid = r.json()["id"]
         rv = http.post(f"/api/plans/{pid}/align", json={}).json()
         cells = [
-            (row["section"]["key"], f["name"], row["cells"][f["name"]]["suggestions"][0]["target_id"])
+            (
+                row["section"]["key"],
+                f["name"],
+                row["cells"][f["name"]]["suggestions"][0]["target_id"],
+            )
             for b in rv["blocks"]
             for row in b["rows"]
             for f in rv["frameworks"]
@@ -673,11 +698,15 @@ def test_parallel_decisions_and_uploads_lose_nothing(tmp_path: Path) -> None:
         def decide(i: int) -> int:
             key, fw, target = cells[i]
             body = {"section_key": key, "framework": fw, "action": "accept", "target_id": target}
-            return http.put(f"/api/plans/{pid}/decisions", json={**body, "who": f"คนที่ {i}"}).status_code
+            return http.put(
+                f"/api/plans/{pid}/decisions", json={**body, "who": f"คนที่ {i}"}
+            ).status_code
 
         def send(i: int) -> int:
             text = SEED_003.read_text(encoding="utf-8") + f"\n\nหมายเหตุ {i}\n"
-            return http.post("/api/plans", files={"file": (f"plan{i}.txt", text.encode())}).status_code
+            return http.post(
+                "/api/plans", files={"file": (f"plan{i}.txt", text.encode())}
+            ).status_code
 
         with ThreadPoolExecutor(max_workers=25) as pool:
             dec = [pool.submit(decide, i) for i in range(20)]

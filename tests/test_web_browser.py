@@ -195,15 +195,13 @@ def test_upload_align_decide_export(page: Page, server: LiveServer, tmp_path: Pa
     # accept the top suggestion of one cell, pick another for a second cell
     first = "#block-0 tbody tr:nth-child(1) td.cell[data-fw='national']"
     second = "#block-0 tbody tr:nth-child(2) td.cell[data-fw='national']"
-    accepted = page.js(f"document.querySelector(\"{first} .sugs li b\").textContent")
-    changed = page.js(
-        f"document.querySelectorAll(\"{second} .sugs li b\")[1].textContent"
-    )
+    accepted = page.js(f'document.querySelector("{first} .sugs li b").textContent')
+    changed = page.js(f'document.querySelectorAll("{second} .sugs li b")[1].textContent')
     page.js(f"document.querySelector(\"{first} button[data-action='accept']\").click()")
     wait_js(page, f"document.querySelector(\"{first}\").classList.contains('accept')")
     page.js(f"document.querySelector(\"{second} button[data-action='change']\").click()")
     wait_js(page, f"document.querySelector(\"{second}\").classList.contains('change')")
-    state = page.js(f"document.querySelector(\"{second} .state\").textContent")
+    state = page.js(f'document.querySelector("{second} .state").textContent')
     assert changed in state and USER in state
     assert page.js("document.getElementById('review-progress').textContent").startswith(
         "ตรวจแล้ว 2 จาก"
@@ -238,7 +236,9 @@ def test_search_and_similar_pages_are_on_topic(page: Page, server: LiveServer) -
     shot(page, "3-search")
     assert page.problems() == []
     page.open(server.url + "/similar?q=" + urllib.request.quote("ส่งเสริมอาชีพและรายได้"))
-    groups = page.js("Array.from(document.querySelectorAll('#groups article h2'), e => e.textContent)")
+    groups = page.js(
+        "Array.from(document.querySelectorAll('#groups article h2'), e => e.textContent)"
+    )
     assert len(groups) >= 2  # several organisations, one group each
     hits = page.js("Array.from(document.querySelectorAll('#groups li .title'), e => e.textContent)")
     assert sum("อาชีพ" in h or "รายได้" in h for h in hits[:5]) >= 2
@@ -278,7 +278,10 @@ def test_bad_upload_shows_one_clear_message(page: Page, server: LiveServer, tmp_
     doc = page.call("DOM.getDocument")
     node = page.call("DOM.querySelector", nodeId=doc["root"]["nodeId"], selector="#plan-file")
     page.call("DOM.setFileInputFiles", files=[str(bad)], nodeId=node["nodeId"])
-    msg = wait_js(page, "!document.getElementById('flash').hidden && document.getElementById('flash').textContent")
+    msg = wait_js(
+        page,
+        "!document.getElementById('flash').hidden && document.getElementById('flash').textContent",
+    )
     assert msg.startswith("อัปโหลดไม่สำเร็จ") and ".png" in msg
     page.open(server.url + "/plans")
     assert page.js("document.querySelectorAll('#t-plans tbody tr').length") == before

@@ -20,7 +20,7 @@ class WebNotInstalledError(PlanSearchError):
     """The optional web extra (FastAPI, uvicorn, Jinja2) is not installed."""
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "serve",
         help="start the planner workbench (web app) / เปิดระบบตรวจความเชื่อมโยงแผน",
@@ -63,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
             f"pip install -e '.[web]' ({exc.name} is missing)"
         ) from None
     if args.index and not Path(args.index).is_dir():
-        raise PlanSearchError(f"{args.index}: no such index directory (build one with plansearch index)")
+        raise PlanSearchError(
+            f"{args.index}: no such index directory (build one with plansearch index)"
+        )
     loopback = is_loopback(args.host)
     if not loopback:
         print(

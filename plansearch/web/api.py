@@ -12,11 +12,10 @@ header (see :mod:`plansearch.web.app`). Who made a change comes from the JSON fi
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Query, Request
-from fastapi import UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from ..errors import InputError
@@ -83,9 +82,9 @@ async def _upload_bytes(file: UploadFile | None, text: str | None) -> tuple[byte
 @router.post("/plans", status_code=201, dependencies=[TOKEN])
 async def upload_plan(
     request: Request,
-    file: UploadFile | None = File(None),
-    text: str | None = Form(None),
-    who: str | None = Form(None),
+    file: Annotated[UploadFile | None, File()] = None,
+    text: Annotated[str | None, Form()] = None,
+    who: Annotated[str | None, Form()] = None,
     wb: Workbench = WB,
 ) -> dict[str, Any]:
     """Upload a plan (multipart ``file``: .txt/.pdf/.docx, or ``text``) → id and structure."""
@@ -104,8 +103,8 @@ def get_plan(plan_id: str, wb: Workbench = WB) -> dict[str, Any]:
 async def replace_source(
     plan_id: str,
     request: Request,
-    file: UploadFile | None = File(None),
-    text: str | None = Form(None),
+    file: Annotated[UploadFile | None, File()] = None,
+    text: Annotated[str | None, Form()] = None,
     wb: Workbench = WB,
 ) -> dict[str, Any]:
     """Re-upload an edited plan: decisions stay with unchanged sections; changes listed."""
@@ -127,7 +126,7 @@ def fix_section(
     plan_id: str,
     key: str,
     request: Request,
-    body: dict[str, Any] = Body(...),
+    body: Annotated[dict[str, Any], Body()],
     wb: Workbench = WB,
 ) -> dict[str, Any]:
     """Fix the parser: ``{"kind": "tactic", "parent": "<key>" | ""}``."""
@@ -145,7 +144,7 @@ def fix_section(
 @router.post("/plans/{plan_id}/align", dependencies=[TOKEN])
 def align_plan(
     plan_id: str,
-    body: dict[str, Any] | None = Body(None),
+    body: Annotated[dict[str, Any] | None, Body()] = None,
     background: bool = Query(False),
     wb: Workbench = WB,
 ) -> Any:
@@ -178,7 +177,7 @@ def review(plan_id: str, wb: Workbench = WB) -> dict[str, Any]:
 def decide(
     plan_id: str,
     request: Request,
-    body: dict[str, Any] = Body(...),
+    body: Annotated[dict[str, Any], Body()],
     wb: Workbench = WB,
 ) -> dict[str, Any]:
     """One decision ``{"section_key", "framework", "action": accept|change|reject|undo,
@@ -251,7 +250,7 @@ def export_html(plan_id: str, wb: Workbench = WB) -> Response:
 
 
 @router.post("/plans/{plan_id}/import", dependencies=[TOKEN])
-async def import_xlsx(plan_id: str, file: UploadFile = File(...), wb: Workbench = WB) -> Any:
+async def import_xlsx(plan_id: str, file: Annotated[UploadFile, File()], wb: Workbench = WB) -> Any:
     """Upload an edited export → the differences (nothing applied yet) and an import id."""
     data = await file.read()
     from starlette.concurrency import run_in_threadpool
@@ -264,12 +263,10 @@ def apply_import(
     plan_id: str,
     import_id: str,
     request: Request,
-    body: dict[str, Any] | None = Body(None),
+    body: Annotated[dict[str, Any] | None, Body()] = None,
     wb: Workbench = WB,
 ) -> dict[str, Any]:
-    return export.apply_import(
-        wb, plan_id, import_id, who=who_of(request, (body or {}).get("who"))
-    )
+    return export.apply_import(wb, plan_id, import_id, who=who_of(request, (body or {}).get("who")))
 
 
 # -------------------------------------------------------------- frameworks
@@ -281,10 +278,10 @@ def frameworks(wb: Workbench = WB) -> list[dict[str, Any]]:
 @router.post("/frameworks", status_code=201, dependencies=[TOKEN])
 async def upload_framework(
     request: Request,
-    file: UploadFile = File(...),
-    name: str | None = Form(None),
-    level: str | None = Form(None),
-    who: str | None = Form(None),
+    file: Annotated[UploadFile, File()],
+    name: Annotated[str | None, Form()] = None,
+    level: Annotated[str | None, Form()] = None,
+    who: Annotated[str | None, Form()] = None,
     wb: Workbench = WB,
 ) -> dict[str, Any]:
     """Your own framework: YAML/JSON/CSV, or Excel with columns id, title, text, parent_id

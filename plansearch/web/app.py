@@ -24,8 +24,16 @@ from fastapi.staticfiles import StaticFiles
 
 from ..errors import PlanSearchError, ReferenceFormatError
 from .service import NotFoundError, Workbench
-from .uploads import DEFAULT_MAX_UPLOAD, BodyLimit, Message, Receive, Scope, Send
-from .uploads import UploadTooLargeError, UploadTypeError
+from .uploads import (
+    DEFAULT_MAX_UPLOAD,
+    BodyLimit,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    UploadTooLargeError,
+    UploadTypeError,
+)
 
 HERE = Path(__file__).parent
 TOKEN_HEADER = "X-Plansearch-Token"

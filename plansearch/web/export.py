@@ -70,13 +70,10 @@ def thai_date(iso: str | datetime | None) -> str:
     return f"{t.day} {THAI_MONTHS[t.month - 1]} {t.year + 543} {t:%H:%M} น."
 
 
-
 def cell_rows(wb: Workbench, plan_id: str) -> list[dict[str, Any]]:
     """One record per (plan item, framework): the suggestion and the standing decision."""
     review = wb.review(plan_id)
-    titles = {
-        f["name"]: {t["id"]: t["title"] for t in f["targets"]} for f in review["frameworks"]
-    }
+    titles = {f["name"]: {t["id"]: t["title"] for t in f["targets"]} for f in review["frameworks"]}
     out = []
     for block in review["blocks"]:
         for row in block["rows"]:
@@ -160,9 +157,7 @@ def export_xlsx(wb: Workbench, plan_id: str) -> bytes:
     }
 
     ws = book.create_sheet(LINKAGE_SHEET, 0)
-    _put(ws, 1, 1, "ความเชื่อมโยงของยุทธศาสตร์การพัฒนา (ส่วนหัวแบบ ผ.02)").font = Font(
-        bold=True, size=14
-    )
+    _put(ws, 1, 1, "ความเชื่อมโยงของยุทธศาสตร์การพัฒนา (ส่วนหัวแบบ ผ.02)").font = Font(bold=True, size=14)
     _put(ws, 2, 1, "องค์กรปกครองส่วนท้องถิ่น")
     _put(ws, 2, 2, ap.alignment.org or "-")
     _put(ws, 3, 1, "จังหวัด")
@@ -222,7 +217,9 @@ def export_xlsx(wb: Workbench, plan_id: str) -> bytes:
         ]
         for k, v in enumerate(values, 1):
             _put(ws, r, k, v)
-    for col, width in zip("ABCDEFGHIJKLM", (14, 16, 12, 50, 30, 12, 44, 18, 14, 20, 40, 40, 40)):
+    for col, width in zip(
+        "ABCDEFGHIJKLM", (14, 16, 12, 50, 30, 12, 44, 18, 14, 20, 40, 40, 40), strict=False
+    ):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "D2"
     defuse_workbook(book)

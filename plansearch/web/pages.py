@@ -26,7 +26,12 @@ def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
     return templates.TemplateResponse(
         request,
         name,
-        {"token": request.app.state.token, "kind_th": KIND_TH, "strength_th": STRENGTH_TH, **context},
+        {
+            "token": request.app.state.token,
+            "kind_th": KIND_TH,
+            "strength_th": STRENGTH_TH,
+            **context,
+        },
     )
 
 
@@ -49,9 +54,7 @@ def plans_page(request: Request) -> HTMLResponse:
 def plan_page(plan_id: str, request: Request) -> HTMLResponse:
     info = _wb(request).plan_info(plan_id)
     by_key = {s["key"]: s for s in info["sections"]}
-    return _page(
-        request, "plan.html", nav="plans", plan=info, by_key=by_key, kinds=KINDS
-    )
+    return _page(request, "plan.html", nav="plans", plan=info, by_key=by_key, kinds=KINDS)
 
 
 @router.get("/plans/{plan_id}/review", response_class=HTMLResponse, include_in_schema=False)

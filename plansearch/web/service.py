@@ -404,7 +404,7 @@ class Workbench:
 
         ext = check_framework_upload(filename, data, self.max_upload)
         wanted = _framework_name(name or Path(display_name(filename, "own")).stem)
-        if wanted in available_references() or wanted in PLAN_LEVELS + ("masterplan",):
+        if wanted in available_references() or wanted in (*PLAN_LEVELS, "masterplan"):
             raise InputError(
                 f"ชื่อ {wanted!r} ซ้ำกับกรอบในระบบ / {wanted!r} is a built-in framework name; "
                 "choose another name"
@@ -605,7 +605,9 @@ class Workbench:
                     "title": f.title,
                     "column": f.column,
                     "letter": letter,
-                    "heading": heading if f.name in dict.fromkeys(b[0] for b in BLOCKS) else f.title,
+                    "heading": heading
+                    if f.name in dict.fromkeys(b[0] for b in BLOCKS)
+                    else f.title,
                     "targets": [
                         {"id": i, "title": t}
                         for i, t in zip(f.target_ids, f.target_titles, strict=True)
@@ -636,9 +638,7 @@ class Workbench:
                 }
             )
         keys = set(rows)
-        orphaned = [
-            d.to_dict() for (key, _fw), d in sorted(current.items()) if key not in keys
-        ]
+        orphaned = [d.to_dict() for (key, _fw), d in sorted(current.items()) if key not in keys]
         decided = sum(1 for (key, _fw) in current if key in keys)
         return {
             "plan_id": plan_id,
@@ -699,8 +699,7 @@ class Workbench:
             return self.db.undo(plan_id, section_key, framework, who=who)
         if action not in ("accept", "change", "reject"):
             raise InputError(
-                f"การตัดสินใจไม่ถูกต้อง / action must be accept, change, reject or undo, "
-                f"not {action!r}"
+                f"การตัดสินใจไม่ถูกต้อง / action must be accept, change, reject or undo, not {action!r}"
             )
         if action in ("accept", "change") and not target_id:
             raise InputError("ต้องระบุเป้าหมาย / target_id is required to accept or change")
@@ -830,7 +829,7 @@ def _section_json(s: Section) -> dict[str, Any]:
 
 def _tree(sections: Sequence[Section]) -> list[dict[str, Any]]:
     """Sections nested under their parents (document order)."""
-    nodes = {s.id: {"key": s.id, "children": []} for s in sections}
+    nodes: dict[str, dict[str, Any]] = {s.id: {"key": s.id, "children": []} for s in sections}
     roots: list[dict[str, Any]] = []
     for s in sections:
         node = nodes[s.id]

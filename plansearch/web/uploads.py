@@ -9,6 +9,7 @@ path.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -147,9 +148,12 @@ class BodyLimit:
 
     async def _refuse(self, send: Send) -> None:
         mb = self.max_bytes // (1024 * 1024)
-        body = (
-            '{"error":"upload_too_large","detail":"ไฟล์ใหญ่เกิน %d MB / the upload is over '
-            'the %d MB limit"}' % (mb, mb)
+        body = json.dumps(
+            {
+                "error": "upload_too_large",
+                "detail": f"ไฟล์ใหญ่เกิน {mb} MB / the upload is over the {mb} MB limit",
+            },
+            ensure_ascii=False,
         ).encode()
         await send(
             {
