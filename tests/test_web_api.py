@@ -722,3 +722,55 @@ def test_parallel_decisions_and_uploads_lose_nothing(tmp_path: Path) -> None:
     ws = Workspace(tmp_path / "ws")
     assert len(ws.history(pid)) == 20 and len(ws.plans()) == 6
     ws.close()
+
+
+def test_decisions_feed_the_alignments_learning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When ``align`` takes ``examples=``, the workspace's decisions are passed to it."""
+    from dataclasses import dataclass
+
+    import plansearch.alignment as alignment_pkg
+    from plansearch.alignment import engine
+
+    @dataclass(frozen=True)
+    class Example:
+        text: str
+        framework: str
+        target_id: str
+        accepted: bool
+
+    seen: list[Any] = []
+    real = engine.align
+
+    def align(local: Any, against: Any = None, *, examples: Any = None, **kw: Any) -> Any:
+        seen.append(examples)
+        return real(local, against, **kw)
+
+    monkeypatch.setattr(engine, "align", align)
+    monkeypatch.setattr(alignment_pkg, "Example", Example, raising=False)
+    app = create_app(tmp_path / "ws", embedder="hashing", token=TOKEN)
+    with TestClient(app) as c:
+        pid = upload(c, SEED_001)["id"]
+        url = f"/api/plans/{pid}/align"
+        rv = c.post(url, json={"frameworks": ["sdg"]}, headers=H).json()
+        assert seen == [None]  # nothing decided yet
+        rows = rv["blocks"][0]["rows"]
+        good, bad = rows[0], rows[1]
+        for row, action in ((good, "accept"), (bad, "reject")):
+            body = {
+                "section_key": row["section"]["key"],
+                "framework": "sdg",
+                "action": action,
+                "target_id": row["cells"]["sdg"]["suggestions"][0]["target_id"],
+            }
+            assert c.put(f"/api/plans/{pid}/decisions", json=body, headers=H).status_code == 200
+        c.post(url, json={"frameworks": ["sdg"]}, headers=H)
+    app.state.workbench.close()
+    examples = seen[-1]
+    assert {(e.target_id, e.accepted) for e in examples} == {
+        (good["cells"]["sdg"]["suggestions"][0]["target_id"], True),
+        (bad["cells"]["sdg"]["suggestions"][0]["target_id"], False),
+    }
+    assert all(e.framework == "sdg" for e in examples)
+    assert good["section"]["title"] in {e.text for e in examples}

@@ -466,9 +466,8 @@ class Workbench:
 
         if "examples" not in inspect.signature(engine.align).parameters:
             return []
-        try:
-            from ..alignment import Example  # type: ignore[attr-defined]
-        except ImportError:
+        Example = _example_class()
+        if Example is None:
             return []
         texts: dict[tuple[str, str], str] = {}
         out = []
@@ -799,6 +798,20 @@ class Workbench:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _example_class() -> Any:
+    """``Example`` of the alignment's learning from corrections, wherever it is exported."""
+    import importlib
+
+    for module in ("plansearch", "plansearch.alignment", "plansearch.alignment.engine"):
+        try:
+            cls = getattr(importlib.import_module(module), "Example", None)
+        except (ImportError, AttributeError):
+            cls = None
+        if cls is not None:
+            return cls
+    return None
 
 
 def _effective_targets(
