@@ -69,6 +69,8 @@ KIND_TH = {
     "project": "โครงการ",
 }
 MAX_CACHED_ALIGNMENTS = 32
+#: A title this long that the parser cut (ends with …) probably swallowed several items.
+LONG_TITLE = 400
 
 
 class NotFoundError(PlanSearchError, KeyError):
@@ -120,8 +122,8 @@ def quality_report(sections: Sequence[Section]) -> dict[str, Any]:
         if not t.parent_id or t.parent_id not in by_id:
             issues.append({"key": t.id, "issue": "กลยุทธ์/แนวทางไม่ทราบว่าอยู่ใต้ยุทธศาสตร์ใด"})
     for s in sections:
-        if len(s.title) > 300:
-            issues.append({"key": s.id, "issue": "หัวข้อยาวผิดปกติ (อาจรวมหลายข้อ)"})
+        if len(s.title) >= LONG_TITLE and s.title.endswith("…"):
+            issues.append({"key": s.id, "issue": "หัวข้อยาวจนถูกตัด (อาจรวมหลายข้อไว้ด้วยกัน)"})
     counts: dict[str, int] = {}
     for s in sections:
         counts[s.kind] = counts.get(s.kind, 0) + 1
