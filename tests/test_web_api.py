@@ -774,3 +774,19 @@ def test_decisions_feed_the_alignments_learning(
     }
     assert all(e.framework == "sdg" for e in examples)
     assert good["section"]["title"] in {e.text for e in examples}
+
+
+def test_delete_plan_removes_it_from_the_workspace_and_results(client: TestClient) -> None:
+    text = "ยุทธศาสตร์ที่ 1 การพัฒนาด้านการเกษตร\nแนวทางการพัฒนา\n1.1 ส่งเสริมการเลี้ยงผึ้งชันโรงเพื่อผลิตน้ำผึ้งชุมชน\n"
+    pid = upload(client, text=text)["id"]
+
+    def found() -> bool:
+        hits = client.get("/api/search", params={"q": "ผึ้งชันโรง", "k": 50}).json()["hits"]
+        return any("ชันโรง" in h["section"]["title"] for h in hits)
+
+    assert found()
+    assert client.delete(f"/api/plans/{pid}").status_code == 403  # needs the token
+    assert client.delete(f"/api/plans/{pid}", headers=H).json() == {"deleted": True}
+    assert client.get(f"/api/plans/{pid}").status_code == 404
+    assert not found()
+    assert client.delete(f"/api/plans/{pid}", headers=H).status_code == 404

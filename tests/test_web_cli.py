@@ -15,8 +15,8 @@ import pytest
 
 pytest.importorskip("fastapi", reason="pip install -e '.[web]'")
 
-from plansearch.cli import build_parser  # noqa: E402
-from plansearch.cli.serve import is_loopback  # noqa: E402
+from plansearch.cli import build_parser
+from plansearch.cli.serve import is_loopback
 
 ROOT = Path(__file__).parent.parent
 

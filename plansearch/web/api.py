@@ -117,8 +117,7 @@ async def replace_source(
 
 @router.delete("/plans/{plan_id}", dependencies=[TOKEN])
 def delete_plan(plan_id: str, wb: Workbench = WB) -> dict[str, Any]:
-    wb.plan(plan_id)
-    return {"deleted": wb.db.delete_plan(plan_id)}
+    return {"deleted": wb.delete_plan(plan_id)}
 
 
 @router.patch("/plans/{plan_id}/sections/{key}", dependencies=[TOKEN])

@@ -171,6 +171,8 @@ class Workbench:
         self._aligned: OrderedDict[str, AlignedPlan] = OrderedDict()
         self._jobs: dict[str, dict[str, Any]] = {}
         self._indexed_plans: set[str] = set()
+        #: keys of sections deleted or replaced since the index was built (hidden in results)
+        self._stale: set[str] = set()
 
     # ------------------------------------------------------------ shared model
     @property
@@ -257,6 +259,7 @@ class Workbench:
                 province=parsed.province,
             )
             new_keys = {s.id for s in sections}
+            self._stale.update(s.id for s in old.sections if s.id not in new_keys)
             changes = {
                 "removed": [
                     {"key": s.id, "kind": s.kind, "title": s.title}
@@ -270,9 +273,11 @@ class Workbench:
                 ],
             }
             self._forget(pid)
-        if self._index is not None:
+        with self._lock:  # an index being built right now includes this plan or gets it here
+            idx = self._index
+        if idx is not None:
             with self._index_lock:
-                self._index.add(sections)
+                idx.add(sections)
                 self._indexed_plans.add(pid)
         out = self.plan_info(pid)
         out["changes"] = changes
@@ -310,6 +315,13 @@ class Workbench:
 
     def plans(self) -> list[dict[str, Any]]:
         return self.db.plans()
+
+    def delete_plan(self, plan_id: str) -> bool:
+        """Remove a plan, its decisions and runs (its sections leave the search results)."""
+        plan = self.plan(plan_id)
+        self._stale.update(s.id for s in plan.sections)
+        self._forget(plan_id)
+        return self.db.delete_plan(plan_id)
 
     def fix_section(
         self,
@@ -736,7 +748,8 @@ class Workbench:
         with self._index_lock:
             if len(idx) == 0:
                 return []
-            return list(idx.search(q, k=k, where=where or None))
+            hits = idx.search(q, k=k + len(self._stale), where=where or None)
+        return [h for h in hits if h.section.id not in self._stale][:k]
 
     def similar(self, q: str, *, k: int = 10, exclude_org: str | None = None) -> Any:
         from ..alignment.similar import similar_goals
@@ -745,7 +758,19 @@ class Workbench:
         with self._index_lock:
             if len(idx) == 0:
                 return None
-            return similar_goals(idx, q, k=k, exclude_org=exclude_org or None)
+            res = similar_goals(idx, q, k=k + len(self._stale), exclude_org=exclude_org or None)
+        if not self._stale:
+            return res
+        from dataclasses import replace
+
+        hits = tuple(h for h in res.hits if h.section.id not in self._stale)[:k]
+        keep = {id(h) for h in hits}
+        groups = tuple(
+            replace(g, hits=tuple(h for h in g.hits if id(h) in keep))
+            for g in res.groups
+            if any(id(h) in keep for h in g.hits)
+        )
+        return replace(res, hits=hits, groups=groups)
 
     def facets(self) -> dict[str, list[str]]:
         idx = self.index
