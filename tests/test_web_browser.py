@@ -285,3 +285,31 @@ def test_bad_upload_shows_one_clear_message(page: Page, server: LiveServer, tmp_
     assert msg.startswith("อัปโหลดไม่สำเร็จ") and ".png" in msg
     page.open(server.url + "/plans")
     assert page.js("document.querySelectorAll('#t-plans tbody tr').length") == before
+
+
+def test_fix_a_sections_kind_and_parent(page: Page, server: LiveServer) -> None:
+    text = (
+        "ยุทธศาสตร์ที่ 1 การพัฒนาด้านโครงสร้างพื้นฐาน\nแนวทางการพัฒนา\n"
+        "1.1 ก่อสร้างถนนคอนกรีตเสริมเหล็ก\n"
+        "ยุทธศาสตร์ที่ 2 การพัฒนาด้านสังคม\nแนวทางการพัฒนา\n2.1 ส่งเสริมอาชีพ\n"
+    )
+    plan = upload_text(server, text)
+    tactic = next(s for s in plan["sections"] if s["title"] == "ก่อสร้างถนนคอนกรีตเสริมเหล็ก")
+    other = next(s for s in plan["sections"] if s["title"] == "การพัฒนาด้านสังคม")
+    page.open(f"{server.url}/plans/{plan['id']}")
+    page.js(f"document.querySelector(\"button.fix-open[data-key='{tactic['key']}']\").click()")
+    assert page.js("document.getElementById('fix').open") is True
+    page.events.clear()
+    page.js(
+        "(() => {document.getElementById('fix-kind').value = 'project';"
+        f" document.getElementById('fix-parent').value = '{other['key']}';"
+        " document.getElementById('fix-save').click();})()"
+    )
+    page.wait_for("Page.loadEventFired")  # saved, then the page reloads
+    page.drain()
+    moved = page.js(
+        f"(() => {{const li = document.querySelector(\"li[data-key='{tactic['key']}']\");"
+        " return [li.className, li.parentElement.closest('li').getAttribute('data-key')];})()"
+    )
+    assert moved == ["kind-project", other["key"]]
+    assert page.problems() == []
