@@ -6,16 +6,16 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser report ingest test test-fast lint typecheck bench clean
+.PHONY: setup browser report ingest test test-fast fuzz lint typecheck bench clean
 
 setup: $(STAMP)
 
 # torch==2.13.0 first: any other torch request pulls several GB of CUDA wheels.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,bench]'
 	touch $(STAMP)
 
 # Debian's Chromium (headless browser test of the HTML report) and a Thai font.
@@ -36,6 +36,10 @@ test: setup browser
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not model and not browser and not slow"
+
+# the fuzz suite with many random examples (the default run uses few, derandomized)
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -m "not model and not browser" -k "fuzz or propert" tests
 
 lint: setup
 	$(BIN)/ruff check plansearch tests benchmarks

@@ -111,7 +111,9 @@ def test_23_master_plans_each_linked_to_one_strategy() -> None:
         "MP23": "NS2",
     }
     assert {m.id: m.parent_id for m in mps} == expected
-    assert all(m.is_leaf for m in mps)
+    # issue 9: each master plan carries its แผนย่อย (sub-plans) as children
+    assert all(ns.children(m.id) for m in mps)
+    assert {c.type for m in mps for c in ns.children(m.id)} == {"sub_plan"}
     assert ns["MP23"].related == ("NS3",)
     titles = {m.id: m.title for m in mps}
     assert titles["MP03"] == "การเกษตร"

@@ -689,7 +689,7 @@ def available_references() -> list[str]:
     """Names accepted by :func:`reference`.
 
     >>> available_references()
-    ['national', 'nesdp13', 'nesdp12', 'sdg', 'dla']
+    ['national', 'nesdp13', 'nesdp12', 'sdg', 'dla', 'services']
     """
     return list(BUILTINS)
 

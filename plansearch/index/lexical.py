@@ -93,7 +93,7 @@ def tokenize(text: str) -> list[str]:
     """Terms for documents and queries: PyThaiNLP newmm words plus compound parts.
 
     >>> tokenize("ซ่อมแซมถนนลูกรัง")
-    ['ซ่อมแซม', 'ถนนลูกรัง', 'ถนน', 'ลูกรัง']
+    ['ซ่อมแซม', 'ซ่อม', 'แซม', 'ถนนลูกรัง', 'ถนน', 'ลูกรัง']
     """
     out: list[str] = []
     for tok in thai.tokenize(text):
