@@ -287,7 +287,9 @@ def test_bad_upload_shows_one_clear_message(page: Page, server: LiveServer, tmp_
     assert page.js("document.querySelectorAll('#t-plans tbody tr').length") == before
 
 
-def test_fix_a_sections_kind_and_parent(page: Page, server: LiveServer) -> None:
+def test_fix_a_section_then_reupload_an_edit(
+    page: Page, server: LiveServer, tmp_path: Path
+) -> None:
     text = (
         "ยุทธศาสตร์ที่ 1 การพัฒนาด้านโครงสร้างพื้นฐาน\nแนวทางการพัฒนา\n"
         "1.1 ก่อสร้างถนนคอนกรีตเสริมเหล็ก\n"
@@ -297,6 +299,7 @@ def test_fix_a_sections_kind_and_parent(page: Page, server: LiveServer) -> None:
     tactic = next(s for s in plan["sections"] if s["title"] == "ก่อสร้างถนนคอนกรีตเสริมเหล็ก")
     other = next(s for s in plan["sections"] if s["title"] == "การพัฒนาด้านสังคม")
     page.open(f"{server.url}/plans/{plan['id']}")
+    page.js(f"localStorage.setItem('plansearch-user', {json.dumps(USER)})")
     page.js(f"document.querySelector(\"button.fix-open[data-key='{tactic['key']}']\").click()")
     assert page.js("document.getElementById('fix').open") is True
     page.events.clear()
@@ -312,4 +315,18 @@ def test_fix_a_sections_kind_and_parent(page: Page, server: LiveServer) -> None:
         " return [li.className, li.parentElement.closest('li').getAttribute('data-key')];})()"
     )
     assert moved == ["kind-project", other["key"]]
+    assert page.problems() == []
+    # a re-upload of an edited version lists what changed; unchanged sections keep their keys
+    edited = tmp_path / "แก้ไข.txt"
+    edited.write_text(text.replace("ส่งเสริมอาชีพ", "ส่งเสริมอาชีพและรายได้"), encoding="utf-8")
+    doc = page.call("DOM.getDocument")
+    node = page.call("DOM.querySelector", nodeId=doc["root"]["nodeId"], selector="#reupload")
+    page.call("DOM.setFileInputFiles", files=[str(edited)], nodeId=node["nodeId"])
+    result = wait_js(page, "document.getElementById('reupload-result').textContent")
+    assert "ฉบับที่ 2" in result and "เดิม: ส่งเสริมอาชีพ" in result
+    assert "ใหม่: ส่งเสริมอาชีพและรายได้" in result
+    page.open(f"{server.url}/plans/{plan['id']}")
+    assert page.js(f"document.querySelector(\"li[data-key='{tactic['key']}']\").className") == (
+        "kind-project"
+    )  # the fix was re-applied to the re-parsed section
     assert page.problems() == []

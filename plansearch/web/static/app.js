@@ -100,7 +100,29 @@
   }
 
   // ------------------------------------------------------------ one plan
+  function initReupload() {
+    var input = document.getElementById("reupload");
+    if (!input) return;
+    var out = document.getElementById("reupload-result");
+    input.addEventListener("change", function () {
+      if (!input.files.length) return;
+      var fd = new FormData(); fd.append("file", input.files[0], input.files[0].name);
+      api("PUT", "/api/plans/" + input.getAttribute("data-plan") + "/source", fd).then(function (p) {
+        out.textContent = "";
+        var ch = p.changes || { removed: [], added: [] };
+        out.appendChild(el("p", { text: "บันทึกฉบับที่ " + p.revision + " แล้ว: หัวข้อที่เปลี่ยนหรือหายไป " + ch.removed.length +
+          " รายการ (การตัดสินใจของหัวข้อเหล่านี้ยังอยู่ในประวัติ), หัวข้อใหม่ " + ch.added.length + " รายการ" }));
+        var ul = el("ul");
+        ch.removed.forEach(function (s) { ul.appendChild(el("li", { text: "เดิม: " + s.title })); });
+        ch.added.forEach(function (s) { ul.appendChild(el("li", { text: "ใหม่: " + s.title })); });
+        out.appendChild(ul);
+        out.appendChild(el("a", { href: location.pathname, text: "แสดงโครงสร้างใหม่" }));
+      }).catch(function (e) { flash("อัปโหลดไม่สำเร็จ: " + e.message, true); });
+    });
+  }
+
   function initPlan() {
+    initReupload();
     var dlg = document.getElementById("fix");
     if (!dlg) return;
     var data = JSON.parse(document.getElementById("sections-data").textContent);
