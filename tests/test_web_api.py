@@ -436,6 +436,7 @@ def test_export_csv_and_html(client: TestClient, seed: dict[str, Any]) -> None:
         and "script-src 'unsafe-inline'" in r.headers["content-security-policy"]
     )
     assert "<html" in r.text and "บ้านอ้อน" in r.text
+    assert '<section id="decisions"><h2>การตัดสินใจของผู้ตรวจ</h2>' in r.text
 
 
 def test_hostile_text_is_inert_in_exports(client: TestClient) -> None:
@@ -443,7 +444,17 @@ def test_hostile_text_is_inert_in_exports(client: TestClient) -> None:
 
     plan = upload(client, text=HOSTILE)
     pid = plan["id"]
-    assert client.post(f"/api/plans/{pid}/align", json={}, headers=H).status_code == 200
+    r = client.post(f"/api/plans/{pid}/align", json={}, headers=H)
+    assert r.status_code == 200
+    for row in (r.json()["blocks"][0]["rows"][0], r.json()["blocks"][0]["rows"][1]):
+        body = {
+            "section_key": row["section"]["key"],
+            "framework": "national",
+            "action": "accept",
+            "target_id": row["cells"]["national"]["suggestions"][0]["target_id"],
+            "who": "<b onmouseover=alert(1)>=cmd|' /C calc'!A0",
+        }
+        assert client.put(f"/api/plans/{pid}/decisions", json=body, headers=H).status_code == 200
     book = load_workbook(io.BytesIO(client.get(f"/api/plans/{pid}/export.xlsx").content))
     formulas = [
         c.value
@@ -459,6 +470,10 @@ def test_hostile_text_is_inert_in_exports(client: TestClient) -> None:
     for line in csv_text.splitlines():
         for cell in line.split(","):
             assert not cell.startswith(("=", "+", "@")), cell
+    report = client.get(f"/api/plans/{pid}/export.html").text
+    assert "<img src=x" not in report and "&lt;img src=x onerror=" in report
+    assert "<b onmouseover" not in report and "&lt;b onmouseover=alert(1)&gt;" in report
+    assert report.count("<script>") == 1  # the report's own
     page = client.get(f"/plans/{pid}").text
     assert "<script>window.__pwned" not in page and "&lt;script&gt;window.__pwned" in page
     assert 'onerror="window' not in page

@@ -262,12 +262,40 @@ def export_csv(wb: Workbench, plan_id: str) -> bytes:
 
 
 def export_html(wb: Workbench, plan_id: str) -> bytes:
-    """The library's self-contained HTML report of the plan's alignment."""
+    """The library's self-contained HTML report, with the reviewers' decisions first."""
+    import html
+
     ap = wb.aligned(plan_id)
     with tempfile.TemporaryDirectory(prefix="plansearch-web-") as tmp:
         path = Path(tmp) / "report.html"
         ap.alignment.to_html(path)
-        return path.read_bytes()
+        page = path.read_text(encoding="utf-8")
+    decided = [r for r in cell_rows(wb, plan_id) if r["status"] != "suggested"]
+    heads = ("ส่วนของแผน", "กรอบ", "เป้าหมายที่เชื่อมโยง", "สถานะ", "ผู้ตัดสิน", "วันที่ (พ.ศ.)")
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(str(v))}</td>"
+            for v in (
+                r["label"],
+                r["framework_th"],
+                f"{r['target_id']} {r['target_title']}" if r["target_id"] else "-",
+                ACTION_TH[r["status"]],
+                r["who"],
+                thai_date(r["at"]),
+            )
+        )
+        + "</tr>"
+        for r in decided
+    )
+    section = (
+        '<section id="decisions"><h2>การตัดสินใจของผู้ตรวจ</h2>'
+        f"<p>{len(decided)} ช่องที่ตรวจแล้ว (ช่องอื่นเป็นข้อเสนอของระบบ)</p>"
+        "<table><thead><tr>"
+        + "".join(f"<th>{h}</th>" for h in heads)
+        + f"</tr></thead><tbody>{body}</tbody></table></section>"
+    )
+    return page.replace("<main>", "<main>" + section, 1).encode("utf-8")
 
 
 # ----------------------------------------------------------------- re-import

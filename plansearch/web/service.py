@@ -69,6 +69,7 @@ KIND_TH = {
     "project": "โครงการ",
 }
 MAX_CACHED_ALIGNMENTS = 32
+MAX_JOBS = 100
 #: A title this long that the parser cut (ends with …) probably swallowed several items.
 LONG_TITLE = 400
 
@@ -573,6 +574,8 @@ class Workbench:
     def start_job(self, plan_id: str, frameworks: Sequence[str] | None) -> str:
         self.plan(plan_id)  # 404 early
         job = f"j-{hashlib.sha1(f'{plan_id}{time.time_ns()}'.encode()).hexdigest()[:10]}"
+        for old in sorted(self._jobs, key=lambda j: self._jobs[j]["started"])[:-MAX_JOBS]:
+            self._jobs.pop(old, None)  # keep the newest jobs' progress only
         self._jobs[job] = {
             "id": job,
             "plan_id": plan_id,
