@@ -57,3 +57,15 @@ def test_extension_and_blocks() -> None:
     assert extension("แผน.DOCX") == ".docx" and extension("README") == ""
     assert block_of("national")[1] == "ก." and block_of("sdg")[1] == "ค."
     assert block_of("pao")[1] == "จ." and block_of("my_own")[1] == "ช."
+
+
+def test_warm_up_loads_the_model_and_index_in_the_background(tmp_path) -> None:
+    from plansearch.web.service import Workbench
+
+    wb = Workbench(tmp_path, embedder="hashing")
+    wb.add_plan(PLAN.encode(), "แผน.txt")
+    assert wb._index is None  # lazy: nothing loaded yet
+    wb.warm_up().join(timeout=60)
+    assert wb._index is not None and len(wb._index) == 4
+    assert wb.search("ถนนคอนกรีต", k=1)[0].section.title == "ก่อสร้างถนนคอนกรีตเสริมเหล็ก"
+    wb.close()

@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         max_upload=args.max_upload_mb * 1024 * 1024,
         allowed_hosts={"127.0.0.1", "localhost", "[::1]"} if loopback else None,
     )
+    app.state.workbench.warm_up()  # model and index load while the server starts
     shown = "127.0.0.1" if loopback else args.host
     print(f"plansearch workbench: http://{shown}:{args.port}/  (workspace {args.workspace})")
     print(f"API token for scripts: {Path(args.workspace) / TOKEN_FILE}")

@@ -208,6 +208,20 @@ class Workbench:
                     self._index = idx
         return self._index
 
+    def warm_up(self) -> threading.Thread:
+        """Load the model and build the index in the background (``plansearch serve``
+        calls it at start, so the first request does not wait for them)."""
+
+        def run() -> None:
+            try:
+                _ = self.index  # loads the embedder too
+            except Exception:
+                pass  # the first request that needs them reports the error itself
+
+        t = threading.Thread(target=run, name="plansearch-warm-up", daemon=True)
+        t.start()
+        return t
+
     # ------------------------------------------------------------------- plans
     def add_plan(
         self,
