@@ -129,3 +129,9 @@ def test_serve_missing_index_is_one_clear_error(tmp_path: Path) -> None:
     from plansearch.cli import main
 
     assert main(["serve", "--index", str(tmp_path / "nope"), "--workspace", str(tmp_path)]) == 2
+
+
+def test_serve_rejects_zero_threads(tmp_path: Path) -> None:
+    from plansearch.cli import main
+
+    assert main(["serve", "--threads", "0", "--workspace", str(tmp_path)]) == 2

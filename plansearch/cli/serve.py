@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import sys
 from pathlib import Path
 
@@ -40,6 +41,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="embedding model (default: the bundled multilingual-e5-small; 'hashing' for tests)",
     )
     p.add_argument("--max-upload-mb", type=int, default=50, help="upload size limit (MB)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="CPU threads per model call (default: torch's; 1 is much faster on a busy "
+        "machine: see benchmarks/results/web_2026-12-01.txt)",
+    )
     p.set_defaults(func=run)
 
 
@@ -62,6 +70,13 @@ def run(args: argparse.Namespace) -> int:
             "ต้องติดตั้งส่วนเสริม web / the workbench needs the web extra: "
             f"pip install -e '.[web]' ({exc.name} is missing)"
         ) from None
+    if args.threads is not None:
+        if args.threads < 1:
+            raise PlanSearchError("--threads must be at least 1")
+        os.environ["OMP_NUM_THREADS"] = str(args.threads)
+        import torch
+
+        torch.set_num_threads(args.threads)
     if args.index and not Path(args.index).is_dir():
         raise PlanSearchError(
             f"{args.index}: no such index directory (build one with plansearch index)"
