@@ -758,9 +758,11 @@ def test_decisions_feed_the_alignments_learning(
     seen: list[Any] = []
     real = engine.align
 
-    def align(local: Any, against: Any = None, *, examples: Any = None, **kw: Any) -> Any:
+    def align(
+        local: Any, against: Any = None, *, k: int = 3, examples: Any = None, **kw: Any
+    ) -> Any:
         seen.append(examples)
-        return real(local, against, **kw)
+        return real(local, against, k=k, **kw)
 
     monkeypatch.setattr(engine, "align", align)
     monkeypatch.setattr(alignment_pkg, "Example", Example, raising=False)

@@ -555,7 +555,8 @@ class Workbench:
         self._progress(job, "model", "กำลังโหลดแบบจำลองภาษา (ครั้งแรกเท่านั้น)")
         emb = self.embedder
         self._progress(job, "align", f"กำลังเชื่อมโยงกับ {len(names)} กรอบ")
-        kw: dict[str, Any] = {"top_k": 3, "embedder": emb}
+        params = inspect.signature(engine.align).parameters
+        kw: dict[str, Any] = {"k" if "k" in params else "top_k": 3, "embedder": emb}
         if examples:
             kw["examples"] = examples
         t0 = time.perf_counter()
