@@ -74,6 +74,18 @@ class ReportError(PlanSearchError):
     """A report (HTML, Excel, CSV or PNG heatmap) could not be drawn or written."""
 
 
+class EncryptedDocumentError(InputError):
+    """The PDF is password-protected; remove the password (or print to a new PDF) first."""
+
+
+class ScannedDocumentError(EmptyDocumentError):
+    """The PDF has no text layer (a scan); run OCR first (``ocrmypdf -l tha``)."""
+
+
+class DamagedDocumentError(InputError):
+    """The file claims a format (PDF, DOCX) but its content is damaged or something else."""
+
+
 class VectorStoreError(PlanSearchError):
     """The shared vector database (Milvus) cannot be reached, opened or written:
     a malformed or unreachable URI, a missing ``pymilvus``, or a failed call."""
