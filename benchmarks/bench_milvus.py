@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             for i, (q, qv) in enumerate(zip(queries, qvecs, strict=True)):
                 where = {"province": provinces[i]} if filtered else None
                 t = time.perf_counter()
-                hits = idx.search(q, k=10, mode=mode, where=where, vector=qv)
+                hits = idx.search(q, k=10, mode=mode, where=where, vector=qv, topics=None)
                 times.append(time.perf_counter() - t)
                 if mode == "dense":
                     cos = vecs[[pos[h.section.id] for h in hits]] @ qv
@@ -130,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     for mode in ("lexical", "hybrid"):
         same = total = common = 0
         for q, qv in zip(queries, qvecs, strict=True):
-            ha = faiss_index.search(q, k=10, mode=mode, vector=qv)
-            hb = store.search(q, k=10, mode=mode, vector=qv)
+            ha = faiss_index.search(q, k=10, mode=mode, vector=qv, topics=None)
+            hb = store.search(q, k=10, mode=mode, vector=qv, topics=None)
             sa, sb = [h.score for h in ha], [h.score for h in hb]
             total += max(len(sa), len(sb))
             same += sum(abs(x - y) <= 1e-4 * max(1.0, abs(x)) for x, y in zip(sa, sb, strict=False))

@@ -101,9 +101,13 @@ def test_search_and_filters_equal_faiss(
 ) -> None:
     for q in QUERIES:
         for where in WHERES:
-            a = faiss_index.search(q, k=10, where=where, mode=mode)
-            b = milvus_index.search(q, k=10, where=where, mode=mode)
+            a = faiss_index.search(q, k=10, where=where, mode=mode, topics=None)
+            b = milvus_index.search(q, k=10, where=where, mode=mode, topics=None)
             assert_same_ranking(a, b)
+            a = faiss_index.search(q, k=5, where=where, mode=mode)  # service-area re-ranking
+            b = milvus_index.search(q, k=5, where=where, mode=mode)
+            assert_same_ranking(a, b)
+            assert [h.topic for h in b] == pytest.approx([h.topic for h in a], abs=1e-5)
             for h in b:  # components are reported as in PlanIndex
                 assert (h.dense is None) == (mode == "lexical") or mode == "hybrid"
 
@@ -130,8 +134,8 @@ def test_dense_recall_at_10_against_exact(
     for q in QUERIES:
         qv = emb.encode([q], kind="query")[0]
         exact = {ids[i] for i in np.argsort(-(vecs @ qv), kind="stable")[:10]}
-        got = {h.section.id for h in milvus_index.search(q, k=10, mode="dense", vector=qv)}
-        found += len(exact & got)
+        got = milvus_index.search(q, k=10, mode="dense", vector=qv, topics=None)
+        found += len(exact & {h.section.id for h in got})
     assert found / (10 * len(QUERIES)) >= 0.95
     some = ids[:7]
     assert np.allclose(milvus_index.vectors_for(some), faiss_index.vectors_for(some), atol=1e-6)
@@ -159,8 +163,8 @@ def test_delete_and_add_plan_keep_bm25_fresh(db: str, seed: list[Section]) -> No
     fresh = MilvusPlanIndex.build(rest, emb, uri=db, name="fresh", show_progress=False)
     faiss_rest = PlanIndex.build(rest, embedder=emb, show_progress=False)
     for q in QUERIES:
-        a = store.search(q, k=10, mode="lexical")
-        b = fresh.search(q, k=10, mode="lexical")
+        a = store.search(q, k=10, mode="lexical", topics=None)
+        b = fresh.search(q, k=10, mode="lexical", topics=None)
         assert [(h.section.id, round(h.score, 6)) for h in a] == [
             (h.section.id, round(h.score, 6)) for h in b
         ]

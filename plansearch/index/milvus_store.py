@@ -41,7 +41,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -60,7 +60,18 @@ from . import milvus_backend as mv
 from .filters import CANONICAL, FILTER_FIELDS, normalise_where
 from .fusion import DEFAULT_FUSION, FUSIONS, fuse
 from .lexical import K1, B, tokenize
-from .planindex import HYBRID_FACTOR, HYBRID_MIN_CANDIDATES, MODES, Hit, PlanIndex, _flatten
+from .planindex import (
+    DEFAULT_SEARCH_TOPICS,
+    HYBRID_FACTOR,
+    HYBRID_MIN_CANDIDATES,
+    MODES,
+    Hit,
+    PlanIndex,
+    _flatten,
+)
+
+if TYPE_CHECKING:
+    from ..alignment.references import Reference
 
 #: BM25 candidates fetched from Milvus before exact rescoring: at least this many,
 #: and at least ``LEXICAL_POOL_FACTOR`` × what the caller needs.
@@ -590,17 +601,18 @@ class MilvusPlanIndex:
     def search(
         self,
         query: str | Section,
+        *,
         k: int = 10,
         where: Mapping[str, Any] | None = None,
         mode: str = "hybrid",
-        *,
         fusion: str | None = None,
         vector: np.ndarray | None = None,
+        topics: Reference | str | None = DEFAULT_SEARCH_TOPICS,
     ) -> list[Hit]:
         """The ``k`` best sections for ``query``, exactly as :meth:`PlanIndex.search`.
 
         ``where`` becomes a Milvus boolean expression (values escaped), applied inside
-        both searches.
+        both searches; ``topics`` re-ranks by service area as in :class:`PlanIndex`.
 
         >>> idx.search("ถนนคอนกรีต", k=5, where={"province": "ขอนแก่น"})  # doctest: +SKIP
         """
@@ -619,19 +631,68 @@ class MilvusPlanIndex:
         if n_docs == 0:
             return []
         k = int(k)
+        vec = None
+        if mode != "lexical" or topics is not None:
+            vec = self._query_vector(text, vector)
+        if topics is None:
+            return self._search_text(text, k, expr, mode, method, vec, n_docs, total)
+        from ..alignment.topics import pool_size, profiler_for, rerank_by_topic
+
+        assert vec is not None
+        pool = self._search_text(text, pool_size(k), expr, mode, method, vec, n_docs, total)
+        if not pool:
+            return []
+        r = rerank_by_topic(
+            profiler_for(self.embedder, topics),
+            text,
+            vec,
+            [h.section.content for h in pool],
+            self.vectors_for([h.section.id for h in pool]),
+            [h.score for h in pool],
+            k=k,
+            mode=mode,
+        )
+        return [
+            Hit(
+                section=pool[i].section,
+                score=float(r.score[i]),
+                dense=pool[i].dense,
+                lexical=pool[i].lexical,
+                rank=rank,
+                topic=float(r.topic[i]),
+            )
+            for rank, i in enumerate(r.order, 1)
+        ]
+
+    def _query_vector(self, text: str, vector: np.ndarray | None) -> np.ndarray:
+        if vector is None:
+            out: np.ndarray = self.embedder.encode([text], kind=KIND_QUERY)[0]
+            return out
+        vec = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if vec.shape[0] != self.embedder.dimension:
+            raise InputError(
+                f"query vector has {vec.shape[0]} dimensions; this index has "
+                f"{self.embedder.dimension}"
+            )
+        return vec
+
+    def _search_text(
+        self,
+        text: str,
+        k: int,
+        expr: str,
+        mode: str,
+        method: str,
+        vec: np.ndarray | None,
+        n_docs: int,
+        total: int,
+    ) -> list[Hit]:
+        """Dense / BM25 / fused search without topic re-ranking (as ``PlanIndex``)."""
         side_k = k if mode != "hybrid" else max(HYBRID_MIN_CANDIDATES, HYBRID_FACTOR * k)
         dense: tuple[np.ndarray, np.ndarray] = (_EMPTY_IDS, _EMPTY_SCORES)
         lexical = dense
         if mode in ("dense", "hybrid"):
-            if vector is None:
-                vec = self.embedder.encode([text], kind=KIND_QUERY)[0]
-            else:
-                vec = np.asarray(vector, dtype=np.float32).reshape(-1)
-                if vec.shape[0] != self.embedder.dimension:
-                    raise InputError(
-                        f"query vector has {vec.shape[0]} dimensions; this index has "
-                        f"{self.embedder.dimension}"
-                    )
+            assert vec is not None
             dense = self._dense(vec, side_k, expr)
         if mode in ("lexical", "hybrid"):
             lexical = self._lexical(text, side_k, expr, n_docs, total)
