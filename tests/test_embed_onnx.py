@@ -15,8 +15,8 @@ import pytest
 
 pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install onnxruntime)")
 
-from plansearch.embed.onnx_backend import OnnxEmbedder  # noqa: E402
-from plansearch.errors import ModelError  # noqa: E402
+from plansearch.embed.onnx_backend import OnnxEmbedder
+from plansearch.errors import ModelError
 
 WORDS = "ถนน น้ำ ประปา หมู่บ้าน ผู้สูงอายุ ขยะ การศึกษา เด็ก ส่งเสริม พัฒนา ก่อสร้าง ซ่อมแซม".split()
 
@@ -134,7 +134,7 @@ def test_int8_has_its_own_card_entry_and_the_fingerprint_rule(tiny: Path) -> Non
 
 
 def test_bad_model_dirs_raise_model_error(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="tokenizer.json"):
+    with pytest.raises(ModelError, match=r"tokenizer\.json"):
         OnnxEmbedder(str(tmp_path))
     with pytest.raises(ModelError, match="precision"):
         OnnxEmbedder(str(tmp_path), precision="fp8")
