@@ -64,3 +64,11 @@ class UnknownReferenceError(PlanSearchError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
         return str(self.args[0]) if self.args else "unknown reference"
+
+
+class SectionRecordError(InputError):
+    """A line of a sections JSONL file is not a valid section record (names file:line)."""
+
+
+class ReportError(PlanSearchError):
+    """A report (HTML, Excel, CSV or PNG heatmap) could not be drawn or written."""

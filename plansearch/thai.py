@@ -85,6 +85,23 @@ def fold_for_matching(text: str) -> str:
     return thai_digits_to_arabic(fold_whitespace(clean_text(text))).lower()
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal or in a fixed-width label.
+
+    Thai vowel and tone marks above/below a consonant (and other combining or
+    zero-width characters) take no column; wide East Asian characters take two.
+
+    >>> display_width("ผู้สูงอายุ"), display_width("abc"), display_width("漢字")
+    (6, 3, 4)
+    """
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
 def thai_ratio(text: str) -> float:
     """Share of letters in ``text`` that are Thai (0.0 for text without letters)."""
     letters = [c for c in text if c.isalpha()]
