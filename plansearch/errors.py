@@ -72,3 +72,10 @@ class SectionRecordError(InputError):
 
 class ReportError(PlanSearchError):
     """A report (HTML, Excel, CSV or PNG heatmap) could not be drawn or written."""
+
+
+class ClusterError(PlanSearchError):
+    """A distributed build could not reach its cluster, or a shard kept failing.
+
+    The message says which, and that rerunning resumes from the finished shards.
+    """

@@ -81,7 +81,7 @@ def client():  # type: ignore[no-untyped-def]
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",
             host="127.0.0.1",
         ) as lc,
         Client(lc) as c,
@@ -135,3 +135,68 @@ def test_real_model_local_cluster_matches_single_process(client, tmp_path: Path)
     one, _ = embed_sharded(texts, None, work_dir=tmp_path / "a", shard_size=4)
     two, _ = embed_sharded(texts, None, work_dir=tmp_path / "b", shard_size=4, cluster=client)
     assert float(np.min(np.sum(one * two, axis=1))) >= 1 - 1e-6
+
+
+def test_build_index_with_precomputed_vectors_equals_a_plain_build(tmp_path: Path) -> None:
+    from plansearch import PlanIndex, Section
+    from plansearch.embed import Embedder
+    from plansearch.index.distributed import build_index
+
+    secs = [Section.from_text(t, org="อบต.ตัวอย่าง") for t in TEXTS[:9]]
+    index, rep = build_index(secs, "hashing", cluster=None, work_dir=tmp_path, shard_size=4)
+    plain = PlanIndex.build(secs, embedder=Embedder("hashing"))
+    assert rep.shards == 3 and len(index) == len(plain) == 9
+    np.testing.assert_array_equal(index.vectors_for(), plain.vectors_for())
+    q = "ถนนคอนกรีต หมู่ที่ 3"
+    assert [h.section.id for h in index.search(q, k=5)] == [
+        h.section.id for h in plain.search(q, k=5)
+    ]
+
+
+def test_cli_index_on_a_cluster_and_bad_cluster_values(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from plansearch import Section, write_jsonl
+    from plansearch.cli import main
+
+    src = tmp_path / "secs.jsonl"
+    write_jsonl([Section.from_text(t, org="อบต.ตัวอย่าง") for t in TEXTS[:6]], src)
+    assert (
+        main(
+            [
+                "index",
+                str(src),
+                "--out",
+                str(tmp_path / "bad"),
+                "--embedder",
+                "hashing",
+                "--cluster",
+                "local:0",
+                "-q",
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "local:N" in err[0]
+    out = tmp_path / "idx"
+    assert (
+        main(
+            [
+                "index",
+                str(src),
+                "--out",
+                str(out),
+                "--embedder",
+                "hashing",
+                "--cluster",
+                "local:1",
+                "--shard-size",
+                "4",
+            ]
+        )
+        == 0
+    )
+    assert "2 shards embedded" in capsys.readouterr().err
+    assert (tmp_path / "idx.shards" / "shard-000001.npy").is_file()
+    from plansearch import PlanIndex
+
+    assert len(PlanIndex.load(out)) == 6

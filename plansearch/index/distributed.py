@@ -39,17 +39,15 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, ModelError, PlanSearchError
+from ..errors import ClusterError, InputError, ModelError
 
 log = logging.getLogger(__name__)
+
+__all__ = ["DEFAULT_SHARD_SIZE", "ClusterError", "ShardReport", "build_index", "embed_sharded"]
 
 #: Texts per shard: large enough to amortise scheduling, small enough to retry cheaply.
 DEFAULT_SHARD_SIZE = 2048
 PLAN_FILE = "plan.json"
-
-
-class ClusterError(PlanSearchError):
-    """The cluster could not be reached or a shard kept failing (say which, and what to do)."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +169,7 @@ def _open_client(cluster: str, workers_threads: int, timeout: str) -> tuple[Any,
             n_workers=int(n_text),
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",
             host="127.0.0.1",
             env={"OMP_NUM_THREADS": str(workers_threads), "MKL_NUM_THREADS": str(workers_threads)},
         )
@@ -324,3 +322,39 @@ def embed_sharded(
         encoding="utf-8",
     )
     return vectors, report
+
+
+def build_index(
+    sections: Sequence[Any],
+    spec: str | None = None,
+    *,
+    cluster: str | Any | None,
+    work_dir: str | os.PathLike[str],
+    shard_size: int = DEFAULT_SHARD_SIZE,
+    batch_size: int = 32,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Any, ShardReport]:
+    """A :class:`~plansearch.PlanIndex` of ``sections`` whose vectors come from a cluster.
+
+    The sections are embedded with :func:`embed_sharded` (same arguments), then indexed
+    (BM25, metadata) here; save it with ``index.save(DIR)`` as usual.
+
+    >>> index, rep = build_index(sections, cluster="local:2", work_dir="s")  # doctest: +SKIP
+    """
+    from ..embed import Embedder
+    from .planindex import PlanIndex
+
+    vectors, report = embed_sharded(
+        [s.content for s in sections],
+        spec,
+        cluster=cluster,
+        work_dir=work_dir,
+        shard_size=shard_size,
+        batch_size=batch_size,
+        progress=progress,
+    )
+    embedder = _load_embedder(spec, None)
+    if not isinstance(embedder, Embedder):  # pragma: no cover - _load_embedder builds one
+        raise ModelError("the distributed build needs a plansearch Embedder spec")
+    index = PlanIndex.build(sections, embedder=embedder, vectors=vectors)
+    return index, report
