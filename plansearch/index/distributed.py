@@ -294,10 +294,10 @@ def embed_sharded(
                     continue
                 accept(k, fp, vecs)
             if failed:
-                k, exc = failed[0]
+                first, error = failed[0]
                 raise ClusterError(
                     f"{len(failed)} of {len(bounds)} shards failed after {retries} retries "
-                    f"(first: shard {k}: {exc}); the {len(results)} finished shards are kept "
+                    f"(first: shard {first}: {error}); the {len(results)} finished shards are kept "
                     f"in {work}: run the same command again to resume"
                 )
         finally:
