@@ -64,3 +64,7 @@ class UnknownReferenceError(PlanSearchError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
         return str(self.args[0]) if self.args else "unknown reference"
+
+
+class AdapterError(ModelError):
+    """A domain adapter file is missing, damaged, or made for another model."""

@@ -153,7 +153,9 @@ def _encode_cached(emb: BaseEmbedder, texts: Sequence[str], kind: str) -> np.nda
     key = (emb.fingerprint, kind, tuple(texts))
     vec = _CACHE.get(key)
     if vec is None:
-        vec = emb.encode(list(texts), kind=kind, show_progress=False)
+        from ..embed.cache import encode_cached  # framework vectors persist on disk
+
+        vec = encode_cached(emb, list(texts), kind)
         if len(_CACHE) > 256:
             _CACHE.clear()
         _CACHE[key] = vec
