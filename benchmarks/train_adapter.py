@@ -398,57 +398,140 @@ def _fmt(m: dict) -> str:
     return f"{m['hit@1']:.3f} / {m['mrr']:.3f}"
 
 
+def custom_tasks() -> dict[str, list[tuple[list[str], list[list[str]], object]]]:
+    """The plans' own frameworks: each tactic → its plan's strategies (titles only).
+
+    Per seed and planning level, every tactic whose parent is a strategy; targets are
+    that plan's strategy titles (numbering already stripped by the parser). The
+    "labels" are the plan's own structure, so this is measured leave-one-plan-out
+    only (the dev-trained adapter saw these very pairs).
+    """
+    from plansearch import parse_plan
+    from plansearch.alignment.references import reference_from_dict
+
+    out: dict[str, list] = {}
+    for path in sorted(SEEDS.glob("*.txt")):
+        plan = parse_plan(path)
+        for level in sorted({s.level for s in plan.sections}):
+            strategies = [s for s in plan.sections if s.kind == "strategy" and s.level == level]
+            ids = {s.id for s in strategies}
+            tactics = [
+                s
+                for s in plan.sections
+                if s.kind == "tactic" and s.level == level and s.parent_id in ids
+            ]
+            if len(strategies) < 2 or len(tactics) < 5:
+                continue
+            ref = reference_from_dict(
+                {
+                    "name": f"own-{path.stem[:3]}-{level}",
+                    "level": "local",
+                    "items": [{"id": s.id, "title": s.title} for s in strategies],
+                }
+            )
+            item = ([t.content for t in tactics], [[t.parent_id] for t in tactics], ref)
+            out.setdefault(path.name, []).append(item)
+    return out
+
+
+def evaluate_custom(emb: BaseEmbedder, tasks: list[tuple]) -> dict[str, dict]:
+    from plansearch.alignment import engine
+
+    ranked_cos: list[list[str]] = []
+    ranked_al: list[list[str]] = []
+    gold_all: list[list[str]] = []
+    for texts, gold, ref in tasks:
+        ids = [t.id for t in ref.roots()]
+        q = emb.encode(texts, kind="query")
+        p = emb.encode([t.title for t in ref.roots()], kind="passage")
+        ranked_cos += [[ids[j] for j in np.argsort(-r, kind="stable")] for r in q @ p.T]
+        al = engine.align(texts, ref, embedder=emb, top_k=1)
+        info = al.frameworks[0]
+        for it in al.items:
+            sc = np.asarray(it.scores[0])
+            ranked_al.append([info.target_ids[j] for j in np.argsort(-sc, kind="stable")])
+        gold_all += gold
+    if not gold_all:
+        return {}
+    return {
+        "custom": {
+            "n": len(gold_all),
+            "cosine": metrics(ranked_cos, gold_all),
+            "align": metrics(ranked_al, gold_all),
+        }
+    }
+
+
+def _pool(parts: list[tuple[int, dict]]) -> dict[str, float]:
+    n = sum(c for c, _ in parts)
+    return {k: sum(c * m[k] for c, m in parts) / n for k in ("hit@1", "hit@3", "mrr")}
+
+
 def run_evaluation(bank: VectorBank, variants: list[Config]) -> None:
     rows = load_dev(DEV)
     fws = [f for f in ("national", "masterplan", "nesdp13", "sdg") if any(r.get(f) for r in rows)]
-    seeds = sorted({r["seed"] for r in rows})
-    base = AdaptedBank(bank, None)
+    customs = custom_tasks()
+    seeds = sorted({r["seed"] for r in rows} | set(customs))
+    all_custom = [t for s in sorted(customs) for t in customs[s]]
     t0 = time.perf_counter()
-    base_dev = evaluate(base, rows, fws)
-    print(f"# dev set: {len(rows)} items, frameworks with labels: {fws}", flush=True)
-    print("hit@1 / MRR  (cosine = plain zero-shot item vs target; align = plansearch.align)")
+
+    def measure(emb: BaseEmbedder, sub: list[dict], tasks: list[tuple]) -> dict[str, dict]:
+        out = evaluate(emb, sub, fws) if sub else {}
+        out.update(evaluate_custom(emb, tasks))
+        return out
+
+    base_dev = measure(AdaptedBank(bank, None), rows, all_custom)
+    tasks = [*fws, "custom"]
+    print(
+        f"# dev set: {len(rows)} items, frameworks with labels: {fws}; custom task: "
+        f"{base_dev['custom']['n']} tactics of {len(customs)} plans",
+        flush=True,
+    )
     results: dict[str, dict] = {"base": {"dev": base_dev}}
     all_pairs = collect_pairs(None)
     fold_pairs = {s: collect_pairs(s) for s in seeds}
     for cfg in variants:
         ad, stats = train(all_pairs, bank, cfg)
-        dev = evaluate(AdaptedBank(bank, ad), rows, fws)
+        dev = measure(AdaptedBank(bank, ad), rows, all_custom)
         # leave one plan out: re-train without the held-out plan, measure on its items
-        pooled: dict[str, dict[str, list]] = {}
+        pooled: dict[str, list] = {}
         for s in seeds:
             ad_s, _ = train(fold_pairs[s], bank, cfg)
             sub = [r for r in rows if r["seed"] == s]
-            for fw, m in evaluate(AdaptedBank(bank, ad_s), sub, fws).items():
+            for task, m in measure(AdaptedBank(bank, ad_s), sub, customs.get(s, [])).items():
                 for meth in ("cosine", "align"):
-                    pooled.setdefault(f"{fw}:{meth}", []).append((m["n"], m[meth]))
-        lopo = {}
-        for key, parts in pooled.items():
-            n = sum(c for c, _ in parts)
-            lopo[key] = {k: sum(c * m[k] for c, m in parts) / n for k in ("hit@1", "hit@3", "mrr")}
+                    pooled.setdefault(f"{task}:{meth}", []).append((m["n"], m[meth]))
+        lopo = {key: _pool(parts) for key, parts in pooled.items()}
         results[cfg.name] = {"dev": dev, "lopo": lopo, "stats": stats}
         print(f"  trained+measured {cfg.name} ({time.perf_counter() - t0:.0f} s)", flush=True)
-    for fw in fws:
-        print(f"\n## {fw}")
+    print("\nhit@1 / MRR  (cosine = plain zero-shot item vs target; align = plansearch.align)")
+    for task in tasks:
+        if task not in base_dev:
+            continue
+        print(f"\n## {task} (n = {base_dev[task]['n']})")
         print(
             "| model | dev cosine | dev align | LOPO cosine | LOPO align | pairs "
             "| held-out pair acc |"
         )
         print("|---|---|---|---|---|---|---|")
-        b = results["base"]["dev"][fw]
+        b = results["base"]["dev"][task]
         print(
             f"| base (unadapted) | {_fmt(b['cosine'])} | {_fmt(b['align'])} | "
             f"{_fmt(b['cosine'])} | {_fmt(b['align'])} | – | – |"
         )
         for cfg in variants:
             r = results[cfg.name]
-            d, lo, st = r["dev"][fw], r["lopo"], r["stats"]
+            d, lo, st = r["dev"][task], r["lopo"], r["stats"]
             print(
                 f"| {cfg.name} (r={cfg.rank}, τ={cfg.temperature}, {'+'.join(cfg.families)}) | "
-                f"{_fmt(d['cosine'])} | {_fmt(d['align'])} | {_fmt(lo[f'{fw}:cosine'])} | "
-                f"{_fmt(lo[f'{fw}:align'])} | {st['pairs']} | "
+                f"{_fmt(d['cosine'])} | {_fmt(d['align'])} | {_fmt(lo[f'{task}:cosine'])} | "
+                f"{_fmt(lo[f'{task}:align'])} | {st['pairs']} | "
                 f"{st['heldout_acc_before']:.2f} → {st['heldout_acc']:.2f} |"
             )
-    print("\n(The unadapted model needs no training, so its LOPO numbers equal its dev numbers.)")
+    print(
+        "\n(The unadapted model needs no training, so its LOPO numbers equal its dev numbers. "
+        "Custom-task dev numbers are contaminated: the dev-trained adapter saw those pairs.)"
+    )
 
 
 # --------------------------------------------------------------------------- main
