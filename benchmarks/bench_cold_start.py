@@ -129,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         cli["after"].append(
             run_cli(args.plan, False, {**on, "PLANSEARCH_EMBED_CACHE": str(cache) + "-cli"}, out)
         )
-        print(f"round {r + 1}/{args.repeat} done", file=sys.stderr, flush=True)
+        last = {k: v[-1] for k, v in rows.items()}
+        last_cli = {k: v[-1] for k, v in cli.items()}
+        print(f"round {r + 1}: {json.dumps(last)} cli {json.dumps(last_cli)}", file=sys.stderr)
     phases = [
         "imports",
         "parse",

@@ -25,6 +25,7 @@ training then takes seconds on 2 CPU cores.
     python benchmarks/train_adapter.py                     # train + save the shipped adapter
     python benchmarks/train_adapter.py --exclude-seed 004_a1e98dc7ddb37713.txt --out /tmp/a.npz
     python benchmarks/train_adapter.py --evaluate          # dev + leave-one-plan-out tables
+    python benchmarks/train_adapter.py --check-labels plansearch/embed/data/thai-local-gov-v1.npz
 """
 
 from __future__ import annotations
@@ -534,6 +535,39 @@ def run_evaluation(bank: VectorBank, variants: list[Config]) -> None:
     )
 
 
+def label_check(bank: VectorBank, adapter: Adapter) -> None:
+    """Strength labels of the top national link and plain-cosine similar-goal P@5."""
+    from plansearch.alignment import engine
+
+    rows = load_dev(DEV)
+    texts = [r["text"] for r in rows]
+    for name, ad in (("unadapted", None), (adapter.name, adapter)):
+        emb = AdaptedBank(bank, ad)
+        engine._CACHE.clear()
+        al = engine.align(texts, "national", embedder=emb, top_k=1)
+        tops = [it.matches[0][0] for it in al.items]
+        parts = []
+        for label in ("strong", "partial", "weak", "none"):
+            ok = [
+                m.target_id in r["national"]
+                for m, r in zip(tops, rows, strict=True)
+                if m.strength == label
+            ]
+            prec = f"{sum(ok) / len(ok):.3f}" if ok else "-"
+            parts.append(f"{label} {len(ok)} (precision {prec})")
+        q = emb.encode(texts, kind="query")
+        sims = q @ q.T
+        p5 = []
+        for i, r in enumerate(rows):
+            nb = [j for j in np.argsort(-sims[i], kind="stable") if rows[j]["org"] != r["org"]]
+            p5.append(np.mean([rows[j]["topic"] == r["topic"] for j in nb[:5]]))
+        print(
+            f"{name}: top national link labelled "
+            + ", ".join(parts)
+            + f"; plain-cosine similar-goal P@5 {np.mean(p5):.3f}"
+        )
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -553,12 +587,24 @@ def main(argv: list[str] | None = None) -> int:
         help="measure every variant on the dev set and leave-one-plan-out instead of saving",
     )
     ap.add_argument("--only", nargs="*", default=None, help="with --evaluate: these variants")
+    ap.add_argument(
+        "--check-labels",
+        type=Path,
+        default=None,
+        metavar="ADAPTER",
+        help="print strength labels and similar-goal P@5 on the dev set, unadapted vs ADAPTER",
+    )
     args = ap.parse_args(argv)
 
     from plansearch.embed import Embedder
 
     emb = Embedder("multilingual-e5-small", adapter=None)
     bank = VectorBank(emb)
+    if args.check_labels is not None:
+        from plansearch.embed.adapter import load_adapter
+
+        label_check(bank, load_adapter(args.check_labels))
+        return 0
     if args.evaluate:
         chosen = [c for c in VARIANTS if args.only is None or c.name in args.only]
         run_evaluation(bank, chosen)
