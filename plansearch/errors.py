@@ -66,5 +66,25 @@ class UnknownReferenceError(PlanSearchError, KeyError):
         return str(self.args[0]) if self.args else "unknown reference"
 
 
+class SectionRecordError(InputError):
+    """A line of a sections JSONL file is not a valid section record (names file:line)."""
+
+
+class ReportError(PlanSearchError):
+    """A report (HTML, Excel, CSV or PNG heatmap) could not be drawn or written."""
+
+
+class EncryptedDocumentError(InputError):
+    """The PDF is password-protected; remove the password (or print to a new PDF) first."""
+
+
+class ScannedDocumentError(EmptyDocumentError):
+    """The PDF has no text layer (a scan); run OCR first (``ocrmypdf -l tha``)."""
+
+
+class DamagedDocumentError(InputError):
+    """The file claims a format (PDF, DOCX) but its content is damaged or something else."""
+
+
 class AdapterError(ModelError):
     """A domain adapter file is missing, damaged, or made for another model."""

@@ -2,7 +2,9 @@
 
 * :mod:`.references` — built-in frameworks (national strategy, NESDP, SDGs, DLA) and
   user frameworks from JSON/YAML/CSV;
-* :mod:`.targets` / :mod:`.scoring` — a framework flattened into scored subtrees;
+* :mod:`.targets` / :mod:`.scoring` — a framework flattened into scored subtrees; the
+  score itself is computed only in :mod:`.scoring`, with the constants of one
+  :class:`~.settings.AlignSettings` (:mod:`.settings`);
 * :mod:`.engine` — :func:`align`; :mod:`.results` — the frozen result types;
 * :mod:`.similar` — similar goals across organisations, near-duplicate passages;
 * :mod:`.bulk` — matrix-only alignment for national-scale batches.
@@ -26,11 +28,15 @@ from .references import (
     reference_from_dict,
     reference_from_sections,
 )
+from .settings import AlignSettings, SettingsError, Thresholds
 
 __all__ = [
     "BUILTINS",
+    "AlignSettings",
     "Reference",
+    "SettingsError",
     "Target",
+    "Thresholds",
     "available_references",
     "load_reference",
     "reference",

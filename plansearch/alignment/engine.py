@@ -16,10 +16,10 @@ every ranked target carries evidence: its best-matching sub-item and shared word
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
@@ -36,33 +36,47 @@ from .results import (
     TargetCoverage,
     Thresholds,
 )
-from .scoring import LEXICAL_WEIGHT, TOP_NODES, dense_scores, final_score, lexical_scores, zscore
-from .targets import TargetSpace, local_programs, space_from_reference, with_programmes
+from .scoring import (
+    DenseScores,
+    lexical_scores,
+    score_from_dense,
+    subtree_best_node,
+    subtree_scores,
+)
+from .settings import DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, AlignSettings
+from .targets import PreparedSpace, TargetSpace, encode_cached, prepare_space, space_from_reference
 
-#: Strength cut-offs on the final score, measured with ``benchmarks/quality.py`` on the
-#: labelled development set (2026-11-21, default model): the lowest score above which a
-#: suggested national strategy is a labelled one with precision 0.90 (strong), 0.75
-#: (partial) and 0.50 (weak). See benchmarks/README.md.
-DEFAULT_THRESHOLDS = Thresholds(strong=0.40, partial=0.24, weak=0.08)
-#: Weight of the parent strategy's vector added to a tactic's vector.
-CONTEXT_WEIGHT = 0.3
+__all__ = ["DEFAULT_THRESHOLDS", "AlignSettings", "align", "item_vectors"]
+
+#: Deprecated alias of ``AlignSettings().context_weight``.
+CONTEXT_WEIGHT = DEFAULT_SETTINGS.context_weight
 #: Frameworks used when aligning a whole plan and nothing else is asked for.
 DEFAULT_FRAMEWORKS: tuple[str, ...] = ("national", "nesdp13", "sdg", "dla")
 #: Levels whose strategies, when a plan quotes them, become frameworks automatically.
 PLAN_LEVELS: tuple[str, ...] = ("provincial_group", "province", "pao")
+
+if TYPE_CHECKING:
+    from .references import Reference
+
+#: What ``align(against=...)`` accepts: a framework name, a file, a Reference, or a list.
+FrameworkSpec = Union[
+    str, os.PathLike[str], "Reference", Sequence[Union[str, os.PathLike[str], "Reference"]]
+]
+
 #: Kinds of a plan's own sections that are aligned by default.
 ALIGNED_KINDS: tuple[str, ...] = ("strategy", "tactic")
 #: Kinds aligned when a plan has no strategies or tactics of its own.
 FALLBACK_KINDS: tuple[str, ...] = ("goal", "objective", "target", "mission", "policy", "vision")
-#: Programmes attached to a bare target.
-PROGRAMMES_PER_BARE_TARGET = 2
+
+#: Deprecated names (kept for callers of the private API).
+_Prepared = PreparedSpace
+_encode_cached = encode_cached
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    space: TargetSpace
-    node_vecs: np.ndarray
-    background: np.ndarray  # raw dense scores of generic in-domain text (for z-scores)
+def _prepare(
+    space: TargetSpace, emb: BaseEmbedder, settings: AlignSettings = DEFAULT_SETTINGS
+) -> PreparedSpace:
+    return prepare_space(space, emb, settings)
 
 
 def _default_embedder() -> BaseEmbedder:
@@ -146,45 +160,20 @@ def _resolve_frameworks(against: Any, plan: Plan | None) -> list[TargetSpace]:
     return out
 
 
-_CACHE: dict[tuple[str, str, tuple[str, ...]], np.ndarray] = {}
-
-
-def _encode_cached(emb: BaseEmbedder, texts: Sequence[str], kind: str) -> np.ndarray:
-    key = (emb.fingerprint, kind, tuple(texts))
-    vec = _CACHE.get(key)
-    if vec is None:
-        from ..embed.cache import encode_cached  # framework vectors persist on disk
-
-        vec = encode_cached(emb, list(texts), kind)
-        if len(_CACHE) > 256:
-            _CACHE.clear()
-        _CACHE[key] = vec
-    return vec
-
-
-def _prepare(space: TargetSpace, emb: BaseEmbedder) -> _Prepared:
-    progs = local_programs()
-    prog_texts = [f"{p['title']} {p['text']}" for p in progs]
-    prog_q = _encode_cached(emb, prog_texts, "query")
-    bare = [i for i in range(len(space)) if space.bare(i)]
-    if bare:
-        tq = _encode_cached(emb, [space.target_titles[i] for i in bare], "query")
-        prog_p = _encode_cached(emb, prog_texts, "passage")
-        sims = tq @ prog_p.T
-        assign = {
-            i: list(np.argsort(-sims[k])[:PROGRAMMES_PER_BARE_TARGET]) for k, i in enumerate(bare)
-        }
-        space = with_programmes(space, assign)
-    node_vecs = _encode_cached(emb, [n.content for n in space.nodes], "passage")
-    background = dense_scores(prog_q, node_vecs, space).combined
-    return _Prepared(space, node_vecs, background)
-
-
-def _item_vectors(
-    items: list[Section], plan: Plan | None, emb: BaseEmbedder, context: bool
+def item_vectors(
+    items: Sequence[Section],
+    plan: Plan | None,
+    emb: BaseEmbedder,
+    settings: AlignSettings = DEFAULT_SETTINGS,
 ) -> np.ndarray:
+    """The items' query vectors, each with ``context_weight`` × its parent's vector added.
+
+    The parent (a tactic's strategy) is looked up among the plan's sections, or among
+    ``items`` when there is no plan. With ``context_weight`` 0 the vectors are the
+    plain query embeddings.
+    """
     q = emb.encode([s.content for s in items], kind="query", show_progress=len(items) > 512)
-    if not context:
+    if settings.context_weight == 0:
         return q
     pool = {s.id: s for s in (plan.sections if plan is not None else items)}
     parents = [pool.get(s.parent_id) if s.parent_id else None for s in items]
@@ -193,16 +182,40 @@ def _item_vectors(
         return q
     pv = emb.encode([parents[i].content for i in idx], kind="query", show_progress=False)  # type: ignore[union-attr]
     q = q.copy()
-    q[idx] = q[idx] + CONTEXT_WEIGHT * pv
+    q[idx] = q[idx] + settings.context_weight * pv
     return l2_normalise(q)
+
+
+def _item_vectors(
+    items: list[Section], plan: Plan | None, emb: BaseEmbedder, context: bool
+) -> np.ndarray:
+    """Deprecated: :func:`item_vectors` with the default context weight (or none)."""
+    s = DEFAULT_SETTINGS if context else DEFAULT_SETTINGS.replace(context_weight=0.0)
+    return item_vectors(items, plan, emb, s)
+
+
+def resolve_settings(
+    settings: AlignSettings | None, thresholds: Thresholds | None = None, context: bool = True
+) -> AlignSettings:
+    """The settings a call runs with: ``settings`` (or the defaults) plus the shortcuts."""
+    s = settings if settings is not None else DEFAULT_SETTINGS
+    if not isinstance(s, AlignSettings):
+        raise TypeError(f"settings must be AlignSettings, not {type(s).__name__}")
+    if thresholds is not None:
+        s = s.replace(thresholds=thresholds)
+    if not context:
+        s = s.replace(context_weight=0.0)
+    return s
 
 
 def align(
     local: Plan | Sequence[Section] | Sequence[str] | str,
-    against: Any = None,
+    against: FrameworkSpec | None = None,
     *,
-    top_k: int = 3,
+    k: int = 3,
+    top_k: int | None = None,
     embedder: BaseEmbedder | None = None,
+    settings: AlignSettings | None = None,
     thresholds: Thresholds | None = None,
     context: bool = True,
 ) -> Alignment:
@@ -213,36 +226,47 @@ def align(
     built-in name (``"national"``, ``"nesdp13"``, ``"nesdp12"``, ``"sdg"``,
     ``"dla"``, ``"masterplan"``), a level quoted in the plan (``"province"``,
     ``"pao"``, ``"provincial_group"``), a :class:`Reference`, a path to a
-    JSON/YAML/CSV framework, or a list of these.
+    JSON/YAML/CSV framework, or a list of these. ``settings`` holds every
+    constant of the score (:class:`~plansearch.alignment.settings.AlignSettings`);
+    ``thresholds`` and ``context=False`` are shortcuts that replace its strength
+    thresholds or set its ``context_weight`` to 0. The result records the
+    settings used (``Alignment.settings``).
 
     >>> al = align(["ก่อสร้างถนนคอนกรีตเสริมเหล็กภายในหมู่บ้าน"], "national")  # doctest: +SKIP
     >>> al.best("national")                                                  # doctest: +SKIP
     ['NS2']
     """
+    if top_k is not None:  # the old name of ``k``
+        warnings.warn("align(top_k=) is deprecated; use k=", DeprecationWarning, stacklevel=2)
+        k = top_k
+    top_k = k
     if top_k < 1:
         raise ValueError("top_k must be at least 1")
+    cfg = resolve_settings(settings, thresholds, context)
     items, plan = _items_from(local)
     spaces = _resolve_frameworks(against, plan)
     if not spaces:
         raise ValueError("nothing to align against: no framework has any target")
     emb = embedder or _default_embedder()
-    th = thresholds or DEFAULT_THRESHOLDS
     if not items:
-        return _assemble([], plan, spaces, [], [], top_k, th, emb)
-    q = _item_vectors(items, plan, emb, context)
+        return _assemble([], plan, spaces, [], [], top_k, cfg, emb)
+    q = item_vectors(items, plan, emb, cfg)
     texts = [s.content for s in items]
     from ..thai import tokenize
 
     toks = [tokenize(t) for t in texts]
     per_space = []
     for space in spaces:
-        prep = _prepare(space, emb)
-        dense = dense_scores(q, prep.node_vecs, prep.space)
-        z = zscore(dense.combined, prep.background)
-        lex = lexical_scores(texts, prep.space, toks)
-        final = final_score(z, lex.coverage)
+        prep = prepare_space(space, emb, cfg)
+        sims = (q @ prep.node_vecs.T).astype(np.float32)
+        dense = DenseScores(
+            subtree_scores(sims, prep.layout, cfg.top_nodes),
+            subtree_best_node(sims, prep.layout),
+        )
+        lex = lexical_scores(texts, prep.space, toks, model=prep.lexical)
+        z, final = score_from_dense(dense.combined, *prep.mu_sd, lex.coverage, cfg)
         per_space.append((prep, dense, z, lex, final))
-    return _assemble(items, plan, spaces, per_space, toks, top_k, th, emb)
+    return _assemble(items, plan, spaces, per_space, toks, top_k, cfg, emb)
 
 
 def _assemble(
@@ -252,9 +276,10 @@ def _assemble(
     per_space: list[Any],
     toks: list[list[str]],
     top_k: int,
-    th: Thresholds,
+    cfg: AlignSettings,
     emb: BaseEmbedder,
 ) -> Alignment:
+    th = cfg.thresholds
     infos = tuple(
         FrameworkInfo(s.name, s.title, s.level, s.column, s.target_ids, s.target_titles)
         for s in spaces
@@ -354,8 +379,7 @@ def _assemble(
         org=plan.org if plan else None,
         province=plan.province if plan else None,
         source=plan.source if plan else None,
-        method=f"hybrid: dense ({emb.name}, mean of best {TOP_NODES} subtree nodes, z-scored "
-        f"against generic local text) + {LEXICAL_WEIGHT} × Thai lexical coverage; "
-        f"parent-strategy context {CONTEXT_WEIGHT}",
-        meta=(("embedder", emb.fingerprint),),
+        method=cfg.describe(emb.name),
+        meta=(("embedder", emb.fingerprint), ("settings", cfg.fingerprint())),
+        settings=cfg,
     )

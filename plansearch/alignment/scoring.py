@@ -1,8 +1,31 @@
-"""Scoring local items against target spaces: dense (embeddings) + lexical (Thai words).
+"""The alignment score: the one place it is computed (pure functions over arrays).
 
-Everything is vectorised: ``items × nodes`` similarity is one matrix product and
-the per-target maximum over a subtree is a ``reduceat``, so bulk alignment of 100k
-items against hundreds of targets is dominated by BLAS.
+For local items ``i`` and the targets ``t`` of one framework (a target is scored
+over its whole subtree of nodes ``n``, see :mod:`.targets`)::
+
+    sim[i, n]     = cos(item_i, node_n)                     item as e5 "query", node as "passage"
+    dense[i, t]   = mean of the top_nodes largest sim[i, n], n in subtree(t)
+    z[i, t]       = (dense[i, t] − μ) / σ                    μ, σ: dense scores of the standard
+                                                             budget programmes (generic local text)
+    lex[i, t]     = Σ idf(w), w ∈ words(i) ∩ words(subtree t) / Σ idf(w), w ∈ words(i)
+    evidence[i,t] = dense_weight · z + lexical_weight · lex
+    score[i, t]   = 1 / (1 + exp(−(evidence − logistic_midpoint) / logistic_scale))
+
+All constants come from one :class:`~.settings.AlignSettings`. :func:`plansearch.align`
+(:mod:`.engine`) and the bulk API (:mod:`.bulk`) call these functions and nothing else
+computes a score. Everything is vectorised: ``items × nodes`` similarity is one matrix
+product and the per-target reduction is a ``reduceat``, so bulk alignment of 100k items
+against hundreds of targets is dominated by BLAS.
+
+Later stages (an embedding adapter, examples from corrections, whole-plan assignment,
+per-framework calibration) plug in as more evidence terms over the same ``(items,
+targets)`` arrays: vectors come in already embedded, and :func:`evidence` is the one
+sum every term joins.
+
+>>> import numpy as np
+>>> lay = SubtreeLayout.from_roots(np.array([0, 0, 1]), 2)
+>>> subtree_scores(np.array([[0.9, 0.5, 0.8]], np.float32), lay, top_nodes=2)
+array([[0.7, 0.8]], dtype=float32)
 """
 
 from __future__ import annotations
@@ -11,39 +34,149 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 
 from ..thai import tokenize
-from .targets import TargetSpace
+from .settings import DEFAULT_SETTINGS, AlignSettings
 
-#: A target's dense score is the mean of its best ``TOP_NODES`` subtree nodes, so a
-#: target with several matching sub-items beats one with a single lucky match.
-TOP_NODES = 2
-#: Weight of lexical coverage (0..1) added to the dense z-score.
-LEXICAL_WEIGHT = 1.0
-#: Combined z-score that maps to a score of 0.5 (z of generic in-domain text is 0).
-SCORE_MIDPOINT = 2.0
+if TYPE_CHECKING:
+    from .targets import TargetSpace
+
+#: Deprecated aliases of the default settings (use :class:`AlignSettings`).
+TOP_NODES = DEFAULT_SETTINGS.top_nodes
+LEXICAL_WEIGHT = DEFAULT_SETTINGS.lexical_weight
+SCORE_MIDPOINT = DEFAULT_SETTINGS.logistic_midpoint
 
 
-def subtree_max(sims: np.ndarray, roots: np.ndarray, n_targets: int) -> np.ndarray:
-    """Per row, the maximum of ``sims`` over the columns of each target.
+# ---------------------------------------------------------------------------- dense
+@dataclass(frozen=True)
+class SubtreeLayout:
+    """Which columns (nodes) belong to which target, sorted for ``reduceat``.
 
-    ``roots[j]`` is the target of column ``j``. Returns ``(rows, n_targets)``.
+    ``order`` sorts the nodes by target (stable); ``present`` are the targets that
+    have at least one node, ``starts``/``sizes`` their runs in sorted order.
     """
-    order = np.argsort(roots, kind="stable")
-    r_sorted = roots[order]
-    starts = np.searchsorted(r_sorted, np.arange(n_targets))
-    out = np.full((sims.shape[0], n_targets), -1.0, dtype=np.float32)
-    present = np.isin(np.arange(n_targets), r_sorted)
-    if sims.shape[1] == 0:
+
+    n_targets: int
+    roots: np.ndarray  # (nodes,) target of each node, original order
+    order: np.ndarray
+    present: np.ndarray
+    starts: np.ndarray
+    sizes: np.ndarray
+
+    @classmethod
+    def from_roots(cls, roots: np.ndarray, n_targets: int) -> SubtreeLayout:
+        roots = np.asarray(roots, dtype=np.int64)
+        order = np.argsort(roots, kind="stable")
+        r_sorted = roots[order]
+        present = np.unique(r_sorted)
+        starts = np.searchsorted(r_sorted, present)
+        sizes = np.diff(np.append(starts, len(r_sorted)))
+        return cls(n_targets, roots, order, present, starts, sizes)
+
+    @classmethod
+    def of(cls, space: TargetSpace) -> SubtreeLayout:
+        return cls.from_roots(np.array([n.root for n in space.nodes], dtype=np.int64), len(space))
+
+
+def _top2_mean(sims: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Mean of the 2 largest values per column group (groups contiguous, all non-empty)."""
+    m1 = np.maximum.reduceat(sims, starts, axis=1)
+    group_of_col = np.repeat(np.arange(len(starts)), sizes)
+    at_max = sims == m1[:, group_of_col]
+    n_max = np.add.reduceat(at_max, starts, axis=1, dtype=np.int32)
+    rest = np.where(at_max, np.float32(-np.inf), sims)
+    m2 = np.maximum.reduceat(rest, starts, axis=1)
+    m2 = np.where(n_max >= 2, m1, m2)
+    out = np.where(sizes >= 2, (m1 + m2) / np.float32(2), m1)
+    return out.astype(np.float32)
+
+
+def subtree_scores(sims: np.ndarray, layout: SubtreeLayout, top_nodes: int) -> np.ndarray:
+    """``dense[i, t]``: mean of the ``top_nodes`` largest ``sims[i, n]`` over target t's nodes.
+
+    ``sims`` is ``(rows, nodes)`` in the space's node order. A target without
+    nodes scores -1 (below any cosine of real text).
+    """
+    sims = np.asarray(sims, dtype=np.float32)
+    out = np.full((sims.shape[0], layout.n_targets), -1.0, dtype=np.float32)
+    if not len(layout.present) or sims.shape[0] == 0:
         return out
-    red = np.maximum.reduceat(sims[:, order], starts[present], axis=1)
-    out[:, present] = red
+    s = sims[:, layout.order]
+    if top_nodes == 1:
+        out[:, layout.present] = np.maximum.reduceat(s, layout.starts, axis=1)
+    elif top_nodes == 2:
+        out[:, layout.present] = _top2_mean(s, layout.starts, layout.sizes)
+    else:
+        for k, (a, size) in enumerate(zip(layout.starts, layout.sizes, strict=True)):
+            sub = s[:, a : a + size]
+            n = min(top_nodes, int(size))
+            if n == 1:
+                col = sub.max(axis=1)
+            else:
+                col = np.partition(sub, size - n, axis=1)[:, size - n :].mean(axis=1)
+            out[:, layout.present[k]] = col
     return out
 
 
+def subtree_best_node(sims: np.ndarray, layout: SubtreeLayout) -> np.ndarray:
+    """``(rows, targets)``: the node (index into the space's nodes) with the highest sim.
+
+    Ties go to the earlier node. Targets without nodes get 0.
+    """
+    best = np.zeros((sims.shape[0], layout.n_targets), dtype=np.int64)
+    for t in layout.present:
+        cols = np.flatnonzero(layout.roots == t)
+        best[:, t] = cols[np.argmax(sims[:, cols], axis=1)]
+    return best
+
+
+@dataclass(frozen=True)
+class DenseScores:
+    combined: np.ndarray  # (items, targets): mean cosine of the best top_nodes nodes
+    best_node: np.ndarray  # (items, targets): index into space.nodes of the best node
+
+
+def dense_scores(
+    q: np.ndarray,
+    node_vecs: np.ndarray,
+    space: TargetSpace,
+    top_nodes: int = DEFAULT_SETTINGS.top_nodes,
+    *,
+    layout: SubtreeLayout | None = None,
+) -> DenseScores:
+    """Cosine of each item to each target, over the target's whole subtree."""
+    lay = layout or SubtreeLayout.of(space)
+    sims = (q @ node_vecs.T).astype(np.float32)
+    return DenseScores(subtree_scores(sims, lay, top_nodes), subtree_best_node(sims, lay))
+
+
+def standardise(raw: np.ndarray, mu: float | np.ndarray, sd: float | np.ndarray) -> np.ndarray:
+    """``(raw − mu) / sd`` in float32 (``mu``/``sd`` scalars or one per target column)."""
+    return ((raw - mu) / sd).astype(np.float32)
+
+
+def background_stats(background: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation of a background score matrix (σ never 0)."""
+    return float(background.mean()), float(background.std()) or 1e-6
+
+
+def zscore(raw: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Dense scores in standard deviations above generic in-domain text.
+
+    ``background`` holds the raw scores of generic local-government statements (the
+    standard budget programmes) against the same targets. Measuring items against
+    that distribution makes scores comparable across frameworks and models without
+    any labels, and keeps every difference between targets (no clipping, no ties).
+    """
+    mu, sd = background_stats(background)
+    return standardise(raw, mu, sd)
+
+
+# -------------------------------------------------------------------------- lexical
 class Vocabulary:
     """Word ids and inverse document frequencies over a collection of token lists."""
 
@@ -71,6 +204,89 @@ class Vocabulary:
         return sparse.csr_matrix((data, (rows, cols)), shape=(len(docs), len(self.index)))
 
 
+def word_matrix(item_tokens: Sequence[Sequence[str]]) -> tuple[sparse.csr_matrix, list[str]]:
+    """Binary item × word matrix over the items' own vocabulary, and that vocabulary."""
+    index: dict[str, int] = {}
+    indptr = [0]
+    indices: list[int] = []
+    for toks in item_tokens:
+        for t in set(toks):
+            indices.append(index.setdefault(t, len(index)))
+        indptr.append(len(indices))
+    m = sparse.csr_matrix(
+        (
+            np.ones(len(indices), dtype=np.float32),
+            np.asarray(indices, dtype=np.int64),
+            np.asarray(indptr, dtype=np.int64),
+        ),
+        shape=(len(item_tokens), len(index)),
+    )
+    return m, list(index)
+
+
+class LexicalModel:
+    """A target space's Thai words, idf-weighted, ready to score items' coverage.
+
+    The idf is computed over the space's nodes; a word the framework never uses still
+    counts in an item's denominator, with the mean idf.
+    """
+
+    def __init__(self, space: TargetSpace) -> None:
+        node_toks = [tokenize(n.content) for n in space.nodes]
+        doc_sets: list[set[str]] = [set() for _ in range(len(space))]
+        for n, nt in zip(space.nodes, node_toks, strict=True):
+            doc_sets[n.root].update(nt)
+        self.node_tokens: list[set[str]] = [set(t) for t in node_toks]
+        self.target_tokens: list[set[str]] = doc_sets
+        self.vocab = Vocabulary(node_toks)
+        d = self.vocab.matrix([sorted(s) for s in doc_sets])
+        #: (V, T) dense: idf of word v if target t's subtree contains it
+        self.weights = np.asarray((sparse.diags(self.vocab.idf) @ d.T).toarray(), np.float32)
+        self.mean_idf = float(self.vocab.idf.mean()) if len(self.vocab.idf) else 1.0
+
+    def projection(self, terms: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """Map the items' ``terms`` onto this space: (terms × words) matrix, idf per term."""
+        col = np.array([self.vocab.index.get(t, -1) for t in terms], dtype=np.int64)
+        known = col >= 0
+        idf = self.vocab.idf[np.maximum(col, 0)] if len(col) else np.zeros(0, np.float32)
+        w = np.where(known, idf, self.mean_idf).astype(np.float64)
+        kc = np.flatnonzero(known)
+        to_space = sparse.csr_matrix(
+            (np.ones(len(kc), dtype=np.float32), (kc, col[kc])),
+            shape=(len(terms), len(self.vocab.index)),
+        )
+        return to_space, w
+
+    def term_weights(self, terms: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """``(terms × targets)`` idf hit weights and the per-term denominator weights."""
+        to_space, w = self.projection(terms)
+        return sparse.csr_matrix(to_space @ sparse.csr_matrix(self.weights)), w
+
+    def coverage(self, item_tokens: Sequence[Sequence[str]]) -> np.ndarray:
+        """``lex[i, t]``, ``(items, targets)`` in [0, 1]."""
+        words, terms = word_matrix(item_tokens)
+        hits, w = self.term_weights(terms)
+        return coverage_from_words(words, hits, w)
+
+
+def coverage_from_words(
+    words: sparse.csr_matrix,
+    hits: sparse.csr_matrix,
+    denom_weights: np.ndarray,
+    column_group: np.ndarray | None = None,
+) -> np.ndarray:
+    """``lex[i, t]`` from an item × term matrix, term × target hits and term weights.
+
+    ``denom_weights`` is ``(terms,)``, or ``(terms, frameworks)`` when ``hits`` spans
+    several frameworks: then ``column_group[t]`` is the framework of column ``t``.
+    """
+    denom = (words @ denom_weights).astype(np.float32)
+    denom[denom == 0] = 1.0
+    hit = np.asarray((words @ hits).toarray(), np.float32)
+    per_col = denom[:, None] if denom.ndim == 1 else denom[:, column_group]
+    return (hit / per_col).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class LexicalScores:
     coverage: np.ndarray  # (items, targets): idf-weighted share of the item's words found
@@ -80,79 +296,95 @@ class LexicalScores:
 
 
 def lexical_scores(
-    item_texts: Sequence[str], space: TargetSpace, item_tokens: list[list[str]] | None = None
+    item_texts: Sequence[str],
+    space: TargetSpace,
+    item_tokens: list[list[str]] | None = None,
+    *,
+    model: LexicalModel | None = None,
 ) -> LexicalScores:
     """How much of each item's (idf-weighted) vocabulary each target's subtree contains."""
     toks = item_tokens if item_tokens is not None else [tokenize(t) for t in item_texts]
-    node_toks = [tokenize(n.content) for n in space.nodes]
-    doc_sets: list[set[str]] = [set() for _ in range(len(space))]
-    for n, nt in zip(space.nodes, node_toks, strict=True):
-        doc_sets[n.root].update(nt)
-    doc_toks = [sorted(d) for d in doc_sets]
-    vocab = Vocabulary(node_toks)
-    q = vocab.matrix(toks)
-    d = vocab.matrix(doc_toks)
-    idf = sparse.diags(vocab.idf)
-    hit = (q @ idf @ d.T).toarray()
-    # words the framework never uses still count in the denominator (with a mean idf)
-    mean_idf = float(vocab.idf.mean()) if len(vocab.idf) else 1.0
-    denom = np.array(
-        [
-            sum(float(vocab.idf[vocab.index[t]]) if t in vocab.index else mean_idf for t in set(tk))
-            for tk in toks
-        ],
-        dtype=np.float32,
-    )
-    denom[denom == 0] = 1.0
-    cov = (hit / denom[:, None]).astype(np.float32)
-    return LexicalScores(cov, toks, doc_sets, [set(t) for t in node_toks])
+    lm = model or LexicalModel(space)
+    words, terms = word_matrix(toks)
+    hits, w = lm.term_weights(terms)
+    cov = coverage_from_words(words, hits, w)
+    return LexicalScores(cov, toks, lm.target_tokens, lm.node_tokens)
 
 
-@dataclass(frozen=True)
-class DenseScores:
-    combined: np.ndarray  # (items, targets): mean cosine of the best TOP_NODES nodes
-    best_node: np.ndarray  # (items, targets): index into space.nodes of the best node
+# --------------------------------------------------------------------------- combine
+def evidence(
+    z: np.ndarray, lexical: np.ndarray, settings: AlignSettings = DEFAULT_SETTINGS
+) -> np.ndarray:
+    """``dense_weight · z + lexical_weight · lex``: the evidence the logistic maps."""
+    if settings.dense_weight == 1.0:
+        return z + settings.lexical_weight * lexical
+    return settings.dense_weight * z + settings.lexical_weight * lexical
 
 
-def dense_scores(
-    q: np.ndarray, node_vecs: np.ndarray, space: TargetSpace, top_nodes: int = TOP_NODES
-) -> DenseScores:
-    """Cosine of each item to each target, over the target's whole subtree."""
-    roots = np.array([n.root for n in space.nodes], dtype=np.int64)
-    sims = (q @ node_vecs.T).astype(np.float32)
-    n_items, n_targets = sims.shape[0], len(space)
-    combined = np.zeros((n_items, n_targets), dtype=np.float32)
-    best_node = np.zeros((n_items, n_targets), dtype=np.int64)
-    for t in range(n_targets):
-        cols = np.flatnonzero(roots == t)
-        if not len(cols):
-            combined[:, t] = -1.0
-            continue
-        sub = sims[:, cols]
-        best_node[:, t] = cols[np.argmax(sub, axis=1)]
-        n = min(top_nodes, len(cols))
-        if n == 1:
-            combined[:, t] = sub.max(axis=1)
-        else:
-            top = np.partition(sub, len(cols) - n, axis=1)[:, len(cols) - n :]
-            combined[:, t] = top.mean(axis=1)
-    return DenseScores(combined, best_node)
+def logistic(x: np.ndarray, settings: AlignSettings = DEFAULT_SETTINGS) -> np.ndarray:
+    """Evidence → score in (0, 1); ``logistic_midpoint`` maps to 0.5."""
+    return (
+        1.0 / (1.0 + np.exp(-(x - settings.logistic_midpoint) / settings.logistic_scale))
+    ).astype(np.float32)
 
 
-def zscore(raw: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """Dense scores in standard deviations above generic in-domain text.
-
-    ``background`` holds the raw scores of generic local-government statements (the
-    standard budget programmes) against the same targets. Measuring items against
-    that distribution makes scores comparable across frameworks and models without
-    any labels, and keeps every difference between targets (no clipping, no ties).
-    """
-    mu = float(background.mean())
-    sd = float(background.std()) or 1e-6
-    return ((raw - mu) / sd).astype(np.float32)
-
-
-def final_score(z: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+def final_score(
+    z: np.ndarray, lexical: np.ndarray, settings: AlignSettings = DEFAULT_SETTINGS
+) -> np.ndarray:
     """Combine dense z-score and lexical coverage, squashed to (0, 1) by a logistic."""
-    raw = z + LEXICAL_WEIGHT * lexical
-    return (1.0 / (1.0 + np.exp(-(raw - SCORE_MIDPOINT)))).astype(np.float32)
+    return logistic(evidence(z, lexical, settings), settings)
+
+
+def score_from_dense(
+    dense: np.ndarray,
+    mu: float | np.ndarray,
+    sd: float | np.ndarray,
+    lexical: np.ndarray | None,
+    settings: AlignSettings = DEFAULT_SETTINGS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(z, score)`` from subtree dense scores, the background and lexical coverage.
+
+    ``lexical`` ``None`` scores dense evidence only (coverage taken as 0).
+    """
+    z = standardise(dense, mu, sd)
+    lex = np.zeros_like(z) if lexical is None else lexical
+    return z, final_score(z, lex, settings)
+
+
+def score_block(
+    sims: np.ndarray,
+    layout: SubtreeLayout,
+    mu: float | np.ndarray,
+    sd: float | np.ndarray,
+    lexical: np.ndarray | None,
+    settings: AlignSettings = DEFAULT_SETTINGS,
+) -> np.ndarray:
+    """Final scores ``(rows, targets)`` from item × node cosines: the whole pipeline."""
+    dense = subtree_scores(sims, layout, settings.top_nodes)
+    return score_from_dense(dense, mu, sd, lexical, settings)[1]
+
+
+def topk_stable(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the ``k`` largest values and their columns, ties by lower column.
+
+    Same order as ``np.argsort(-row, kind="stable")[:k]`` without sorting whole rows.
+    """
+    n, t = scores.shape
+    k = min(k, t)
+    if k == 0:
+        return np.zeros((n, 0), np.int32), np.zeros((n, 0), scores.dtype)
+    if k < t:
+        kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1]
+        above = scores > kth[:, None]
+        need = k - above.sum(axis=1)
+        tie = scores == kth[:, None]
+        pick = above | (tie & (np.cumsum(tie, axis=1) <= need[:, None]))
+        cols = np.nonzero(pick)[1].reshape(n, k)
+    else:
+        cols = np.broadcast_to(np.arange(t), (n, t))
+    vals = np.take_along_axis(scores, cols, axis=1)
+    o = np.argsort(-vals, axis=1, kind="stable")
+    return (
+        np.take_along_axis(cols, o, axis=1).astype(np.int32),
+        np.take_along_axis(vals, o, axis=1),
+    )

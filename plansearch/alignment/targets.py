@@ -11,10 +11,19 @@ cover, so they still have content to match.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .scoring import LexicalModel, SubtreeLayout, background_stats, dense_scores
+from .settings import DEFAULT_SETTINGS, AlignSettings
+
+if TYPE_CHECKING:
+    from ..embed.base import BaseEmbedder
 
 #: Linkage-table column headings (Thai) per framework name or level.
 COLUMNS: dict[str, str] = {
@@ -69,10 +78,10 @@ class TargetSpace:
     def __len__(self) -> int:
         return len(self.target_ids)
 
-    def bare(self, i: int) -> bool:
-        """True when target ``i`` has almost no content of its own."""
+    def bare(self, i: int, min_chars: int = BARE_TARGET_CHARS) -> bool:
+        """True when target ``i`` has almost no content of its own (< ``min_chars``)."""
         own = sum(len(n.content) for n in self.nodes if n.root == i)
-        return own < BARE_TARGET_CHARS
+        return own < min_chars
 
 
 @lru_cache(maxsize=1)
@@ -168,3 +177,68 @@ def with_programmes(space: TargetSpace, assignments: dict[int, list[int]]) -> Ta
                 )
             )
     return replace(space, nodes=tuple(nodes))
+
+
+# --------------------------------------------------------------------- prepared spaces
+_CACHE: dict[tuple[str, str, tuple[str, ...]], np.ndarray] = {}
+
+
+def encode_cached(emb: BaseEmbedder, texts: Sequence[str], kind: str) -> np.ndarray:
+    """``emb.encode(texts, kind)``, remembered for frameworks reused across calls."""
+    key = (emb.fingerprint, kind, tuple(texts))
+    vec = _CACHE.get(key)
+    if vec is None:
+        from ..embed.cache import encode_cached as encode_on_disk  # persists across runs
+
+        vec = encode_on_disk(emb, list(texts), kind)
+        if len(_CACHE) > 256:
+            _CACHE.clear()
+        _CACHE[key] = vec
+    return vec
+
+
+@dataclass(frozen=True)
+class PreparedSpace:
+    """A target space embedded once: node vectors, the background, the lexical model.
+
+    ``background`` holds the dense scores of the standard budget programmes (generic
+    local-government text) against the targets, computed with ``settings``; its mean
+    and standard deviation calibrate items' dense scores (:func:`.scoring.zscore`).
+    """
+
+    space: TargetSpace
+    node_vecs: np.ndarray
+    background: np.ndarray
+    settings: AlignSettings = DEFAULT_SETTINGS
+
+    @cached_property
+    def layout(self) -> SubtreeLayout:
+        return SubtreeLayout.of(self.space)
+
+    @cached_property
+    def lexical(self) -> LexicalModel:
+        return LexicalModel(self.space)
+
+    @property
+    def mu_sd(self) -> tuple[float, float]:
+        return background_stats(self.background)
+
+
+def prepare_space(
+    space: TargetSpace, emb: BaseEmbedder, settings: AlignSettings = DEFAULT_SETTINGS
+) -> PreparedSpace:
+    """Give bare targets their programmes, embed every node, score the background."""
+    progs = local_programs()
+    prog_texts = [f"{p['title']} {p['text']}" for p in progs]
+    prog_q = encode_cached(emb, prog_texts, "query")
+    bare = [i for i in range(len(space)) if space.bare(i, settings.bare_target_chars)]
+    if bare and settings.programmes_per_bare_target > 0:
+        tq = encode_cached(emb, [space.target_titles[i] for i in bare], "query")
+        prog_p = encode_cached(emb, prog_texts, "passage")
+        sims = tq @ prog_p.T
+        n = settings.programmes_per_bare_target
+        assign = {i: list(np.argsort(-sims[k])[:n]) for k, i in enumerate(bare)}
+        space = with_programmes(space, assign)
+    node_vecs = encode_cached(emb, [n.content for n in space.nodes], "passage")
+    background = dense_scores(prog_q, node_vecs, space, settings.top_nodes).combined
+    return PreparedSpace(space, node_vecs, background, settings)

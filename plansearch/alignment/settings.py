@@ -1,0 +1,173 @@
+"""Every knob of the alignment score, in one frozen object.
+
+:class:`AlignSettings` holds all constants the alignment pipeline uses (how a
+target's subtree is summarised, the weights of the dense and lexical evidence,
+the parent-strategy context, the logistic that maps evidence to a score in
+(0, 1), the strength thresholds, how bare targets borrow budget programmes).
+:func:`plansearch.align` and the bulk API (:mod:`.bulk`) accept one, every
+:class:`~plansearch.alignment.results.Alignment` records the one it was computed
+with, and :meth:`AlignSettings.fingerprint` names it in reports and caches.
+
+>>> s = AlignSettings()
+>>> s.top_nodes, s.lexical_weight, s.thresholds.strong
+(2, 1.0, 0.4)
+>>> s2 = s.replace(context_weight=0.0)      # e.g. ไม่ใช้ยุทธศาสตร์แม่เป็นบริบทของกลยุทธ์
+>>> AlignSettings.from_dict(s2.to_dict()) == s2
+True
+>>> s.fingerprint() != s2.fingerprint()
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ..errors import PlanSearchError
+
+
+class SettingsError(PlanSearchError, ValueError):
+    """Alignment settings are invalid (a negative weight, an unknown field, …)."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score cut-offs for the strength labels (measured; see benchmarks/README.md).
+
+    >>> Thresholds(strong=0.4, partial=0.24, weak=0.08).label(0.3)
+    'partial'
+    """
+
+    strong: float
+    partial: float
+    weak: float
+
+    def __post_init__(self) -> None:
+        vals = (self.strong, self.partial, self.weak)
+        if not all(isinstance(v, int | float) and math.isfinite(v) for v in vals):
+            raise SettingsError(
+                f"เกณฑ์ระดับความสอดคล้องต้องเป็นตัวเลข / thresholds must be finite numbers: {vals}"
+            )
+        if not self.strong >= self.partial >= self.weak:
+            raise SettingsError(
+                "เกณฑ์ต้องเรียง strong ≥ partial ≥ weak / thresholds must satisfy "
+                f"strong ≥ partial ≥ weak, got {vals}"
+            )
+
+    def label(self, score: float) -> str:
+        if score >= self.strong:
+            return "strong"
+        if score >= self.partial:
+            return "partial"
+        if score >= self.weak:
+            return "weak"
+        return "none"
+
+
+#: Strength cut-offs on the final score, measured with ``benchmarks/quality.py`` on the
+#: labelled development set (2026-11-21, default model): the lowest score above which a
+#: suggested national strategy is a labelled one with precision 0.90 (strong), 0.75
+#: (partial) and 0.50 (weak). See benchmarks/README.md.
+DEFAULT_THRESHOLDS = Thresholds(strong=0.40, partial=0.24, weak=0.08)
+
+
+@dataclass(frozen=True)
+class AlignSettings:
+    """All constants of the alignment score (see :mod:`.scoring` for the formula).
+
+    Every field has the default the library ships; change one with
+    :meth:`replace`. Pass the object to ``align(..., settings=...)`` or the bulk
+    API; the result records it (``Alignment.settings``).
+    """
+
+    #: A target's dense score is the mean cosine of its best ``top_nodes`` subtree nodes,
+    #: so a target with several matching sub-items beats one with a single lucky match.
+    top_nodes: int = 2
+    #: Weight of the dense z-score (standard deviations above generic local text).
+    dense_weight: float = 1.0
+    #: Weight of the Thai lexical coverage (idf-weighted share of the item's words, 0..1).
+    lexical_weight: float = 1.0
+    #: Combined evidence that maps to a score of 0.5 (generic in-domain text has z = 0).
+    logistic_midpoint: float = 2.0
+    #: Evidence units per logistic unit (larger = flatter scores).
+    logistic_scale: float = 1.0
+    #: Weight of the parent strategy's vector added to a tactic's (or project's) vector.
+    context_weight: float = 0.3
+    #: Standard budget programmes (แผนงาน) attached to each bare target.
+    programmes_per_bare_target: int = 2
+    #: A target whose own text is shorter than this (characters) is *bare*.
+    bare_target_chars: int = 80
+    #: Strength cut-offs on the final score.
+    thresholds: Thresholds = DEFAULT_THRESHOLDS
+
+    def __post_init__(self) -> None:
+        ints = {
+            "top_nodes": (self.top_nodes, 1),
+            "programmes_per_bare_target": (self.programmes_per_bare_target, 0),
+            "bare_target_chars": (self.bare_target_chars, 0),
+        }
+        for name, (v, lo) in ints.items():
+            if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+                raise SettingsError(
+                    f"ค่า {name} ต้องเป็นจำนวนเต็ม ≥ {lo} / {name} must be an integer ≥ {lo}, got {v!r}"
+                )
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name in ints or f.name == "thresholds":
+                continue
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise SettingsError(
+                    f"ค่า {f.name} ต้องเป็นตัวเลข / {f.name} must be a finite number, got {v!r}"
+                )
+            if f.name.endswith("_weight") and v < 0:
+                raise SettingsError(
+                    f"น้ำหนัก {f.name} ต้องไม่ติดลบ / {f.name} must not be negative, got {v!r}"
+                )
+        if self.logistic_scale <= 0:
+            raise SettingsError(
+                f"logistic_scale ต้องมากกว่า 0 / must be positive, got {self.logistic_scale!r}"
+            )
+        if not isinstance(self.thresholds, Thresholds):
+            raise SettingsError("thresholds must be a Thresholds object")
+
+    def replace(self, **changes: Any) -> AlignSettings:
+        """A copy with some fields changed (``thresholds`` may be a dict)."""
+        if isinstance(changes.get("thresholds"), dict):
+            changes["thresholds"] = Thresholds(**changes["thresholds"])
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown:
+            raise SettingsError(f"ไม่รู้จักค่า / unknown settings: {sorted(unknown)}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values (``thresholds`` as a nested dict)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AlignSettings:
+        """The inverse of :meth:`to_dict`; missing fields take their defaults."""
+        if not isinstance(data, dict):
+            raise SettingsError(f"settings must be a mapping, not {type(data).__name__}")
+        return cls().replace(**data)
+
+    def fingerprint(self) -> str:
+        """12 hex characters naming these values (same values → same fingerprint)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+    def describe(self, embedder_name: str = "") -> str:
+        """The one-line method statement reports print."""
+        model = f"{embedder_name}, " if embedder_name else ""
+        return (
+            f"hybrid: dense ({model}mean of best {self.top_nodes} subtree nodes, z-scored "
+            f"against generic local text) + {self.lexical_weight} × Thai lexical coverage; "
+            f"parent-strategy context {self.context_weight}"
+        )
+
+
+#: The settings :func:`plansearch.align` uses when given none.
+DEFAULT_SETTINGS = AlignSettings()
