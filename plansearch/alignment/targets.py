@@ -189,9 +189,9 @@ def encode_cached(emb: BaseEmbedder, texts: Sequence[str], kind: str) -> np.ndar
     key = (emb.fingerprint, kind, tuple(texts))
     vec = _CACHE.get(key)
     if vec is None:
-        from ..embed.cache import encode_cached as disk_cached
+        from ..embed.cache import encode_cached as encode_on_disk  # persists across runs
 
-        vec = disk_cached(emb, list(texts), kind)
+        vec = encode_on_disk(emb, list(texts), kind)
         if len(_CACHE) > 256:
             _CACHE.clear()
         _CACHE[key] = vec

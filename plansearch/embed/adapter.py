@@ -208,6 +208,7 @@ def _atomic_write(path: Path, write: Any) -> None:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; an adapter is shipped data
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
