@@ -248,8 +248,8 @@ class Embedder(BaseEmbedder):
             self._factories["sentence-transformers"] = lambda: _st(
                 None, self.device, self.cache_dir, model_file
             )
-            for name, precision in (("onnx", "fp32"), ("onnx-int8", "int8")):
-                self._factories[name] = lambda p=precision: _onnx(p, self.cache_dir, model_file)
+            self._factories["onnx"] = lambda: _onnx("fp32", self.cache_dir, model_file)
+            self._factories["onnx-int8"] = lambda: _onnx("int8", self.cache_dir, model_file)
             if backend == "auto":
                 if self.device not in (None, "cpu"):
                     return "sentence-transformers", "sentence-transformers"
