@@ -74,6 +74,13 @@ class ReportError(PlanSearchError):
     """A report (HTML, Excel, CSV or PNG heatmap) could not be drawn or written."""
 
 
+class ClusterError(PlanSearchError):
+    """A distributed build could not reach its cluster, or a shard kept failing.
+
+    The message says which, and that rerunning resumes from the finished shards.
+    """
+
+
 class EncryptedDocumentError(InputError):
     """The PDF is password-protected; remove the password (or print to a new PDF) first."""
 
@@ -84,6 +91,10 @@ class ScannedDocumentError(EmptyDocumentError):
 
 class DamagedDocumentError(InputError):
     """The file claims a format (PDF, DOCX) but its content is damaged or something else."""
+
+
+class AdapterError(ModelError):
+    """A domain adapter file is missing, damaged, or made for another model."""
 
 
 class VectorStoreError(PlanSearchError):

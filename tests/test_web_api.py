@@ -150,7 +150,7 @@ def test_pasted_path_is_text_not_a_server_file(client: TestClient) -> None:
         ("image.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, 415),
         ("looks-like.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, 422),
         ("program.exe", b"MZ\x90\x00" + bytes(200), 415),
-        ("archive.docx", b"PK\x03\x04" + bytes(100), 415),
+        ("archive.docx", b"PK\x03\x04" + bytes(100), 422),  # damaged ZIP: right type, bad content
         ("english.txt", b"Just some English text without any plan structure.\n" * 3, 422),
     ],
 )

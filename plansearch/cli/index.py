@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..embed.base import BaseEmbedder
 from ..errors import InputError
 from ..sections import Section, read_jsonl
-from ._inputs import add_identity_options, input_path, read_plans
+from ._inputs import add_identity_options, input_path, positive_int, read_plans
 from ._output import check_output_dir
 
 if TYPE_CHECKING:
@@ -99,7 +99,10 @@ def run(args: argparse.Namespace) -> int:
         )
     t1 = time.perf_counter()
     progress = False if args.quiet else None
-    index = PlanIndex.build(sections, embedder=embedder, show_progress=progress)
+    if args.cluster:
+        index = build_on_cluster(sections, args, out)
+    else:
+        index = PlanIndex.build(sections, embedder=embedder, show_progress=progress)
     t2 = time.perf_counter()
     saved = save_index(index, out, option="--out")
     if not args.quiet:
@@ -110,6 +113,34 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def build_on_cluster(sections: list[Section], args: argparse.Namespace, out: Path) -> PlanIndex:
+    """Embed on a Dask cluster (``--cluster``), shards kept in ``--work-dir`` for resuming."""
+    from ..index.distributed import build_index
+
+    work = Path(args.work_dir) if args.work_dir else out.with_name(out.name + ".shards")
+    check_output_dir(work, option="--work-dir")
+
+    def show(done: int, total: int) -> None:
+        if not args.quiet:
+            print(f"\rshards {done}/{total}", end="" if done < total else "\n", file=sys.stderr)
+
+    index, report = build_index(
+        sections,
+        None if args.embedder == "default" else args.embedder,
+        cluster=args.cluster,
+        work_dir=work,
+        shard_size=args.shard_size,
+        progress=show,
+    )
+    if not args.quiet:
+        print(
+            f"cluster {args.cluster}: {report.computed} shards embedded, {report.reused} reused "
+            f"from {work}, {report.workers} workers",
+            file=sys.stderr,
+        )
+    return index
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -139,5 +170,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     )
     p.add_argument("--embedder", default="default", help=EMBEDDER_HELP)
     add_identity_options(p)
+    p.add_argument(
+        "--cluster",
+        help="embed on a Dask cluster: 'local:N' (N worker processes here) or a scheduler "
+        "address such as tcp://10.0.0.5:8786; finished shards are kept and a rerun resumes",
+    )
+    p.add_argument("--work-dir", help="where --cluster keeps finished shards (default: OUT.shards)")
+    p.add_argument(
+        "--shard-size", type=positive_int, default=2048, help="texts per shard (--cluster)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
     p.set_defaults(func=run)

@@ -795,6 +795,12 @@ def cli_build(args: Any, sections: list[Section], embedder: BaseEmbedder) -> int
             "--store milvus ต้องระบุ --uri / needs --uri: a Milvus Lite file (indexes/plans.db) "
             "or a server (http://localhost:19530)"
         )
+    if getattr(args, "cluster", None):
+        raise InputError(
+            "--cluster กับ --store milvus ยังใช้ร่วมกันไม่ได้ / --cluster with --store milvus is "
+            "not supported yet: build with --cluster --out DIR, then copy it with "
+            "MilvusPlanIndex.from_index(PlanIndex.load(DIR), uri=URI, name=NAME)"
+        )
     name = args.name or (Path(args.out).name if args.out else "default")
     if not sections:
         raise InputError(f"no sections found in {args.source}; nothing to index")

@@ -158,13 +158,14 @@ class PlanIndex:
         *,
         batch_size: int = 32,
         show_progress: bool | None = None,
+        vectors: np.ndarray | None = None,
     ) -> PlanIndex:
         """Embed and index ``sections`` (Sections, or Plans whose sections are taken).
 
         >>> idx = PlanIndex.build(plan.sections)  # doctest: +SKIP
         """
         index = cls(embedder)
-        index.add(sections, batch_size=batch_size, show_progress=show_progress)
+        index.add(sections, batch_size=batch_size, show_progress=show_progress, vectors=vectors)
         return index
 
     def add(
@@ -173,20 +174,37 @@ class PlanIndex:
         *,
         batch_size: int = 32,
         show_progress: bool | None = None,
+        vectors: np.ndarray | None = None,
     ) -> None:
-        """Add sections; a section whose id is already indexed replaces the old one."""
-        batch: dict[str, Section] = {}
-        for s in _flatten(sections):
-            batch[s.id] = s  # last occurrence of an id wins
+        """Add sections; a section whose id is already indexed replaces the old one.
+
+        ``vectors``: passage vectors already computed by this index's embedder (one
+        row per section, in the order given; e.g. from a distributed build) instead
+        of embedding here.
+        """
+        flat = list(_flatten(sections))
+        batch: dict[str, int] = {}
+        for i, s in enumerate(flat):
+            batch[s.id] = i  # last occurrence of an id wins
         if not batch:
             return
-        items = list(batch.values())
-        vecs = self.embedder.encode(
-            [s.content for s in items],
-            kind=KIND_PASSAGE,
-            batch_size=batch_size,
-            show_progress=show_progress,
-        )
+        rows = list(batch.values())
+        items = [flat[i] for i in rows]
+        if vectors is not None:
+            given = np.asarray(vectors, dtype=np.float32)
+            if given.ndim != 2 or given.shape[0] != len(flat) or not np.isfinite(given).all():
+                raise ModelError(
+                    f"vectors must be a finite ({len(flat)}, dim) array, one row per section; "
+                    f"got shape {given.shape}"
+                )
+            vecs = given[rows]
+        else:
+            vecs = self.embedder.encode(
+                [s.content for s in items],
+                kind=KIND_PASSAGE,
+                batch_size=batch_size,
+                show_progress=show_progress,
+            )
         if vecs.shape != (len(items), self._dense.dimension):
             raise ModelError(
                 f"embedder returned shape {vecs.shape}, expected ({len(items)}, "
