@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+from .examples import Example, ExampleError
 from .references import (
     BUILTINS,
     Reference,
@@ -33,10 +34,12 @@ from .settings import AlignSettings, SettingsError, Thresholds
 __all__ = [
     "BUILTINS",
     "AlignSettings",
-    "SettingsError",
-    "Thresholds",
+    "Example",
+    "ExampleError",
     "Reference",
+    "SettingsError",
     "Target",
+    "Thresholds",
     "available_references",
     "load_reference",
     "reference",

@@ -16,7 +16,7 @@ every ranked target carries evidence: its best-matching sub-item and shared word
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import numpy as np
 
 from ..embed.base import BaseEmbedder, l2_normalise
 from ..sections import Plan, Section
+from .examples import Example, coerce_examples, example_votes
 from .results import (
     Alignment,
     Evidence,
@@ -43,7 +44,14 @@ from .scoring import (
     subtree_scores,
 )
 from .settings import DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, AlignSettings
-from .targets import PreparedSpace, TargetSpace, encode_cached, prepare_space, space_from_reference
+from .targets import (
+    PreparedSpace,
+    TargetSpace,
+    encode_cached,
+    prepare_space,
+    programme_texts,
+    space_from_reference,
+)
 
 __all__ = ["DEFAULT_THRESHOLDS", "AlignSettings", "align", "item_vectors"]
 
@@ -207,6 +215,7 @@ def align(
     settings: AlignSettings | None = None,
     thresholds: Thresholds | None = None,
     context: bool = True,
+    examples: Iterable[Example | dict[str, Any]] | None = None,
 ) -> Alignment:
     """Rank the targets each local item supports, in every framework of ``against``.
 
@@ -221,6 +230,11 @@ def align(
     thresholds or set its ``context_weight`` to 0. The result records the
     settings used (``Alignment.settings``).
 
+    ``examples`` are links the planner confirmed or rejected
+    (:class:`~plansearch.alignment.examples.Example`, or dicts with ``text``,
+    ``framework``, ``target_id``, ``accepted``): items similar to an example's text
+    move towards (or away from) its target; unrelated items are not affected.
+
     >>> al = align(["ก่อสร้างถนนคอนกรีตเสริมเหล็กภายในหมู่บ้าน"], "national")  # doctest: +SKIP
     >>> al.best("national")                                                  # doctest: +SKIP
     ['NS2']
@@ -228,6 +242,7 @@ def align(
     if top_k < 1:
         raise ValueError("top_k must be at least 1")
     cfg = resolve_settings(settings, thresholds, context)
+    exs = coerce_examples(examples)
     items, plan = _items_from(local)
     spaces = _resolve_frameworks(against, plan)
     if not spaces:
@@ -240,6 +255,10 @@ def align(
     from ..thai import tokenize
 
     toks = [tokenize(t) for t in texts]
+    ex_vecs = bg_vecs = None
+    if exs:
+        ex_vecs = emb.encode([e.text for e in exs], kind="query", show_progress=False)
+        bg_vecs = encode_cached(emb, programme_texts(), "query")
     per_space = []
     for space in spaces:
         prep = prepare_space(space, emb, cfg)
@@ -249,7 +268,14 @@ def align(
             subtree_best_node(sims, prep.layout),
         )
         lex = lexical_scores(texts, prep.space, toks, model=prep.lexical)
-        z, final = score_from_dense(dense.combined, *prep.mu_sd, lex.coverage, cfg)
+        extra = None
+        mine = [k for k, e in enumerate(exs) if e.framework == space.name]
+        if mine and ex_vecs is not None and bg_vecs is not None:
+            votes = example_votes(
+                q, ex_vecs[mine], bg_vecs, [exs[k] for k in mine], prep.space.target_ids, cfg
+            )
+            extra = cfg.example_weight * votes
+        z, final = score_from_dense(dense.combined, *prep.mu_sd, lex.coverage, cfg, extra)
         per_space.append((prep, dense, z, lex, final))
     return _assemble(items, plan, spaces, per_space, toks, top_k, cfg, emb)
 

@@ -313,12 +313,21 @@ def lexical_scores(
 
 # --------------------------------------------------------------------------- combine
 def evidence(
-    z: np.ndarray, lexical: np.ndarray, settings: AlignSettings = DEFAULT_SETTINGS
+    z: np.ndarray,
+    lexical: np.ndarray,
+    settings: AlignSettings = DEFAULT_SETTINGS,
+    extra: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``dense_weight · z + lexical_weight · lex``: the evidence the logistic maps."""
+    """``dense_weight · z + lexical_weight · lex (+ extra)``: the evidence the logistic maps.
+
+    ``extra`` holds further evidence terms already weighted, e.g. the planner's
+    examples' vote (:func:`.examples.example_votes` × ``example_weight``).
+    """
     if settings.dense_weight == 1.0:
-        return z + settings.lexical_weight * lexical
-    return settings.dense_weight * z + settings.lexical_weight * lexical
+        ev = z + settings.lexical_weight * lexical
+    else:
+        ev = settings.dense_weight * z + settings.lexical_weight * lexical
+    return ev if extra is None else ev + extra
 
 
 def logistic(x: np.ndarray, settings: AlignSettings = DEFAULT_SETTINGS) -> np.ndarray:
@@ -329,10 +338,13 @@ def logistic(x: np.ndarray, settings: AlignSettings = DEFAULT_SETTINGS) -> np.nd
 
 
 def final_score(
-    z: np.ndarray, lexical: np.ndarray, settings: AlignSettings = DEFAULT_SETTINGS
+    z: np.ndarray,
+    lexical: np.ndarray,
+    settings: AlignSettings = DEFAULT_SETTINGS,
+    extra: np.ndarray | None = None,
 ) -> np.ndarray:
     """Combine dense z-score and lexical coverage, squashed to (0, 1) by a logistic."""
-    return logistic(evidence(z, lexical, settings), settings)
+    return logistic(evidence(z, lexical, settings, extra), settings)
 
 
 def score_from_dense(
@@ -341,14 +353,16 @@ def score_from_dense(
     sd: float | np.ndarray,
     lexical: np.ndarray | None,
     settings: AlignSettings = DEFAULT_SETTINGS,
+    extra: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(z, score)`` from subtree dense scores, the background and lexical coverage.
 
-    ``lexical`` ``None`` scores dense evidence only (coverage taken as 0).
+    ``lexical`` ``None`` scores dense evidence only (coverage taken as 0); ``extra``
+    is added to the evidence (see :func:`evidence`).
     """
     z = standardise(dense, mu, sd)
     lex = np.zeros_like(z) if lexical is None else lexical
-    return z, final_score(z, lex, settings)
+    return z, final_score(z, lex, settings, extra)
 
 
 def score_block(

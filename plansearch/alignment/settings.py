@@ -101,6 +101,13 @@ class AlignSettings:
     programmes_per_bare_target: int = 2
     #: A target whose own text is shorter than this (characters) is *bare*.
     bare_target_chars: int = 80
+    #: Most the planner's examples can move an item's evidence for a target (z units;
+    #: :mod:`.examples`). Chosen a priori to exceed a typical gap between a top target
+    #: and the next, so a correction of a near-identical item carries over.
+    example_weight: float = 3.0
+    #: Similarity to an example, in standard deviations above generic local text, an
+    #: item needs before the example votes (unrelated items are never moved).
+    example_floor: float = 2.0
     #: Strength cut-offs on the final score.
     thresholds: Thresholds = DEFAULT_THRESHOLDS
 
