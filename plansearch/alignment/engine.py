@@ -38,8 +38,10 @@ from .results import (
 )
 from .scoring import (
     DenseScores,
+    evidence,
     lexical_scores,
     score_from_dense,
+    strength_labels,
     subtree_best_node,
     subtree_scores,
 )
@@ -62,7 +64,7 @@ DEFAULT_FRAMEWORKS: tuple[str, ...] = ("national", "nesdp13", "sdg", "dla")
 #: Levels whose strategies, when a plan quotes them, become frameworks automatically.
 PLAN_LEVELS: tuple[str, ...] = ("provincial_group", "province", "pao")
 #: Kinds of a plan's own sections that are aligned by default.
-ALIGNED_KINDS: tuple[str, ...] = ("strategy", "tactic")
+ALIGNED_KINDS: tuple[str, ...] = ("strategy", "tactic", "project")
 #: Kinds aligned when a plan has no strategies or tactics of its own.
 FALLBACK_KINDS: tuple[str, ...] = ("goal", "objective", "target", "mission", "policy", "vision")
 
@@ -163,24 +165,41 @@ def item_vectors(
     plan: Plan | None,
     emb: BaseEmbedder,
     settings: AlignSettings = DEFAULT_SETTINGS,
+    contexts: Sequence[str] | None = None,
 ) -> np.ndarray:
-    """The items' query vectors, each with ``context_weight`` × its parent's vector added.
+    """The items' query vectors, each with its context added, then re-normalised.
 
-    The parent (a tactic's strategy) is looked up among the plan's sections, or among
-    ``items`` when there is no plan. With ``context_weight`` 0 the vectors are the
-    plain query embeddings.
+    An item's context is its ancestors in the plan: ``context_weight`` × its parent's
+    vector (a tactic's strategy, a project's tactic or strategy) and
+    ``context_weight²`` × its grandparent's (a project's strategy, when its parent is
+    a tactic). Parents are looked up among the plan's sections, or among ``items``
+    when there is no plan. ``contexts`` (one string per item, ``""`` for none) gives
+    the context of plain items instead, e.g. each project name's tactic. With
+    ``context_weight`` 0 the vectors are the plain query embeddings.
     """
     q = emb.encode([s.content for s in items], kind="query", show_progress=len(items) > 512)
-    if settings.context_weight == 0:
+    cw = settings.context_weight
+    if cw == 0:
         return q
-    pool = {s.id: s for s in (plan.sections if plan is not None else items)}
-    parents = [pool.get(s.parent_id) if s.parent_id else None for s in items]
-    idx = [i for i, p in enumerate(parents) if p is not None]
-    if not idx:
+    add: list[tuple[int, str, float]] = []  # (item, context text, weight)
+    if contexts is not None:
+        add = [(i, c, cw) for i, c in enumerate(contexts) if c and c.strip()]
+    else:
+        pool = {s.id: s for s in (plan.sections if plan is not None else items)}
+        for i, s in enumerate(items):
+            parent = pool.get(s.parent_id) if s.parent_id else None
+            if parent is None:
+                continue
+            add.append((i, parent.content, cw))
+            grand = pool.get(parent.parent_id) if parent.parent_id else None
+            if grand is not None and s.kind == "project" and parent.kind == "tactic":
+                add.append((i, grand.content, cw * cw))
+    if not add:
         return q
-    pv = emb.encode([parents[i].content for i in idx], kind="query", show_progress=False)  # type: ignore[union-attr]
+    cv = emb.encode([c for _, c, _ in add], kind="query", show_progress=False)
     q = q.copy()
-    q[idx] = q[idx] + settings.context_weight * pv
+    for k, (i, _, w) in enumerate(add):
+        q[i] = q[i] + w * cv[k]
     return l2_normalise(q)
 
 
@@ -214,7 +233,7 @@ def align(
     embedder: BaseEmbedder | None = None,
     settings: AlignSettings | None = None,
     thresholds: Thresholds | None = None,
-    context: bool = True,
+    context: bool | Sequence[str] = True,
     examples: Iterable[Example | dict[str, Any]] | None = None,
 ) -> Alignment:
     """Rank the targets each local item supports, in every framework of ``against``.
@@ -230,6 +249,13 @@ def align(
     thresholds or set its ``context_weight`` to 0. The result records the
     settings used (``Alignment.settings``).
 
+    A plan's strategies, tactics and projects are aligned, each tactic and project
+    with its parent strategy/tactic as context. For a plain list (e.g. project
+    names), ``context`` may be one string per item — its tactic or strategy::
+
+        align(["โครงการก่อสร้างถนน คสล. หมู่ 3"], "national",
+              context=["พัฒนาเส้นทางคมนาคมให้ได้มาตรฐาน"])
+
     ``examples`` are links the planner confirmed or rejected
     (:class:`~plansearch.alignment.examples.Example`, or dicts with ``text``,
     ``framework``, ``target_id``, ``accepted``): items similar to an example's text
@@ -241,16 +267,23 @@ def align(
     """
     if top_k < 1:
         raise ValueError("top_k must be at least 1")
-    cfg = resolve_settings(settings, thresholds, context)
+    contexts: list[str] | None = None
+    if not isinstance(context, bool):
+        if isinstance(context, str):
+            raise TypeError("context must be True/False or one string per item, not a str")
+        contexts = [str(c or "") for c in context]
+    cfg = resolve_settings(settings, thresholds, bool(context) or contexts is not None)
     exs = coerce_examples(examples)
     items, plan = _items_from(local)
+    if contexts is not None and len(contexts) != len(items):
+        raise ValueError(f"context has {len(contexts)} strings for {len(items)} items")
     spaces = _resolve_frameworks(against, plan)
     if not spaces:
         raise ValueError("nothing to align against: no framework has any target")
     emb = embedder or _default_embedder()
     if not items:
-        return _assemble([], plan, spaces, [], [], top_k, cfg, emb)
-    q = item_vectors(items, plan, emb, cfg)
+        return _assemble([], plan, spaces, [], [], top_k, cfg, emb, contexts)
+    q = item_vectors(items, plan, emb, cfg, contexts)
     texts = [s.content for s in items]
     from ..thai import tokenize
 
@@ -276,8 +309,9 @@ def align(
             )
             extra = cfg.example_weight * votes
         z, final = score_from_dense(dense.combined, *prep.mu_sd, lex.coverage, cfg, extra)
-        per_space.append((prep, dense, z, lex, final))
-    return _assemble(items, plan, spaces, per_space, toks, top_k, cfg, emb)
+        ev = evidence(z, lex.coverage, cfg, extra)
+        per_space.append((prep, dense, ev, lex, final))
+    return _assemble(items, plan, spaces, per_space, toks, top_k, cfg, emb, contexts)
 
 
 def _assemble(
@@ -289,6 +323,7 @@ def _assemble(
     top_k: int,
     cfg: AlignSettings,
     emb: BaseEmbedder,
+    contexts: Sequence[str] | None = None,
 ) -> Alignment:
     th = cfg.thresholds
     infos = tuple(
@@ -296,16 +331,19 @@ def _assemble(
         for s in spaces
     )
     names = tuple(s.name for s in spaces)
+    label_sets = [strength_labels(ev, final, cfg) for _p, _d, ev, _l, final in per_space]
     item_results: list[ItemAlignment] = []
     for i, item in enumerate(items):
         all_matches = []
         all_scores = []
         ctx = ""
-        if item.parent_id and plan is not None:
+        if contexts is not None:
+            ctx = contexts[i]
+        elif item.parent_id and plan is not None:
             parent = plan.get(item.parent_id)
             ctx = parent.title if parent else ""
         words = list(dict.fromkeys(toks[i]))
-        for prep, dense, _z, lex, final in per_space:
+        for (prep, dense, _ev, lex, final), lab in zip(per_space, label_sets, strict=True):
             sp: TargetSpace = prep.space
             order = np.argsort(-final[i], kind="stable")[:top_k]
             ms = []
@@ -322,7 +360,7 @@ def _assemble(
                         target_id=sp.target_ids[t],
                         target_title=sp.target_titles[t],
                         score=round(score, 4),
-                        strength=th.label(score),
+                        strength=str(lab[i, t]),
                         rank=rank,
                         dense=round(float(dense.combined[i, t]), 4),
                         lexical=round(float(lex.coverage[i, t]), 4),
@@ -344,7 +382,11 @@ def _assemble(
     for k, sp in enumerate(spaces):
         for t, tid in enumerate(sp.target_ids):
             col = [it.scores[k][t] for it in item_results]
-            labels = [th.label(x) for x in col]
+            labels: list[str]
+            if cfg.calibration == "score":  # labels of the rounded scores, as before
+                labels = [th.label(x) for x in col]
+            else:
+                labels = [str(x) for x in label_sets[k][:, t]] if item_results else []
             tops = tuple(
                 it.item.id
                 for it in item_results

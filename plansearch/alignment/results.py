@@ -211,7 +211,11 @@ class Alignment:
         return out
 
     def gaps(self, framework: str | None = None) -> list[TargetCoverage]:
-        """Targets that no local item supports (no strong or partial match)."""
+        """Targets that no local item supports (no strong or partial link).
+
+        A target that is some item's top-ranked link with strength strong or partial
+        is never a gap: coverage counts the same labels the matches carry.
+        """
         return [
             c
             for c in self.coverage
@@ -219,12 +223,12 @@ class Alignment:
         ]
 
     def orphans(self, framework: str | None = None) -> list[ItemAlignment]:
-        """Local items that support nothing above the weak threshold."""
+        """Local items whose top-ranked target is labelled "none" in every framework."""
         names = [framework] if framework else list(self.framework_names)
         out = []
         for it in self.items:
-            best = max((m.score for n in names for m in it.for_framework(n)[:1]), default=0.0)
-            if best < self.thresholds.weak:
+            tops = [m for n in names for m in it.for_framework(n)[:1]]
+            if all(m.strength == "none" for m in tops):
                 out.append(it)
         return out
 

@@ -378,6 +378,62 @@ def score_block(
     return score_from_dense(dense, mu, sd, lexical, settings)[1]
 
 
+# ------------------------------------------------------------------------- strength
+STRENGTH_CODES: tuple[str, ...] = ("strong", "partial", "weak", "none")
+
+
+def shares(ev: np.ndarray, temperature: float) -> np.ndarray:
+    """Row softmax of ``ev / temperature``: each target's share of an item's evidence.
+
+    Within one framework the shares sum to 1, whatever the framework's size or how
+    high its raw scores run, so the same share means the same thing everywhere.
+    """
+    x = np.asarray(ev, dtype=np.float64) / temperature
+    if x.shape[1] == 0:
+        return x.astype(np.float32)
+    x = x - x.max(axis=1, keepdims=True)
+    e = np.exp(x)
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def strength_labels(
+    ev: np.ndarray, final: np.ndarray, settings: AlignSettings = DEFAULT_SETTINGS
+) -> np.ndarray:
+    """Strength label of every (item, target) of one framework: ``(items, targets)`` str.
+
+    ``settings.calibration`` picks the rule:
+
+    * ``"share"`` (default): the label depends on the target's share of the item's
+      evidence within the framework, :func:`shares` with ``settings.temperature``
+      (fitted by ``benchmarks/fit_calibration.py`` on the frameworks' and plans' own
+      hierarchies — sub-strategy → strategy, tactic → strategy — never on the
+      labelled dev set): ``share ≥ thresholds.strong`` is strong, ``≥ partial``
+      partial, ``≥ weak`` weak. The top-ranked target of an item whose evidence for
+      it is above generic local text (z > 0) is at least "weak": a link the method
+      ranks first is never reported as "none" unless the item matches the
+      framework no better than any generic local statement.
+    * ``"score"``: thresholds on the final score (the rule before 2026-12).
+    """
+    if settings.calibration == "score":
+        lab = np.array(STRENGTH_CODES, dtype=object)
+        th = settings.thresholds
+        code = np.where(
+            final >= th.strong,
+            0,
+            np.where(final >= th.partial, 1, np.where(final >= th.weak, 2, 3)),
+        )
+        return lab[code]
+    p = shares(ev, settings.temperature)
+    th = settings.thresholds
+    code = np.where(p >= th.strong, 0, np.where(p >= th.partial, 1, np.where(p >= th.weak, 2, 3)))
+    if ev.shape[1]:
+        top = np.argmax(ev, axis=1)
+        rows = np.arange(len(ev))
+        floor = ev[rows, top] > 0
+        code[rows, top] = np.where(floor, np.minimum(code[rows, top], 2), code[rows, top])
+    return np.array(STRENGTH_CODES, dtype=object)[code]
+
+
 def topk_stable(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the ``k`` largest values and their columns, ties by lower column.
 
