@@ -118,6 +118,7 @@ def fmt(m: dict[str, float]) -> str:
 
 def run_variant(name: str, kwargs: dict, emb, dev: list[dict], args) -> dict:
     from plansearch.alignment.engine import align
+    from plansearch.alignment.settings import AlignSettings
 
     out: dict = {}
     texts = [d["text"] for d in dev]
@@ -137,6 +138,53 @@ def run_variant(name: str, kwargs: dict, emb, dev: list[dict], args) -> dict:
         m = metrics(sub, "national", [gold[i] for i in rows])
         out[f"dev_{seed}"] = m
         print(f"[{name}]   seed {seed}       {fmt(m)}")
+    if args.lopo:
+        temps = json.loads(args.lopo)
+        base = kwargs.get("settings") or AlignSettings()
+        pooled_items, pooled_gold = [], []
+        for seed, t in sorted(temps.items()):
+            rows = [i for i, d in enumerate(dev) if d["seed"].startswith(seed)]
+            a = align(
+                [texts[i] for i in rows],
+                "national",
+                embedder=emb,
+                top_k=6,
+                **{**kwargs, "settings": base.replace(temperature=t)},
+            )
+            pooled_items.extend(a.items)
+            pooled_gold.extend(gold[i] for i in rows)
+        sub = type(al)(
+            items=tuple(pooled_items),
+            frameworks=al.frameworks,
+            coverage=(),
+            linkage=(),
+            thresholds=al.thresholds,
+        )
+        out["dev_lopo"] = metrics(sub, "national", pooled_gold)
+        print(f"[{name}] dev LOPO temp.   {fmt(out['dev_lopo'])}")
+    folded = {" ".join(d["text"].split()): i for i, d in enumerate(dev)}
+    plan_items, plan_gold = [], []
+    for path in sorted((ROOT / "corpus" / "raw").glob("*.txt")):
+        plan = plansearch.parse_plan(path)
+        a = align(plan, "national", embedder=emb, top_k=6, **kwargs)
+        for it in a.items:
+            for text in (it.item.content, it.item.title):
+                k = folded.get(" ".join(text.split()))
+                if k is not None:
+                    plan_items.append(it)
+                    plan_gold.append(gold[k])
+                    break
+        fw = a.frameworks
+    if plan_items:
+        sub = type(al)(
+            items=tuple(plan_items),
+            frameworks=fw,
+            coverage=(),
+            linkage=(),
+            thresholds=al.thresholds,
+        )
+        out["plan"] = metrics(sub, "national", plan_gold)
+        print(f"[{name}] dev items in their plans {fmt(out['plan'])}")
     for seed, ref, ctexts, cgold in custom_tasks():
         al = align(ctexts, ref, embedder=emb, top_k=3, **kwargs)
         m = metrics(al, ref.name, [[g] for g in cgold])
@@ -184,6 +232,7 @@ def main() -> int:
     ap.add_argument("--variants", default="base")
     ap.add_argument("--corrections", action="store_true")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--lopo", help="per-seed temperatures as JSON, e.g. '{\"000\": 0.5}'")
     args = ap.parse_args()
     from plansearch.alignment.settings import AlignSettings
     from plansearch.embed import Embedder

@@ -35,42 +35,58 @@ import align_eval  # noqa: E402
 import plansearch  # noqa: E402
 from plansearch.alignment import scoring  # noqa: E402
 from plansearch.alignment.settings import DEFAULT_SETTINGS  # noqa: E402
-from plansearch.alignment.targets import TargetSpace, prepare_space, space_from_reference  # noqa: E402
+from plansearch.alignment.targets import (  # noqa: E402
+    PreparedSpace,
+    prepare_space,
+    programme_texts,
+    space_from_reference,
+)
 from plansearch.thai import tokenize  # noqa: E402
 
 GRID = np.exp(np.linspace(np.log(0.2), np.log(8.0), 81))
 
 
-def evidence_rows(texts: list[str], space: TargetSpace, emb) -> np.ndarray:
+def evidence_rows(texts: list[str], prep: PreparedSpace, emb) -> np.ndarray:
     cfg = DEFAULT_SETTINGS
-    prep = prepare_space(space, emb, cfg)
     q = emb.encode(texts, kind="query", show_progress=False)
     sims = (q @ prep.node_vecs.T).astype(np.float32)
     dense = scoring.subtree_scores(sims, prep.layout, cfg.top_nodes)
-    lex = scoring.lexical_scores(texts, prep.space, [tokenize(t) for t in texts]).coverage
+    model = scoring.LexicalModel(prep.space)
+    lex = scoring.lexical_scores(texts, prep.space, [tokenize(t) for t in texts], model=model)
     z = scoring.standardise(dense, *prep.mu_sd)
-    return scoring.evidence(z, lex, cfg)
+    return scoring.evidence(z, lex.coverage, cfg)
 
 
 def hierarchy_task(name: str, emb, types: set[str]) -> tuple[np.ndarray, np.ndarray]:
     """Leave-one-node-out: each node of ``types`` scored against the space without it."""
-    space = space_from_reference(plansearch.reference(name))
+    full = prepare_space(space_from_reference(plansearch.reference(name)), emb)
+    space = full.space
+    prog_q = emb.encode(programme_texts(), kind="query", show_progress=False)
+    picked = [k for k, n in enumerate(space.nodes) if n.type in types]
+    q = emb.encode([space.nodes[k].content for k in picked], kind="query", show_progress=False)
     rows, gold = [], []
-    for k, node in enumerate(space.nodes):
-        if node.type not in types:
-            continue
-        rest = replace(space, nodes=space.nodes[:k] + space.nodes[k + 1 :])
-        rows.append(evidence_rows([node.content], rest, emb)[0])
-        gold.append(node.root)
+    for j, k in enumerate(picked):
+        keep = np.array([i != k for i in range(len(space.nodes))])
+        rest = replace(space, nodes=tuple(n for i, n in enumerate(space.nodes) if keep[i]))
+        vecs = full.node_vecs[keep]
+        bg = scoring.dense_scores(prog_q, vecs, rest, DEFAULT_SETTINGS.top_nodes).combined
+        prep = PreparedSpace(rest, vecs, bg)
+        sims = (q[j : j + 1] @ vecs.T).astype(np.float32)
+        dense = scoring.subtree_scores(sims, prep.layout, DEFAULT_SETTINGS.top_nodes)
+        z = scoring.standardise(dense, *prep.mu_sd)
+        text = space.nodes[k].content
+        lex = scoring.lexical_scores([text], rest, [tokenize(text)]).coverage
+        rows.append(scoring.evidence(z, lex, DEFAULT_SETTINGS)[0])
+        gold.append(space.nodes[k].root)
     return np.array(rows), np.array(gold)
 
 
 def custom_task(seed: str, emb) -> tuple[np.ndarray, np.ndarray]:
     for s, ref, texts, gold in align_eval.custom_tasks():
         if s == seed:
-            space = space_from_reference(ref)
-            ids = list(space.target_ids)
-            return evidence_rows(texts, space, emb), np.array([ids.index(g) for g in gold])
+            prep = prepare_space(space_from_reference(ref), emb)
+            ids = list(prep.space.target_ids)
+            return evidence_rows(texts, prep, emb), np.array([ids.index(g) for g in gold])
     raise KeyError(seed)
 
 

@@ -40,8 +40,10 @@ from .scoring import (
     DenseScores,
     evidence,
     lexical_scores,
+    logistic,
     score_from_dense,
     strength_labels,
+    structure_prior,
     subtree_best_node,
     subtree_scores,
 )
@@ -292,6 +294,8 @@ def align(
     if exs:
         ex_vecs = emb.encode([e.text for e in exs], kind="query", show_progress=False)
         bg_vecs = encode_cached(emb, programme_texts(), "query")
+    row = {s.id: k for k, s in enumerate(items)}
+    parents = np.array([row.get(s.parent_id, -1) if s.parent_id else -1 for s in items])
     per_space = []
     for space in spaces:
         prep = prepare_space(space, emb, cfg)
@@ -310,6 +314,9 @@ def align(
             extra = cfg.example_weight * votes
         z, final = score_from_dense(dense.combined, *prep.mu_sd, lex.coverage, cfg, extra)
         ev = evidence(z, lex.coverage, cfg, extra)
+        if cfg.structure_weight and (parents >= 0).any():
+            ev = structure_prior(ev, parents, cfg.structure_weight)
+            final = logistic(ev, cfg)
         per_space.append((prep, dense, ev, lex, final))
     return _assemble(items, plan, spaces, per_space, toks, top_k, cfg, emb, contexts)
 

@@ -378,6 +378,36 @@ def score_block(
     return score_from_dense(dense, mu, sd, lexical, settings)[1]
 
 
+# ------------------------------------------------------------------- whole plan
+def structure_prior(ev: np.ndarray, parent: np.ndarray, weight: float) -> np.ndarray:
+    """Evidence shared along a plan's own tree (collective assignment).
+
+    ``parent[i]`` is the row of item ``i``'s parent among the items (a tactic's
+    strategy, a project's tactic), or -1. Each item gains ``weight`` × the mean
+    *centred* evidence (each row minus its mean over targets) of its tree neighbours
+    — its parent and its children — so a tactic inherits its strategy's preference
+    and a strategy pools what its tactics say, without any item's overall level
+    changing the others'::
+
+        ev'[i] = ev[i] + weight · mean_{j ∈ parent(i) ∪ children(i)} (ev[j] − mean_t ev[j])
+    """
+    parent = np.asarray(parent, dtype=np.int64)
+    if weight == 0 or not len(ev) or not (parent >= 0).any():
+        return ev
+    centred = ev - ev.mean(axis=1, keepdims=True)
+    acc = np.zeros_like(ev, dtype=np.float64)
+    cnt = np.zeros(len(ev))
+    child = np.flatnonzero(parent >= 0)
+    np.add.at(acc, child, centred[parent[child]])  # from the parent
+    np.add.at(cnt, child, 1)
+    np.add.at(acc, parent[child], centred[child])  # from the children
+    np.add.at(cnt, parent[child], 1)
+    has = cnt > 0
+    out = ev.astype(np.float64).copy()
+    out[has] += weight * acc[has] / cnt[has, None]
+    return out.astype(np.float32)
+
+
 # ------------------------------------------------------------------------- strength
 STRENGTH_CODES: tuple[str, ...] = ("strong", "partial", "weak", "none")
 

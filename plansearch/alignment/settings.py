@@ -116,12 +116,16 @@ class AlignSettings:
     #: Similarity to an example, in standard deviations above generic local text, an
     #: item needs before the example votes (unrelated items are never moved).
     example_floor: float = 2.0
+    #: Weight of the evidence an item shares with its parent and children in the plan's
+    #: own tree (:func:`.scoring.structure_prior`); 0 scores each item alone.
+    structure_weight: float = 0.0
     #: How strength labels are given (:func:`.scoring.strength_labels`): ``"share"`` of
     #: the item's evidence within the framework, or ``"score"`` (absolute score).
     calibration: str = "share"
-    #: Softmax temperature of the shares (z units), fitted by
-    #: ``benchmarks/fit_calibration.py`` on the frameworks' and plans' own hierarchies.
-    temperature: float = 1.0
+    #: Softmax temperature of the shares (z units), fitted by maximum likelihood with
+    #: ``benchmarks/fit_calibration.py`` on the frameworks' and plans' own hierarchies
+    #: (default model, 2026-12-01: 0.348; 0.30–0.36 in leave-one-plan-out folds).
+    temperature: float = 0.35
     #: Strength cut-offs: on the share (``"share"``) or the final score (``"score"``).
     thresholds: Thresholds = DEFAULT_THRESHOLDS
 
