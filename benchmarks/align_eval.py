@@ -13,7 +13,7 @@ on them):
   planner (their first label as an :class:`Example`), hit@1 on the rest of that
   organisation's statements; mean over 5 random draws.
 
-    python benchmarks/align_eval.py [--embedder default|hashing] [--variants base,...]
+    python benchmarks/align_eval.py [--embedder default|hashing] [--variants "base;{JSON settings}"]
 """
 
 from __future__ import annotations
@@ -240,11 +240,11 @@ def main() -> int:
     emb = Embedder(None if args.embedder == "default" else args.embedder)
     dev = load_dev()
     variants = {"base": {}}
-    for v in args.variants.split(","):
+    for v in args.variants.split(";"):
         if v.startswith("{"):
             variants[v] = {"settings": AlignSettings.from_dict(json.loads(v))}
     chosen = {
-        k: variants[k] for k in variants if k in args.variants.split(",") or k.startswith("{")
+        k: variants[k] for k in variants if k in args.variants.split(";") or k.startswith("{")
     }
     results = {}
     t0 = time.perf_counter()

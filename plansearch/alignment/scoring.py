@@ -438,10 +438,11 @@ def strength_labels(
       (fitted by ``benchmarks/fit_calibration.py`` on the frameworks' and plans' own
       hierarchies — sub-strategy → strategy, tactic → strategy — never on the
       labelled dev set): ``share ≥ thresholds.strong`` is strong, ``≥ partial``
-      partial, ``≥ weak`` weak. The top-ranked target of an item whose evidence for
-      it is above generic local text (z > 0) is at least "weak": a link the method
-      ranks first is never reported as "none" unless the item matches the
-      framework no better than any generic local statement.
+      partial, ``≥ weak`` weak. The top-ranked target is at least "weak" when the
+      item's evidence for it is above generic local text (> 0) or its share is at
+      least twice a uniform share (``2 / targets``): a link the method ranks first
+      is "none" only when it neither stands out among the framework's targets nor
+      beats generic local text.
     * ``"score"``: thresholds on the final score (the rule before 2026-12).
     """
     if settings.calibration == "score":
@@ -459,7 +460,8 @@ def strength_labels(
     if ev.shape[1]:
         top = np.argmax(ev, axis=1)
         rows = np.arange(len(ev))
-        floor = ev[rows, top] > 0
+        stands_out = p[rows, top] >= 2.0 / ev.shape[1]  # twice a uniform share
+        floor = (ev[rows, top] > 0) | stands_out
         code[rows, top] = np.where(floor, np.minimum(code[rows, top], 2), code[rows, top])
     return np.array(STRENGTH_CODES, dtype=object)[code]
 

@@ -199,8 +199,8 @@ class AlignSettings:
             rule = (
                 f"strength = target's share of the item's evidence within the framework "
                 f"(softmax, temperature {self.temperature:g}) ≥ {th.strong:g} strong / "
-                f"{th.partial:g} partial / {th.weak:g} weak; a top link above generic "
-                f"local text is at least weak"
+                f"{th.partial:g} partial / {th.weak:g} weak; a top link that stands out "
+                f"(share ≥ 2/targets) or beats generic local text is at least weak"
             )
         else:
             rule = (
