@@ -6,23 +6,28 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser report ingest test test-fast lint typecheck bench clean
+.PHONY: setup browser report ingest test test-fast fuzz lint typecheck bench clean
 
 setup: $(STAMP)
 
 # torch==2.13.0 first: any other torch request pulls several GB of CUDA wheels.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,bench]'
 	touch $(STAMP)
 
-# Debian's Chromium (headless browser test of the HTML report) and a Thai font.
+# Debian packages the tests use: Chromium (headless browser tests of the HTML report and
+# the workbench), Thai fonts, LibreOffice Writer (PDF/.doc fixtures made from the seeds) and
+# Tesseract with Thai data (the optional OCR path). Installed once; skipped when present.
+SYSTEM_PACKAGES := chromium fonts-thai-tlwg libreoffice-writer-nogui tesseract-ocr tesseract-ocr-tha
 browser:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v soffice >/dev/null 2>&1 \
+	    || ! command -v tesseract >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-thai-tlwg; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q \
+	    $(SYSTEM_PACKAGES); \
 	fi
 
 report: setup
@@ -36,6 +41,10 @@ test: setup browser
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not model and not browser and not slow"
+
+# the fuzz suite with many random examples (the default run uses few, derandomized)
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -m "not model and not browser" -k "fuzz or propert" tests
 
 lint: setup
 	$(BIN)/ruff check plansearch tests benchmarks

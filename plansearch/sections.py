@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -52,8 +52,10 @@ def stable_id(*parts: object, prefix: str = "s") -> str:
 class Section:
     """One typed piece of a plan: a vision, a mission, a goal, a strategy, a tactic…
 
-    ``span`` is the ``(start, end)`` character range in the *decoded original*
-    text of ``source``, so ``original[start:end]`` gives back what was parsed.
+    ``span`` is the ``(start, end)`` character range in the *extracted* text of
+    ``source`` (the decoded text file, or the repaired text layer of a PDF/DOCX:
+    ``plansearch.parse.load_document(source).text``), so ``text[start:end]`` gives back
+    what was parsed; ``page`` is the page it starts on when the source has pages.
 
     Example::
 
@@ -75,6 +77,7 @@ class Section:
     source: str | None = None
     span: tuple[int, int] | None = None
     path: str = ""
+    page: int | None = None  # 1-based page of the span's start (PDF sources)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -137,11 +140,42 @@ class Section:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Section:
-        known = {f for f in cls.__dataclass_fields__}
-        data = {k: v for k, v in d.items() if k in known}
-        if data.get("span") is not None:
-            data["span"] = tuple(data["span"])
+    def from_dict(cls, d: Mapping[str, Any]) -> Section:
+        """The section of a record written by :meth:`to_dict` (unknown keys are ignored).
+
+        Raises ``TypeError``/``ValueError`` naming the field when a value has the wrong
+        type, e.g. a title that is a number.
+
+        >>> Section.from_dict({"id": "s1", "kind": "goal", "level": "local",
+        ...                    "title": "ส่งเสริมอาชีพ", "text": "ส่งเสริมอาชีพ"}).title
+        'ส่งเสริมอาชีพ'
+        """
+        if not isinstance(d, Mapping):
+            raise TypeError(f"a section record is a JSON object, not {type(d).__name__}")
+        data = {k: v for k, v in d.items() if k in _FIELDS}
+        missing = [f for f in _REQUIRED if f not in data]
+        if missing:
+            raise ValueError(f"missing field {missing[0]!r}")
+        for name, value in data.items():
+            if name in ("span", "page"):
+                continue
+            if value is None and name not in _REQUIRED:
+                continue
+            if not isinstance(value, str):
+                raise TypeError(f"field {name!r} must be text, not {type(value).__name__}")
+        span = data.get("span")
+        if span is not None:
+            if (
+                not isinstance(span, (list, tuple))
+                or len(span) != 2
+                or not all(isinstance(x, int) and not isinstance(x, bool) for x in span)
+                or not 0 <= span[0] <= span[1]
+            ):
+                raise ValueError("field 'span' must be [start, end] with 0 <= start <= end")
+            data["span"] = (int(span[0]), int(span[1]))
+        page = data.get("page")
+        if page is not None and (not isinstance(page, int) or isinstance(page, bool) or page < 1):
+            raise ValueError("field 'page' must be a page number (1, 2, …) or null")
         return cls(**data)
 
     def with_(self, **changes: Any) -> Section:
@@ -157,6 +191,8 @@ class Plan:
     province: str | None
     source: str | None
     sections: tuple[Section, ...] = field(default_factory=tuple)
+    #: what the parser found and what looked wrong (``plansearch.parse.ParseQuality``)
+    quality: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.sections, tuple):
@@ -197,6 +233,10 @@ class Plan:
         return out
 
 
+_FIELDS = frozenset(Section.__dataclass_fields__)
+_REQUIRED = ("id", "kind", "level", "title", "text")
+
+
 def write_jsonl(sections: Iterable[Section], path: str | Path) -> int:
     """Write sections as JSON lines (UTF-8, Thai kept readable). Returns the count."""
     n = 0
@@ -212,17 +252,32 @@ def write_jsonl(sections: Iterable[Section], path: str | Path) -> int:
 
 
 def read_jsonl(path: str | Path) -> list[Section]:
-    """Read sections written by :func:`write_jsonl`."""
+    """Read sections written by :func:`write_jsonl`.
+
+    A line that is not a section record (not a JSON object, a title that is a number,
+    bytes that are not UTF-8…) raises :class:`~plansearch.errors.SectionRecordError`
+    naming ``file:line``.
+    """
+    from .errors import SectionRecordError
+
     out: list[Section] = []
-    with Path(path).open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            line = line.strip()
+    with Path(path).open("rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8").strip()
+            except UnicodeDecodeError as exc:
+                raise SectionRecordError(
+                    f"{path}:{lineno}: ข้อมูลไม่ใช่ UTF-8 / not valid UTF-8 (byte {exc.start}); "
+                    "save the file as UTF-8"
+                ) from exc
             if not line:
                 continue
             try:
                 out.append(Section.from_dict(json.loads(line)))
-            except (json.JSONDecodeError, TypeError, ValueError) as exc:
-                from .errors import InputError
-
-                raise InputError(f"{path}:{lineno}: not a valid section record ({exc})") from exc
+            except (ValueError, TypeError, RecursionError) as exc:
+                # JSONDecodeError and over-long integers are ValueErrors
+                raise SectionRecordError(
+                    f"{path}:{lineno}: ไม่ใช่ระเบียนหัวข้อแผน / not a valid section record "
+                    f"({str(exc)[:200]})"
+                ) from exc
     return out

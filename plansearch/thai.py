@@ -12,8 +12,11 @@ import re
 import unicodedata
 from functools import lru_cache
 
-#: Characters that PDF/web extraction leaves behind and that carry no meaning.
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+#: Characters that PDF/web extraction leaves behind and that carry no meaning
+#: (zero-width space/joiners, direction marks, word joiner, BOM, soft hyphen): the one
+#: set every module uses.
+ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"
+_ZERO_WIDTH = dict.fromkeys(map(ord, ZERO_WIDTH_CHARS), None)
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _THAI_CHAR = re.compile(r"[\u0e00-\u0e7f]")
@@ -83,6 +86,23 @@ def fold_for_matching(text: str) -> str:
     'ถนน สาย 1 หมู่ที่ 2'
     """
     return thai_digits_to_arabic(fold_whitespace(clean_text(text))).lower()
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal or in a fixed-width label.
+
+    Thai vowel and tone marks above/below a consonant (and other combining or
+    zero-width characters) take no column; wide East Asian characters take two.
+
+    >>> display_width("ผู้สูงอายุ"), display_width("abc"), display_width("漢字")
+    (6, 3, 4)
+    """
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
 
 
 def thai_ratio(text: str) -> float:

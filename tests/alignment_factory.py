@@ -289,3 +289,35 @@ def make_alignment(*, top_k: int = 3, with_items: bool = True) -> Alignment:
         method="hybrid: e5-small dense + BM25 lexical, subtree scoring (test fixture)",
         meta=(("top_k", str(top_k)), ("model", "test-fixture")),
     )
+
+
+#: Text a spreadsheet would run as a formula (issue 12, defect 7).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "  =", "\uff1d", "\uff0b", "\u3000@")
+#: Fields that are structure, not text from a plan or framework (kept as they are).
+_STRUCTURAL = frozenset({"kind", "level", "strength", "sub_type", "meta", "span", "method"})
+
+
+def formula_text(text: str) -> str:
+    """``text`` with a formula-looking prefix, the same prefix for the same text."""
+    import zlib
+
+    return FORMULA_PREFIXES[zlib.crc32(text.encode()) % len(FORMULA_PREFIXES)] + text
+
+
+def hostile_formulas(value):
+    """A copy of an alignment (or any of its parts) where every text field — titles,
+    texts, ids, framework names and columns, terms — starts like a formula."""
+    import dataclasses
+
+    if isinstance(value, str):
+        return formula_text(value)
+    if isinstance(value, tuple):
+        return tuple(hostile_formulas(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: hostile_formulas(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.init and f.name not in _STRUCTURAL
+        }
+        return dataclasses.replace(value, **changes)
+    return value

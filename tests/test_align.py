@@ -39,7 +39,7 @@ def test_plain_strings_best_is_one_id_per_item_in_order(hashing):
 
 
 def test_scores_strengths_and_evidence(hashing):
-    al = align(STATEMENTS, ["national", "sdg"], embedder=hashing, top_k=4)
+    al = align(STATEMENTS, ["national", "sdg"], embedder=hashing, k=4)
     assert al.framework_names == ("national", "masterplan", "sdg")
     for it in al.items:
         for name in al.framework_names:
@@ -55,7 +55,7 @@ def test_scores_strengths_and_evidence(hashing):
 
 def test_masterplan_evidence_belongs_to_its_strategy(hashing):
     ref = plansearch.reference("national")
-    al = align(STATEMENTS, "national", embedder=hashing, top_k=6)
+    al = align(STATEMENTS, "national", embedder=hashing, k=6)
     for it in al.items:
         for m in it.for_framework("national"):
             root = ref.root_of(m.evidence.sub_id)
@@ -92,7 +92,7 @@ def test_bad_inputs_raise_clear_errors(hashing):
     with pytest.raises(ValueError, match="empty"):
         align(["ok", "   "], "national", embedder=hashing)
     with pytest.raises(ValueError, match="top_k"):
-        align(STATEMENTS, "national", embedder=hashing, top_k=0)
+        align(STATEMENTS, "national", embedder=hashing, k=0)
     with pytest.raises(ValueError, match="plan"):
         align(STATEMENTS, "province", embedder=hashing)
     with pytest.raises(KeyError):

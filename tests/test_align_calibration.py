@@ -57,7 +57,7 @@ def test_score_calibration_is_the_old_rule() -> None:
 
 
 def test_gap_list_never_names_a_target_a_top_ranked_item_supports_strongly(hashing) -> None:
-    al = align(STATEMENTS, ["national", "sdg"], embedder=hashing, top_k=3)
+    al = align(STATEMENTS, ["national", "sdg"], embedder=hashing, k=3)
     tops = [(it.best(f), f) for it in al.items for f in al.framework_names]
     strong_tops = {(m.framework, m.target_id) for m, _ in tops if m and m.strength == "strong"}
     assert strong_tops, "fixture must produce at least one strong top link"

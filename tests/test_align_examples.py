@@ -23,12 +23,12 @@ def emb() -> HashingEmbedder:
 
 
 def test_a_correction_moves_a_similar_item_and_not_an_unrelated_one(emb) -> None:
-    before = align(ITEMS, ["national", "sdg"], embedder=emb, top_k=6)
+    before = align(ITEMS, ["national", "sdg"], embedder=emb, k=6)
     road_best = before.items[0].best("national").target_id
     # the planner corrects the road link to a target the method did not suggest first
     wanted = next(t for t in ("NS6", "NS1", "NS5") if t != road_best)
     ex = [Example(ROAD_EXAMPLE, "national", wanted)]
-    after = align(ITEMS, ["national", "sdg"], embedder=emb, top_k=6, examples=ex)
+    after = align(ITEMS, ["national", "sdg"], embedder=emb, k=6, examples=ex)
     assert after.items[0].best("national").target_id == wanted
     # the unrelated item and the other framework are exactly as before
     assert after.items[1].scores_for("national") == before.items[1].scores_for("national")
@@ -37,10 +37,10 @@ def test_a_correction_moves_a_similar_item_and_not_an_unrelated_one(emb) -> None
 
 
 def test_a_rejection_pushes_the_target_down(emb) -> None:
-    before = align([ROAD], "national", embedder=emb, top_k=6)
+    before = align([ROAD], "national", embedder=emb, k=6)
     first = before.items[0].best("national").target_id
     ex = [Example(ROAD_EXAMPLE, "national", first, accepted=False)]
-    after = align([ROAD], "national", embedder=emb, top_k=6, examples=ex)
+    after = align([ROAD], "national", embedder=emb, k=6, examples=ex)
     i = before.framework("national").target_ids.index(first)
     assert after.items[0].scores_for("national")[i] < before.items[0].scores_for("national")[i]
 

@@ -91,7 +91,7 @@ def test_align_statements_file(tmp_path, capsys):
 
 def test_align_errors_are_one_clean_line(tmp_path, capsys):
     assert main(["align", str(tmp_path / "missing.txt"), "--embedder", "hashing"]) == 2
-    assert "does not exist" in capsys.readouterr().err
+    assert "no such file" in capsys.readouterr().err
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nlevel: province\nitems:\n  - id: A\n", encoding="utf-8")
     assert main(["align", str(SEED_001), "--reference", str(bad), "--embedder", "hashing"]) == 2
@@ -152,6 +152,6 @@ def test_run_main_job_writes_reports(tmp_path, capsys):
     assert rc == 0
     for ext in ("html", "xlsx", "png"):
         assert len(list(out.glob(f"*.{ext}"))) == 2
-    assert (tmp_path / "idx" / "manifest.json").exists()
+    assert (tmp_path / "idx" / "CURRENT").exists()  # a saved index (versioned layout)
     printed = capsys.readouterr().out
     assert "โขมง" in printed and "บ้านอ้อน" in printed

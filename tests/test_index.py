@@ -209,23 +209,29 @@ def test_ivf_chosen_above_threshold(monkeypatch):
     got, _ = d.search(q[1], 10, mask=broad)
     assert len(got) == 10 and broad[got].all()
     # reconstructed vectors are close to the originals (SQ8)
-    rec = d.reconstruct(np.arange(0, 3000, 13))
+    rec = d.vectors(np.arange(0, 3000, 13))
     assert float((rec * x[::13]).sum(1).min()) > 0.99
 
 
 # ---------------------------------------------------------------------- persistence
 
 
+def _current(out: Path) -> Path:
+    """The version directory ``CURRENT`` points to."""
+    return out / (out / "CURRENT").read_text(encoding="ascii").strip()
+
+
 def test_save_load_identical(index, tmp_path, sections):
     out = index.save(tmp_path / "idx")
-    assert {p.name for p in out.iterdir()} == {
+    assert {p.name for p in out.iterdir()} == {"CURRENT", "v-1"}
+    assert {p.name for p in _current(out).iterdir()} == {
         "manifest.json",
         "sections.jsonl",
         "dense.faiss",
         "lexical.npz",
         "vocab.json",
     }
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((_current(out) / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["count"] == 16 and manifest["dimension"] == 128
     assert manifest["embedder"]["fingerprint"] == "hashing-128:v1"
     assert manifest["format_version"] == storage.FORMAT_VERSION
@@ -245,13 +251,14 @@ def test_save_load_identical(index, tmp_path, sections):
 
 
 def test_no_pickle_in_files(index, tmp_path):
-    out = index.save(tmp_path / "idx")
+    out = _current(index.save(tmp_path / "idx"))
     with np.load(out / "lexical.npz", allow_pickle=False) as z:
         assert all(z[k].dtype != object for k in z.files)
     assert BM25Index.load(out).vocabulary_size == index._lexical.vocabulary_size
 
 
 def _rewrite_manifest(path: Path, **changes) -> None:
+    path = _current(path)
     m = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     m.update(changes)
     m["manifest_sha256"] = storage._manifest_digest(m)
@@ -260,12 +267,13 @@ def _rewrite_manifest(path: Path, **changes) -> None:
 
 def test_tampered_manifest(index, tmp_path):
     out = index.save(tmp_path / "idx")
-    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    mpath = _current(out) / "manifest.json"
+    m = json.loads(mpath.read_text(encoding="utf-8"))
     m["count"] = 15
-    (out / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    mpath.write_text(json.dumps(m), encoding="utf-8")
     with pytest.raises(IndexCorruptedError, match="modified"):
         PlanIndex.load(out)
-    (out / "manifest.json").write_text("{not json", encoding="utf-8")
+    mpath.write_text("{not json", encoding="utf-8")
     with pytest.raises(IndexCorruptedError, match="plansearch index"):
         PlanIndex.load(out)
 
@@ -273,7 +281,7 @@ def test_tampered_manifest(index, tmp_path):
 @pytest.mark.parametrize("name", ["sections.jsonl", "dense.faiss", "lexical.npz", "vocab.json"])
 def test_tampered_file(index, tmp_path, name):
     out = index.save(tmp_path / "idx")
-    p = out / name
+    p = _current(out) / name
     data = bytearray(p.read_bytes())
     data[len(data) // 2] ^= 0x01
     p.write_bytes(bytes(data))
@@ -326,6 +334,7 @@ def test_crash_mid_save_keeps_old_index(index, sections, emb, tmp_path, monkeypa
     with pytest.raises(OSError, match="disk full"):
         bigger.save(target)
     assert sorted(os.listdir(tmp_path)) == ["idx"]  # no temp/half-written directory left
+    assert sorted(os.listdir(target)) == ["CURRENT", "v-1"]
     again = PlanIndex.load(target)
     assert len(again) == 16 and again.search("ขยะ", k=5) == before
     # a crash on the very first save leaves nothing under the target name
@@ -336,6 +345,7 @@ def test_crash_mid_save_keeps_old_index(index, sections, emb, tmp_path, monkeypa
     bigger.save(target)  # a later save replaces the old index
     assert len(PlanIndex.load(target)) == 17
     assert sorted(os.listdir(tmp_path)) == ["idx"]
+    assert sorted(os.listdir(target)) == ["CURRENT", "v-2"]  # the old version is gone
 
 
 def test_refuses_to_overwrite_non_index_dir(index, tmp_path):

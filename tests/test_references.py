@@ -22,7 +22,7 @@ from plansearch.errors import PlanSearchError, ReferenceFormatError, UnknownRefe
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = Path(__file__).parent.parent / "examples"
-BUILTINS = ["national", "nesdp13", "nesdp12", "sdg", "dla", "services"]
+BUILTINS = ["national", "masterplan", "sdg", "nesdp12", "nesdp13", "dla", "services"]
 
 
 # ----------------------------------------------------------------------------- built-ins
@@ -111,7 +111,9 @@ def test_23_master_plans_each_linked_to_one_strategy() -> None:
         "MP23": "NS2",
     }
     assert {m.id: m.parent_id for m in mps} == expected
-    assert all(m.is_leaf for m in mps)
+    # issue 9: each master plan carries its แผนย่อย (sub-plans) as children
+    assert all(ns.children(m.id) for m in mps)
+    assert {c.type for m in mps for c in ns.children(m.id)} == {"sub_plan"}
     assert ns["MP23"].related == ("NS3",)
     titles = {m.id: m.title for m in mps}
     assert titles["MP03"] == "การเกษตร"
@@ -414,3 +416,141 @@ def test_reference_from_sections_without_strategies() -> None:
         reference_from_sections(_pao_sections(), name="prov", level="province")
     with pytest.raises(ReferenceFormatError, match="unknown level"):
         reference_from_sections(_pao_sections(), name="prov", level="moon")
+
+
+# ----------------------------------------------------------------------------- hostile files
+# issue 12, defect 4: never RecursionError / ValueError / TypeError, always a named error
+
+_DEEP = 100_000
+_ITEM = '"items": [{"id": "A", "title": "t"'
+_LAUGHS = "".join(
+    f"{x}: &{x} [{', '.join([f'*{p}' if p else 'x'] * 9)}]\n"
+    for p, x in [("", "a"), ("a", "b"), ("b", "c"), ("c", "d"), ("d", "e"), ("e", "f")]
+)
+HOSTILE: dict[str, str] = {
+    "deep.json": "[" * _DEEP + "]" * _DEEP,
+    "deep_items.json": '{"items": ' + "[" * _DEEP + "]" * _DEEP + "}",
+    "deep.yaml": "items: " + "[" * _DEEP + "]" * _DEEP,
+    "deep_block.yaml": "items:\n" + "".join(" " * i + "- \n" for i in range(0, 4000, 2)),
+    "alias.yaml": "name: x\nlevel: province\nitems: &a [*a]\n",
+    "alias_map.yaml": "name: x\nlevel: province\nitems:\n  - &a {id: A, title: t, children: [*a]}",
+    "bigint.json": '{"name": "x", "level": "province", "items": [{"id": ' + "9" * 5000 + "}]}",
+    "bigint_fmt.json": '{"format": ' + "1" * 5000 + "}",
+    "bigint.yaml": "name: x\nlevel: province\nitems:\n  - {id: " + "9" * 5000 + ", title: t}\n",
+    "laughs.yaml": _LAUGHS + "name: x\nlevel: province\nitems: [*f, *f, *f, *f, *f, *f, *f]\n",
+    "tag.yaml": "!!python/object/apply:os.system ['true']\n",
+    "binary.yaml": "name: x\nlevel: province\nitems:\n  - {id: !!binary aGVsbG8=, title: t}\n",
+    "date.yaml": "name: x\nlevel: province\nitems:\n  - {id: A, title: 2024-01-01}\n",
+    "listkey.yaml": "? [a, b]\n: x\n",
+    "nan.json": '{"name": "x", "level": "province", "format": NaN, "items": []}',
+    "bool_format.json": '{"name": "x", "level": "province", "format": true, ' + _ITEM + "}]}",
+    "keys.json": '{"name": "x", "level": "province", ' + _ITEM + ', "keywords": {"a": 1}}]}',
+    "bigfield.csv": "id,title,level\nA," + "ก" * 200_000 + ",province\n",
+    "nul.csv": "id,title,level\nA,t\x00t,province\n",
+    "deep_chain.csv": "id,title,parent_id,level\n"
+    + "".join(f"N{i},t,{f'N{i - 1}' if i else ''},province\n" for i in range(40)),
+}
+
+
+@pytest.mark.parametrize("fname", sorted(HOSTILE))
+def test_hostile_reference_files_raise_reference_format_error(tmp_path: Path, fname: str) -> None:
+    f = tmp_path / fname
+    f.write_text(HOSTILE[fname], encoding="utf-8")
+    with pytest.raises(ReferenceFormatError, match=re.escape(fname)):
+        load_reference(f)
+
+
+def test_recursive_yaml_alias_error_names_the_line(tmp_path: Path) -> None:
+    f = tmp_path / "alias.yaml"
+    f.write_text("name: x\nlevel: province\nitems: &a [*a]\n", encoding="utf-8")
+    with pytest.raises(ReferenceFormatError, match=r"alias\.yaml, line 3"):
+        load_reference(f)
+
+
+def test_yaml_aliases_to_scalars_still_work(tmp_path: Path) -> None:
+    f = tmp_path / "ok.yaml"
+    f.write_text(
+        "name: x\nlevel: province\nitems:\n  - {id: A, title: &t การเกษตร}\n"
+        "  - {id: B, title: *t, text: ส่งเสริมอาชีพ}\n",
+        encoding="utf-8",
+    )
+    assert [t.title for t in load_reference(f)] == ["การเกษตร", "การเกษตร"]
+
+
+def test_reference_from_dict_with_a_cycle_is_refused() -> None:
+    item: dict = {"id": "A", "title": "t"}
+    item["children"] = [item]
+    with pytest.raises(ReferenceFormatError, match="items"):
+        reference_from_dict({"name": "x", "level": "province", "items": [item]})
+
+
+# ----------------------------------------------------------------------------- registry
+
+
+def _copy_data(tmp_path: Path) -> Path:
+    import shutil
+
+    src = Path(__file__).parent.parent / "plansearch" / "alignment" / "data"
+    dst = tmp_path / "data"
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_a_new_builtin_is_one_json_file(tmp_path: Path) -> None:
+    from plansearch.alignment.references.registry import discover
+
+    data = _copy_data(tmp_path)
+    assert "demo" not in discover(data)
+    (data / "demo.json").write_text(
+        json.dumps(
+            {
+                "format": 1,
+                "name": "demo",
+                "title": "ยุทธศาสตร์ทดลอง",
+                "level": "province",
+                "items": [{"id": "D1", "title": "การเกษตร"}],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    found = discover(data)
+    assert found["demo"].level == "province" and found["demo"].title == "ยุทธศาสตร์ทดลอง"
+    # listed by planning level: after national/nesdp/department ones, before local ones
+    names = list(found)
+    assert names.index("dla") < names.index("demo") < names.index("services")
+
+
+def test_support_files_are_not_frameworks_and_derived_ones_are() -> None:
+    from plansearch.alignment.references import companions, framework_info
+
+    assert "local_programs" not in available_references()
+    info = framework_info("masterplan")
+    assert (info.derived_from, info.root_type, info.level) == (
+        "national",
+        "master_plan",
+        "national",
+    )
+    assert companions("national") == ["masterplan"]
+    mp = reference("masterplan")
+    assert mp.root_type == "master_plan" and len(mp.targets()) == 23
+    assert {t.framework for t in mp} == {"masterplan"}
+    assert [t.id for t in mp.targets()] == [
+        t.id for t in reference("national").of_type("master_plan")
+    ]
+
+
+def test_a_data_file_whose_name_differs_from_its_file_is_refused(tmp_path: Path) -> None:
+    from plansearch.alignment.references.registry import discover
+
+    data = _copy_data(tmp_path)
+    (data / "other.json").write_text('{"name": "x", "level": "province", "items": []}', "utf-8")
+    with pytest.raises(ReferenceFormatError, match=r"other\.json"):
+        discover(data)
+
+
+def test_derived_framework_round_trips_with_its_root_type(tmp_path: Path) -> None:
+    f = tmp_path / "mp.json"
+    f.write_text(json.dumps(reference("masterplan").to_dict(), ensure_ascii=False), "utf-8")
+    back = load_reference(f)
+    assert back.root_type == "master_plan" and len(back.targets()) == 23

@@ -81,3 +81,35 @@ def test_plan_text_never_becomes_a_formula(tmp_path):
     starts = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=")]
     assert starts and all(c.data_type == "s" for c in starts)
     assert any(c.value == "=1+1" for c in starts)  # control character dropped, text kept
+
+
+def _formula_like(text: str) -> bool:  # what Excel/LibreOffice/Sheets would evaluate
+    return text[:1] in ("\t", "\r") or text.lstrip()[:1] in tuple("=+-@\uff1d\uff0b\uff0d\uff20")
+
+
+def test_no_live_formula_from_plan_or_framework_text(tmp_path):
+    import zipfile
+
+    from alignment_factory import hostile_formulas
+
+    al = hostile_formulas(make_alignment())
+    assert all(_formula_like(f.column) and _formula_like(f.title) for f in al.frameworks)
+    path = write_excel(al, tmp_path / "formulas.xlsx")
+    with zipfile.ZipFile(path) as zf:
+        sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets
+        for name in sheets:
+            xml = zf.read(name).decode("utf-8")
+            assert "<f>" not in xml and "<f " not in xml, name
+    wb = load_workbook(path)
+    risky = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+                if isinstance(c.value, str) and _formula_like(c.value):
+                    risky.append(c)
+    # headers built from framework titles are among them, stored as quoted text
+    heads = [c.value for c in wb["ตารางความเชื่อมโยง"][1]]
+    assert any(_formula_like(h) for h in heads[1:])
+    assert len(risky) > 50 and all(c.quotePrefix for c in risky)

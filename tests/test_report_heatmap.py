@@ -96,3 +96,42 @@ def test_empty_and_very_long_plans(tmp_path):
     fig = heatmap_figure(replace(al, items=many), "national")
     assert len(fig.axes[0].get_yticklabels()) == MAX_ROWS
     assert f"{MAX_ROWS} จาก {MAX_ROWS + 5}" in fig.axes[0].get_title(loc="left")
+
+
+MATH_LIKE = "ส่งเสริม $x^{2$ การเกษตร"
+
+
+def _with_dollars(al):
+    first = al.items[0]
+    item = replace(first.item, title=MATH_LIKE, number=None)
+    fws = tuple(
+        replace(f, title=f"{f.title} $\\frac{{", target_titles=(MATH_LIKE, *f.target_titles[1:]))
+        for f in al.frameworks
+    )
+    return replace(al, items=(replace(first, item=item), *al.items[1:]), frameworks=fws)
+
+
+def test_dollar_signs_are_drawn_literally(tmp_path):
+    from matplotlib import cbook
+    from matplotlib.text import Text
+
+    al = _with_dollars(make_alignment())
+    path = write_heatmap_png(al, tmp_path / "dollars.png", framework="national")
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    fig = heatmap_figure(al, "national")
+    fig.canvas.draw()
+    texts = [t.get_text() for t in fig.findobj(Text) if "$" in t.get_text()]
+    assert len(texts) >= 3  # a row label, a column label, the title
+    assert not any(cbook.is_math_text(t) for t in texts)
+
+
+def test_a_plot_that_cannot_be_drawn_raises_report_error(tmp_path):
+    from plansearch.errors import PlanSearchError, ReportError
+
+    al = make_alignment()
+    with pytest.raises(ReportError, match="heatmap") as info:
+        write_heatmap_png(al, tmp_path / "bad.png", dpi=0)
+    assert isinstance(info.value, PlanSearchError)
+    assert not (tmp_path / "bad.png").exists()
+    with pytest.raises(ReportError, match="nope"):
+        write_heatmap_png(al, tmp_path / "bad.png", framework="nope")

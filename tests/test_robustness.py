@@ -316,3 +316,93 @@ def test_load_corpus_without_documents(tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(load_corpus(SMALL)) == 1  # a single file is a corpus of one
+
+
+# -- memory stays linear in the input (issue 12, defect 2) ------------------------
+
+
+def _peak_bytes(fn, *args) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn(*args)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_org_detection_memory_is_linear_in_a_glued_name_run() -> None:
+    # One organisation name repeated without spaces: every mention used to copy the
+    # rest of the text (108 KB needed 72 MB, 432 KB needed 1.14 GB).
+    from plansearch.parse.identity import detect_org
+
+    small = "เทศบาลตำบลบ้านอ้อน" * 500
+    large = "เทศบาลตำบลบ้านอ้อน" * 2000
+    per_byte_small = _peak_bytes(detect_org, small) / len(small.encode())
+    per_byte_large = _peak_bytes(detect_org, large) / len(large.encode())
+    assert per_byte_large < 40, per_byte_large
+    assert per_byte_large < 2 * per_byte_small + 5  # 4× the input, not 4× the bytes/byte
+
+
+def test_org_detection_of_a_glued_run_still_names_the_org() -> None:
+    from plansearch.parse.identity import MAX_NAME_CHARS, detect_org
+
+    assert detect_org("เทศบาลตำบลบ้านอ้อน " * 3) == "เทศบาลตำบลบ้านอ้อน"
+    name = detect_org("เทศบาลตำบลบ้านอ้อน" * 2000)
+    assert name is not None and name.startswith("เทศบาลตำบล")
+    assert len(name) <= len("เทศบาลตำบล") + MAX_NAME_CHARS
+
+
+def test_parse_plan_of_a_long_glued_org_run_is_bounded() -> None:
+    text = "เทศบาลตำบลบ้านอ้อน" * 4000  # 216 KB
+    peak = _peak_bytes(parse_plan, text)
+    assert peak < 40 * len(text.encode()), peak
+
+
+# -- sections JSONL: every bad line is a named error with file:line (defect 5) -----
+
+_GOOD_RECORD = (
+    '{"id": "s1", "kind": "goal", "level": "local", "title": "ส่งเสริมอาชีพ", '
+    '"text": "ส่งเสริมอาชีพ", "span": [0, 12]}'
+)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"[1]",
+        b"42",
+        b'"text"',
+        b"null",
+        b"{}",
+        b'{"id": "s1", "kind": "goal", "level": "local", "title": 5, "text": "x"}',
+        b'{"id": "s1", "kind": "goal", "level": "local", "title": "x", "text": ["x"]}',
+        b'{"id": 1, "kind": "goal", "level": "local", "title": "x", "text": "x"}',
+        b'{"id": "s1", "kind": "goal", "level": "local", "title": "x", "text": "x", "span": 3}',
+        b'{"id": "s1", "kind": "goal", "level": "local", "title": "x", "text": "x", '
+        b'"span": [5, "a"]}',
+        b'{"id": "s1", "kind": "nope", "level": "local", "title": "x", "text": "x"}',
+        "ส่งเสริม".encode("cp874"),  # Thai, but not UTF-8
+        b"\xff\xfe\x00",
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"id": "s1", "kind": "goal", "level": "local", "title": "x", "text": "x", '
+        b'"span": [0, ' + b"9" * 5000 + b"]}",
+    ],
+    ids=lambda b: repr(b[:30]),
+)
+def test_read_jsonl_bad_line_names_file_and_line(tmp_path: Path, line: bytes) -> None:
+    from plansearch.errors import SectionRecordError
+
+    f = tmp_path / "sections.jsonl"
+    f.write_bytes(_GOOD_RECORD.encode() + b"\n\n" + line + b"\n")
+    with pytest.raises(SectionRecordError, match=r"sections\.jsonl:3: ") as info:
+        read_jsonl(f)
+    assert isinstance(info.value, InputError)
+
+
+def test_read_jsonl_reads_good_records_with_a_bom(tmp_path: Path) -> None:
+    f = tmp_path / "sections.jsonl"
+    f.write_bytes(b"\xef\xbb\xbf" + _GOOD_RECORD.encode() + b"\n")
+    (s,) = read_jsonl(f)
+    assert (s.title, s.span) == ("ส่งเสริมอาชีพ", (0, 12))

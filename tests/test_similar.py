@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from plansearch import PlanIndex, Section, read_jsonl
+from plansearch import InputError, PlanIndex, Section, read_jsonl
 from plansearch.alignment.similar import SIMILAR_KINDS, near_duplicates, similar_goals
 from plansearch.embed.hashing import HashingEmbedder
 
@@ -45,7 +45,8 @@ def test_where_and_empty_cases(index):
     p = sorted(x for x in provinces if x)[0]
     res = similar_goals(index, "ถนน", k=10, where={"province": p})
     assert all(h.section.province == p for h in res.hits)
-    assert len(similar_goals(index, "   ", k=3)) == 0
+    with pytest.raises(InputError, match="empty"):  # as PlanIndex.search does
+        similar_goals(index, "   ", k=3)
     everyone = sorted({s.org for s in index.sections if s.org})
     assert len(similar_goals(index, "ถนน", k=3, exclude_org=everyone)) == 0
     with pytest.raises(ValueError):

@@ -118,7 +118,8 @@ def test_profiler_for_caches_builtins_per_embedder(hashing):
 def test_cached_lexical_evidence_equals_the_batch_computation(prof, hashing):
     texts = [*OBVIOUS, *OBVIOUS]  # second pass comes from the cache
     ev = prof.evidence(hashing.encode(texts), texts)
-    np.testing.assert_allclose(ev[: len(OBVIOUS)], ev[len(OBVIOUS) :])
+    # float32 products: the cached and batch paths may sum in another order (BLAS, threads)
+    np.testing.assert_allclose(ev[: len(OBVIOUS)], ev[len(OBVIOUS) :], rtol=1e-5, atol=1e-6)
     words, phrases = prof.word_scores(texts), prof.phrase_scores(texts)
     assert (words > 0).any(axis=1).all() and (phrases > 0).any(axis=1).all()
 

@@ -16,9 +16,10 @@ every ranked target carries evidence: its best-matching sub-item and shared word
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
@@ -65,6 +66,15 @@ CONTEXT_WEIGHT = DEFAULT_SETTINGS.context_weight
 DEFAULT_FRAMEWORKS: tuple[str, ...] = ("national", "nesdp13", "sdg", "dla")
 #: Levels whose strategies, when a plan quotes them, become frameworks automatically.
 PLAN_LEVELS: tuple[str, ...] = ("provincial_group", "province", "pao")
+
+if TYPE_CHECKING:
+    from .references import Reference
+
+#: What ``align(against=...)`` accepts: a framework name, a file, a Reference, or a list.
+FrameworkSpec = Union[
+    str, os.PathLike[str], "Reference", Sequence[Union[str, os.PathLike[str], "Reference"]]
+]
+
 #: Kinds of a plan's own sections that are aligned by default.
 ALIGNED_KINDS: tuple[str, ...] = ("strategy", "tactic", "project")
 #: Kinds aligned when a plan has no strategies or tactics of its own.
@@ -229,9 +239,10 @@ def resolve_settings(
 
 def align(
     local: Plan | Sequence[Section] | Sequence[str] | str,
-    against: Any = None,
+    against: FrameworkSpec | None = None,
     *,
-    top_k: int = 3,
+    k: int = 3,
+    top_k: int | None = None,
     embedder: BaseEmbedder | None = None,
     settings: AlignSettings | None = None,
     thresholds: Thresholds | None = None,
@@ -267,6 +278,10 @@ def align(
     >>> al.best("national")                                                  # doctest: +SKIP
     ['NS2']
     """
+    if top_k is not None:  # the old name of ``k``
+        warnings.warn("align(top_k=) is deprecated; use k=", DeprecationWarning, stacklevel=2)
+        k = top_k
+    top_k = k
     if top_k < 1:
         raise ValueError("top_k must be at least 1")
     contexts: list[str] | None = None

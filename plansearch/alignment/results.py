@@ -8,13 +8,14 @@ linkage table planners fill in (ตารางความเชื่อมโ
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..labels import STRENGTH_TH as STRENGTH_TH  # re-exported (defined in plansearch.labels)
+from ..labels import STRENGTHS as STRENGTHS
 from ..sections import Section
 from .settings import AlignSettings, Thresholds
 
@@ -33,15 +34,6 @@ __all__ = [
     "TargetCoverage",
     "Thresholds",
 ]
-
-STRENGTHS: tuple[str, ...] = ("strong", "partial", "weak", "none")
-#: Thai labels used in reports.
-STRENGTH_TH: dict[str, str] = {
-    "strong": "สอดคล้องมาก",
-    "partial": "สอดคล้องบางส่วน",
-    "weak": "สอดคล้องน้อย",
-    "none": "ไม่สอดคล้อง",
-}
 
 
 @dataclass(frozen=True)
@@ -302,18 +294,14 @@ class Alignment:
         return text
 
     def to_csv(self, path: str | Path) -> Path:
-        """One row per (item, framework, ranked target); UTF-8 with BOM so Excel reads Thai."""
-        rows = self.to_records()
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        cols = list(rows[0]) if rows else ["item_id", "framework", "target_id", "score"]
-        tmp = p.with_name(p.name + ".tmp")
-        with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=cols)
-            w.writeheader()
-            w.writerows(rows)
-        tmp.replace(p)
-        return p
+        """One row per (item, framework, ranked target); UTF-8 with BOM so Excel reads Thai.
+
+        Text that a spreadsheet would run as a formula is neutralised
+        (see :mod:`plansearch.report.tables`).
+        """
+        from ..report.tables import write_csv
+
+        return write_csv(self, path)
 
     def to_html(self, path: str | Path, *, title: str | None = None) -> Path:
         """A self-contained HTML report in Thai (see :mod:`plansearch.report.html`)."""

@@ -16,12 +16,13 @@ from 0.535 (text score alone) to the figure in ``benchmarks/README.md``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..index.fusion import minmax, scale_to_max
 from ..parse.identity import canonical_org
 from ..sections import Section
@@ -29,6 +30,9 @@ from ..thai import tokenize
 from .references import Reference
 from .results import NearDuplicate
 from .topics import DEFAULT_TOPICS, profiler_for, small_blas
+
+if TYPE_CHECKING:
+    from ..index.planindex import PlanIndex
 
 #: Kinds returned by default: what one subdistrict can borrow from another.
 SIMILAR_KINDS: tuple[str, ...] = ("goal", "objective", "target", "tactic", "project", "mission")
@@ -80,6 +84,10 @@ class SimilarGoals:
     def __len__(self) -> int:
         return len(self.hits)
 
+    def __iter__(self) -> Iterator[SimilarHit]:
+        """The ranked hits, best first (like iterating an :class:`Alignment`)."""
+        return iter(self.hits)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
@@ -106,7 +114,7 @@ class SimilarGoals:
 
 
 def similar_goals(
-    index: Any,
+    index: PlanIndex,
     query: str | Section,
     *,
     k: int = 10,
@@ -124,6 +132,9 @@ def similar_goals(
     re-rank (the built-in ``"services"``, any :class:`Reference`, or ``None`` to rank
     by text similarity alone).
 
+    An empty or whitespace-only query raises :class:`~plansearch.InputError`, as
+    :meth:`PlanIndex.search` does; so does an unknown ``level``/``kind`` in ``where``.
+
     >>> res = similar_goals(index, "ส่งเสริมอาชีพและรายได้ของผู้สูงอายุ", k=5)  # doctest: +SKIP
     >>> [(g.org, g.hits[0].topic) for g in res.groups]  # doctest: +SKIP
     [('อบต.หนองฮาง', 'การส่งเสริม การฝึก และการประกอบอาชีพ'), ...]
@@ -136,8 +147,10 @@ def similar_goals(
             exclude_org = query.org
     else:
         text = str(query)
-    if not text.strip():
-        return SimilarGoals(text, (), ())
+    if not " ".join(text.split()):
+        raise InputError(
+            "คำค้นว่าง / the query is empty; give some Thai words, e.g. 'ส่งเสริมอาชีพผู้สูงอายุ'"
+        )
     spec: dict[str, Any] = dict(where or {})
     spec.setdefault("kind", list(SIMILAR_KINDS))
     if exclude_org:

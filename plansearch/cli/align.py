@@ -11,9 +11,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InputError
+from ..errors import InputError, PlanSearchError
+from ..sections import Plan
+from ._inputs import add_identity_options, add_k_option, input_path, read_statements
+from ._output import check_output_file, write_file
 
 if TYPE_CHECKING:
+    from ..alignment.references import Reference
     from ..alignment.results import Alignment
 
 FORMATS = ("html", "xlsx", "csv", "json")
@@ -48,40 +52,90 @@ def summary_lines(alignment: Alignment) -> list[str]:
     return lines
 
 
+#: ``--against`` names whose targets come from the plan itself (quoted strategies).
+PLAN_QUOTED = ("province", "pao", "provincial_group", "department", "district")
+
+
+def _check_quoted_levels(against: list[str], plan: Plan | None) -> None:
+    """Refuse a plan level in ``--against`` that the plan does not quote (it would be
+    dropped silently, or leave nothing to align against)."""
+    for name in against:
+        if name not in PLAN_QUOTED:
+            continue
+        if plan is None:
+            raise InputError(
+                f"ระดับ {name} มาจากแผนที่อ้างยุทธศาสตร์ระดับนั้นเท่านั้น — --against {name} needs "
+                "a plan document, not --statements; give the framework as a file with "
+                "--reference FILE"
+            )
+        if not any(s.level == name for s in plan.sections):
+            raise InputError(
+                f"แผนนี้ไม่ได้อ้างยุทธศาสตร์ระดับ {name} — {plan.source or 'the plan'} quotes no "
+                f"{name} strategies, so --against {name} has nothing to align with; give "
+                "them as a file with --reference FILE (see README, Reference frameworks)"
+            )
+
+
+def output_format(fmt: str | None, out: str | None) -> str:
+    """The report format: ``--format``, else the ``--out`` suffix, else json."""
+    if fmt is None:
+        fmt = Path(out).suffix.lstrip(".").lower() if out else "json"
+        fmt = {"xls": "xlsx", "htm": "html"}.get(fmt, fmt)
+    if fmt not in FORMATS:
+        raise InputError(
+            f"ไม่รู้จักรูปแบบรายงาน — unknown report format {fmt or '(no suffix)'!r} from "
+            f"--out; use --format with one of {', '.join(FORMATS)}"
+        )
+    if out is None and fmt != "json":
+        raise InputError(
+            f"รายงาน {fmt} ต้องระบุไฟล์ด้วย --out — --out PATH is required for html, xlsx "
+            "and csv (json alone goes to the screen)"
+        )
+    return fmt
+
+
 def run(args: argparse.Namespace) -> int:
     import plansearch
 
     from ..alignment.engine import align
-
-    src = Path(args.plan)
-    if not src.exists():
-        raise InputError(f"{src} does not exist")
-    against: list[object] = list(args.against or [])
-    for ref in args.reference or []:
-        against.append(plansearch.load_reference(ref))
-    if args.statements:
-        lines = [ln.strip() for ln in src.read_text(encoding="utf-8").splitlines() if ln.strip()]
-        if not lines:
-            raise InputError(f"{src} has no statements (one per line)")
-        local: object = lines
-    else:
-        local = plansearch.parse_plan(src)
+    from ..parse.parser import parse_plan
     from .index import optional_embedder
 
+    fmt = output_format(args.format, args.out)
+    out = check_output_file(args.out) if args.out else None
     embedder = optional_embedder(args.embedder)
-    al = align(local, against or None, top_k=args.top_k, embedder=embedder)  # type: ignore[arg-type]
+    against: list[str | Reference] = list(args.against or [])
+    for ref in args.reference or []:
+        against.append(plansearch.load_reference(input_path(ref, folder=False, what="framework")))
+    plan: Plan | None = None
+    if args.statements:
+        if args.org or args.province:
+            raise InputError(
+                "--org/--province ใช้กับเอกสารแผน — --org and --province apply to plan "
+                "documents, not --statements; drop them"
+            )
+        local: Plan | list[str] = read_statements(Path(args.plan))
+    else:
+        src = input_path(args.plan, folder=False, what="plan")
+        plan = parse_plan(src, org=args.org, province=args.province)
+        local = plan
+    _check_quoted_levels(list(args.against or []), plan)
+    try:
+        al = align(local, against or None, k=args.k, embedder=embedder)
+    except PlanSearchError:
+        raise
+    except ValueError as exc:  # last resort until align raises named errors itself
+        raise InputError(f"เชื่อมโยงไม่ได้ — {exc}; check --against/--reference and the plan") from exc
     if not al.items:
-        print(f"plansearch: no local strategies or tactics found in {src}", file=sys.stderr)
-    fmt = args.format or (Path(args.out).suffix.lstrip(".").lower() if args.out else "json")
-    fmt = {"xls": "xlsx", "htm": "html"}.get(fmt, fmt)
-    if fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    if args.out is None:
-        if fmt != "json":
-            raise InputError("--out PATH is required for html, xlsx and csv")
+        print(
+            f"plansearch: ไม่พบยุทธศาสตร์หรือแนวทางของท้องถิ่น — no local strategies or "
+            f"tactics found in {args.plan}",
+            file=sys.stderr,
+        )
+    if out is None:
         print(al.to_json())
         return 0
-    path = write_report(al, fmt, Path(args.out))
+    path = write_file(out, lambda tmp: write_report(al, fmt, tmp))
     for line in summary_lines(al):
         print(line)
     print(f"wrote {path}")
@@ -116,11 +170,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     )
     p.add_argument("--format", choices=FORMATS, help="report format (default: from --out suffix)")
     p.add_argument("--out", help="output path (json goes to stdout without --out)")
-    p.add_argument("--top-k", type=int, default=3, help="targets kept per framework (default 3)")
+    add_k_option(p, default=3, help="targets kept per framework (default 3)")
     p.add_argument(
         "--statements",
         action="store_true",
-        help="PLAN is a UTF-8 text file with one statement per line",
+        help="PLAN is a text file with one statement per line (UTF-8, UTF-16 or TIS-620)",
     )
-    p.add_argument("--embedder", help="hashing | default | a sentence-transformers model path")
+    add_identity_options(p)
+    p.add_argument("--embedder", help="hashing | hashing:DIM | default | a model directory")
     p.set_defaults(func=run)

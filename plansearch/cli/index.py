@@ -10,29 +10,32 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..embed.base import BaseEmbedder
 from ..errors import InputError
 from ..sections import Section, read_jsonl
+from ._inputs import add_identity_options, input_path, read_plans
+from ._output import check_output_dir
+
+if TYPE_CHECKING:
+    from ..index.planindex import PlanIndex
+
+EMBEDDER_HELP = (
+    "'default' (bundled multilingual-e5-small), 'hashing' or 'hashing:DIM' (fast, for "
+    "tests), or a sentence-transformers model directory"
+)
 
 
 def make_embedder(spec: str) -> BaseEmbedder:
-    """``hashing`` | ``hashing:DIM`` | ``default`` | a sentence-transformers model path/name."""
-    if spec == "hashing" or spec.startswith("hashing:"):
-        from ..embed.hashing import HashingEmbedder
-
-        dim = spec.partition(":")[2]
-        if dim and not dim.isdigit():
-            raise InputError(f"--embedder {spec!r}: use hashing:DIM with an integer DIM")
-        return HashingEmbedder(int(dim) if dim else 384)
-    from ..index.planindex import default_embedder
-
-    if spec == "default":
-        return default_embedder()
+    """The embedder an ``--embedder`` value names, read exactly as
+    :class:`plansearch.Embedder` reads it (``hashing``, ``hashing:DIM``/``hashing-DIM``,
+    ``default``, a model directory or hub name); a bad value is a :class:`ModelError`."""
     from ..embed import Embedder
 
-    emb: BaseEmbedder = Embedder(spec)
+    emb = Embedder(None if spec == "default" else spec)
+    if emb.backend == "hashing":  # the plain backend, as indexes record it
+        return emb.embedder
     return emb
 
 
@@ -41,53 +44,69 @@ def optional_embedder(spec: str | None) -> BaseEmbedder | None:
     return make_embedder(spec) if spec else None
 
 
-def load_sections(source: Path) -> list[Section]:
-    """Sections from a ``.jsonl`` of sections, a directory of plans, or one plan file."""
-    if not source.exists():
-        raise InputError(f"{source} does not exist")
-    if source.is_file() and source.suffix.lower() == ".jsonl":
-        return read_jsonl(source)
-    import plansearch
+def index_dir(value: str, *, option: str) -> Path:
+    """An index folder to write: a real folder or a new path (see :mod:`._output`)."""
+    return check_output_dir(value, option=option)
 
-    if source.is_dir():
-        loaded: Any = plansearch.load_corpus(source)
-    else:
-        loaded = [plansearch.parse_plan(source)]
-    sections: list[Section] = []
-    for item in loaded:
-        if isinstance(item, Section):
-            sections.append(item)
-        else:  # a Plan
-            sections.extend(item.sections)
-    return sections
+
+def save_index(index: PlanIndex, out: Path, *, option: str) -> Path:
+    """``index.save(out)`` with a file-system failure reported as one line."""
+    check_output_dir(out, option=option)
+    try:
+        return index.save(out)
+    except OSError as exc:
+        raise InputError(
+            f"บันทึกดัชนีไม่ได้ เลือกโฟลเดอร์ที่เขียนได้ — cannot write the index to {out}: "
+            f"{exc.strerror or exc}; choose a folder you can write to"
+        ) from exc
+
+
+def load_sections(
+    source: str | Path, *, org: str | None = None, province: str | None = None
+) -> list[Section]:
+    """Sections from a ``.jsonl`` of sections, a folder of plans, or one plan file."""
+    path = input_path(str(source), folder=True, what="plan or sections")
+    if path.is_file() and path.suffix.lower() == ".jsonl":
+        if org or province:
+            raise InputError(
+                "--org/--province ใช้กับเอกสารแผน ไม่ใช่ไฟล์ JSONL — --org and --province "
+                "apply when parsing plan documents, not a sections .jsonl; drop them"
+            )
+        return read_jsonl(path)
+    result = read_plans(str(path), org=org, province=province)
+    result.report_skipped()
+    return [s for plan in result.plans for s in plan.sections]
 
 
 def run(args: argparse.Namespace) -> int:
     from ..index.planindex import PlanIndex
 
-    source = Path(args.source)
-    t0 = time.perf_counter()
-    sections = load_sections(source)
-    if not sections:
-        raise InputError(f"no sections found in {source}; nothing to index")
+    out = index_dir(args.out, option="--out")
     embedder = make_embedder(args.embedder)
+    t0 = time.perf_counter()
+    sections = load_sections(args.source, org=args.org, province=args.province)
+    if not sections:
+        raise InputError(
+            f"ไม่พบหัวข้อแผนให้ทำดัชนี — no sections found in {args.source}; nothing to "
+            "index. Check the documents with `plansearch ingest`"
+        )
     t1 = time.perf_counter()
     progress = False if args.quiet else None
     index = PlanIndex.build(sections, embedder=embedder, show_progress=progress)
     t2 = time.perf_counter()
-    out = index.save(args.out)
+    saved = save_index(index, out, option="--out")
     if not args.quiet:
         orgs = len({s.org for s in index.sections if s.org})
         print(
             f"indexed {len(index)} sections from {orgs} organisations with {embedder.name} "
-            f"({index.dense_type}) in {t2 - t1:.1f}s (parsing {t1 - t0:.1f}s) → {out}",
+            f"({index.dense_type}) in {t2 - t1:.1f}s (parsing {t1 - t0:.1f}s) → {saved}",
             file=sys.stderr,
         )
     return 0
 
 
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    p = sub.add_parser(
         "index",
         help="build a search index (สร้างดัชนีค้นหา) from plans or sections",
         description=(
@@ -99,11 +118,7 @@ def register(subparsers: Any) -> None:
         "source", help="directory of plan documents, one plan file, or a .jsonl of sections"
     )
     p.add_argument("--out", required=True, help="index directory to write (replaced atomically)")
-    p.add_argument(
-        "--embedder",
-        default="default",
-        help="'default' (bundled multilingual-e5-small), 'hashing' (fast, for tests), "
-        "or a sentence-transformers model path",
-    )
+    p.add_argument("--embedder", default="default", help=EMBEDDER_HELP)
+    add_identity_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
     p.set_defaults(func=run)

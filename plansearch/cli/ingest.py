@@ -6,13 +6,14 @@ plansearch ingest corpus/raw --out corpus/sections.jsonl
 from __future__ import annotations
 
 import argparse
-import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
 
 from ..errors import InputError
 from ..sections import KINDS, LEVELS, Plan
+from ._inputs import add_identity_options, positive_mb, read_plans
+from ._output import check_output_file, write_file
 
 _KIND_HEAD = {
     "vision": "vis",
@@ -28,7 +29,7 @@ _KIND_HEAD = {
 }
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser(
         "ingest",
         help="parse plan documents into sections (JSONL) and print a summary",
@@ -41,9 +42,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("path", help="a plan file or a folder of plans (e.g. corpus/raw)")
     p.add_argument("--out", "-o", help="write all sections to this JSONL file")
     p.add_argument(
-        "--max-mb", type=float, default=50.0, help="skip documents larger than this (MB)"
+        "--max-mb",
+        type=positive_mb,
+        default=50.0,
+        help="skip documents larger than this many MB (default: %(default)s)",
     )
     p.add_argument("--strict", action="store_true", help="fail if any document cannot be parsed")
+    add_identity_options(p)
     p.set_defaults(func=run)
 
 
@@ -113,22 +118,29 @@ def summary_table(plans: list[Plan]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..corpus import ingest_corpus, write_sections
+    from ..corpus import write_sections
 
-    if args.max_mb <= 0:
-        raise InputError("--max-mb must be positive")
-    result = ingest_corpus(args.path, max_bytes=int(args.max_mb * 1024 * 1024))
-    for file, reason in result.skipped:
-        print(f"plansearch: skipped {file}: {reason}", file=sys.stderr)
+    out = check_output_file(args.out) if args.out else None
+    result = read_plans(
+        args.path,
+        org=args.org,
+        province=args.province,
+        max_bytes=int(args.max_mb * 1024 * 1024),
+    )
     if result.skipped and args.strict:
-        raise InputError(f"{len(result.skipped)} document(s) could not be parsed (--strict)")
+        first, reason = result.skipped[0]
+        raise InputError(
+            f"มีเอกสารที่อ่านไม่ได้ {len(result.skipped)} ฉบับ (--strict) — "
+            f"{len(result.skipped)} document(s) could not be parsed, first {first}: "
+            f"{reason}; fix them or drop --strict"
+        )
+    result.report_skipped()
     plans = list(result.plans)
-    if not plans:
-        raise InputError(f"no document under {args.path} could be parsed")
     print(summary_table(plans))
-    if args.out:
-        n = write_sections(plans, args.out)
-        print(f"\nwrote {n} sections from {len(plans)} documents to {args.out}")
+    if out is not None:
+        counted: list[int] = []
+        write_file(out, lambda tmp: counted.append(write_sections(plans, tmp)))
+        print(f"\nwrote {counted[0]} sections from {len(plans)} documents to {out}")
     if result.skipped:
         print(f"{len(result.skipped)} document(s) skipped (see messages above)")
     return 0

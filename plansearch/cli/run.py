@@ -16,6 +16,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from ..errors import InputError, PlanSearchError
+from ._inputs import add_identity_options, add_k_option, read_plans
+from ._output import check_output_dir, make_output_dir, write_file
+from .align import PLAN_QUOTED
+
+REFERENCE_SUFFIXES = (".json", ".yaml", ".yml", ".csv")
+
 
 def _slug(plan_source: str | None, org: str | None, i: int) -> str:
     stem = Path(plan_source).stem if plan_source else f"plan-{i + 1}"
@@ -26,65 +33,93 @@ def _slug(plan_source: str | None, org: str | None, i: int) -> str:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    import plansearch
-
     from ..alignment.engine import ALIGNED_KINDS, FALLBACK_KINDS, align
     from ..alignment.results import Alignment
     from ..alignment.similar import near_duplicates
     from ..index.planindex import PlanIndex
     from ..sections import Plan
-    from .index import make_embedder
+    from .index import make_embedder, save_index
 
     t0 = time.perf_counter()
-    plans = plansearch.load_corpus(args.corpus)
+    out = check_output_dir(args.out, option="--out")
+    index_out = check_output_dir(args.index, option="--index") if args.index else None
+    embedder = make_embedder(args.embedder)
+    if args.against:
+        _check_framework_names(args.against)
+    result = read_plans(args.corpus, org=args.org, province=args.province)
+    result.report_skipped()
+    plans = list(result.plans)
     sections = [s for p in plans for s in p.sections]
     print(f"parsed {len(plans)} plans, {len(sections)} sections from {args.corpus}")
-    embedder = make_embedder(args.embedder)
     index = PlanIndex.build(sections, embedder=embedder)
-    if args.index:
-        index.save(args.index)
-        print(f"index: {len(index)} sections → {args.index}")
+    if index_out is not None:
+        save_index(index, index_out, option="--index")
+        print(f"index: {len(index)} sections → {index_out}")
     dups = near_duplicates(list(index.sections), index.vectors_for())
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_output_dir(out, option="--out")
     rows: list[tuple[Plan, Alignment | None, str]] = []
+    failed: list[tuple[str, PlanSearchError]] = []
     for i, plan in enumerate(tqdm(plans, desc="aligning plans", unit="plan")):
         if not any(
             s.level == "local" and s.kind in ALIGNED_KINDS + FALLBACK_KINDS for s in plan.sections
         ):
             rows.append((plan, None, "no local strategies, tactics or goals: skipped"))
             continue
-        al = align(plan, args.against or None, embedder=embedder, top_k=args.top_k)
-        mine = tuple(d for d in dups if plan.org in (d.a.org, d.b.org))
-        al = replace(al, near_duplicates=mine)
         name = _slug(plan.source, plan.org, i)
-        al.to_html(out / f"{name}.html")
-        al.to_excel(out / f"{name}.xlsx")
-        al.heatmap_png(out / f"{name}.png")
+        try:
+            al = align(plan, args.against or None, embedder=embedder, k=args.k)
+            mine = tuple(d for d in dups if plan.org in (d.a.org, d.b.org))
+            al = replace(al, near_duplicates=mine)
+            write_file(out / f"{name}.html", al.to_html)
+            write_file(out / f"{name}.xlsx", al.to_excel)
+            write_file(out / f"{name}.png", al.heatmap_png)
+        except PlanSearchError as exc:  # one plan's failure does not stop the others
+            failed.append((name, exc))
+            rows.append((plan, None, f"failed: {' '.join(str(exc).split())[:60]}"))
+            continue
         rows.append((plan, al, name))
     print()
     print(f"{'plan':<40} {'items':>5} {'national (best per strategy)':<40} {'gaps':<12}")
-    for plan, result, note in rows:
+    for plan, res, note in rows:
         label = (plan.org or Path(plan.source or "?").name)[:40]
-        if result is None:
+        if res is None:
             print(f"{label:<40} {'-':>5} {note}")
             continue
-        al = result
         best = ",".join(
             sorted(
                 {
                     c.target_id or "-"
-                    for r in al.linkage
+                    for r in res.linkage
                     for c in r.cells
                     if c.framework == "national"
                 }
             )
         )
-        gaps = ",".join(g.target_id for g in al.gaps("national")) or "-"
-        print(f"{label:<40} {len(al.items):>5} {best:<40} {gaps:<12}")
+        gaps = ",".join(g.target_id for g in res.gaps("national")) or "-"
+        print(f"{label:<40} {len(res.items):>5} {best:<40} {gaps:<12}")
     print(f"\nnear-duplicate passages across organisations: {len(dups)}")
     print(f"reports in {out}/ ({time.perf_counter() - t0:.1f} s)")
+    if failed:
+        first, why = failed[0]
+        raise InputError(
+            f"เขียนรายงานไม่สำเร็จ {len(failed)} แผน — {len(failed)} report(s) failed, first "
+            f"{first}: {' '.join(str(why).split())}; the other reports were written"
+        )
     return 0
+
+
+def _check_framework_names(names: list[str]) -> None:
+    """Refuse an unknown ``--against`` name before the long work starts."""
+    from ..alignment.references import available_references
+
+    known = {*available_references(), "masterplan", *PLAN_QUOTED}
+    for name in names:
+        looks_like_file = "/" in name or Path(name).suffix.lower() in REFERENCE_SUFFIXES
+        if name not in known and not looks_like_file:
+            raise InputError(
+                f"ไม่รู้จักกรอบยุทธศาสตร์ {name!r} — unknown framework {name!r}; use one of "
+                f"{', '.join(sorted(known))}, or a framework file (.json/.yaml/.csv)"
+            )
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -102,6 +137,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         metavar="NAME",
         help="frameworks (default: national nesdp13 sdg dla + levels the plan quotes)",
     )
-    p.add_argument("--top-k", type=int, default=3)
+    add_k_option(p, default=3, help="targets kept per framework (default 3)")
+    add_identity_options(p)
     p.add_argument("--embedder", default="default", help="default | hashing | model path")
     p.set_defaults(func=run)

@@ -8,10 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import unicodedata
-from typing import Any
+from collections.abc import Callable, Sequence
 
+from ..errors import InputError
 from ..index.filters import FILTER_FIELDS
 from ..index.planindex import MODES, Hit
+from ..sections import KINDS, LEVELS
+from ._inputs import non_blank, positive_int
 
 
 def display_width(text: str) -> int:
@@ -52,10 +55,30 @@ def format_table(hits: list[Hit], *, text_width: int = 60) -> str:
     return "\n".join(lines)
 
 
+def province_filter(value: str) -> str:
+    """An ``argparse`` type for a ``--province`` filter: ``จังหวัดเลย``/``จ.เลย`` → ``เลย``."""
+    text = non_blank(value).replace(" ", "")
+    for prefix in ("จังหวัด", "จ."):
+        if text.startswith(prefix) and len(text) > len(prefix):
+            return text[len(prefix) :]
+    return text
+
+
+def query_text(value: str, *, option: str = "QUERY") -> str:
+    """The query, or :class:`InputError` when it is empty or only spaces."""
+    if not value.strip():
+        raise InputError(
+            f"คำค้นว่างเปล่า ใส่คำภาษาไทยที่ต้องการค้น — the {option} is empty; give some "
+            'words, e.g. "น้ำประปาหมู่บ้าน"'
+        )
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     from ..index.planindex import PlanIndex
     from .index import optional_embedder
 
+    query = query_text(args.query)
     embedder = optional_embedder(args.embedder)
     index = PlanIndex.load(args.index, embedder=embedder)
     where: dict[str, list[str]] = {}
@@ -63,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         values = getattr(args, field, None)
         if values:
             where[field] = values
-    hits = index.search(args.query, k=args.k, where=where or None, mode=args.mode)
+    hits = index.search(query, k=args.k, where=where or None, mode=args.mode)
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
     elif not hits:
@@ -73,18 +96,32 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an integer") from None
-    if n <= 0:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return n
+#: Closed sets of filter values (argparse ``choices``); the others are free text.
+FILTER_CHOICES: dict[str, tuple[str, ...]] = {"level": LEVELS, "kind": KINDS}
+FILTER_TYPES: dict[str, Callable[[str], str]] = {
+    "province": province_filter,
+    "org": non_blank,
+    "source": non_blank,
+}
 
 
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+def add_filter_options(p: argparse.ArgumentParser, fields: Sequence[str] = FILTER_FIELDS) -> None:
+    """``--org/--province/--level/--kind/--source`` filters (repeat for any of several)."""
+    for field in fields:
+        choices = FILTER_CHOICES.get(field)
+        p.add_argument(
+            f"--{field}",
+            action="append",
+            metavar=field.upper(),
+            choices=choices,
+            type=FILTER_TYPES.get(field, str),
+            help=f"only sections whose {field} is this (repeat for any of several)"
+            + (f"; one of {', '.join(choices)}" if choices else ""),
+        )
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    p = sub.add_parser(
         "search",
         help="search an index (ค้นหา) by meaning and words",
         description="Search a saved index; filters apply inside the search.",
@@ -93,15 +130,11 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--index", default="indexes/default", help="index directory (default: %(default)s)"
     )
-    p.add_argument("--k", type=_positive_int, default=10, help="number of results (default: 10)")
+    p.add_argument(
+        "--k", type=positive_int, default=10, metavar="N", help="number of results (default: 10)"
+    )
     p.add_argument("--mode", choices=MODES, default="hybrid", help="default: hybrid")
-    for field in FILTER_FIELDS:
-        p.add_argument(
-            f"--{field}",
-            action="append",
-            metavar=field.upper(),
-            help=f"only sections whose {field} is this (repeat for any of several)",
-        )
+    add_filter_options(p)
     p.add_argument(
         "--embedder",
         default=None,

@@ -8,19 +8,22 @@ from __future__ import annotations
 import argparse
 import json
 
+from ._inputs import org_name, positive_int
+
 
 def run(args: argparse.Namespace) -> int:
     from ..alignment.similar import similar_goals
     from ..index.planindex import PlanIndex
     from .index import optional_embedder
-    from .search import fit
+    from .search import fit, query_text
 
+    text = query_text(args.text, option="TEXT")
     embedder = optional_embedder(args.embedder)
     index = PlanIndex.load(args.index, embedder=embedder)
     where = {"province": args.province} if args.province else None
     res = similar_goals(
         index,
-        args.text,
+        text,
         k=args.k,
         exclude_org=args.exclude_org,
         where=where,
@@ -43,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    from .search import province_filter
+
     p = sub.add_parser(
         "similar",
         help="find similar goals/tactics/projects of other organisations",
@@ -50,9 +55,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     )
     p.add_argument("text", help="a goal, tactic or project, in Thai")
     p.add_argument("--index", required=True, help="index directory (from `plansearch index`)")
-    p.add_argument("--k", type=int, default=10, help="number of results (default 10)")
-    p.add_argument("--exclude-org", help="leave out this organisation (usually your own)")
-    p.add_argument("--province", action="append", help="only these provinces")
+    p.add_argument(
+        "--k", type=positive_int, default=10, metavar="N", help="number of results (default 10)"
+    )
+    p.add_argument(
+        "--exclude-org", type=org_name, help="leave out this organisation (usually your own)"
+    )
+    p.add_argument("--province", action="append", type=province_filter, help="only these provinces")
     p.add_argument(
         "--no-topics",
         action="store_true",

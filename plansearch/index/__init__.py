@@ -1,4 +1,5 @@
-"""Search index: FAISS dense vectors + Thai BM25, fused, filtered and saved safely.
+"""Search index: dense vectors (FAISS or another registered backend) + Thai BM25, fused,
+filtered, and saved as atomically switched versions.
 
 >>> from plansearch import PlanIndex
 >>> idx = PlanIndex.build(sections)                      # doctest: +SKIP
@@ -7,8 +8,9 @@
 
 from __future__ import annotations
 
-from .dense import DenseIndex
-from .filters import FILTER_FIELDS, normalise_where
+from .backend import DenseBackend, available_backends, create_backend, register_backend
+from .dense import DenseIndex, FaissBackend
+from .filters import FILTER_FIELDS, RowSet, normalise_where
 from .fusion import rrf, weighted
 from .lexical import BM25Index
 from .planindex import MODES, Hit, PlanIndex
@@ -17,10 +19,16 @@ __all__ = [
     "FILTER_FIELDS",
     "MODES",
     "BM25Index",
+    "DenseBackend",
     "DenseIndex",
+    "FaissBackend",
     "Hit",
     "PlanIndex",
+    "RowSet",
+    "available_backends",
+    "create_backend",
     "normalise_where",
+    "register_backend",
     "rrf",
     "weighted",
 ]

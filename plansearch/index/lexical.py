@@ -22,12 +22,16 @@ import json
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
 from .. import thai
-from ..errors import IndexCorruptedError
+from ..errors import IndexCorruptedError, PlanSearchError
+
+if TYPE_CHECKING:
+    from .backend import IndexFiles
 
 #: Okapi BM25 parameters (the usual defaults; Lucene and rank_bm25 use the same).
 K1: float = 1.5
@@ -93,7 +97,7 @@ def tokenize(text: str) -> list[str]:
     """Terms for documents and queries: PyThaiNLP newmm words plus compound parts.
 
     >>> tokenize("ซ่อมแซมถนนลูกรัง")
-    ['ซ่อมแซม', 'ถนนลูกรัง', 'ถนน', 'ลูกรัง']
+    ['ซ่อมแซม', 'ซ่อม', 'แซม', 'ถนนลูกรัง', 'ถนน', 'ลูกรัง']
     """
     out: list[str] = []
     for tok in thai.tokenize(text):
@@ -104,6 +108,9 @@ def tokenize(text: str) -> list[str]:
 
 class BM25Index:
     """An incremental BM25 index; documents are identified by their row number."""
+
+    #: The files :meth:`save` writes.
+    FILES: tuple[str, ...] = (LEXICAL_FILE, VOCAB_FILE)
 
     def __init__(self, *, k1: float = K1, b: float = B) -> None:
         self.k1 = float(k1)
@@ -265,26 +272,120 @@ class BM25Index:
         return [LEXICAL_FILE, VOCAB_FILE]
 
     @classmethod
-    def load(cls, directory: str | Path) -> BM25Index:
-        d = Path(directory)
+    def load(
+        cls,
+        source: str | Path | IndexFiles,
+        *,
+        documents: int | None = None,
+        vocabulary_size: int | None = None,
+    ) -> BM25Index:
+        """Read ``lexical.npz`` + ``vocab.json``, validating every array before use.
+
+        ``source`` is a directory, or an opened index version (``storage.IndexVersion``).
+        ``documents`` / ``vocabulary_size`` are what the manifest says; a disagreement,
+        an out-of-range index, a wrong dtype or a non-finite count raises
+        :class:`~plansearch.IndexCorruptedError` (scipy never sees bad arrays).
+        """
+        files = source if not isinstance(source, str | Path) else _Directory(Path(source))
+        d = files.directory
         try:
-            with np.load(d / LEXICAL_FILE, allow_pickle=False) as z:
-                shape = tuple(int(x) for x in z["shape"])
-                k1, b = (float(x) for x in z["params"])
-                counts = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
-            with (d / VOCAB_FILE).open(encoding="utf-8") as fh:
-                terms = json.load(fh)
-        except (OSError, ValueError, KeyError) as exc:
-            raise IndexCorruptedError(
-                f"cannot read the lexical index in {d} ({exc}); rebuild it with `plansearch index`"
-            ) from exc
-        if not isinstance(terms, list) or len(terms) != shape[1]:
-            raise IndexCorruptedError(
-                f"{d / VOCAB_FILE} does not match {d / LEXICAL_FILE}; "
-                "rebuild with `plansearch index`"
-            )
+            with np.load(files.open(LEXICAL_FILE), allow_pickle=False) as z:
+                arrays = {key: np.asarray(z[key]) for key in _ARRAYS}
+        except PlanSearchError:
+            raise
+        except Exception as exc:  # zip/npy/format errors of every kind: all mean "damaged"
+            raise _damaged(d, f"{LEXICAL_FILE} cannot be read ({type(exc).__name__})") from exc
+        try:
+            terms = json.loads(files.open(VOCAB_FILE).read().decode("utf-8"))
+        except PlanSearchError:
+            raise
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise _damaged(d, f"{VOCAB_FILE} is not a JSON list ({type(exc).__name__})") from exc
+        finally:
+            if isinstance(files, _Directory):
+                files.close()
+        counts, k1, b = _check_arrays(arrays, terms, d, documents, vocabulary_size)
         idx = cls(k1=k1, b=b)
-        idx._terms = [str(t) for t in terms]
+        idx._terms = list(terms)
         idx._vocab = {t: i for i, t in enumerate(idx._terms)}
         idx._counts = counts
         return idx
+
+
+_ARRAYS = ("data", "indices", "indptr", "shape", "params")
+
+
+class _Directory:
+    """Plain directory access for :meth:`BM25Index.load` (outside a saved index)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._open: list[IO[bytes]] = []
+
+    def open(self, name: str) -> IO[bytes]:
+        try:
+            fh = (self.directory / name).open("rb")
+        except OSError as exc:
+            raise _damaged(self.directory, f"{name} cannot be opened ({exc})") from exc
+        self._open.append(fh)
+        return fh
+
+    def close(self) -> None:
+        for fh in self._open:
+            fh.close()
+
+
+def _damaged(d: Path, what: str) -> IndexCorruptedError:
+    return IndexCorruptedError(
+        f"ดัชนีคำเสียหาย / the lexical index in {d} is damaged: {what}; "
+        "สร้างดัชนีใหม่ / rebuild it with `plansearch index CORPUS --out DIR`"
+    )
+
+
+def _check_arrays(
+    a: dict[str, np.ndarray],
+    terms: object,
+    d: Path,
+    documents: int | None,
+    vocabulary_size: int | None,
+) -> tuple[sp.csr_matrix, float, float]:
+    """Validate the CSR arrays and vocabulary; return the count matrix and (k1, b)."""
+    data, indices, indptr, shape, params = (a[k] for k in _ARRAYS)
+    expect = {
+        "data": (data, np.float32),
+        "indices": (indices, np.int32),
+        "indptr": (indptr, np.int64),
+        "shape": (shape, np.int64),
+        "params": (params, np.float64),
+    }
+    for key, (arr, dtype) in expect.items():
+        if arr.ndim != 1 or arr.dtype != np.dtype(dtype):
+            raise _damaged(d, f"array {key!r} is not 1-D {np.dtype(dtype).name}")
+    if len(shape) != 2 or len(params) != 2:
+        raise _damaged(d, "shape/params have the wrong length")
+    n_docs, n_terms = (int(x) for x in shape)
+    if n_docs < 0 or not 0 <= n_terms < 2**31:
+        raise _damaged(d, f"impossible matrix shape {n_docs}×{n_terms}")
+    if documents is not None and n_docs != documents:
+        raise _damaged(d, f"files disagree: {n_docs} documents, the manifest says {documents}")
+    if vocabulary_size is not None and n_terms != vocabulary_size:
+        raise _damaged(d, f"{n_terms} terms, the manifest says {vocabulary_size}")
+    if not isinstance(terms, list) or len(terms) != n_terms:
+        raise _damaged(d, f"{VOCAB_FILE} does not match {LEXICAL_FILE}")
+    if not all(isinstance(t, str) for t in terms) or len(set(terms)) != len(terms):
+        raise _damaged(d, f"{VOCAB_FILE} must hold distinct strings")
+    k1, b = (float(x) for x in params)
+    if not (np.isfinite(params).all() and 0 < k1 <= 100 and 0 <= b <= 1):
+        raise _damaged(d, f"BM25 parameters k1={k1}, b={b} are out of range")
+    if len(indptr) != n_docs + 1 or len(indices) != len(data):
+        raise _damaged(d, "CSR array lengths disagree")
+    if len(indptr) and (indptr[0] != 0 or indptr[-1] != len(indices)):
+        raise _damaged(d, "CSR row pointers do not span the data")
+    if len(indptr) > 1 and (np.diff(indptr) < 0).any():
+        raise _damaged(d, "CSR row pointers decrease")
+    if len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= n_terms):
+        raise _damaged(d, "term numbers out of range")
+    if len(data) and not (np.isfinite(data).all() and (data > 0).all()):
+        raise _damaged(d, "term counts are not positive finite numbers")
+    counts = sp.csr_matrix((data, indices, indptr), shape=(n_docs, n_terms))
+    return counts, k1, b

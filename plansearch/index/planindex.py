@@ -8,9 +8,11 @@
 >>> idx.search("น้ำประปา", k=1)[0].section.org
 'อบต.โขมง'
 
-Rows are kept in insertion order; row ``i`` is FAISS id ``i``, BM25 document ``i``
-and metadata row ``i``, so every side works on integer arrays and filters are
-boolean masks (see :mod:`plansearch.index.filters`).
+Rows are kept in insertion order; row ``i`` is dense-backend row ``i``, BM25 document
+``i`` and metadata row ``i``, so every side works on integer arrays, and a filter is
+the set of allowed rows (a :class:`~plansearch.index.filters.RowSet`) that each side
+receives. The vector store is any registered
+:class:`~plansearch.index.backend.DenseBackend` (FAISS by default).
 
 **Duplicate ids**: adding a section whose ``id`` is already in the index *replaces*
 the stored one (text, metadata, vector and BM25 row) at the same position, like an
@@ -32,11 +34,17 @@ from typing import Any
 import numpy as np
 
 from ..embed.base import KIND_PASSAGE, KIND_QUERY, BaseEmbedder
-from ..errors import EmbedderMismatchError, IndexCorruptedError, InputError, ModelError
-from ..sections import Plan, Section, read_jsonl, write_jsonl
-from . import storage
-from .dense import DenseIndex
-from .filters import FILTER_FIELDS, MetadataColumns
+from ..errors import (
+    EmbedderMismatchError,
+    IndexCorruptedError,
+    InputError,
+    ModelError,
+    PlanSearchError,
+)
+from ..sections import Plan, Section, write_jsonl
+from . import storage, validate
+from .backend import DEFAULT_BACKEND, DenseBackend, create_backend, loader_for
+from .filters import FILTER_FIELDS, MetadataColumns, RowSet
 from .fusion import DEFAULT_FUSION, FUSIONS, fuse
 from .lexical import BM25Index
 
@@ -109,7 +117,13 @@ class PlanIndex:
     persist with :meth:`save` / :meth:`load`.
     """
 
-    def __init__(self, embedder: BaseEmbedder | None = None, *, fusion: str = DEFAULT_FUSION):
+    def __init__(
+        self,
+        embedder: BaseEmbedder | None = None,
+        *,
+        fusion: str = DEFAULT_FUSION,
+        backend: str = DEFAULT_BACKEND,
+    ):
         if fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {fusion!r}; use one of {FUSIONS}")
         self.embedder: BaseEmbedder = embedder if embedder is not None else default_embedder()
@@ -117,7 +131,7 @@ class PlanIndex:
         self._sections: list[Section] = []
         self._pos: dict[str, int] = {}
         self._meta = MetadataColumns()
-        self._dense = DenseIndex(self.embedder.dimension)
+        self._dense: DenseBackend = create_backend(backend, self.embedder.dimension)
         self._lexical = BM25Index()
 
     # ------------------------------------------------------------------ build
@@ -196,13 +210,19 @@ class PlanIndex:
 
     @property
     def sections(self) -> tuple[Section, ...]:
-        """All indexed sections, in index order (row ``i`` = FAISS id ``i``)."""
+        """All indexed sections, in index order (row ``i`` = dense-backend row ``i``)."""
         return tuple(self._sections)
 
     @property
     def dense_type(self) -> str:
-        """``"flat"`` (exact) or ``"ivf_sq8"`` (approximate), chosen by corpus size."""
+        """The backend's index kind: for FAISS ``"flat"`` (exact) or ``"ivf_sq8"``
+        (approximate), chosen by corpus size."""
         return self._dense.kind
+
+    @property
+    def backend(self) -> str:
+        """Name of the dense backend (``"faiss"`` unless another was registered and chosen)."""
+        return self._dense.name
 
     def get(self, section_id: str) -> Section | None:
         pos = self._pos.get(section_id)
@@ -222,8 +242,8 @@ class PlanIndex:
         above :data:`plansearch.index.dense.EXACT_MAX` sections.
         """
         if ids is None:
-            return self._dense.reconstruct()
-        return self._dense.reconstruct(self.positions(ids))
+            return self._dense.vectors()
+        return self._dense.vectors(self.positions(ids))
 
     def values(self, field: str) -> list[str | None]:
         """Distinct values of a filter field in the index (e.g. every ``org``)."""
@@ -234,6 +254,10 @@ class PlanIndex:
     def mask(self, where: Mapping[str, Any] | None) -> np.ndarray | None:
         """Boolean row mask for a ``where`` filter (``None`` = no filter)."""
         return self._meta.mask(where)
+
+    def select(self, where: Mapping[str, Any] | None) -> RowSet | None:
+        """The rows a ``where`` filter allows (``None`` = no filter)."""
+        return self._meta.select(where)
 
     # ----------------------------------------------------------------- search
     def _query(self, query: str | Section) -> str:
@@ -256,10 +280,10 @@ class PlanIndex:
     def search(
         self,
         query: str | Section,
+        *,
         k: int = 10,
         where: Mapping[str, Any] | None = None,
         mode: str = "hybrid",
-        *,
         fusion: str | None = None,
         vector: np.ndarray | None = None,
     ) -> list[Hit]:
@@ -286,7 +310,7 @@ class PlanIndex:
         if method not in FUSIONS:
             raise ValueError(f"unknown fusion {method!r}; use one of {FUSIONS}")
         text = self._query(query)
-        mask = self._meta.mask(where)  # validates ``where`` even on an empty index
+        rows = self._meta.select(where)  # validates ``where`` even on an empty index
         if len(self) == 0:
             return []
         k = int(k)
@@ -303,9 +327,9 @@ class PlanIndex:
                         f"query vector has {vec.shape[0]} dimensions; this index has "
                         f"{self._dense.dimension}"
                     )
-            dense = self._dense.search(vec, side_k, mask=mask)
+            dense = self._dense.search(vec, side_k, allowed=rows)
         if mode in ("lexical", "hybrid"):
-            lexical = self._lexical.search(text, side_k, mask=mask)
+            lexical = self._lexical.search(text, side_k, mask=None if rows is None else rows.mask)
         if mode == "dense":
             ids, scores = dense
         elif mode == "lexical":
@@ -328,7 +352,11 @@ class PlanIndex:
 
     # ------------------------------------------------------------ persistence
     def save(self, directory: str | Path) -> Path:
-        """Write the index to ``directory`` atomically (see :mod:`.storage`).
+        """Write the index to ``directory`` as a new version and switch to it atomically.
+
+        Readers of the same path keep seeing the previous version until the switch,
+        then the new one — never a mix; a save killed midway leaves the previous
+        index (see :mod:`plansearch.index.storage`). One writer per path at a time.
 
         >>> idx.save("indexes/default")  # doctest: +SKIP
         """
@@ -345,7 +373,7 @@ class PlanIndex:
             },
             "dimension": self._dense.dimension,
             "count": len(self),
-            "dense": self._dense.params,
+            "dense": self._dense.config,
             "lexical": {
                 "type": "bm25",
                 "k1": self._lexical.k1,
@@ -360,54 +388,68 @@ class PlanIndex:
 
     @classmethod
     def load(cls, directory: str | Path, embedder: BaseEmbedder | None = None) -> PlanIndex:
-        """Load an index written by :meth:`save`, verifying every file's checksum.
+        """Load an index written by :meth:`save`, verifying every file's checksum
+        and validating every manifest field and array before use.
+
+        Reads the version ``CURRENT`` names (and older flat format-1 indexes, in
+        memory); a save running at the same time never mixes two versions.
 
         ``embedder=None`` uses the embedder the index was built with when it is the
         hashing embedder, else the default ``plansearch.Embedder()``; a different
         model than the index was built with raises :class:`EmbedderMismatchError`.
         """
         d = Path(directory)
-        manifest = storage.read_manifest(d)
-        try:
-            info = manifest["embedder"]
-            built_name, built_fp = str(info["name"]), str(info["fingerprint"])
-            dim, count = int(manifest["dimension"]), int(manifest["count"])
-            dense_params = dict(manifest["dense"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise IndexCorruptedError(f"{d}/manifest.json lacks {exc}; rebuild the index") from exc
-        if embedder is None:
-            if built_name.startswith("hashing-"):
-                from ..embed.hashing import HashingEmbedder
+        with storage.open_index(d) as version:
+            info = validate.check_index_manifest(version.manifest, d)
+            backend_cls = loader_for(info.dense)
+            version.require(
+                [storage.SECTIONS_FILE, *backend_cls.files(info.dense), *BM25Index.FILES]
+            )
+            dim, count = info.dimension, info.count
+            built_name, built_fp = info.embedder_name, info.embedder_fingerprint
+            if embedder is None:
+                if built_name.startswith("hashing-"):
+                    from ..embed.hashing import HashingEmbedder
 
-                embedder = HashingEmbedder(dim)
-            else:
-                embedder = default_embedder()
-        if embedder.fingerprint != built_fp or embedder.dimension != dim:
-            hint = (
-                f"load it with embedder=HashingEmbedder({dim})"
-                if built_name.startswith("hashing-")
-                else f"load it with embedder=Embedder({built_name!r})"
+                    embedder = HashingEmbedder(dim)
+                else:
+                    embedder = default_embedder()
+            if embedder.fingerprint != built_fp or embedder.dimension != dim:
+                hint = (
+                    f"load it with embedder=HashingEmbedder({dim})"
+                    if built_name.startswith("hashing-")
+                    else f"load it with embedder=Embedder({built_name!r})"
+                )
+                raise EmbedderMismatchError(
+                    f"{d} was built with embedder {built_name!r} (fingerprint {built_fp}, "
+                    f"dimension {dim}) but {embedder.name!r} (fingerprint "
+                    f"{embedder.fingerprint}, dimension {embedder.dimension}) was given: "
+                    f"{hint}, or rebuild it with `plansearch index CORPUS --out {d} --embedder ...`"
+                )
+            sections = validate.read_sections(
+                version.open(storage.SECTIONS_FILE),
+                version.directory / storage.SECTIONS_FILE,
+                d,
+                count,
             )
-            raise EmbedderMismatchError(
-                f"{d} was built with embedder {built_name!r} (fingerprint {built_fp}, "
-                f"dimension {dim}) but {embedder.name!r} (fingerprint {embedder.fingerprint}, "
-                f"dimension {embedder.dimension}) was given: {hint}, or rebuild it with "
-                f"`plansearch index CORPUS --out {d} --embedder ...`"
-            )
-        try:
-            sections = read_jsonl(d / storage.SECTIONS_FILE)
-        except InputError as exc:
-            raise IndexCorruptedError(f"{exc}; rebuild the index") from exc
-        dense = DenseIndex.load(d, dense_params)
-        lexical = BM25Index.load(d)
-        sizes = {len(sections), len(dense), len(lexical), count}
-        ids = {s.id for s in sections}
-        if len(sizes) != 1 or len(ids) != len(sections) or dense.dimension != dim:
+            try:
+                dense = backend_cls.load(version, info.dense, dimension=dim, count=count)
+            except PlanSearchError:
+                raise
+            except (ValueError, TypeError, KeyError, IndexError, RuntimeError, OSError) as exc:
+                raise IndexCorruptedError(
+                    f"ดัชนีเสียหาย / {d}: the {backend_cls.name} vectors cannot be read "
+                    f"({type(exc).__name__}: {str(exc)[:120]}); rebuild it with "
+                    f"`plansearch index CORPUS --out {d}`"
+                ) from exc
+            lexical = BM25Index.load(version, documents=count, vocabulary_size=info.vocabulary_size)
+        if len(dense) != count or dense.dimension != dim or len(lexical) != count:
             raise IndexCorruptedError(
-                f"{d}: files disagree (sections={len(sections)}, vectors={len(dense)}, "
-                f"bm25={len(lexical)}, manifest count={count}); rebuild the index"
+                f"ดัชนีเสียหาย / {d}: files disagree (sections={len(sections)}, "
+                f"vectors={len(dense)}, bm25={len(lexical)}, manifest count={count}); "
+                f"rebuild it with `plansearch index CORPUS --out {d}`"
             )
-        index = cls(embedder, fusion=str(manifest.get("fusion", DEFAULT_FUSION)))
+        index = cls(embedder, fusion=info.fusion)
         index._sections = sections
         index._pos = {s.id: i for i, s in enumerate(sections)}
         index._meta.extend(sections)

@@ -16,7 +16,7 @@ glued mentions, then to PyThaiNLP word segmentation of a single glued mention.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import lru_cache
 
@@ -36,7 +36,11 @@ ORG_TYPES: tuple[tuple[str, str, int], ...] = (
     (r"อบจ\.", "องค์การบริหารส่วนจังหวัด", 1),
 )
 _ORG_RE = re.compile("|".join(f"(?P<t{i}>{p})" for i, (p, _, _) in enumerate(ORG_TYPES)))
-_NAME = re.compile(r"[\u0e01-\u0e4e]+")
+#: Longest place name a mention can carry (Thai letters). Real names are far shorter;
+#: the bound keeps detection linear when a text is one long run of Thai letters
+#: (without it every mention would copy the rest of the text).
+MAX_NAME_CHARS = 48
+_NAME = re.compile(rf"[\u0e01-\u0e4e]{{1,{MAX_NAME_CHARS}}}")
 #: Words that cannot start or be part of a place name; a glued mention is cut there.
 _NAME_STOP = frozenset(
     {
@@ -120,11 +124,14 @@ def _common_prefix(words: list[str]) -> str:
 
 def _best_name(mentions: list[tuple[str, bool]]) -> tuple[str, int]:
     clean = Counter(n for n, ok in mentions if ok)
-    glued = [n for n, ok in mentions if not ok]
+    in_order = [n for n, ok in mentions if not ok]
+    glued = sorted(in_order)
     if clean:
-        # a clean mention that is a prefix of glued ones is better supported
+        # a clean mention that is a prefix of glued ones is better supported;
+        # glued names with prefix n form one run of the sorted list (no n × m scan)
         def support(n: str) -> tuple[int, int]:
-            return clean[n] + sum(1 for g in glued if g.startswith(n)), -len(n)
+            prefixed = bisect_right(glued, n + "\U0010ffff") - bisect_left(glued, n)
+            return clean[n] + prefixed, -len(n)
 
         best = max(clean, key=support)
         return best, support(best)[0]
@@ -132,7 +139,7 @@ def _best_name(mentions: list[tuple[str, bool]]) -> tuple[str, int]:
         prefix = _common_prefix(glued)
         if len(prefix) >= 2:
             return prefix, len(glued)
-    return _cut_glued(glued[0]), len(glued)
+    return _cut_glued(in_order[0]), len(glued)
 
 
 def detect_org(text: str) -> str | None:
@@ -198,7 +205,7 @@ def _match_province(word_run: str) -> str | None:
     return None
 
 
-_PROVINCE_RE = re.compile(r"(?:จังหวัด|จ\.)\s*([\u0e01-\u0e4e]{2,})")
+_PROVINCE_RE = re.compile(rf"(?:จังหวัด|จ\.)\s*([\u0e01-\u0e4e]{{2,{MAX_NAME_CHARS}}})")
 
 
 def detect_province(text: str, org: str | None = None) -> str | None:

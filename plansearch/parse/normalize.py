@@ -31,9 +31,10 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ..thai import ZERO_WIDTH_CHARS
 from .vocabulary import match_term, parse_marker
 
-_DELETE = re.compile(r"\r(?=\n)|[\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad]+")
+_DELETE = re.compile(r"\r(?=\n)|[" + ZERO_WIDTH_CHARS + "]+")
 _TRANSLATE = str.maketrans(
     {
         **{chr(0x0E50 + i): str(i) for i in range(10)},
@@ -47,7 +48,7 @@ _TRANSLATE = str.maketrans(
         **{c: " " for c in "\u2008\u2009\u200a\u202f\u205f\u3000"},
     }
 )
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"), None)
+_ZERO_WIDTH = dict.fromkeys(map(ord, ZERO_WIDTH_CHARS), None)
 _WS = re.compile(r"\s+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

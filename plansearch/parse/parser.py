@@ -29,18 +29,21 @@ heading vocabulary in :mod:`plansearch.parse.vocabulary` (no per-document rules)
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 
 from ..errors import EmptyDocumentError, InputError
-from ..sections import Plan, Section, stable_id
+from ..sections import KINDS, Plan, Section, stable_id
+from ..thai import fold_for_matching
 from .identity import detect_org, detect_province
 from .normalize import Line, NormalizedText, clean_fragment, debris_lines
-from .readers import DEFAULT_MAX_BYTES, decode_bytes, read_document
+from .quality import ParseQuality
+from .readers import DEFAULT_MAX_BYTES, Block, ExtractedDocument, extract_bytes, load_document
+from .thai_repair import damage_count, repair_thai
 from .vocabulary import (
+    ANNOUNCE_TAIL,
     PLAN_WORDS,
     STRATEGY_NAMED,
     STRATEGY_NUMBERED,
@@ -57,6 +60,8 @@ from .vocabulary import (
 
 #: kinds whose items belong to the strategy they are listed under
 CHILD_KINDS = frozenset({"tactic", "goal", "objective", "target", "indicator", "project"})
+#: kinds a table column header can name
+TABLE_KINDS = frozenset({"strategy", "tactic", "goal", "indicator", "project", "target"})
 #: kinds that start a new part of the plan (they close the open strategy)
 TOP_KINDS = frozenset({"vision", "mission", "policy", "strategy"})
 #: a paragraph after an item continues it if it is one line at most this long
@@ -67,6 +72,10 @@ MAX_STATEMENT = 300
 MAX_VISION = 5000
 MAX_TITLE = 500
 _CHAPTER = re.compile(r"^(?:บทที่|ส่วนที่|ภาคที่)\s*\d+")
+#: a line that only names the organisation and where it is (a letterhead, not content)
+_ADDRESS = re.compile(
+    r"^(?:เทศบาล|องค์การบริหารส่วน|อบต\.|อบจ\.)\S*(?:\s+(?:หมู่ที่\s*\d+|ตำบล|อำเภอ|จังหวัด|จ\.|อ\.)\S*)+$"
+)
 _QUOTES_STRIP = " \"'“”‘’«»:：-–—,;"
 _SPACES = re.compile(r"\s+")
 
@@ -109,12 +118,16 @@ class _State:
 
 
 class _Builder:
-    def __init__(self, nt: NormalizedText) -> None:
+    def __init__(self, nt: NormalizedText, doc: ExtractedDocument | None = None) -> None:
         self.nt = nt
+        self.doc = doc
         self.s = _State()
         self.drafts: list[_Draft] = []
         self.strategies: dict[int, list[_Draft]] = {}
         self.in_table = False
+        self.dropped = 0
+        self.lines_seen = 0
+        self.guessed: list[str] = []
 
     # -- helpers -------------------------------------------------------------
     def clean(self, start: int, end: int) -> str:
@@ -177,7 +190,7 @@ class _Builder:
             p = paras[0]
             size = sum(ln.end - ln.start for ln in p)
             limit = MAX_VISION if s.list_kind == "vision" else MAX_STATEMENT
-            if size <= limit:
+            if size <= limit and not _ADDRESS.match(self.clean(p[0].start, p[-1].end)):
                 parent = s.strategy if s.list_kind in CHILD_KINDS else None
                 d = self._new(
                     s.list_kind,
@@ -340,7 +353,7 @@ class _Builder:
         sm = STRATEGY_NUMBERED.match(rest)
         if sm is not None:
             label = _SPACES.sub(" ", sm.group("label"))
-            if sm.group("title"):
+            if sm.group("title") and sm.group("title").strip(_QUOTES_STRIP):
                 self.new_strategy(m, sm.group("num"), label, rstart + sm.start("title"), ln.end)
             else:  # "ยุทธศาสตร์ที่ 1" alone: the name follows on the next line
                 self.new_strategy(m, sm.group("num"), label, rstart, rstart + sm.end("label"))
@@ -409,8 +422,29 @@ class _Builder:
         ):
             self.new_strategy(m, m.number if m is not None else None, None, rstart, ln.end)
             return
-        if m is not None and remainder and s.list_kind == kind and not is_announcement(rest):
-            self.item(ln, m, rstart)  # "3. นโยบายด้านสังคม" inside a policy list
+        if (
+            m is not None
+            and kind == "policy"
+            and remainder.startswith("ด้าน")
+            and s.list_kind != kind
+            and self._starts_list(m)
+        ):
+            # "1. นโยบายด้าน…" after a preamble: the first area of a policy list
+            self.flush(same_list=False)
+            self._close_strategy()
+            self._set_list(kind, None)
+            s.open_item = None
+            self.item(ln, m, rstart)
+            return
+        if (
+            m is not None
+            and remainder
+            and s.list_kind == kind
+            and (not is_announcement(rest) or remainder.startswith("ด้าน"))
+        ):
+            # "3. นโยบายด้านสังคม" (even "… มีดังนี้") inside a policy list: an area whose
+            # numbered items follow
+            self.item(ln, m, rstart)
             return
         if is_heading_remainder(remainder) or (is_announcement(rest) and len(rest) <= 200):
             if is_announcement(rest):
@@ -427,18 +461,133 @@ class _Builder:
             start = rstart + idx if idx > 0 else rstart
             self.inline(kind, start, ln.end, m.number if m is not None else None)
 
+    # -- tables --------------------------------------------------------------
+    def table(self, cells: list[tuple[Line, Block]]) -> None:
+        """One table of a structured document (DOCX): a header row naming kinds
+        (ยุทธศาสตร์ | กลยุทธ์ | โครงการ) makes each column's cells sections of that kind
+        under the cell to their left; other tables are read cell by cell."""
+        s = self.s
+        self.flush(same_list=False)
+        rows: dict[int, dict[int, list[Line]]] = {}
+        for ln, b in cells:
+            rows.setdefault(b.row or 0, {}).setdefault(b.col or 0, []).append(ln)
+        order = sorted(rows)
+        kinds: dict[int, str] = {}
+        for col, lines in rows[order[0]].items():
+            text = " ".join(ln.text for ln in lines)
+            tm = match_term(text)
+            if tm is not None and tm.kind in TABLE_KINDS and len(text) <= 80:
+                kinds[col] = tm.kind
+        if len(kinds) >= 2 and set(kinds.values()) & {"strategy", "tactic"}:
+            self._kind_table(rows, order[1:], kinds)
+        else:
+            s.adjacent = False
+            s.para_break = True
+            self.in_table = True
+            for ln, _ in cells:
+                self.line(ln)
+                s.para_break = True
+            self.in_table = False
+        s.adjacent = False
+        s.para_break = True
+        s.open_item = None
+
+    def _kind_table(
+        self, rows: dict[int, dict[int, list[Line]]], data_rows: list[int], kinds: dict[int, str]
+    ) -> None:
+        s = self.s
+        columns = sorted(kinds)
+        current: dict[int, _Draft] = {}
+        for r in data_rows:
+            row = rows[r]
+            for col in columns:
+                lines = row.get(col)
+                if not lines:
+                    continue
+                for deeper in [c for c in current if c > col]:
+                    if row.get(deeper):
+                        del current[deeper]
+                kind = kinds[col]
+                if kind == "strategy":
+                    self._table_strategy(lines)
+                    if s.strategy is not None:
+                        current[col] = s.strategy
+                    continue
+                left = [c for c in current if c < col]
+                parent = current[max(left)] if left else s.strategy
+                last: _Draft | None = None
+                for ln in lines:
+                    m = parse_marker(ln.text)
+                    rest = ln.text[m.end :].lstrip() if m is not None else ln.text
+                    if not rest:
+                        continue
+                    rstart = ln.start + (len(ln.text) - len(rest))
+                    if m is None and last is not None:
+                        last.parts.append((ln.start, ln.end))
+                        continue
+                    number = m.number if m is not None else None
+                    last = self._new(kind, number, rstart, ln.end, parent=parent)
+                    current[col] = last
+        self._close_strategy()
+        self._set_list(None, None)
+
+    def _table_strategy(self, lines: list[Line]) -> None:
+        first = lines[0]
+        m = parse_marker(first.text)
+        rest = first.text[m.end :].lstrip() if m is not None else first.text
+        rstart = first.start + (len(first.text) - len(rest))
+        sm = STRATEGY_NUMBERED.match(rest)
+        if sm is not None and sm.group("title").strip(_QUOTES_STRIP):
+            label = _SPACES.sub(" ", sm.group("label"))
+            self.new_strategy(m, sm.group("num"), label, rstart + sm.start("title"), first.end)
+        elif sm is not None:
+            label = _SPACES.sub(" ", sm.group("label"))
+            self.new_strategy(m, sm.group("num"), label, rstart, rstart + sm.end("label"))
+            if self.s.open_item is not None:
+                self.s.open_item.label_only = True
+        else:
+            number = m.number if m is not None else None
+            if match_term(rest) is None:
+                self.guessed.append(rest)  # a strategy only because of its column
+            self.new_strategy(m, number, None, rstart, first.end)
+        d = self.s.open_item
+        if d is not None:
+            d.parts.extend((ln.start, ln.end) for ln in lines[1:])
+
     # -- driver --------------------------------------------------------------
+    def _block(self, ln: Line) -> Block | None:
+        if self.doc is None or not self.doc.blocks:
+            return None
+        return self.doc.block_at(self.nt.to_original(ln.start))
+
     def run(self) -> list[_Draft]:
         lines = list(self.nt.lines())
         skip = debris_lines(lines)
+        self.dropped = len(skip)
+        self.lines_seen = sum(1 for ln in lines if ln.text)
         s = self.s
-        for ln in lines:
+        i = 0
+        while i < len(lines):
+            ln = lines[i]
+            i += 1
             if ln.index in skip:
                 continue
             if not ln.text:
                 s.adjacent = False
                 s.para_break = True
                 s.prev_text = False
+                continue
+            b = self._block(ln)
+            if b is not None and b.table is not None:
+                cells = [(ln, b)]
+                while i < len(lines):
+                    nb = self._block(lines[i]) if lines[i].text else None
+                    if lines[i].text and (nb is None or nb.table != b.table):
+                        break
+                    if nb is not None and lines[i].index not in skip:
+                        cells.append((lines[i], nb))
+                    i += 1
+                self.table(cells)
                 continue
             if ln.text.count("\t") >= 2:  # a table row: its cells are separate lines
                 s.adjacent = False
@@ -476,15 +625,22 @@ def _cells(ln: Line) -> list[Line]:
 # ---------------------------------------------------------------------------
 
 
+def _id_title(title: str) -> str:
+    """A title as ids see it: repaired Thai, folded case and digits, no spaces (so ids
+    survive better extraction: re-joined lines, repaired marks, spacing)."""
+    return _SPACES.sub("", fold_for_matching(repair_thai(title)))[:200]
+
+
 def _finish(
     drafts: list[_Draft],
     nt: NormalizedText,
     builder: _Builder,
     *,
-    source_key: str,
+    doc_key: str,
     source: str | None,
     org: str | None,
     province: str | None,
+    doc: ExtractedDocument | None = None,
 ) -> tuple[Section, ...]:
     # titles and texts from the original characters
     kept: list[_Draft] = []
@@ -499,6 +655,8 @@ def _finish(
         text = " ".join([title, *rest]).strip(_QUOTES_STRIP)
         if d.kind == "vision" and d.parts and len(text) <= MAX_STATEMENT:
             title = text  # a (quoted) vision statement wrapped over lines
+        if d.number is not None and ANNOUNCE_TAIL.search(title):
+            title = ANNOUNCE_TAIL.sub("", title)  # "1. นโยบายด้าน… มีดังนี้"
         if len(title) > MAX_TITLE:
             title = title[: MAX_TITLE - 1].rstrip() + "…"
         if not title and d.label:
@@ -515,11 +673,13 @@ def _finish(
             p = p.parent
         return p
 
-    ordinals: dict[tuple[str, str], int] = {}
+    # ids from the structure: document, level, kind, parent, normalised title
+    seen: dict[tuple[str, ...], int] = {}
     for d in kept:
-        k = (d.level, d.kind)
-        ordinals[k] = ordinals.get(k, 0) + 1
-        d.id = stable_id(source_key, d.level, d.kind, d.number or "", ordinals[k], d.title)
+        parent = live_parent(d)
+        key = (d.level, d.kind, parent.id if parent is not None else "", _id_title(d.title))
+        seen[key] = seen.get(key, 0) + 1
+        d.id = stable_id(doc_key, *key, seen[key])
 
     def segment(d: _Draft) -> str:
         if d.label:
@@ -546,6 +706,7 @@ def _finish(
         if top.kind != "strategy" and top.list_heading and top.list_heading not in prefix:
             prefix.append(top.list_heading[:80])
         parent = live_parent(d)
+        span = nt.span(d.parts[0][0], d.parts[-1][1])
         out.append(
             Section(
                 id=d.id,
@@ -558,19 +719,22 @@ def _finish(
                 org=org,
                 province=province,
                 source=source,
-                span=nt.span(d.parts[0][0], d.parts[-1][1]),
+                span=span,
                 path=" › ".join(prefix + chain),
+                page=doc.page_at(span[0]) if doc is not None else None,
             )
         )
     return tuple(out)
 
 
-def _resolve_source(source: str | Path | bytes, max_bytes: int) -> tuple[str, str | None]:
-    """(decoded text, source path as given or None)."""
+def _resolve_source(
+    source: str | Path | bytes, max_bytes: int, ocr: bool = False
+) -> tuple[ExtractedDocument, str | None]:
+    """(extracted document, source path as given or None)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return decode_bytes(bytes(source), max_bytes=max_bytes), None
+        return extract_bytes(bytes(source), max_bytes=max_bytes, ocr=ocr), None
     if isinstance(source, Path):
-        return read_document(source, max_bytes=max_bytes), str(source)
+        return load_document(source, max_bytes=max_bytes, ocr=ocr), str(source)
     if not isinstance(source, str):
         raise TypeError(f"source must be a path, str or bytes, not {type(source).__name__}")
     if "\n" not in source and len(source) < 1024:
@@ -579,14 +743,62 @@ def _resolve_source(source: str | Path | bytes, max_bytes: int) -> tuple[str, st
         except (OSError, ValueError):
             is_file = False
         if is_file:
-            return read_document(source, max_bytes=max_bytes), source
+            return load_document(source, max_bytes=max_bytes, ocr=ocr), source
         if re.search(r"\.(?:txt|text|md|pdf|docx?)$", source, re.IGNORECASE) and (
             "/" in source or "\\" in source or " " not in source
         ):
-            raise InputError(f"{source}: no such file (pass the document text or an existing path)")
+            raise InputError(
+                f"{source}: ไม่พบไฟล์ / no such file (pass the document text or an existing path)"
+            )
     if len(source.encode("utf-8", "surrogatepass")) > max_bytes:
         raise InputError(f"the text is over the {max_bytes / 1e6:.1f} MB limit; raise max_bytes")
-    return source, None
+    return ExtractedDocument.plain(source), None
+
+
+def _quality(
+    plan_sections: tuple[Section, ...],
+    doc: ExtractedDocument,
+    builder: _Builder,
+    org: str | None,
+    province: str | None,
+) -> ParseQuality:
+    found: dict[str, int] = {}
+    for sec in plan_sections:
+        found[sec.kind] = found.get(sec.kind, 0) + 1
+    has_strategy = "strategy" in found
+    orphans = sum(
+        1
+        for sec in plan_sections
+        if has_strategy and sec.kind in ("tactic",) and sec.parent_id is None
+    )
+    damaged = sum(damage_count(sec.text) for sec in plan_sections)
+    # parents recognised by their shape (a numbered line with numbered items under it),
+    # not by a heading word: worth a look
+    parents = {sec.parent_id for sec in plan_sections if sec.parent_id}
+    guessed = [
+        sec.title
+        for sec in plan_sections
+        if sec.id in parents
+        and match_term(sec.title) is None
+        and sec.kind != "strategy"
+        and not sec.title.startswith("ด้าน")
+    ]
+    return ParseQuality(
+        format=doc.format,
+        found=tuple(sorted(found.items(), key=lambda kv: _KIND_ORDER.get(kv[0], 99))),
+        org=org,
+        province=province,
+        pages=doc.pages,
+        lines=builder.lines_seen,
+        dropped_lines=builder.dropped,
+        guessed_headings=tuple(builder.guessed + guessed),
+        orphans=orphans,
+        damaged_thai=damaged,
+        notes=doc.notes,
+    )
+
+
+_KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
 
 
 def parse_plan(
@@ -595,17 +807,23 @@ def parse_plan(
     org: str | None = None,
     province: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    ocr: bool = False,
 ) -> Plan:
     """Parse one Thai development plan into typed, hierarchical sections.
 
     ``source`` is a path (``str`` naming an existing file, or :class:`~pathlib.Path`;
-    ``.txt`` in any Thai encoding, ``.pdf``, ``.docx``), the document text itself, or
-    its raw bytes. ``org``/``province`` override what is detected from the text.
+    ``.txt`` in any Thai encoding, ``.pdf``, ``.docx``, ``.doc``), the document text
+    itself, or its raw bytes. ``org``/``province`` override what is detected from the
+    text. ``ocr=True`` reads a scanned PDF (no text layer) with Tesseract when it is
+    installed with Thai data. Spans index the extracted text
+    (:func:`plansearch.parse.load_document`);
+    ``plan.quality`` reports what was found and what looked wrong.
 
     Raises :class:`~plansearch.EmptyDocumentError`, :class:`~plansearch.BinaryFileError`,
     :class:`~plansearch.EncodingError`, :class:`~plansearch.DocumentTooLargeError` or
-    :class:`~plansearch.UnsupportedFormatError` for unusable input. A readable document
-    without plan structure (e.g. English-only text) gives a plan with no sections.
+    :class:`~plansearch.UnsupportedFormatError` for unusable input (all
+    :class:`~plansearch.InputError`). A readable document without plan structure
+    (e.g. English-only text) gives a plan with no sections.
 
     >>> plan = parse_plan("วิสัยทัศน์\\n“ชุมชนน่าอยู่ เศรษฐกิจพอเพียง”\\n"
     ...                   "ยุทธศาสตร์ที่ 1 การพัฒนาด้านเศรษฐกิจ\\nแนวทางการพัฒนา\\n"
@@ -616,17 +834,18 @@ def parse_plan(
     >>> plan.of("tactic")[0].path
     'ยุทธศาสตร์ที่ 1 การพัฒนาด้านเศรษฐกิจ › 1.1 ส่งเสริมอาชีพ'
     """
-    text, path = _resolve_source(source, max_bytes)
+    doc, path = _resolve_source(source, max_bytes, ocr)
+    text = doc.text
     if not text.strip():
-        raise EmptyDocumentError(f"{path or 'the text'} is empty; nothing to parse")
+        raise EmptyDocumentError(f"{path or 'the text'}: ไฟล์ว่าง / is empty; nothing to parse")
     nt = NormalizedText.from_text(text)
-    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-    source_key = f"{Path(path).name}#{digest}" if path else f"text#{digest}"
     org = org if org is not None else detect_org(nt.text)
     province = province if province is not None else detect_province(nt.text, org)
-    builder = _Builder(nt)
+    doc_key = Path(path).stem if path else f"text#{org or ''}"
+    builder = _Builder(nt, doc)
     drafts = builder.run()
     sections = _finish(
-        drafts, nt, builder, source_key=source_key, source=path, org=org, province=province
+        drafts, nt, builder, doc_key=doc_key, source=path, org=org, province=province, doc=doc
     )
-    return Plan(org=org, province=province, source=path, sections=sections)
+    quality = _quality(sections, doc, builder, org, province)
+    return Plan(org=org, province=province, source=path, sections=sections, quality=quality)

@@ -85,6 +85,12 @@ STOP_TERMS: tuple[str, ...] = (
     "ระบบราชการ",
     "วัตถุประสงค์ของการจัดทำ",
     "ภาคผนวก",
+    # other columns of the standard plan tables (ยท./ผ. forms): not section kinds
+    "หน่วยงานรับผิดชอบ",
+    "หน่วยงานที่รับผิดชอบ",
+    "งบประมาณ",
+    "ผลที่คาดว่าจะได้รับ",
+    "ผลผลิตของโครงการ",
 )
 
 #: English glosses that settle the kind of an ambiguous Thai heading,
@@ -173,6 +179,9 @@ _ANNOUNCE_RE = re.compile(r"(ดังนี้|ดังต่อไปนี�
 #: (``จุดมุ่งหมายเพื่อการพัฒนา``, ``พันธกิจการพัฒนาท้องถิ่น``, ``วัตถุประสงค์ของโครงการ``).
 _QUALIFIER_START = ("ของ", "การพัฒนา", "เพื่อการพัฒนา", "ประจำ", "ระดับ", "ใน", "และ", "หลัก")
 _QUOTES = "\"'“”‘’«»"
+_QUALIFIED_OWNER = re.compile(r"^(?:เพื่อ)?(?:การพัฒนา|การบริหาร|การบริหารงาน)\s*ของ")
+#: "… มีดังนี้" at the end of a numbered area heading (not part of its title)
+ANNOUNCE_TAIL = re.compile(r"\s*(?:มี|โดยมี|ซึ่งมี)?\s*(?:ดังนี้|ดังต่อไปนี้)\s*[:：]?\s*$")
 
 
 def announced_kind(text: str) -> tuple[bool, str | None]:
@@ -206,6 +215,9 @@ def is_heading_remainder(rest: str) -> bool:
     if match_term(rest) is not None:  # "วิสัยทัศน์ / พันธกิจ", "ยุทธศาสตร์ เป้าประสงค์ และกลยุทธ์"
         return True
     if rest.startswith("ของ") and len(rest) <= 120:
+        return True
+    # "นโยบายการพัฒนาของนายกเทศมนตรี…": a qualifier, then whose plan it is
+    if _QUALIFIED_OWNER.match(rest) and len(rest) <= 120:
         return True
     if rest.startswith("ด้าน"):  # "นโยบายด้านสังคม" names a domain: it is content
         return False

@@ -1,6 +1,8 @@
 """Reports of an alignment: self-contained HTML, Excel workbook, PNG heatmap.
 
-Heavy libraries (openpyxl, matplotlib) load only when a writer is first used.
+Heavy libraries (openpyxl, matplotlib) load only when a writer is first used. Report
+modules never import :mod:`plansearch.alignment` at run time (only its types, for type
+checkers), so there is no import cycle with ``Alignment.to_html`` and friends.
 
 >>> from plansearch.report import write_html
 >>> write_html(al, "reports/อบต.โขมง.html")  # doctest: +SKIP
@@ -18,6 +20,8 @@ _EXPORTS: dict[str, str] = {
     "build_workbook": "plansearch.report.excel",
     "write_heatmap_png": "plansearch.report.heatmap",
     "heatmap_figure": "plansearch.report.heatmap",
+    "write_csv": "plansearch.report.tables",
+    "safe_cell": "plansearch.report.tables",
     "heatmap_matrix": "plansearch.report._common",
     "HeatmapData": "plansearch.report._common",
     "thai_font_path": "plansearch.report.fonts",

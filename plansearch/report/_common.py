@@ -1,4 +1,9 @@
-"""Helpers shared by the HTML, Excel and PNG reports (Thai labels, colours, matrix)."""
+"""Helpers shared by the HTML, Excel and PNG reports (Thai labels, colours, matrix).
+
+Reports depend on the alignment result *types* only for type checking; the words they
+print come from :mod:`plansearch.labels`, so importing a report module never imports
+:mod:`plansearch.alignment` (no import cycle).
+"""
 
 from __future__ import annotations
 
@@ -9,24 +14,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..alignment.results import STRENGTH_TH
+from ..labels import KIND_TH, STRENGTH_TH
 
 if TYPE_CHECKING:
     from ..alignment.results import Alignment, ItemAlignment
 
-#: Thai names of section kinds, as planners write them.
-KIND_TH: dict[str, str] = {
-    "vision": "วิสัยทัศน์",
-    "mission": "พันธกิจ",
-    "goal": "เป้าประสงค์",
-    "objective": "วัตถุประสงค์",
-    "target": "เป้าหมาย",
-    "strategy": "ยุทธศาสตร์",
-    "tactic": "กลยุทธ์/แนวทาง",
-    "indicator": "ตัวชี้วัด",
-    "policy": "นโยบาย",
-    "project": "โครงการ",
-}
+__all__ = [
+    "KIND_TH",
+    "STRENGTH_FILL",
+    "HeatmapData",
+    "atomic_write",
+    "heat_rgb",
+    "heatmap_matrix",
+    "item_label",
+    "kind_th",
+    "ordered_frameworks",
+    "strategy_items",
+    "strength_th",
+]
 
 #: Light fills per strength (hex RGB, no '#'): used by Excel cells and HTML badges.
 STRENGTH_FILL: dict[str, str] = {

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._common import STRENGTH_FILL, atomic_write, item_label, kind_th, strength_th
+from .tables import is_formula_like
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -45,6 +46,22 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _text_cells_stay_text(ws: Worksheet) -> None:
+    """Store every text cell (headers included) as a string, never as a formula.
+
+    openpyxl turns any string starting with ``=`` into a formula; plan and framework
+    text is untrusted, so each string cell is typed ``s``, and formula-like text
+    (``=``, ``+``, ``-``, ``@``, full-width forms, leading tab/CR) also gets Excel's
+    quote prefix, so editing the cell in Excel keeps it text.
+    """
+    for line in ws.iter_rows():
+        for cell in line:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                if is_formula_like(cell.value):
+                    cell.quotePrefix = True
+
+
 def _sheet(
     ws: Worksheet,
     headers: list[str],
@@ -57,17 +74,14 @@ def _sheet(
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    ws.append(headers)
+    ws.append([_clean(h) for h in headers])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = XAlign(vertical="top", wrap_text=True)
     for row in rows:
         ws.append([_clean(v) for v in row])
-    for line in ws.iter_rows(min_row=2):
-        for cell in line:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # plan text starting with "=" stays text, never a formula
+    _text_cells_stay_text(ws)
     for i, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
     for r in range(2, ws.max_row + 1):

@@ -4,7 +4,9 @@ Drawn on a private Agg canvas (``matplotlib.figure.Figure`` + ``FigureCanvasAgg`
 pyplot's global backend and rcParams are never touched. Thai labels use the font shipped
 by ``fontpkg-noto-sans-thai`` (see :mod:`plansearch.report.fonts`): no tofu boxes, no
 downloads. Long Thai labels are wrapped at word boundaries (PyThaiNLP) and truncated
-with "…".
+with "…". Every text is drawn literally: a ``$`` in a plan or framework title is
+escaped, never read as matplotlib math. Anything that goes wrong while drawing raises
+:class:`~plansearch.errors.ReportError`, so a batch run can skip one plot and go on.
 
 >>> al.heatmap_png("reports/heatmap.png", framework="national")  # doctest: +SKIP
 PosixPath('reports/heatmap.png')
@@ -17,6 +19,8 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import PlanSearchError, ReportError
+from ..thai import display_width
 from ._common import HeatmapData, atomic_write, heatmap_matrix
 
 if TYPE_CHECKING:
@@ -29,6 +33,15 @@ __all__ = ["HeatmapData", "heatmap_figure", "heatmap_matrix", "wrap_thai", "writ
 #: More rows than this are cut (the title says how many are shown).
 MAX_ROWS = 80
 ELLIPSIS = "…"
+
+
+def literal(text: str) -> str:
+    r"""``text`` escaped so matplotlib draws it as it is (``$`` never starts math).
+
+    >>> literal("ส่งเสริม $x^{2$ การเกษตร")
+    'ส่งเสริม \\$x^{2\\$ การเกษตร'
+    """
+    return text.replace("$", r"\$")
 
 
 def _graphemes(text: str) -> list[str]:
@@ -66,9 +79,9 @@ def wrap_thai(text: str, width: int, max_lines: int = 2) -> str:
     used = [0]
     cut = False
     for word in _words(text):
-        pieces = [word] if len(_graphemes(word)) <= width else _graphemes(word)
+        pieces = [word] if display_width(word) <= width else _graphemes(word)
         for piece in pieces:
-            n = len(_graphemes(piece))
+            n = display_width(piece)
             if used[-1] + n > width and used[-1] > 0:
                 if len(lines) == max_lines:
                     cut = True
@@ -84,7 +97,7 @@ def wrap_thai(text: str, width: int, max_lines: int = 2) -> str:
     rendered = ["".join(ln).strip() for ln in lines]
     if cut:
         last = _graphemes(rendered[-1])
-        while last and len(last) + 1 > width:
+        while last and display_width("".join(last)) + 1 > width:
             last.pop()
         rendered[-1] = "".join(last).rstrip() + ELLIPSIS
     return "\n".join(r for r in rendered if r)
@@ -98,7 +111,14 @@ def _empty_figure(message: str, dpi: int) -> Figure:
 
     fig = Figure(figsize=(6, 2), dpi=dpi)
     FigureCanvasAgg(fig)
-    fig.text(0.5, 0.5, message, ha="center", va="center", fontproperties=thai_font_properties(14))
+    fig.text(
+        0.5,
+        0.5,
+        literal(message),
+        ha="center",
+        va="center",
+        fontproperties=thai_font_properties(14),
+    )
     return fig
 
 
@@ -126,15 +146,15 @@ def heatmap_figure(alignment: Alignment, framework: str | None = None, *, dpi: i
     n, m = len(row_labels), len(data.col_ids)
 
     many = m > 8
-    rl = [wrap_thai(t, 38, 2) for t in row_labels]
+    rl = [literal(wrap_thai(t, 38, 2)) for t in row_labels]
     if many:
         cl = [
-            wrap_thai(f"{i} {t}" if len(i) <= 8 else t, 30, 1)
+            literal(wrap_thai(f"{i} {t}" if len(i) <= 8 else t, 30, 1))
             for i, t in zip(data.col_ids, data.col_labels, strict=True)
         ]
     else:
         cl = [
-            (f"{i}\n" if len(i) <= 8 else "") + wrap_thai(t, 16, 3)
+            literal((f"{i}\n" if len(i) <= 8 else "") + wrap_thai(t, 16, 3))
             for i, t in zip(data.col_ids, data.col_labels, strict=True)
         ]
     row_h = 0.24 + 0.17 * max(lab.count("\n") + 1 for lab in rl)
@@ -200,7 +220,9 @@ def heatmap_figure(alignment: Alignment, framework: str | None = None, *, dpi: i
         title = f"{alignment.org}: {title}"
     if total_rows > n:
         title += f" (แสดง {n} จาก {total_rows} รายการ)"
-    ax.set_title(wrap_thai(title, 90, 2), fontproperties=thai_font_properties(11), loc="left")
+    ax.set_title(
+        literal(wrap_thai(title, 90, 2)), fontproperties=thai_font_properties(11), loc="left"
+    )
     cbar = fig.colorbar(im, ax=ax, shrink=min(1.0, 4.0 / max(n, 1) + 0.4), pad=0.02)
     cbar.set_label("คะแนนความสอดคล้อง (0.00–1.00); กรอบสีส้ม = อันดับ 1", fontproperties=fp)
     for lab in cbar.ax.get_yticklabels():
@@ -214,9 +236,24 @@ def write_heatmap_png(
     """Write the heatmap of local strategies × ``framework`` targets as a PNG.
 
     ``framework`` defaults to ``national`` when the plan was aligned against it.
+    A plot that cannot be drawn raises :class:`~plansearch.errors.ReportError` (file
+    system problems stay ``OSError``); nothing is left at ``path`` then.
 
     >>> write_heatmap_png(al, "reports/ยุทธศาสตร์ชาติ.png")  # doctest: +SKIP
     PosixPath('reports/ยุทธศาสตร์ชาติ.png')
     """
-    fig = heatmap_figure(alignment, framework, dpi=dpi)
-    return atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=dpi))
+    try:
+        fig = heatmap_figure(alignment, framework, dpi=dpi)
+        return atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=dpi))
+    except (PlanSearchError, OSError):
+        raise
+    except KeyError as exc:  # an unknown framework name
+        raise ReportError(
+            f"{path}: วาดแผนภาพไม่ได้ / cannot draw the heatmap: no framework {exc}; "
+            f"choose one of {', '.join(alignment.framework_names)}"
+        ) from exc
+    except Exception as exc:
+        raise ReportError(
+            f"{path}: วาดแผนภาพไม่ได้ / cannot draw the heatmap "
+            f"({type(exc).__name__}: {str(exc)[:200]}); the other reports are unaffected"
+        ) from exc
