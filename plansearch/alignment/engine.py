@@ -43,6 +43,7 @@ from .scoring import (
     lexical_scores,
     logistic,
     score_from_dense,
+    shares,
     strength_labels,
     structure_prior,
     subtree_best_node,
@@ -354,6 +355,7 @@ def _assemble(
     )
     names = tuple(s.name for s in spaces)
     label_sets = [strength_labels(ev, final, cfg) for _p, _d, ev, _l, final in per_space]
+    share_sets = [shares(ev, cfg.temperature) for _p, _d, ev, _l, _f in per_space]
     item_results: list[ItemAlignment] = []
     for i, item in enumerate(items):
         all_matches = []
@@ -365,7 +367,9 @@ def _assemble(
             parent = plan.get(item.parent_id)
             ctx = parent.title if parent else ""
         words = list(dict.fromkeys(toks[i]))
-        for (prep, dense, _ev, lex, final), lab in zip(per_space, label_sets, strict=True):
+        for (prep, dense, _ev, lex, final), lab, shr in zip(
+            per_space, label_sets, share_sets, strict=True
+        ):
             sp: TargetSpace = prep.space
             order = np.argsort(-final[i], kind="stable")[:top_k]
             ms = []
@@ -383,6 +387,7 @@ def _assemble(
                         target_title=sp.target_titles[t],
                         score=round(score, 4),
                         strength=str(lab[i, t]),
+                        share=round(float(shr[i, t]), 4),
                         rank=rank,
                         dense=round(float(dense.combined[i, t]), 4),
                         lexical=round(float(lex.coverage[i, t]), 4),

@@ -61,6 +61,9 @@ class Match:
     dense: float
     lexical: float
     evidence: Evidence
+    #: the target's share of the item's evidence within this framework (sums to 1 over
+    #: the framework's targets); the strength label reads it (``calibration="share"``)
+    share: float = 0.0
 
 
 @dataclass(frozen=True)
