@@ -123,6 +123,8 @@ def run_variant(name: str, kwargs: dict, emb, dev: list[dict], args) -> dict:
     out: dict = {}
     texts = [d["text"] for d in dev]
     gold = [d["national"] for d in dev]
+    if args.corrections_only:
+        return _corrections(name, kwargs, emb, dev, texts, gold, out)
     al = align(texts, "national", embedder=emb, k=6, **kwargs)
     out["dev"] = metrics(al, "national", gold)
     print(f"[{name}] dev national     {fmt(out['dev'])}")
@@ -191,8 +193,15 @@ def run_variant(name: str, kwargs: dict, emb, dev: list[dict], args) -> dict:
         out[f"custom_{seed}"] = m
         print(f"[{name}] custom {seed}       {fmt(m)}")
     if args.corrections:
-        from plansearch.alignment.examples import Example
+        _corrections(name, kwargs, emb, dev, texts, gold, out)
+    return out
 
+
+def _corrections(name, kwargs, emb, dev, texts, gold, out) -> dict:
+    from plansearch.alignment.engine import align
+    from plansearch.alignment.examples import Example
+
+    if True:
         for n_ex in (5, 20):
             hits, total = 0.0, 0
             base_hits = 0.0
@@ -231,6 +240,7 @@ def main() -> int:
     ap.add_argument("--embedder", default="default")
     ap.add_argument("--variants", default="base")
     ap.add_argument("--corrections", action="store_true")
+    ap.add_argument("--corrections-only", action="store_true")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--lopo", help="per-seed temperatures as JSON, e.g. '{\"000\": 0.5}'")
     args = ap.parse_args()

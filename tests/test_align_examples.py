@@ -8,6 +8,7 @@ import pytest
 from plansearch.alignment import Example, ExampleError
 from plansearch.alignment.engine import align
 from plansearch.alignment.examples import example_votes
+from plansearch.alignment.settings import AlignSettings
 from plansearch.embed.hashing import HashingEmbedder
 from plansearch.errors import PlanSearchError
 
@@ -87,6 +88,7 @@ def test_vote_is_bounded_and_zero_for_dissimilar_items() -> None:
     ex_vec /= np.linalg.norm(ex_vec)
     items = np.vstack([ex_vec, -ex_vec]).astype(np.float32)  # identical, opposite
     exs = [Example("x", "f", "B")] * 3
-    v = example_votes(items, np.repeat(ex_vec, 3, axis=0), bg, exs, ["A", "B"])
+    low = AlignSettings(example_floor=1.0)
+    v = example_votes(items, np.repeat(ex_vec, 3, axis=0), bg, exs, ["A", "B"], low)
     assert v[0, 1] == pytest.approx(1.0) and v[0, 0] == 0.0  # capped at 1, however many
     assert np.all(v[1] == 0.0)

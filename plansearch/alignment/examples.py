@@ -8,11 +8,12 @@ how similar the item is to the example's text, and is **zero** for items not cle
 more similar to it than generic local-government text is. So a correction moves the
 suggestions of similar items and leaves unrelated ones exactly as they were.
 
-The similarity is measured in the same units as the dense score (:mod:`.scoring`):
-standard deviations above the similarity of the standard budget programmes (generic
-local text) to the example, so the rule holds for any embedding model::
+The similarity is measured in standard deviations above how similar the example is to
+the other texts of the same call (the items being aligned and the other examples; the
+standard budget programmes are added when there are fewer than ``MIN_PEERS``), so the
+rule holds for any embedding model and any style of plan::
 
-    z[i, e]    = (cos(item_i, example_e) − μ_e) / σ_e     μ_e, σ_e: programmes vs example e
+    z[i, e]    = (cos(item_i, example_e) − μ_e) / σ_e     μ_e, σ_e: the call's texts vs e
     κ[i, e]    = max(0, z[i, e] − example_floor)
     vote[i, t] = Σ_e sign_e · κ[i, e] · [target_e = t] / max(1, Σ_e κ[i, e])
     evidence  += example_weight · vote                    sign: +1 accepted, −1 rejected
@@ -36,6 +37,9 @@ import numpy as np
 
 from ..errors import PlanSearchError
 from .settings import DEFAULT_SETTINGS, AlignSettings
+
+#: Fewest texts (items + other examples) that make a background of their own.
+MIN_PEERS = 10
 
 
 class ExampleError(PlanSearchError, ValueError):
@@ -114,10 +118,17 @@ def example_votes(
             f"ไม่มีเป้าหมาย {bad} ในกรอบ {examples[0].framework} / unknown target ids {bad} "
             f"in framework {examples[0].framework!r}; known: {list(target_ids)}"
         )
-    bg = (background_vecs @ example_vecs.T).astype(np.float32)  # (programmes, examples)
-    mu = bg.mean(axis=0)
-    sd = np.maximum(bg.std(axis=0), 1e-6)
-    z = ((item_vecs @ example_vecs.T).astype(np.float32) - mu) / sd
+    sims = (item_vecs @ example_vecs.T).astype(np.float32)  # (items, examples)
+    among = (example_vecs @ example_vecs.T).astype(np.float32)
+    mu = np.zeros(len(examples), np.float32)
+    sd = np.ones(len(examples), np.float32)
+    for e in range(len(examples)):
+        peers = [sims[:, e], np.delete(among[:, e], e)]
+        if len(item_vecs) + len(examples) - 1 < MIN_PEERS:  # too few: add generic text
+            peers.append((background_vecs @ example_vecs[e]).astype(np.float32))
+        bg = np.concatenate(peers)
+        mu[e], sd[e] = bg.mean(), max(float(bg.std()), 1e-6)
+    z = (sims - mu) / sd
     kappa = np.maximum(z - settings.example_floor, 0.0).astype(np.float32)
     sign = np.array([1.0 if e.accepted else -1.0 for e in examples], dtype=np.float32)
     onehot = np.zeros((len(examples), len(target_ids)), dtype=np.float32)
