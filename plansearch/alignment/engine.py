@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
@@ -248,7 +248,7 @@ def align(
     settings: AlignSettings | None = None,
     thresholds: Thresholds | None = None,
     context: bool | Sequence[str] = True,
-    examples: Iterable[Example | dict[str, Any]] | None = None,
+    examples: Iterable[Example | Mapping[str, object]] | None = None,
 ) -> Alignment:
     """Rank the targets each local item supports, in every framework of ``against``.
 

@@ -29,9 +29,8 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -71,19 +70,24 @@ class Example:
             raise ExampleError("accepted must be True or False")
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Example:
+    def from_dict(cls, data: Mapping[str, object]) -> Example:
         """From ``{"text": …, "framework": …, "target_id": …, "accepted": true}``."""
-        if not isinstance(data, dict):
+        if not isinstance(data, Mapping):
             raise ExampleError(f"an example must be a mapping, not {type(data).__name__}")
         try:
             return cls(
-                data["text"], data["framework"], data["target_id"], data.get("accepted", True)
+                data["text"],  # type: ignore[arg-type]  # validated in __post_init__
+                data["framework"],  # type: ignore[arg-type]
+                data["target_id"],  # type: ignore[arg-type]
+                data.get("accepted", True),  # type: ignore[arg-type]
             )
         except KeyError as e:
             raise ExampleError(f"ตัวอย่างขาดช่อง {e} / example field missing: {e}") from None
 
 
-def coerce_examples(examples: Iterable[Example | dict[str, Any]] | None) -> tuple[Example, ...]:
+def coerce_examples(
+    examples: Iterable[Example | Mapping[str, object]] | None,
+) -> tuple[Example, ...]:
     """Examples given as objects or dicts, validated."""
     if examples is None:
         return ()
