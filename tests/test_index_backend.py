@@ -83,8 +83,8 @@ def test_registry_defaults_and_errors():
     assert "faiss" in available_backends()
     assert backend_class("faiss") is FaissBackend
     assert isinstance(create_backend("faiss", 8), FaissBackend)
-    with pytest.raises(InputError, match=r"unknown dense backend 'milvus'.*faiss"):
-        create_backend("milvus", 8)
+    with pytest.raises(InputError, match=r"unknown dense backend 'nosuch'.*faiss"):
+        create_backend("nosuch", 8)
     with pytest.raises(TypeError):
         register_backend("bad", dict)  # type: ignore[arg-type]
 

@@ -23,28 +23,40 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InputError
-from ..index.fusion import minmax, scale_to_max
 from ..parse.identity import canonical_org
 from ..sections import Section
 from ..thai import tokenize
 from .references import Reference
 from .results import NearDuplicate
-from .topics import DEFAULT_TOPICS, profiler_for, small_blas
+from .topics import DEFAULT_TOPICS, pool_size, profiler_for, rerank_by_topic
+from .topics import POOL_SIZE as POOL_SIZE  # candidates gathered before re-ranking
 
 if TYPE_CHECKING:
     from ..index.planindex import PlanIndex
 
-#: Kinds returned by default: what one subdistrict can borrow from another.
-SIMILAR_KINDS: tuple[str, ...] = ("goal", "objective", "target", "tactic", "project", "mission")
+#: Kinds returned by default: what one subdistrict can borrow from another — statements
+#: of intent and the concrete work under them: missions (พันธกิจ), goals (เป้าประสงค์),
+#: objectives, targets, tactics (กลยุทธ์/แนวทาง), projects (โครงการ) and the executive's
+#: policy items (นโยบายของผู้บริหาร: concrete commitments such as "ขยายเขตประปาให้ทั่วถึง").
+#: Left out: ``vision`` (one slogan per plan, about everything), ``strategy`` (a
+#: headline such as "ด้านโครงสร้างพื้นฐาน", which names a family, not a goal) and
+#: ``indicator`` (a measure, not something to borrow). Pass ``where={"kind": ...}`` to
+#: choose others.
+SIMILAR_KINDS: tuple[str, ...] = (
+    "mission",
+    "goal",
+    "objective",
+    "target",
+    "tactic",
+    "policy",
+    "project",
+)
 #: Cosine similarity (same model, passage vectors) above which two passages are near-duplicates.
 NEAR_DUPLICATE_COSINE = 0.97
 #: …and the share of words they must have in common (Jaccard on Thai words).
 NEAR_DUPLICATE_JACCARD = 0.8
 #: Share of the final score that comes from the service-area profile (neutral, not tuned).
 TOPIC_WEIGHT = 0.5
-#: Candidates gathered by the text search before re-ranking (at least ``POOL_FACTOR·k``).
-POOL_SIZE = 100
-POOL_FACTOR = 10
 
 
 @dataclass(frozen=True)
@@ -127,10 +139,11 @@ def similar_goals(
 
     ``query`` is text or a :class:`Section` (then its own organisation is excluded
     unless ``exclude_org`` says otherwise). ``where`` filters as in
-    :meth:`PlanIndex.search`; by default only goals, objectives, targets, tactics,
-    projects and missions come back. ``topics`` is the service-area reference used to
-    re-rank (the built-in ``"services"``, any :class:`Reference`, or ``None`` to rank
-    by text similarity alone).
+    :meth:`PlanIndex.search`; by default only the kinds in :data:`SIMILAR_KINDS`
+    come back (missions, goals, objectives, targets, tactics, policy items,
+    projects). ``topics`` is the service-area reference used to re-rank (the
+    built-in ``"services"``, any :class:`Reference`, or ``None`` to rank by text
+    similarity alone).
 
     An empty or whitespace-only query raises :class:`~plansearch.InputError`, as
     :meth:`PlanIndex.search` does; so does an unknown ``level``/``kind`` in ``where``.
@@ -165,15 +178,15 @@ def similar_goals(
             return SimilarGoals(text, (), ())
         spec["org"] = allowed
     if topics is None:
-        hits = index.search(text, k=k, where=spec, mode=mode)
+        hits = index.search(text, k=k, where=spec, mode=mode, topics=None)
         flat = tuple(
             SimilarHit(h.section, float(h.score), i + 1, text_score=float(h.score))
             for i, h in enumerate(hits)
         )
     else:
         vec = index.embedder.encode([text], kind="query")
-        size = max(POOL_SIZE, POOL_FACTOR * k)
-        pool = index.search(text, k=size, where=spec, mode=mode, vector=vec[0])
+        size = pool_size(k)
+        pool = index.search(text, k=size, where=spec, mode=mode, vector=vec[0], topics=None)
         flat = _rerank(index, text, vec, pool, k=k, mode=mode, topics=topics)
     groups: dict[str | None, list[SimilarHit]] = {}
     for h in flat:
@@ -198,31 +211,32 @@ def _rerank(
     """Mix each candidate's text score with its service-area cosine to the query."""
     if not pool:
         return ()
-    raw = np.array([h.score for h in pool], dtype=np.float64)
-    # dense cosines of e5-like models crowd into a narrow band: spread them over 0..1;
-    # BM25 and the fused hybrid score have a natural zero: divide by the best one
-    base = minmax(raw) if mode == "dense" else scale_to_max(raw)
     prof = profiler_for(index.embedder, topics)
     cands = [h.section for h in pool]
     texts = [s.content for s in cands]
-    with small_blas():
-        q = prof.profile_vectors(vec, [text])[0]
-        c = prof.profile_vectors(index.vectors_for([s.id for s in cands]), texts)
-        topic = c @ q
-    score = (1.0 - TOPIC_WEIGHT) * base + TOPIC_WEIGHT * topic
-    order = np.lexsort((np.arange(len(pool)), -score))[:k].tolist()
+    r = rerank_by_topic(
+        prof,
+        text,
+        vec[0],
+        texts,
+        index.vectors_for([s.id for s in cands]),
+        [h.score for h in pool],
+        k=k,
+        mode=mode,
+        weight=TOPIC_WEIGHT,
+    )
     # the label is evidence: an area both texts name, not just the largest weight
-    both = prof.named([text])[0] & prof.named([texts[i] for i in order])
+    both = prof.named([text])[0] & prof.named([texts[i] for i in r.order])
     return tuple(
         SimilarHit(
             cands[i],
-            float(score[i]),
-            r,
-            text_score=float(base[i]),
-            topic_score=float(topic[i]),
-            topic=_title(prof.shared(q, c[i], among=both[r - 1])),
+            float(r.score[i]),
+            rank,
+            text_score=float(r.base[i]),
+            topic_score=float(r.topic[i]),
+            topic=_title(prof.shared(r.query, r.profiles[i], among=both[rank - 1])),
         )
-        for r, i in enumerate(order, 1)
+        for rank, i in enumerate(r.order, 1)
     )
 
 

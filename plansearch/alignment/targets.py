@@ -189,11 +189,14 @@ _CACHE: dict[tuple[str, str, tuple[str, ...]], np.ndarray] = {}
 
 
 def encode_cached(emb: BaseEmbedder, texts: Sequence[str], kind: str) -> np.ndarray:
-    """``emb.encode(texts, kind)``, remembered for frameworks reused across calls."""
+    """``emb.encode(texts, kind)``, remembered for frameworks reused across calls, in
+    memory and on disk (:mod:`plansearch.embed.cache`, keyed by model fingerprint)."""
     key = (emb.fingerprint, kind, tuple(texts))
     vec = _CACHE.get(key)
     if vec is None:
-        vec = emb.encode(list(texts), kind=kind, show_progress=False)
+        from ..embed.cache import encode_cached as encode_on_disk  # persists across runs
+
+        vec = encode_on_disk(emb, list(texts), kind)
         if len(_CACHE) > 256:
             _CACHE.clear()
         _CACHE[key] = vec

@@ -18,7 +18,9 @@ The sum is divided by √3 (the spread of three independent unit-variance signal
 statement on which only one signal speaks (no service word at all) keeps a flat profile,
 and turned into a distribution with a softmax (:data:`TEMPERATURE`). Profiles are unit
 vectors, so the cosine of two profiles says how much two statements share a service.
-:func:`~plansearch.similar_goals` mixes that cosine into its ranking.
+:func:`rerank_by_topic` mixes that cosine into a text search's ranking, for
+:func:`~plansearch.similar_goals` and for :meth:`~plansearch.PlanIndex.search` (by
+default; ``topics=None`` turns it off).
 
 >>> prof = TopicProfiler(embedder=HashingEmbedder())  # doctest: +SKIP
 >>> p = prof.profile(["ขยายเขตประปาหมู่บ้าน", "ก่อสร้างถนนคอนกรีตเสริมเหล็ก"])  # doctest: +SKIP
@@ -31,6 +33,7 @@ from __future__ import annotations
 import math
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -38,6 +41,7 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import InputError
+from ..index.fusion import minmax, scale_to_max
 from ..thai import fold_for_matching, tokenize
 from .references import Reference, Target, reference
 from .scoring import Vocabulary
@@ -46,6 +50,12 @@ from .scoring import Vocabulary
 DEFAULT_TOPICS = "services"
 #: Softmax temperature on the z-scored area evidence (1 = neutral; not tuned).
 TEMPERATURE = 1.0
+#: Share of a re-ranked score that comes from the service-area cosine in
+#: :func:`rerank_by_topic` (neutral, not tuned; ``similar_goals`` passes its own).
+TOPIC_WEIGHT = 0.5
+#: Candidates gathered by a text search before re-ranking (at least ``POOL_FACTOR·k``).
+POOL_SIZE = 100
+POOL_FACTOR = 10
 #: Texts whose word and phrase evidence each profiler remembers (2 × areas floats each);
 #: longer texts (a pasted document as a query) are not kept.
 LEXICAL_CACHE = 50_000
@@ -244,3 +254,69 @@ def profiler_for(embedder: Any, topics: Reference | str = DEFAULT_TOPICS) -> Top
     else:
         _CACHE.move_to_end(key)
     return prof
+
+
+@dataclass(frozen=True)
+class TopicRanking:
+    """A candidate pool re-ranked by service area (arrays are per candidate, in pool order).
+
+    ``order`` holds the kept candidates' pool positions, best first; ``base`` is the
+    text score rescaled over the pool, ``topic`` the cosine of each candidate's
+    profile to the query's, ``score`` their mix; ``query`` and ``profiles`` are the
+    profiles themselves (for labels, see :meth:`TopicProfiler.shared`).
+    """
+
+    order: tuple[int, ...]
+    score: np.ndarray
+    base: np.ndarray
+    topic: np.ndarray
+    query: np.ndarray
+    profiles: np.ndarray
+
+
+def pool_size(k: int) -> int:
+    """How many candidates a search gathers before re-ranking ``k`` of them."""
+    return max(POOL_SIZE, POOL_FACTOR * int(k))
+
+
+def rerank_by_topic(
+    profiler: TopicProfiler,
+    text: str,
+    vector: np.ndarray,
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    scores: Sequence[float] | np.ndarray,
+    *,
+    k: int,
+    mode: str = "hybrid",
+    weight: float = TOPIC_WEIGHT,
+) -> TopicRanking:
+    """Mix a pool's text scores with the service-area cosine of each candidate to the query.
+
+    ``score = (1 - weight) · text score + weight · profile cosine``. The text score is
+    rescaled over the pool first: dense cosines of e5-like models crowd into a narrow
+    band, so ``mode="dense"`` spreads them over 0..1 (min-max); BM25 and the fused
+    hybrid score have a natural zero, so they are divided by the best one. Ties keep
+    the pool's order. Used by :meth:`~plansearch.PlanIndex.search` (``topics=``) and
+    :func:`~plansearch.similar_goals`.
+
+    >>> r = rerank_by_topic(prof, "น้ำประปาหมู่บ้าน", qv, texts, vecs, scores, k=5)  # doctest: +SKIP
+    >>> [texts[i] for i in r.order][:1]  # doctest: +SKIP
+    ['ขยายเขตประปาหมู่บ้าน']
+    """
+    raw = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if raw.shape[0] != len(texts):
+        raise ValueError(f"need one score per candidate: {raw.shape[0]} for {len(texts)}")
+    n_areas = len(profiler.areas)
+    if not len(texts):
+        z = np.zeros(0)
+        return TopicRanking((), z, z, z, np.zeros(n_areas, np.float32), np.zeros((0, n_areas)))
+    base = minmax(raw) if mode == "dense" else scale_to_max(raw)
+    q_vec = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+    with small_blas():
+        q = profiler.profile_vectors(q_vec, [text])[0]
+        c = profiler.profile_vectors(np.asarray(vectors, dtype=np.float32), list(texts))
+        topic = (c @ q).astype(np.float64)
+    score = (1.0 - weight) * base + weight * topic
+    order = np.lexsort((np.arange(len(texts)), -score))[: int(k)]
+    return TopicRanking(tuple(int(i) for i in order), score, base, topic, q, c)

@@ -22,7 +22,7 @@ from ..errors import PlanSearchError
 from ._errors import EXIT_BUG, EXIT_USAGE, Parser, bug_line, error_line, os_error_line
 
 #: Subcommand modules, in the order ``--help`` lists them (pipeline order).
-COMMANDS: tuple[str, ...] = ("ingest", "index", "search", "align", "similar", "run")
+COMMANDS: tuple[str, ...] = ("ingest", "index", "search", "align", "similar", "run", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

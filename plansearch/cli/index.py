@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..embed.base import BaseEmbedder
 from ..errors import InputError
 from ..sections import Section, read_jsonl
-from ._inputs import add_identity_options, input_path, read_plans
+from ._inputs import add_identity_options, input_path, positive_int, read_plans
 from ._output import check_output_dir
 
 if TYPE_CHECKING:
@@ -81,6 +81,13 @@ def load_sections(
 def run(args: argparse.Namespace) -> int:
     from ..index.planindex import PlanIndex
 
+    if getattr(args, "store", "files") == "milvus":  # shared vector database (Milvus)
+        from ..index.milvus_store import cli_build
+
+        sections = load_sections(args.source, org=args.org, province=args.province)
+        return cli_build(args, sections, make_embedder(args.embedder))
+    if not args.out:
+        raise InputError("--out DIR is required (or --store milvus --uri URI)")
     out = index_dir(args.out, option="--out")
     embedder = make_embedder(args.embedder)
     t0 = time.perf_counter()
@@ -92,7 +99,10 @@ def run(args: argparse.Namespace) -> int:
         )
     t1 = time.perf_counter()
     progress = False if args.quiet else None
-    index = PlanIndex.build(sections, embedder=embedder, show_progress=progress)
+    if args.cluster:
+        index = build_on_cluster(sections, args, out)
+    else:
+        index = PlanIndex.build(sections, embedder=embedder, show_progress=progress)
     t2 = time.perf_counter()
     saved = save_index(index, out, option="--out")
     if not args.quiet:
@@ -103,6 +113,34 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def build_on_cluster(sections: list[Section], args: argparse.Namespace, out: Path) -> PlanIndex:
+    """Embed on a Dask cluster (``--cluster``), shards kept in ``--work-dir`` for resuming."""
+    from ..index.distributed import build_index
+
+    work = Path(args.work_dir) if args.work_dir else out.with_name(out.name + ".shards")
+    check_output_dir(work, option="--work-dir")
+
+    def show(done: int, total: int) -> None:
+        if not args.quiet:
+            print(f"\rshards {done}/{total}", end="" if done < total else "\n", file=sys.stderr)
+
+    index, report = build_index(
+        sections,
+        None if args.embedder == "default" else args.embedder,
+        cluster=args.cluster,
+        work_dir=work,
+        shard_size=args.shard_size,
+        progress=show,
+    )
+    if not args.quiet:
+        print(
+            f"cluster {args.cluster}: {report.computed} shards embedded, {report.reused} reused "
+            f"from {work}, {report.workers} workers",
+            file=sys.stderr,
+        )
+    return index
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -117,8 +155,29 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument(
         "source", help="directory of plan documents, one plan file, or a .jsonl of sections"
     )
-    p.add_argument("--out", required=True, help="index directory to write (replaced atomically)")
+    p.add_argument("--out", help="index directory to write (replaced atomically)")
+    p.add_argument(
+        "--store",
+        choices=("files", "milvus"),
+        default="files",
+        help="'files' (an index directory, default) or 'milvus' (a shared vector database)",
+    )
+    p.add_argument(
+        "--uri", help="with --store milvus: a Milvus Lite file (x.db) or http://host:19530"
+    )
+    p.add_argument(
+        "--name", help="with --store milvus: the index name (default: the --out folder name)"
+    )
     p.add_argument("--embedder", default="default", help=EMBEDDER_HELP)
     add_identity_options(p)
+    p.add_argument(
+        "--cluster",
+        help="embed on a Dask cluster: 'local:N' (N worker processes here) or a scheduler "
+        "address such as tcp://10.0.0.5:8786; finished shards are kept and a rerun resumes",
+    )
+    p.add_argument("--work-dir", help="where --cluster keeps finished shards (default: OUT.shards)")
+    p.add_argument(
+        "--shard-size", type=positive_int, default=2048, help="texts per shard (--cluster)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary")
     p.set_defaults(func=run)

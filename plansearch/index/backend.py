@@ -17,7 +17,7 @@ back with :meth:`DenseBackend.vectors`. FAISS (``"faiss"``) is built in; another
     idx = PlanIndex(embedder, backend="milvus")
 
 >>> sorted(available_backends())
-['faiss']
+['faiss', 'milvus']
 >>> backend = create_backend("faiss", 4)
 >>> backend.add(np.eye(4, dtype=np.float32))
 >>> backend.search(np.array([0, 1, 0, 0], dtype=np.float32), 1)[0].tolist()
@@ -132,7 +132,10 @@ class DenseBackend(ABC):
 
 
 #: Built-in backends, imported on first use: name → ``"module:Class"``.
-_BUILTIN: dict[str, str] = {"faiss": "plansearch.index.dense:FaissBackend"}
+_BUILTIN: dict[str, str] = {
+    "faiss": "plansearch.index.dense:FaissBackend",
+    "milvus": "plansearch.index.milvus_backend:MilvusBackend",  # needs plansearch[milvus]
+}
 _REGISTRY: dict[str, type[DenseBackend] | str] = dict(_BUILTIN)
 
 #: The backend a new :class:`~plansearch.PlanIndex` uses.

