@@ -26,14 +26,20 @@ from plansearch.alignment.engine import _item_vectors, align  # noqa: E402
 from plansearch.thai import tokenize  # noqa: E402
 
 
-def snapshot(embedder: str) -> dict:
+def snapshot(embedder: str, settings_json: str | None = None) -> dict:
     from plansearch.embed import Embedder
+
+    kw = {}
+    if settings_json:
+        from plansearch.alignment.settings import AlignSettings
+
+        kw["settings"] = AlignSettings.from_dict(json.loads(settings_json))
 
     emb = Embedder(None if embedder == "default" else embedder)
     out: dict = {"embedder": emb.fingerprint, "plans": {}}
     for path in sorted((ROOT / "corpus" / "raw").glob("*.txt")):
         plan = plansearch.parse_plan(path)
-        al = align(plan, embedder=emb, top_k=3)
+        al = align(plan, embedder=emb, k=3, **kw)
         rec: dict = {"items": [], "gaps": {}}
         for it in al.items:
             rec["items"].append(
@@ -97,8 +103,9 @@ def main() -> int:
     ap.add_argument("--embedder", default="hashing")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--compare", type=Path)
+    ap.add_argument("--settings", help='AlignSettings as JSON, e.g. \'{"calibration": "score"}\'')
     args = ap.parse_args()
-    snap = snapshot(args.embedder)
+    snap = snapshot(args.embedder, args.settings)
     n = sum(len(p["items"]) for p in snap["plans"].values())
     print(f"{len(snap['plans'])} plans, {n} items, embedder {snap['embedder']}")
     if args.out:

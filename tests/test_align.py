@@ -39,7 +39,7 @@ def test_plain_strings_best_is_one_id_per_item_in_order(hashing):
 
 
 def test_scores_strengths_and_evidence(hashing):
-    al = align(STATEMENTS, ["national", "sdg"], embedder=hashing, top_k=4)
+    al = align(STATEMENTS, ["national", "sdg"], embedder=hashing, k=4)
     assert al.framework_names == ("national", "masterplan", "sdg")
     for it in al.items:
         for name in al.framework_names:
@@ -55,7 +55,7 @@ def test_scores_strengths_and_evidence(hashing):
 
 def test_masterplan_evidence_belongs_to_its_strategy(hashing):
     ref = plansearch.reference("national")
-    al = align(STATEMENTS, "national", embedder=hashing, top_k=6)
+    al = align(STATEMENTS, "national", embedder=hashing, k=6)
     for it in al.items:
         for m in it.for_framework("national"):
             root = ref.root_of(m.evidence.sub_id)
@@ -71,7 +71,13 @@ def test_coverage_gaps_orphans_are_consistent(hashing):
     for g in al.gaps("national"):
         assert g.strong == 0 and g.partial == 0
     for o in al.orphans():
-        assert o.best_score < al.thresholds.weak
+        assert all(ms[0].strength == "none" for ms in o.matches)
+    # a target some item supports strongly as its top link is never a gap
+    gap_ids = {g.target_id for g in al.gaps("national")}
+    for it in al.items:
+        top = it.best("national")
+        if top.strength in ("strong", "partial"):
+            assert top.target_id not in gap_ids
 
 
 def test_empty_input_gives_empty_alignment(hashing):
@@ -86,7 +92,7 @@ def test_bad_inputs_raise_clear_errors(hashing):
     with pytest.raises(ValueError, match="empty"):
         align(["ok", "   "], "national", embedder=hashing)
     with pytest.raises(ValueError, match="top_k"):
-        align(STATEMENTS, "national", embedder=hashing, top_k=0)
+        align(STATEMENTS, "national", embedder=hashing, k=0)
     with pytest.raises(ValueError, match="plan"):
         align(STATEMENTS, "province", embedder=hashing)
     with pytest.raises(KeyError):
@@ -197,3 +203,44 @@ def test_master_plans_are_a_framework_of_their_own(hashing):
     mp = al.framework("masterplan")
     assert len(mp.target_ids) == 23 and mp.title.startswith("แผนแม่บท")
     assert mp.title != al.framework("national").title
+
+
+def test_a_plans_projects_align_with_their_tactic_and_strategy_as_context(hashing):
+    from plansearch.sections import Plan, Section
+
+    strat = Section(
+        id="s1", kind="strategy", level="local", title="ยุทธศาสตร์การพัฒนาโครงสร้างพื้นฐาน", text=""
+    )
+    tactic = Section(
+        id="t1", kind="tactic", level="local", title="พัฒนาเส้นทางคมนาคม", text="", parent_id="s1"
+    )
+    proj = Section(
+        id="p1",
+        kind="project",
+        level="local",
+        title="โครงการก่อสร้างถนน คสล. สายบ้านนายสม หมู่ที่ 3",
+        text="",
+        parent_id="t1",
+    )
+    plan = Plan(org="อบต.ตัวอย่าง", province=None, source=None, sections=(strat, tactic, proj))
+    al = align(plan, "national", embedder=hashing)
+    assert [it.item.kind for it in al.items] == ["strategy", "tactic", "project"]
+    project = al.items[2]
+    assert project.best("national").evidence.context == tactic.title
+    # the context changes the project's vector: without it the scores differ
+    bare = align(plan, "national", embedder=hashing, context=False)
+    assert bare.items[2].scores_for("national") != project.scores_for("national")
+
+
+def test_plain_project_names_take_one_context_string_each(hashing):
+    names = ["โครงการก่อสร้างถนน คสล. หมู่ 3", "โครงการจัดซื้อวัสดุ"]
+    ctx = ["พัฒนาเส้นทางคมนาคมให้ได้มาตรฐาน", ""]
+    al = align(names, "national", embedder=hashing, context=ctx)
+    assert [it.best("national").evidence.context for it in al.items] == ctx
+    plain = align(names, "national", embedder=hashing)
+    assert al.items[0].scores_for("national") != plain.items[0].scores_for("national")
+    assert al.items[1].scores_for("national") == plain.items[1].scores_for("national")
+    with pytest.raises(ValueError, match="context"):
+        align(names, "national", embedder=hashing, context=["one"])
+    with pytest.raises(TypeError, match="context"):
+        align(names, "national", embedder=hashing, context="พัฒนาถนน")

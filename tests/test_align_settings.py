@@ -101,7 +101,7 @@ def test_shortcuts_replace_fields_of_the_settings(emb) -> None:
 def test_bulk_equals_align_under_non_default_settings(emb) -> None:
     items = [Section.from_text(t, kind="tactic", id=f"t{i}") for i, t in enumerate(STATEMENTS)]
     fws = ["national", "sdg", "dla"]
-    al = align(items, fws, embedder=emb, settings=OTHER, top_k=3)
+    al = align(items, fws, embedder=emb, settings=OTHER, k=3)
     prepared = prepare_spaces(fws, emb, settings=OTHER)
     q = item_vectors(items, None, emb, OTHER)
     toks = [tokenize(s.content) for s in items]

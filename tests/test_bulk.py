@@ -38,7 +38,7 @@ def prepared(emb):
 
 
 def test_same_top_k_and_scores_as_align(emb, items, prepared) -> None:
-    al = align(items, FRAMEWORKS, embedder=emb, top_k=4)
+    al = align(items, FRAMEWORKS, embedder=emb, k=4)
     q = _item_vectors(items, None, emb, True)
     toks = [tokenize(s.content) for s in items]
     bulk = align_bulk(q, prepared, top_k=4, item_tokens=toks, chunk_size=37)

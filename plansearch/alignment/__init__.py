@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+from .examples import Example, ExampleError
 from .references import (
     BUILTINS,
     Reference,
@@ -33,6 +34,8 @@ from .settings import AlignSettings, SettingsError, Thresholds
 __all__ = [
     "BUILTINS",
     "AlignSettings",
+    "Example",
+    "ExampleError",
     "Reference",
     "SettingsError",
     "Target",

@@ -61,6 +61,9 @@ class Match:
     dense: float
     lexical: float
     evidence: Evidence
+    #: the target's share of the item's evidence within this framework (sums to 1 over
+    #: the framework's targets); the strength label reads it (``calibration="share"``)
+    share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,11 @@ class Alignment:
         return out
 
     def gaps(self, framework: str | None = None) -> list[TargetCoverage]:
-        """Targets that no local item supports (no strong or partial match)."""
+        """Targets that no local item supports (no strong or partial link).
+
+        A target that is some item's top-ranked link with strength strong or partial
+        is never a gap: coverage counts the same labels the matches carry.
+        """
         return [
             c
             for c in self.coverage
@@ -211,12 +218,12 @@ class Alignment:
         ]
 
     def orphans(self, framework: str | None = None) -> list[ItemAlignment]:
-        """Local items that support nothing above the weak threshold."""
+        """Local items whose top-ranked target is labelled "none" in every framework."""
         names = [framework] if framework else list(self.framework_names)
         out = []
         for it in self.items:
-            best = max((m.score for n in names for m in it.for_framework(n)[:1]), default=0.0)
-            if best < self.thresholds.weak:
+            tops = [m for n in names for m in it.for_framework(n)[:1]]
+            if all(m.strength == "none" for m in tops):
                 out.append(it)
         return out
 

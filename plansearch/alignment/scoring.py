@@ -313,12 +313,21 @@ def lexical_scores(
 
 # --------------------------------------------------------------------------- combine
 def evidence(
-    z: np.ndarray, lexical: np.ndarray, settings: AlignSettings = DEFAULT_SETTINGS
+    z: np.ndarray,
+    lexical: np.ndarray,
+    settings: AlignSettings = DEFAULT_SETTINGS,
+    extra: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``dense_weight · z + lexical_weight · lex``: the evidence the logistic maps."""
+    """``dense_weight · z + lexical_weight · lex (+ extra)``: the evidence the logistic maps.
+
+    ``extra`` holds further evidence terms already weighted, e.g. the planner's
+    examples' vote (:func:`.examples.example_votes` × ``example_weight``).
+    """
     if settings.dense_weight == 1.0:
-        return z + settings.lexical_weight * lexical
-    return settings.dense_weight * z + settings.lexical_weight * lexical
+        ev = z + settings.lexical_weight * lexical
+    else:
+        ev = settings.dense_weight * z + settings.lexical_weight * lexical
+    return ev if extra is None else ev + extra
 
 
 def logistic(x: np.ndarray, settings: AlignSettings = DEFAULT_SETTINGS) -> np.ndarray:
@@ -329,10 +338,13 @@ def logistic(x: np.ndarray, settings: AlignSettings = DEFAULT_SETTINGS) -> np.nd
 
 
 def final_score(
-    z: np.ndarray, lexical: np.ndarray, settings: AlignSettings = DEFAULT_SETTINGS
+    z: np.ndarray,
+    lexical: np.ndarray,
+    settings: AlignSettings = DEFAULT_SETTINGS,
+    extra: np.ndarray | None = None,
 ) -> np.ndarray:
     """Combine dense z-score and lexical coverage, squashed to (0, 1) by a logistic."""
-    return logistic(evidence(z, lexical, settings), settings)
+    return logistic(evidence(z, lexical, settings, extra), settings)
 
 
 def score_from_dense(
@@ -341,14 +353,16 @@ def score_from_dense(
     sd: float | np.ndarray,
     lexical: np.ndarray | None,
     settings: AlignSettings = DEFAULT_SETTINGS,
+    extra: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(z, score)`` from subtree dense scores, the background and lexical coverage.
 
-    ``lexical`` ``None`` scores dense evidence only (coverage taken as 0).
+    ``lexical`` ``None`` scores dense evidence only (coverage taken as 0); ``extra``
+    is added to the evidence (see :func:`evidence`).
     """
     z = standardise(dense, mu, sd)
     lex = np.zeros_like(z) if lexical is None else lexical
-    return z, final_score(z, lex, settings)
+    return z, final_score(z, lex, settings, extra)
 
 
 def score_block(
@@ -362,6 +376,94 @@ def score_block(
     """Final scores ``(rows, targets)`` from item × node cosines: the whole pipeline."""
     dense = subtree_scores(sims, layout, settings.top_nodes)
     return score_from_dense(dense, mu, sd, lexical, settings)[1]
+
+
+# ------------------------------------------------------------------- whole plan
+def structure_prior(ev: np.ndarray, parent: np.ndarray, weight: float) -> np.ndarray:
+    """Evidence shared along a plan's own tree (collective assignment).
+
+    ``parent[i]`` is the row of item ``i``'s parent among the items (a tactic's
+    strategy, a project's tactic), or -1. Each item gains ``weight`` × the mean
+    *centred* evidence (each row minus its mean over targets) of its tree neighbours
+    — its parent and its children — so a tactic inherits its strategy's preference
+    and a strategy pools what its tactics say, without any item's overall level
+    changing the others'::
+
+        ev'[i] = ev[i] + weight · mean_{j ∈ parent(i) ∪ children(i)} (ev[j] − mean_t ev[j])
+    """
+    parent = np.asarray(parent, dtype=np.int64)
+    if weight == 0 or not len(ev) or not (parent >= 0).any():
+        return ev
+    centred = ev - ev.mean(axis=1, keepdims=True)
+    acc = np.zeros_like(ev, dtype=np.float64)
+    cnt = np.zeros(len(ev))
+    child = np.flatnonzero(parent >= 0)
+    np.add.at(acc, child, centred[parent[child]])  # from the parent
+    np.add.at(cnt, child, 1)
+    np.add.at(acc, parent[child], centred[child])  # from the children
+    np.add.at(cnt, parent[child], 1)
+    has = cnt > 0
+    out = ev.astype(np.float64).copy()
+    out[has] += weight * acc[has] / cnt[has, None]
+    return out.astype(np.float32)
+
+
+# ------------------------------------------------------------------------- strength
+STRENGTH_CODES: tuple[str, ...] = ("strong", "partial", "weak", "none")
+
+
+def shares(ev: np.ndarray, temperature: float) -> np.ndarray:
+    """Row softmax of ``ev / temperature``: each target's share of an item's evidence.
+
+    Within one framework the shares sum to 1, whatever the framework's size or how
+    high its raw scores run, so the same share means the same thing everywhere.
+    """
+    x = np.asarray(ev, dtype=np.float64) / temperature
+    if x.shape[1] == 0:
+        return x.astype(np.float32)
+    x = x - x.max(axis=1, keepdims=True)
+    e = np.exp(x)
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def strength_labels(
+    ev: np.ndarray, final: np.ndarray, settings: AlignSettings = DEFAULT_SETTINGS
+) -> np.ndarray:
+    """Strength label of every (item, target) of one framework: ``(items, targets)`` str.
+
+    ``settings.calibration`` picks the rule:
+
+    * ``"share"`` (default): the label depends on the target's share of the item's
+      evidence within the framework, :func:`shares` with ``settings.temperature``
+      (fitted by ``benchmarks/fit_calibration.py`` on the frameworks' and plans' own
+      hierarchies — sub-strategy → strategy, tactic → strategy — never on the
+      labelled dev set): ``share ≥ thresholds.strong`` is strong, ``≥ partial``
+      partial, ``≥ weak`` weak. The top-ranked target is at least "weak" when the
+      item's evidence for it is above generic local text (> 0) or its share is at
+      least twice a uniform share (``2 / targets``): a link the method ranks first
+      is "none" only when it neither stands out among the framework's targets nor
+      beats generic local text.
+    * ``"score"``: thresholds on the final score (the rule before 2026-12).
+    """
+    if settings.calibration == "score":
+        lab = np.array(STRENGTH_CODES, dtype=object)
+        th = settings.thresholds
+        code = np.where(
+            final >= th.strong,
+            0,
+            np.where(final >= th.partial, 1, np.where(final >= th.weak, 2, 3)),
+        )
+        return lab[code]
+    p = shares(ev, settings.temperature)
+    th = settings.thresholds
+    code = np.where(p >= th.strong, 0, np.where(p >= th.partial, 1, np.where(p >= th.weak, 2, 3)))
+    if ev.shape[1]:
+        top = np.argmax(ev, axis=1)
+        rows = np.arange(len(ev))
+        stands_out = p[rows, top] >= 2.0 / ev.shape[1]  # twice a uniform share
+        floor = (ev[rows, top] > 0) | stands_out
+        code[rows, top] = np.where(floor, np.minimum(code[rows, top], 2), code[rows, top])
+    return np.array(STRENGTH_CODES, dtype=object)[code]
 
 
 def topk_stable(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -9,8 +9,8 @@ the parent-strategy context, the logistic that maps evidence to a score in
 with, and :meth:`AlignSettings.fingerprint` names it in reports and caches.
 
 >>> s = AlignSettings()
->>> s.top_nodes, s.lexical_weight, s.thresholds.strong
-(2, 1.0, 0.4)
+>>> s.top_nodes, s.lexical_weight, s.calibration
+(2, 1.0, 'share')
 >>> s2 = s.replace(context_weight=0.0)      # e.g. ไม่ใช้ยุทธศาสตร์แม่เป็นบริบทของกลยุทธ์
 >>> AlignSettings.from_dict(s2.to_dict()) == s2
 True
@@ -68,11 +68,19 @@ class Thresholds:
         return "none"
 
 
-#: Strength cut-offs on the final score, measured with ``benchmarks/quality.py`` on the
-#: labelled development set (2026-11-21, default model): the lowest score above which a
-#: suggested national strategy is a labelled one with precision 0.90 (strong), 0.75
-#: (partial) and 0.50 (weak). See benchmarks/README.md.
-DEFAULT_THRESHOLDS = Thresholds(strong=0.40, partial=0.24, weak=0.08)
+#: Cut-offs on the final score for ``calibration="score"`` (the rule before 2026-12),
+#: measured with ``benchmarks/quality.py`` on the labelled development set (2026-11-21,
+#: default model): the lowest score above which a suggested national strategy is a
+#: labelled one with precision 0.90 (strong), 0.75 (partial) and 0.50 (weak).
+SCORE_THRESHOLDS = Thresholds(strong=0.40, partial=0.24, weak=0.08)
+#: Cut-offs on a target's share of the item's evidence (``calibration="share"``): with
+#: the temperature fitted so shares behave as probabilities of being the right target,
+#: "strong" asks for a 0.85 chance, "partial" 0.6, "weak" 0.35 (chosen a priori).
+SHARE_THRESHOLDS = Thresholds(strong=0.85, partial=0.60, weak=0.35)
+#: The default strength cut-offs (for the default ``calibration="share"``).
+DEFAULT_THRESHOLDS = SHARE_THRESHOLDS
+#: Strength rules :func:`.scoring.strength_labels` knows.
+CALIBRATIONS: tuple[str, ...] = ("share", "score")
 
 
 @dataclass(frozen=True)
@@ -101,7 +109,26 @@ class AlignSettings:
     programmes_per_bare_target: int = 2
     #: A target whose own text is shorter than this (characters) is *bare*.
     bare_target_chars: int = 80
-    #: Strength cut-offs on the final score.
+    #: Most the planner's examples can move an item's evidence for a target (z units;
+    #: :mod:`.examples`). Chosen a priori to exceed a typical gap between a top target
+    #: and the next, so a correction of a near-identical item carries over.
+    example_weight: float = 3.0
+    #: Similarity to an example, in standard deviations above the call's other texts, an
+    #: item needs before the example votes (unrelated items are never moved). On the
+    #: frameworks' own hierarchies (national, DLA; no labelled data) pairs of items at
+    #: z ≥ 2.5 share their parent 90 % of the time (default model, 2026-12-01).
+    example_floor: float = 2.5
+    #: Weight of the evidence an item shares with its parent and children in the plan's
+    #: own tree (:func:`.scoring.structure_prior`); 0 scores each item alone.
+    structure_weight: float = 0.0
+    #: How strength labels are given (:func:`.scoring.strength_labels`): ``"share"`` of
+    #: the item's evidence within the framework, or ``"score"`` (absolute score).
+    calibration: str = "share"
+    #: Softmax temperature of the shares (z units), fitted by maximum likelihood with
+    #: ``benchmarks/fit_calibration.py`` on the frameworks' and plans' own hierarchies
+    #: (default model, 2026-12-01: 0.348; 0.30–0.36 in leave-one-plan-out folds).
+    temperature: float = 0.35
+    #: Strength cut-offs: on the share (``"share"``) or the final score (``"score"``).
     thresholds: Thresholds = DEFAULT_THRESHOLDS
 
     def __post_init__(self) -> None:
@@ -117,7 +144,7 @@ class AlignSettings:
                 )
         for f in fields(self):
             v = getattr(self, f.name)
-            if f.name in ints or f.name == "thresholds":
+            if f.name in ints or f.name in ("thresholds", "calibration"):
                 continue
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                 raise SettingsError(
@@ -131,6 +158,13 @@ class AlignSettings:
             raise SettingsError(
                 f"logistic_scale ต้องมากกว่า 0 / must be positive, got {self.logistic_scale!r}"
             )
+        if self.calibration not in CALIBRATIONS:
+            raise SettingsError(
+                f"calibration ต้องเป็น {CALIBRATIONS} / must be one of {CALIBRATIONS}, "
+                f"got {self.calibration!r}"
+            )
+        if self.temperature <= 0:
+            raise SettingsError(f"temperature ต้องมากกว่า 0 / must be positive: {self.temperature!r}")
         if not isinstance(self.thresholds, Thresholds):
             raise SettingsError("thresholds must be a Thresholds object")
 
@@ -162,10 +196,23 @@ class AlignSettings:
     def describe(self, embedder_name: str = "") -> str:
         """The one-line method statement reports print."""
         model = f"{embedder_name}, " if embedder_name else ""
+        th = self.thresholds
+        if self.calibration == "share":
+            rule = (
+                f"strength = target's share of the item's evidence within the framework "
+                f"(softmax, temperature {self.temperature:g}) ≥ {th.strong:g} strong / "
+                f"{th.partial:g} partial / {th.weak:g} weak; a top link that stands out "
+                f"(share ≥ 2/targets) or beats generic local text is at least weak"
+            )
+        else:
+            rule = (
+                f"strength = score ≥ {th.strong:g} strong / {th.partial:g} partial / "
+                f"{th.weak:g} weak"
+            )
         return (
             f"hybrid: dense ({model}mean of best {self.top_nodes} subtree nodes, z-scored "
             f"against generic local text) + {self.lexical_weight} × Thai lexical coverage; "
-            f"parent-strategy context {self.context_weight}"
+            f"parent-strategy context {self.context_weight}; {rule}"
         )
 
 

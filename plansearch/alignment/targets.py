@@ -95,6 +95,11 @@ def local_programs() -> tuple[dict[str, Any], ...]:
     return tuple(json.loads(raw)["items"])
 
 
+def programme_texts() -> list[str]:
+    """The standard budget programmes as texts: the *generic local text* of the background."""
+    return [f"{p['title']} {p['text']}" for p in local_programs()]
+
+
 def _attr(obj: Any, name: str, default: Any = "") -> Any:
     if isinstance(obj, dict):
         return obj.get(name, default)
@@ -216,21 +221,57 @@ class PreparedSpace:
     def layout(self) -> SubtreeLayout:
         return SubtreeLayout.of(self.space)
 
-    @cached_property
+    @property
     def lexical(self) -> LexicalModel:
-        return LexicalModel(self.space)
+        return lexical_model(self.space)
 
     @property
     def mu_sd(self) -> tuple[float, float]:
         return background_stats(self.background)
 
 
+_LEXICAL: dict[TargetSpace, LexicalModel] = {}
+
+
+def lexical_model(space: TargetSpace) -> LexicalModel:
+    """The space's :class:`~.scoring.LexicalModel` (tokenised once per space)."""
+    model = _LEXICAL.get(space)
+    if model is None:
+        if len(_LEXICAL) > 64:
+            _LEXICAL.clear()
+        _LEXICAL[space] = model = LexicalModel(space)
+    return model
+
+
+_PREPARED: dict[tuple[str, TargetSpace, int, int, int], PreparedSpace] = {}
+
+
 def prepare_space(
     space: TargetSpace, emb: BaseEmbedder, settings: AlignSettings = DEFAULT_SETTINGS
 ) -> PreparedSpace:
-    """Give bare targets their programmes, embed every node, score the background."""
-    progs = local_programs()
-    prog_texts = [f"{p['title']} {p['text']}" for p in progs]
+    """Give bare targets their programmes, embed every node, score the background.
+
+    Remembered per (embedder, space, the settings it depends on), so repeated
+    ``align`` calls against the same frameworks neither re-embed nor re-tokenise.
+    """
+    key = (
+        emb.fingerprint,
+        space,
+        settings.top_nodes,
+        settings.programmes_per_bare_target,
+        settings.bare_target_chars,
+    )
+    hit = _PREPARED.get(key)
+    if hit is not None:
+        return hit if hit.settings == settings else replace(hit, settings=settings)
+    if len(_PREPARED) > 64:
+        _PREPARED.clear()
+    _PREPARED[key] = prepared = _prepare_space(space, emb, settings)
+    return prepared
+
+
+def _prepare_space(space: TargetSpace, emb: BaseEmbedder, settings: AlignSettings) -> PreparedSpace:
+    prog_texts = programme_texts()
     prog_q = encode_cached(emb, prog_texts, "query")
     bare = [i for i in range(len(space)) if space.bare(i, settings.bare_target_chars)]
     if bare and settings.programmes_per_bare_target > 0:

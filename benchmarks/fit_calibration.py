@@ -1,0 +1,142 @@
+"""Fit the strength temperature on structure, never on labelled dev data.
+
+The share rule (:func:`plansearch.alignment.scoring.strength_labels`) turns an item's
+evidence row within a framework into shares ``softmax(evidence / T)``. ``T`` is chosen so
+the shares behave as probabilities of the right target, by maximum likelihood on links
+the documents themselves state:
+
+* ``national``: each sub-strategy and master plan → its strategy (the node is removed
+  from the subtree it is scored against: leave-one-node-out);
+* ``dla``: each of the department's goals and tactics → its strategy (from seed 004's
+  department plan; left out when seed 004 is held out);
+* ``own000`` / ``own001``: each seed's tactics → its own strategies, given only the
+  strategy titles (left out when that seed is held out).
+
+Prints the fitted ``T`` on all tasks and for every leave-one-plan-out fold.
+
+    python benchmarks/fit_calibration.py [--embedder default|hashing]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
+
+import engine_eval  # noqa: E402
+
+import plansearch  # noqa: E402
+from plansearch.alignment import scoring  # noqa: E402
+from plansearch.alignment.settings import DEFAULT_SETTINGS  # noqa: E402
+from plansearch.alignment.targets import (  # noqa: E402
+    PreparedSpace,
+    prepare_space,
+    programme_texts,
+    space_from_reference,
+)
+from plansearch.thai import tokenize  # noqa: E402
+
+GRID = np.exp(np.linspace(np.log(0.2), np.log(8.0), 81))
+
+
+def evidence_rows(texts: list[str], prep: PreparedSpace, emb) -> np.ndarray:
+    cfg = DEFAULT_SETTINGS
+    q = emb.encode(texts, kind="query", show_progress=False)
+    sims = (q @ prep.node_vecs.T).astype(np.float32)
+    dense = scoring.subtree_scores(sims, prep.layout, cfg.top_nodes)
+    model = scoring.LexicalModel(prep.space)
+    lex = scoring.lexical_scores(texts, prep.space, [tokenize(t) for t in texts], model=model)
+    z = scoring.standardise(dense, *prep.mu_sd)
+    return scoring.evidence(z, lex.coverage, cfg)
+
+
+def hierarchy_task(name: str, emb, types: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Leave-one-node-out: each node of ``types`` scored against the space without it."""
+    full = prepare_space(space_from_reference(plansearch.reference(name)), emb)
+    space = full.space
+    prog_q = emb.encode(programme_texts(), kind="query", show_progress=False)
+    picked = [k for k, n in enumerate(space.nodes) if n.type in types]
+    q = emb.encode([space.nodes[k].content for k in picked], kind="query", show_progress=False)
+    rows, gold = [], []
+    for j, k in enumerate(picked):
+        keep = np.array([i != k for i in range(len(space.nodes))])
+        rest = replace(space, nodes=tuple(n for i, n in enumerate(space.nodes) if keep[i]))
+        vecs = full.node_vecs[keep]
+        bg = scoring.dense_scores(prog_q, vecs, rest, DEFAULT_SETTINGS.top_nodes).combined
+        prep = PreparedSpace(rest, vecs, bg)
+        sims = (q[j : j + 1] @ vecs.T).astype(np.float32)
+        dense = scoring.subtree_scores(sims, prep.layout, DEFAULT_SETTINGS.top_nodes)
+        z = scoring.standardise(dense, *prep.mu_sd)
+        text = space.nodes[k].content
+        lex = scoring.lexical_scores([text], rest, [tokenize(text)]).coverage
+        rows.append(scoring.evidence(z, lex, DEFAULT_SETTINGS)[0])
+        gold.append(space.nodes[k].root)
+    return np.array(rows), np.array(gold)
+
+
+def custom_task(seed: str, emb) -> tuple[np.ndarray, np.ndarray]:
+    for s, ref, texts, gold in engine_eval.custom_tasks():
+        if s == seed:
+            prep = prepare_space(space_from_reference(ref), emb)
+            ids = list(prep.space.target_ids)
+            return evidence_rows(texts, prep, emb), np.array([ids.index(g) for g in gold])
+    raise KeyError(seed)
+
+
+def nll(tasks: list[tuple[np.ndarray, np.ndarray]], t: float) -> float:
+    total = 0.0
+    for ev, gold in tasks:
+        p = scoring.shares(ev, t)
+        total -= float(np.log(np.maximum(p[np.arange(len(gold)), gold], 1e-12)).sum())
+    return total
+
+
+def fit(tasks: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    return float(min(GRID, key=lambda t: nll(tasks, t)))
+
+
+def describe(name: str, ev: np.ndarray, gold: np.ndarray, t: float) -> str:
+    p = scoring.shares(ev, t)
+    top = p.argmax(axis=1)
+    ok = top == gold
+    strong = p.max(axis=1) >= DEFAULT_SETTINGS.thresholds.strong
+    prec = ok[strong].mean() if strong.any() else float("nan")
+    return (
+        f"  {name:<10} n={len(gold):<3} hit@1 {ok.mean():.3f}  strong P {prec:.2f} "
+        f"cov {strong.mean():.2f}"
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--embedder", default="default")
+    args = ap.parse_args()
+    from plansearch.embed import Embedder
+
+    emb = Embedder(None if args.embedder == "default" else args.embedder)
+    tasks = {
+        "national": (hierarchy_task("national", emb, {"sub_strategy", "master_plan"}), None),
+        "dla": (hierarchy_task("dla", emb, {"goal", "tactic"}), "004"),
+        "own000": (custom_task("000", emb), "000"),
+        "own001": (custom_task("001", emb), "001"),
+    }
+    t_all = fit([v for v, _ in tasks.values()])
+    print(f"embedder {emb.fingerprint}; temperature fitted on all structure tasks: {t_all:.3f}")
+    for name, ((ev, gold), _) in tasks.items():
+        print(describe(name, ev, gold, t_all))
+    print("leave-one-plan-out (tasks derived from the held-out seed dropped):")
+    for seed in ("000", "001", "003", "004"):
+        kept = [v for v, s in tasks.values() if s != seed]
+        print(f"  without seed {seed}: temperature {fit(kept):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
