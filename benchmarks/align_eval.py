@@ -254,7 +254,7 @@ def run_plansearch(
 
     rows = list(range(len(task.items))) if idx is None else list(idx)
     kwargs = dict(fitted or {})
-    al = align([task.items[i] for i in rows], task.against, embedder=emb, top_k=1, **kwargs)
+    al = align([task.items[i] for i in rows], task.against, embedder=emb, k=1, **kwargs)
     ids = list(al.framework(task.framework).target_ids)
     scores = np.array([it.scores_for(task.framework) for it in al.items], dtype=np.float64)
     strengths = [(it.best(task.framework).strength if it.best(task.framework) else "none")
@@ -295,6 +295,15 @@ def fit_strong_threshold(rows: list[tuple[float, bool]], target: float = STRONG_
     return best
 
 
+def label_free_calibration() -> bool:
+    """True when the library's default strength rule is the label-free share rule."""
+    try:
+        from plansearch.alignment.settings import AlignSettings
+    except ImportError:
+        return False
+    return getattr(AlignSettings(), "calibration", "score") == "share"
+
+
 def fold_kwargs(strong: float) -> dict[str, Any]:
     """``align()`` arguments that carry a fold's fitted values into the library.
 
@@ -302,6 +311,12 @@ def fold_kwargs(strong: float) -> dict[str, Any]:
     settings are the shipped ones with the refitted strong cut; otherwise ``thresholds=``.
     """
     strong = min(max(strong, 0.0), 1.0 + 1e-9)
+    if label_free_calibration():
+        # strengths come from the target's share of the item's evidence, with a
+        # temperature fitted on the frameworks' and plans' own structure (never on
+        # labels; benchmarks/fit_calibration.py refits it per held-out plan:
+        # 0.30-0.36): nothing is refitted on the dev labels of the other plans.
+        return {}
     if "settings" in _align_kwargs():
         from plansearch.alignment import settings as st  # type: ignore[attr-defined]
 

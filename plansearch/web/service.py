@@ -541,7 +541,7 @@ class Workbench:
         plan = self.plan(plan_id)
         against = self._against(plan, frameworks)
         names = [a if isinstance(a, str) else a.name for a in against]
-        examples = self.examples()
+        examples = [e for e in self.examples() if getattr(e, "framework", None) in names]
         key = (
             row["revision"],
             row["updated_at"],
@@ -560,8 +560,16 @@ class Workbench:
         if examples:
             kw["examples"] = examples
         t0 = time.perf_counter()
+        from ..alignment.examples import ExampleError
+
         with self._align_lock:  # one alignment at a time: the CPU is the limit anyway
-            al = engine.align(plan, against, **kw)
+            try:
+                al = engine.align(plan, against, **kw)
+            except ExampleError:
+                # a stored decision names a target the framework no longer has (an
+                # edited framework): suggest without the corrections rather than fail
+                kw.pop("examples", None)
+                al = engine.align(plan, against, **kw)
         seconds = time.perf_counter() - t0
         run_id = self.db.add_run(plan_id, row["revision"], names, emb.fingerprint, seconds)
         done = AlignedPlan(run_id, key, plan, al, seconds)
@@ -866,7 +874,7 @@ def _effective_targets(
     if d is not None:
         return [d.target_id] if d.action != "reject" and d.target_id else []
     best = it.best(framework)
-    if best is not None and best.score >= th.partial:
+    if best is not None and best.strength in ("strong", "partial"):
         return [best.target_id]
     return []
 
