@@ -367,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     results["dense"] = rank_metrics(rank_from_scores(q @ p.T, ids), gold)
     results["dense"]["similar_p@5"] = precision_at_5(dev, neighbours_from_matrix(q @ q.T, dev))
 
-    al = align(texts, "national", embedder=emb, top_k=6)
+    al = align(texts, "national", embedder=emb, k=6)
     full_scores = np.array([it.scores_for("national") for it in al.items])
     fids = list(al.framework("national").target_ids)
     results["full"] = rank_metrics(rank_from_scores(full_scores, fids), gold)
