@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from plansearch.embed.hashing import HashingEmbedder
 
 settings.register_profile(
     "default",
@@ -27,3 +30,15 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(scope="session")
+def hashing() -> HashingEmbedder:
+    """The fast deterministic test embedder (256 dimensions), shared by the test files."""
+    return HashingEmbedder(256)
+
+
+@pytest.fixture(scope="session")
+def emb(hashing: HashingEmbedder) -> HashingEmbedder:
+    """The same embedder under the name the alignment tests use."""
+    return hashing

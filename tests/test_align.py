@@ -10,7 +10,6 @@ import pytest
 import plansearch
 from plansearch.alignment.engine import align
 from plansearch.alignment.results import STRENGTHS
-from plansearch.embed.hashing import HashingEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_000 = ROOT / "corpus" / "raw" / "000_7c6bce5cff1fe495.txt"
@@ -21,11 +20,6 @@ STATEMENTS = [
     "จ่ายเบี้ยยังชีพผู้สูงอายุ ผู้พิการ และผู้ป่วยเอดส์",
     "ส่งเสริมการศึกษาของศูนย์พัฒนาเด็กเล็ก",
 ]
-
-
-@pytest.fixture(scope="module")
-def hashing() -> HashingEmbedder:
-    return HashingEmbedder(256)
 
 
 def test_plain_strings_best_is_one_id_per_item_in_order(hashing):

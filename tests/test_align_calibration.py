@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from plansearch.alignment.engine import align
 from plansearch.alignment.scoring import shares, strength_labels
 from plansearch.alignment.settings import SCORE_THRESHOLDS, AlignSettings
-from plansearch.embed.hashing import HashingEmbedder
 
 STATEMENTS = [
     "ก่อสร้างและปรับปรุงถนนคอนกรีตเสริมเหล็กภายในหมู่บ้าน",
@@ -17,11 +15,6 @@ STATEMENTS = [
     "ส่งเสริมการศึกษาของศูนย์พัฒนาเด็กเล็ก",
     "ปลูกป่าชุมชนและอนุรักษ์ทรัพยากรธรรมชาติและสิ่งแวดล้อม",
 ]
-
-
-@pytest.fixture(scope="module")
-def hashing() -> HashingEmbedder:
-    return HashingEmbedder(256)
 
 
 def test_labels_depend_on_shares_not_on_the_level_of_raw_scores() -> None:

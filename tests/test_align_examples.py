@@ -9,18 +9,12 @@ from plansearch.alignment import Example, ExampleError
 from plansearch.alignment.engine import align
 from plansearch.alignment.examples import example_votes
 from plansearch.alignment.settings import AlignSettings
-from plansearch.embed.hashing import HashingEmbedder
 from plansearch.errors import PlanSearchError
 
 ROAD = "ก่อสร้างถนนคอนกรีตเสริมเหล็กภายในหมู่บ้าน หมู่ที่ 5 บ้านหนองบัว"
 ROAD_EXAMPLE = "ก่อสร้างถนนคอนกรีตเสริมเหล็กภายในหมู่บ้าน หมู่ที่ 3 บ้านโคกสูง"
 ELDERLY = "จ่ายเบี้ยยังชีพผู้สูงอายุ ผู้พิการ และผู้ป่วยเอดส์"
 ITEMS = [ROAD, ELDERLY]
-
-
-@pytest.fixture(scope="module")
-def emb() -> HashingEmbedder:
-    return HashingEmbedder(256)
 
 
 def test_a_correction_moves_a_similar_item_and_not_an_unrelated_one(emb) -> None:

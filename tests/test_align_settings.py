@@ -16,7 +16,6 @@ from plansearch.alignment.settings import (
     SettingsError,
     Thresholds,
 )
-from plansearch.embed.hashing import HashingEmbedder
 from plansearch.errors import PlanSearchError
 from plansearch.sections import Section
 from plansearch.thai import tokenize
@@ -36,11 +35,6 @@ OTHER = AlignSettings(
     context_weight=0.5,
     programmes_per_bare_target=1,
 )
-
-
-@pytest.fixture(scope="module")
-def emb() -> HashingEmbedder:
-    return HashingEmbedder(256)
 
 
 def test_round_trip_fingerprint_and_replace() -> None:

@@ -12,18 +12,12 @@ from plansearch import Section
 from plansearch.alignment.bulk import align_bulk, align_matrix, prepare_spaces, topk_stable
 from plansearch.alignment.engine import _item_vectors, align
 from plansearch.alignment.scoring import dense_scores, final_score, lexical_scores, zscore
-from plansearch.embed.hashing import HashingEmbedder
 from plansearch.thai import tokenize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import synthetic_corpus as sc
 
 FRAMEWORKS = ["national", "nesdp13", "sdg", "dla", "nesdp12"]
-
-
-@pytest.fixture(scope="module")
-def emb() -> HashingEmbedder:
-    return HashingEmbedder(256)
 
 
 @pytest.fixture(scope="module")

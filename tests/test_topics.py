@@ -30,11 +30,6 @@ OBVIOUS = {
 
 
 @pytest.fixture(scope="module")
-def hashing() -> HashingEmbedder:
-    return HashingEmbedder(256)
-
-
-@pytest.fixture(scope="module")
 def prof(hashing) -> TopicProfiler:
     return TopicProfiler("services", embedder=hashing)
 
