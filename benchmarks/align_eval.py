@@ -445,11 +445,10 @@ def compact_table(
 
 
 def examples_kwargs(pairs: list[tuple[str, str]], task: Task) -> dict[str, Any]:
-    """How confirmed links reach ``align``: ``examples=[(item text, target id), …]``.
+    """How confirmed links reach ``align``: ``examples=[Example(text, framework, target)]``."""
+    from plansearch.alignment.examples import Example
 
-    The one place to adapt if the library settles on another shape (e.g. per framework).
-    """
-    return {"examples": [(text, target) for text, target in pairs]}
+    return {"examples": [Example(text, task.framework, target) for text, target in pairs]}
 
 
 def corrections_gain(

@@ -108,7 +108,7 @@ def test_corrections_gain_uses_examples_when_align_takes_them(
     monkeypatch.setattr(align_eval, "_align_kwargs", lambda: {"thresholds"})
     assert align_eval.corrections_gain(tasks, emb, ks=(1,), repeats=1) is None
 
-    seen: list[list[tuple[str, str]]] = []
+    seen: list[list[Any]] = []
 
     def fake(local: Any, against: Any, *, examples: Any = None, **kw: Any) -> Any:
         seen.append(list(examples or []))
@@ -123,4 +123,4 @@ def test_corrections_gain_uses_examples_when_align_takes_them(
     out = align_eval.corrections_gain(tasks, emb, ks=(1,), repeats=2)
     assert out is not None and set(out) == {"custom:fixture k=1"}
     assert [len(x) for x in seen] == [0, 1, 0, 1]
-    assert all(t in {"S1", "S2"} for x in seen for _, t in x)
+    assert all(e.target_id in {"S1", "S2"} and e.framework for x in seen for e in x)
