@@ -636,33 +636,14 @@ class MilvusPlanIndex:
             vec = self._query_vector(text, vector)
         if topics is None:
             return self._search_text(text, k, expr, mode, method, vec, n_docs, total)
-        from ..alignment.topics import pool_size, profiler_for, rerank_by_topic
+        from ..alignment.topics import pool_size
+        from .planindex import topic_reranked
 
         assert vec is not None
         pool = self._search_text(text, pool_size(k), expr, mode, method, vec, n_docs, total)
         if not pool:
             return []
-        r = rerank_by_topic(
-            profiler_for(self.embedder, topics),
-            text,
-            vec,
-            [h.section.content for h in pool],
-            self.vectors_for([h.section.id for h in pool]),
-            [h.score for h in pool],
-            k=k,
-            mode=mode,
-        )
-        return [
-            Hit(
-                section=pool[i].section,
-                score=float(r.score[i]),
-                dense=pool[i].dense,
-                lexical=pool[i].lexical,
-                rank=rank,
-                topic=float(r.topic[i]),
-            )
-            for rank, i in enumerate(r.order, 1)
-        ]
+        return topic_reranked(self, topics, text, vec, pool, k, mode)
 
     def _query_vector(self, text: str, vector: np.ndarray | None) -> np.ndarray:
         if vector is None:

@@ -387,33 +387,13 @@ class PlanIndex:
         topics: Reference | str,
     ) -> list[Hit]:
         """Text search for a larger pool, re-ranked by service-area profiles."""
-        from ..alignment.topics import pool_size, profiler_for, rerank_by_topic
+        from ..alignment.topics import pool_size
 
         vec = self._query_vector(text, vector)
         pool = self._search_text(text, pool_size(k), rows, mode, method, vec)
         if not pool:
             return []
-        r = rerank_by_topic(
-            profiler_for(self.embedder, topics),
-            text,
-            vec,
-            [h.section.content for h in pool],
-            self.vectors_for([h.section.id for h in pool]),
-            [h.score for h in pool],
-            k=k,
-            mode=mode,
-        )
-        return [
-            Hit(
-                section=pool[i].section,
-                score=float(r.score[i]),
-                dense=pool[i].dense,
-                lexical=pool[i].lexical,
-                rank=rank,
-                topic=float(r.topic[i]),
-            )
-            for rank, i in enumerate(r.order, 1)
-        ]
+        return topic_reranked(self, topics, text, vec, pool, k, mode)
 
     def _search_text(
         self,
@@ -557,3 +537,42 @@ class PlanIndex:
         index._dense = dense
         index._lexical = lexical
         return index
+
+
+def topic_reranked(
+    index: Any,
+    topics: Reference | str,
+    text: str,
+    vec: np.ndarray,
+    pool: list[Hit],
+    k: int,
+    mode: str,
+) -> list[Hit]:
+    """``pool`` (text-search hits) re-ranked by service-area profiles, as :class:`Hit` s.
+
+    Shared by every store with ``embedder`` and ``vectors_for`` (``PlanIndex``, the
+    Milvus store), so the re-ranking is the same whatever holds the vectors.
+    """
+    from ..alignment.topics import profiler_for, rerank_by_topic
+
+    r = rerank_by_topic(
+        profiler_for(index.embedder, topics),
+        text,
+        vec,
+        [h.section.content for h in pool],
+        index.vectors_for([h.section.id for h in pool]),
+        [h.score for h in pool],
+        k=k,
+        mode=mode,
+    )
+    return [
+        Hit(
+            section=pool[i].section,
+            score=float(r.score[i]),
+            dense=pool[i].dense,
+            lexical=pool[i].lexical,
+            rank=rank,
+            topic=float(r.topic[i]),
+        )
+        for rank, i in enumerate(r.order, 1)
+    ]

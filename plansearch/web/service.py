@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, PlanSearchError, ReferenceFormatError
+from ..labels import KIND_TH, STRENGTH_TH
 from ..sections import KINDS, Plan, Section, stable_id
 from .db import Decision, Workspace
 from .uploads import DEFAULT_MAX_UPLOAD, check_framework_upload, check_plan_upload, display_name
@@ -49,24 +50,6 @@ ACTION_TH = {
     "change": "เปลี่ยน",
     "reject": "ปฏิเสธ",
     "suggested": "ข้อเสนอ (ยังไม่ตรวจ)",
-}
-STRENGTH_TH = {
-    "strong": "สอดคล้องมาก",
-    "partial": "สอดคล้องบางส่วน",
-    "weak": "สอดคล้องน้อย",
-    "none": "ไม่สอดคล้อง",
-}
-KIND_TH = {
-    "vision": "วิสัยทัศน์",
-    "mission": "พันธกิจ",
-    "goal": "เป้าประสงค์",
-    "objective": "วัตถุประสงค์",
-    "target": "เป้าหมาย",
-    "strategy": "ยุทธศาสตร์",
-    "tactic": "กลยุทธ์/แนวทาง",
-    "indicator": "ตัวชี้วัด",
-    "policy": "นโยบาย",
-    "project": "โครงการ",
 }
 MAX_CACHED_ALIGNMENTS = 32
 MAX_JOBS = 100
