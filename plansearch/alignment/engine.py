@@ -122,7 +122,13 @@ def _items_from(
 
 
 def _resolve_frameworks(against: Any, plan: Plan | None) -> list[TargetSpace]:
-    from .references import Reference, load_reference, reference, reference_from_sections
+    from .references import (
+        Reference,
+        companions,
+        load_reference,
+        reference,
+        reference_from_sections,
+    )
 
     if against is None:
         against = list(DEFAULT_FRAMEWORKS)
@@ -133,7 +139,7 @@ def _resolve_frameworks(against: Any, plan: Plan | None) -> list[TargetSpace]:
     spaces: list[TargetSpace] = []
     for a in against:
         if isinstance(a, Reference):
-            spaces.append(space_from_reference(a))
+            spaces.append(space_from_reference(a, root_type=a.root_type))
         elif (
             isinstance(a, Path)
             or (isinstance(a, str) and os.path.sep in a)
@@ -149,21 +155,12 @@ def _resolve_frameworks(against: Any, plan: Plan | None) -> list[TargetSpace]:
             secs = [s for s in plan.sections if s.level == a]
             if secs:
                 spaces.append(space_from_reference(reference_from_sections(secs, name=a, level=a)))
-        elif a == "masterplan":
-            spaces.append(
-                space_from_reference(
-                    reference("national"), name="masterplan", root_type="master_plan"
-                )
-            )
         else:
-            ref = reference(a)
-            if a == "national":
-                # master plans are scored on their own too (a linkage-table column),
-                # but do not pull master-plan text into the six strategies' subtrees twice
-                spaces.append(space_from_reference(ref))
-                spaces.append(space_from_reference(ref, name="masterplan", root_type="master_plan"))
-            else:
-                spaces.append(space_from_reference(ref))
+            # built-ins come from the registry: a derived framework (masterplan = the
+            # national reference's master_plan nodes) and its companions need no code here
+            for name in [a, *companions(a)]:
+                ref = reference(name)
+                spaces.append(space_from_reference(ref, name=ref.name, root_type=ref.root_type))
     seen: set[str] = set()
     out = []
     for s in spaces:
