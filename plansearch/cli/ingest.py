@@ -6,12 +6,12 @@ plansearch ingest corpus/raw --out corpus/sections.jsonl
 from __future__ import annotations
 
 import argparse
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
 from ..errors import InputError
 from ..sections import KINDS, LEVELS, Plan
+from ..thai import display_width
 from ._inputs import add_identity_options, positive_mb, read_plans
 from ._output import check_output_file, write_file
 
@@ -50,16 +50,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument("--strict", action="store_true", help="fail if any document cannot be parsed")
     add_identity_options(p)
     p.set_defaults(func=run)
-
-
-def display_width(text: str) -> int:
-    """Terminal columns of ``text`` (Thai combining vowels/tone marks take none)."""
-    w = 0
-    for ch in text:
-        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-            continue
-        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return w
 
 
 def _pad(text: str, width: int, right: bool = False) -> str:

@@ -7,25 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import unicodedata
 from collections.abc import Callable, Sequence
 
 from ..errors import InputError
 from ..index.filters import FILTER_FIELDS
 from ..index.planindex import MODES, Hit
 from ..sections import KINDS, LEVELS
+from ..thai import display_width
 from ._inputs import non_blank, positive_int
-
-
-def display_width(text: str) -> int:
-    """Terminal columns of ``text``: Thai vowel/tone marks (Mn) take 0, wide CJK 2."""
-    width = 0
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if cat in ("Mn", "Me", "Cf") or ch in "\u200b":
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
 
 
 def fit(text: str, width: int) -> str:
