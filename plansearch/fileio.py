@@ -23,7 +23,7 @@ import contextlib
 import hashlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -116,3 +116,30 @@ def atomic_write_text(
 ) -> Path:
     """Replace ``path`` with ``text`` atomically (see :func:`atomic_writer`)."""
     return atomic_write_bytes(path, text.encode(encoding), durable=durable)
+
+
+def atomic_write_file(
+    path: str | os.PathLike[str], write: Callable[[Path], None], *, mode: int = 0o644
+) -> Path:
+    """Call ``write(tmp)`` on a temporary file next to ``path``, then move it into place.
+
+    For writers that want a path (openpyxl, matplotlib, ONNX export): a crash or an
+    exception never leaves a half-written file at ``path``; parents are created.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "sub" / "out.txt"
+    >>> atomic_write_file(p, lambda t: t.write_text("ok")).read_text()
+    'ok'
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_name(target)
+    try:
+        write(tmp)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return target

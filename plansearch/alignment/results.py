@@ -326,7 +326,7 @@ class Alignment:
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
+    from ..fileio import atomic_write_text
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, text)

@@ -34,7 +34,6 @@ import io
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 import uuid
@@ -293,14 +292,9 @@ class EmbeddingCache:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from ..fileio import atomic_write_bytes
+
+    atomic_write_bytes(path, data, durable=False)
 
 
 _CACHES: dict[str, EmbeddingCache] = {}

@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -87,13 +86,9 @@ def onnx_available() -> bool:
 
 
 def _atomic_save(path: Path, write: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    from ..fileio import atomic_write_file
+
+    atomic_write_file(path, write)
 
 
 def export_fp32(model_dir: Path, out: Path) -> None:

@@ -7,8 +7,6 @@ print come from :mod:`plansearch.labels`, so importing a report module never imp
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,15 +150,6 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     p = Path(path)
     if p.is_dir():
         raise IsADirectoryError(f"{p} is a directory; give a file path for the report")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        tmp.replace(p)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return p
+    from ..fileio import atomic_write_file
+
+    return atomic_write_file(p, write)
