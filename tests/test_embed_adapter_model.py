@@ -71,10 +71,12 @@ def test_align_reuses_framework_vectors_from_disk(
 
     monkeypatch.setattr(emb, "encode", counting)
     targets._CACHE.clear()
+    targets._PREPARED.clear()  # earlier tests may have prepared this framework in memory
     first = engine.align(TEXTS[:2], "national", embedder=emb)
     embedded_first = sum(calls)
     calls.clear()
     targets._CACHE.clear()  # a new process: only the disk cache is left
+    targets._PREPARED.clear()
     second = engine.align(TEXTS[:2], "national", embedder=emb)
     assert sum(calls) == 2  # just the two items
     assert embedded_first > 20
