@@ -23,7 +23,6 @@ on reuse and rebuilt when damaged.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -88,11 +87,9 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     with _HASH_LOCK:
         if key in _HASH_CACHE:
             return _HASH_CACHE[key]
-    h = hashlib.sha256()
-    with open(p, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            h.update(chunk)
-    digest = h.hexdigest()
+    from ..fileio import sha256_file
+
+    digest = sha256_file(p)
     with _HASH_LOCK:
         _HASH_CACHE[key] = digest
     return digest
