@@ -107,6 +107,16 @@ def summary_table(plans: list[Plan]) -> str:
     return format_table(rows, right=set(range(3, len(head) - 1)))
 
 
+def quality_report(plans: list[Plan]) -> str:
+    """The parser's quality report of each document (what was found, what looked wrong)."""
+    out = ["", "คุณภาพการอ่านเอกสาร / parse quality:"]
+    for plan in plans:
+        name = Path(plan.source).name if plan.source else "<text>"
+        q = getattr(plan, "quality", None)
+        out.append(f"{name}: " + (q.summary() if q is not None else "—"))
+    return "\n".join(out)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..corpus import write_sections
 
@@ -127,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
     result.report_skipped()
     plans = list(result.plans)
     print(summary_table(plans))
+    print(quality_report(plans))
     if out is not None:
         counted: list[int] = []
         write_file(out, lambda tmp: counted.append(write_sections(plans, tmp)))
