@@ -81,3 +81,13 @@ def test_console_entry_point_runs() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "องค์การบริหารส่วนตำบลหนองฮาง" in proc.stdout
+
+
+def test_ingest_prints_each_documents_parse_quality(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", str(ROOT / "corpus" / "raw")]) == 0
+    out = capsys.readouterr().out
+    assert "parse quality" in out
+    # seed 004 quotes no province and lists tactics without their strategy: both flagged
+    report = out.split("parse quality:", 1)[1]
+    assert "004_a1e98dc7ddb37713.txt: พบ / found:" in report
+    assert "province not found" in report and "without a parent strategy" in report
