@@ -10,6 +10,7 @@ proves the harness does catch errors and network requests.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import shutil
@@ -139,13 +140,17 @@ class Page:
         ]
 
 
-@pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed (`make browser` installs Debian's chromium)")
-    profile = tmp_path_factory.mktemp("chromium-profile")
+@contextlib.contextmanager
+def chromium_page(
+    profile: Path,
+    *,
+    width: int,
+    height: int,
+    domains: tuple[str, ...] = ("Page", "Runtime", "Log", "Network"),
+) -> Iterator[Page]:
+    """Start headless Chromium with ``profile``, connect over DevTools, enable ``domains``."""
     proc = subprocess.Popen(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],  # type: ignore[list-item]
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -161,12 +166,12 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
             targets = json.load(r)
         target = next(t for t in targets if t["type"] == "page")
         pg = Page(target["webSocketDebuggerUrl"])
-        for domain in ("Page", "Runtime", "Log", "Network"):
+        for domain in domains:
             pg.call(f"{domain}.enable")
         pg.call(
             "Emulation.setDeviceMetricsOverride",
-            width=1280,
-            height=2000,
+            width=width,
+            height=height,
             deviceScaleFactor=1,
             mobile=False,
         )
@@ -179,6 +184,14 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (`make browser` installs Debian's chromium)")
+    with chromium_page(tmp_path_factory.mktemp("chromium-profile"), width=1280, height=2000) as pg:
+        yield pg
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ pytestmark = pytest.mark.browser
 pytest.importorskip("fastapi", reason="pip install -e '.[web]'")
 pytest.importorskip("websocket", reason="pip install websocket-client (dev extra)")
 
-from test_report_browser import CHROMIUM, FLAGS, Page  # noqa: E402
+from test_report_browser import CHROMIUM, Page, chromium_page  # noqa: E402
 from test_web_api import HOSTILE, SEED_001, SEED_003, TOKEN, LiveServer  # noqa: E402
 
 from plansearch.web.app import create_app  # noqa: E402
@@ -111,41 +110,9 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (`make browser` installs Debian's chromium)")
     profile = tmp_path_factory.mktemp("chromium-profile")
-    proc = subprocess.Popen(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        port_file = profile / "DevToolsActivePort"
-        end = time.monotonic() + 60
-        while not (port_file.exists() and port_file.read_text().strip()):
-            if proc.poll() is not None or time.monotonic() > end:
-                pytest.fail(f"chromium did not start (exit code {proc.poll()})")
-            time.sleep(0.1)
-        port = int(port_file.read_text().split()[0])
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
-            targets = json.load(r)
-        target = next(t for t in targets if t["type"] == "page")
-        pg = Page(target["webSocketDebuggerUrl"])
-        for domain in ("Page", "Runtime", "Log", "Network", "DOM"):
-            pg.call(f"{domain}.enable")
-        pg.call(
-            "Emulation.setDeviceMetricsOverride",
-            width=1400,
-            height=1800,
-            deviceScaleFactor=1,
-            mobile=False,
-        )
+    domains = ("Page", "Runtime", "Log", "Network", "DOM")
+    with chromium_page(profile, width=1400, height=1800, domains=domains) as pg:
         yield pg
-        pg.ws.close()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def only_local_requests(page: Page, server: LiveServer) -> list[str]:
