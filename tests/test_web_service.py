@@ -69,3 +69,31 @@ def test_warm_up_loads_the_model_and_index_in_the_background(tmp_path) -> None:
     assert wb._index is not None and len(wb._index) == 4
     assert wb.search("ถนนคอนกรีต", k=1)[0].section.title == "ก่อสร้างถนนคอนกรีตเสริมเหล็ก"
     wb.close()
+
+
+def test_review_rows_hold_tactics_and_projects_under_their_strategy(tmp_path) -> None:
+    from plansearch.web.service import Workbench
+
+    text = (
+        "ยุทธศาสตร์ที่ 1 การพัฒนาด้านโครงสร้างพื้นฐาน\nแนวทางการพัฒนา\n"
+        "1.1 ก่อสร้างถนนคอนกรีตเสริมเหล็ก\nโครงการ\n"
+        "1) โครงการก่อสร้างถนนคอนกรีตเสริมเหล็ก หมู่ที่ 3\n"
+        "2) โครงการซ่อมแซมถนนลูกรัง หมู่ที่ 5\n"
+        "ยุทธศาสตร์ที่ 2 การพัฒนาด้านสังคม\n"
+    )
+    wb = Workbench(tmp_path, embedder="hashing")
+    try:
+        pid = wb.add_plan(text.encode(), "แผน.txt")["id"]
+        # the planner files the projects under their tactic (strategy → tactic → project)
+        secs = wb.plan(pid).sections
+        tactic = next(x for x in secs if x.kind == "tactic")
+        for project in [x for x in secs if x.kind == "project"]:
+            wb.fix_section(pid, project.id, parent_key=tactic.id, who="ทดสอบ")
+        wb.align(pid, ["national"])
+        blocks = wb.review(pid)["blocks"]
+        first = next(b for b in blocks if b["strategy"] and "โครงสร้าง" in b["strategy"]["title"])
+        kinds = [r["section"]["kind"] for r in first["rows"]]
+        assert kinds.count("project") == 2 and "tactic" in kinds
+        assert all(b["strategy"] is not None for b in blocks)  # nothing left unplaced
+    finally:
+        wb.close()

@@ -639,10 +639,26 @@ class Workbench:
         rows = {it.item.id: it for it in al.items}
         blocks: list[dict[str, Any]] = []
         strategies = [it for it in al.items if it.item.kind == "strategy"]
+        parent_of = {sec.id: sec.parent_id for sec in ap.plan.sections}
+        for it in al.items:
+            parent_of.setdefault(it.item.id, it.item.parent_id)
+
+        def under(item_id: str, strategy_id: str) -> bool:
+            """True when ``strategy_id`` is an ancestor (tactic → project, any depth)."""
+            seen: set[str] = set()
+            node = parent_of.get(item_id)
+            while node and node not in seen:
+                if node == strategy_id:
+                    return True
+                seen.add(node)
+                node = parent_of.get(node)
+            return False
+
         placed: set[str] = set()
         for st in strategies:
+            # the strategy, then its tactics and their projects in plan order
             members = [st] + [
-                it for it in al.items if it.item.parent_id == st.item.id and it is not st
+                it for it in al.items if it is not st and under(it.item.id, st.item.id)
             ]
             placed.update(it.item.id for it in members)
             blocks.append(
