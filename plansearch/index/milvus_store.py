@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import __version__
-from ..embed.base import KIND_PASSAGE, KIND_QUERY, BaseEmbedder
+from ..embed.base import KIND_PASSAGE, BaseEmbedder
 from ..errors import (
     EmbedderMismatchError,
     IndexCorruptedError,
@@ -646,16 +646,9 @@ class MilvusPlanIndex:
         return topic_reranked(self, topics, text, vec, pool, k, mode)
 
     def _query_vector(self, text: str, vector: np.ndarray | None) -> np.ndarray:
-        if vector is None:
-            out: np.ndarray = self.embedder.encode([text], kind=KIND_QUERY)[0]
-            return out
-        vec = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if vec.shape[0] != self.embedder.dimension:
-            raise InputError(
-                f"query vector has {vec.shape[0]} dimensions; this index has "
-                f"{self.embedder.dimension}"
-            )
-        return vec
+        from .planindex import query_vector
+
+        return query_vector(self.embedder, text, vector)
 
     def _search_text(
         self,

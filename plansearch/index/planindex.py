@@ -365,16 +365,7 @@ class PlanIndex:
         return self._search_text(text, k, rows, mode, method, vector)
 
     def _query_vector(self, text: str, vector: np.ndarray | None) -> np.ndarray:
-        if vector is None:
-            out: np.ndarray = self.embedder.encode([text], kind=KIND_QUERY)[0]
-            return out
-        vec = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if vec.shape[0] != self._dense.dimension:
-            raise InputError(
-                f"query vector has {vec.shape[0]} dimensions; this index has "
-                f"{self._dense.dimension}"
-            )
-        return vec
+        return query_vector(self.embedder, text, vector)
 
     def _search_topics(
         self,
@@ -576,3 +567,16 @@ def topic_reranked(
         )
         for rank, i in enumerate(r.order, 1)
     ]
+
+
+def query_vector(embedder: BaseEmbedder, text: str, vector: np.ndarray | None) -> np.ndarray:
+    """The query's embedding: ``vector`` when the caller has one (checked), else embedded."""
+    if vector is None:
+        out: np.ndarray = embedder.encode([text], kind=KIND_QUERY)[0]
+        return out
+    vec = np.asarray(vector, dtype=np.float32).reshape(-1)
+    if vec.shape[0] != embedder.dimension:
+        raise InputError(
+            f"query vector has {vec.shape[0]} dimensions; this index has {embedder.dimension}"
+        )
+    return vec
