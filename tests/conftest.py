@@ -10,6 +10,8 @@ Hypothesis profiles (select with ``HYPOTHESIS_PROFILE=fuzz``, as ``make fuzz`` d
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -42,3 +44,23 @@ def hashing() -> HashingEmbedder:
 def emb(hashing: HashingEmbedder) -> HashingEmbedder:
     """The same embedder under the name the alignment tests use."""
     return hashing
+
+
+@pytest.fixture(scope="session")
+def dask_client() -> Iterator[Any]:
+    """One local Dask cluster (two single-threaded worker processes) for the whole run,
+    shared by the distributed-build and distributed-alignment tests."""
+    pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed")
+    from dask.distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address="127.0.0.1:0",
+            host="127.0.0.1",
+        ) as lc,
+        Client(lc) as c,
+    ):
+        yield c

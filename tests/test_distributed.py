@@ -15,28 +15,30 @@ import cloudpickle
 from plansearch.errors import InputError
 from plansearch.index.distributed import ClusterError, embed_shard, embed_sharded
 
-# the flaky task below is defined here: ship it to the workers by value
+# the failing tasks below are defined here: ship them to the workers by value
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 TEXTS = [f"โครงการก่อสร้างถนนคอนกรีตเสริมเหล็ก หมู่ที่ {i} ตำบลตัวอย่าง" for i in range(23)]
 
 
-def flaky_task(spec, texts, batch_size, threads):  # type: ignore[no-untyped-def]
-    """Fails the first time it sees a shard (a marker file per shard), then works."""
-    marker = Path(FLAKY_DIR[0]) / f"seen-{abs(hash(texts[0])) % 10**12}"
-    if not marker.exists():
-        marker.write_text("1")
-        raise RuntimeError("worker lost (injected)")
-    return embed_shard(spec, texts, batch_size, threads)
+class FlakyTask:
+    """Fails the first time it sees a shard (a marker file in ``folder``), then works."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = str(folder)
+
+    def __call__(self, spec, texts, batch_size, threads):  # type: ignore[no-untyped-def]
+        marker = Path(self.folder) / f"seen-{abs(hash(texts[0])) % 10**12}"
+        if not marker.exists():
+            marker.write_text("1")
+            raise RuntimeError("worker lost (injected)")
+        return embed_shard(spec, texts, batch_size, threads)
 
 
 def broken_task(spec, texts, batch_size, threads):  # type: ignore[no-untyped-def]
     if any("หมู่ที่ 7 " in t for t in texts):
         raise RuntimeError("this shard always fails (injected)")
     return embed_shard(spec, texts, batch_size, threads)
-
-
-FLAKY_DIR: list[str] = [""]
 
 
 def test_single_process_shards_and_resume(tmp_path: Path) -> None:
@@ -72,21 +74,9 @@ def test_unreachable_scheduler_is_a_cluster_error(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def client():  # type: ignore[no-untyped-def]
-    """One local cluster of two single-threaded worker processes for this module."""
-    from dask.distributed import Client, LocalCluster
-
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address="127.0.0.1:0",
-            host="127.0.0.1",
-        ) as lc,
-        Client(lc) as c,
-    ):
-        yield c
+def client(dask_client):  # type: ignore[no-untyped-def]
+    """The session's local cluster of two single-threaded worker processes (conftest)."""
+    return dask_client
 
 
 def test_local_cluster_string_starts_and_stops_its_own_cluster(tmp_path: Path) -> None:
@@ -100,17 +90,17 @@ def test_local_cluster_string_starts_and_stops_its_own_cluster(tmp_path: Path) -
 
 def test_local_cluster_equals_single_process_retries_and_resumes(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     one, _ = embed_sharded(TEXTS, "hashing", work_dir=tmp_path / "one", shard_size=4)
-    FLAKY_DIR[0] = str(tmp_path)
     two, rep = embed_sharded(
         TEXTS,
         "hashing",
         work_dir=tmp_path / "two",
         shard_size=4,
         cluster=client,
-        task=flaky_task,
+        task=FlakyTask(tmp_path),
         retries=2,
     )
     assert rep.computed == rep.shards == 6 and rep.workers == 2
+    assert len(list(tmp_path.glob("seen-*"))) == 6  # each shard failed once, then worked
     np.testing.assert_array_equal(one, two)
     # a shard that always fails: the others are kept, and a rerun resumes
     work = tmp_path / "three"

@@ -2,6 +2,12 @@
 
     plansearch align corpus/raw/000_7c6bce5cff1fe495.txt --against national nesdp13 sdg dla \\
         --format html --out reports/khamong.html
+
+With ``--cluster``, PLAN is a whole corpus (a folder of plans or a sections ``.jsonl``),
+aligned in shards on a Dask cluster, and the result is one table (CSV or JSON lines) of
+every item's top targets (:func:`plansearch.alignment.distributed.align_corpus`)::
+
+    plansearch align corpus/raw --cluster local:2 --out links.csv --against national sdg
 """
 
 from __future__ import annotations
@@ -13,7 +19,13 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError, PlanSearchError
 from ..sections import Plan
-from ._inputs import add_identity_options, add_k_option, input_path, read_statements
+from ._inputs import (
+    add_identity_options,
+    add_k_option,
+    input_path,
+    positive_int,
+    read_statements,
+)
 from ._output import check_output_file, write_file
 
 if TYPE_CHECKING:
@@ -101,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
     from ..parse.parser import parse_plan
     from .index import optional_embedder
 
+    if args.cluster:
+        return run_on_cluster(args)
     fmt = output_format(args.format, args.out)
     out = check_output_file(args.out) if args.out else None
     embedder = optional_embedder(args.embedder)
@@ -142,6 +156,72 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Table formats of ``--cluster`` (a corpus-wide table, not a per-plan report).
+CLUSTER_FORMATS = ("csv", "jsonl")
+
+
+def run_on_cluster(args: argparse.Namespace) -> int:
+    """``--cluster``: align a whole corpus in shards and write one table."""
+    from ..alignment.distributed import align_corpus
+    from ._output import check_output_dir
+    from .index import load_sections
+
+    if not args.out:
+        raise InputError("--cluster ต้องระบุไฟล์ผลลัพธ์ — --cluster needs --out FILE (.csv or .jsonl)")
+    fmt = args.format or Path(args.out).suffix.lstrip(".").lower()
+    if fmt not in CLUSTER_FORMATS:
+        raise InputError(
+            f"--cluster เขียนตารางเท่านั้น — with --cluster the result is one table for the "
+            f"whole corpus: use --format csv or jsonl (or an --out ending .csv/.jsonl), not "
+            f"{fmt or '(no suffix)'!r}"
+        )
+    if args.statements or args.reference:
+        raise InputError(
+            "--cluster ใช้กับคลังแผนและกรอบในตัว — --cluster aligns a corpus of plans against "
+            "built-in frameworks; drop --statements/--reference"
+        )
+    out = check_output_file(args.out)
+    corpus = load_sections(args.plan, org=args.org, province=args.province)
+    against = list(args.against or []) or None
+    if against:
+        _check_quoted_levels_corpus(against)
+    work = Path(args.work_dir) if args.work_dir else out.with_name(out.name + ".shards")
+    check_output_dir(work, option="--work-dir")
+
+    def show(done: int, total: int) -> None:
+        print(f"\rshards {done}/{total}", end="" if done < total else "\n", file=sys.stderr)
+
+    res = align_corpus(
+        corpus,
+        against,
+        None if args.embedder in (None, "default") else args.embedder,
+        cluster=args.cluster,
+        work_dir=work,
+        k=args.k,
+        shard_size=args.shard_size,
+        progress=show,
+        connect_timeout=f"{args.connect_timeout}s",
+    )
+    path = write_file(out, res.to_csv if fmt == "csv" else res.to_jsonl)
+    rep = res.report
+    print(
+        f"{len(res.items)} items aligned against {', '.join(res.framework_names)} on "
+        f"{args.cluster}: {rep.computed} shards computed, {rep.reused} reused from {work}, "
+        f"{rep.workers} workers, {rep.seconds:.1f} s → {path}"
+    )
+    return 0
+
+
+def _check_quoted_levels_corpus(against: list[str]) -> None:
+    quoted = [a for a in against if a in PLAN_QUOTED]
+    if quoted:
+        raise InputError(
+            f"ระดับ {quoted[0]} ต่างกันในแต่ละแผน — {quoted[0]} strategies differ from plan to "
+            "plan, so --cluster cannot align a corpus against them; align those plans one by "
+            "one without --cluster"
+        )
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser(
         "align",
@@ -168,7 +248,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         metavar="FILE",
         help="a framework file (JSON/YAML/CSV); may be repeated",
     )
-    p.add_argument("--format", choices=FORMATS, help="report format (default: from --out suffix)")
+    p.add_argument(
+        "--format",
+        choices=(*FORMATS, "jsonl"),
+        help="report format (default: from --out suffix; jsonl only with --cluster)",
+    )
     p.add_argument("--out", help="output path (json goes to stdout without --out)")
     add_k_option(p, default=3, help="targets kept per framework (default 3)")
     p.add_argument(
@@ -178,4 +262,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     )
     add_identity_options(p)
     p.add_argument("--embedder", help="hashing | hashing:DIM | default | a model directory")
+    p.add_argument(
+        "--cluster",
+        help="align a whole corpus (PLAN: a folder of plans or a sections .jsonl) on a Dask "
+        "cluster: 'local:N' or a scheduler address such as tcp://10.0.0.5:8786; writes one "
+        "table (csv/jsonl); finished shards are kept and a rerun resumes",
+    )
+    p.add_argument("--work-dir", help="where --cluster keeps finished shards (default: OUT.shards)")
+    p.add_argument(
+        "--shard-size", type=positive_int, default=1024, help="items per shard (--cluster)"
+    )
+    p.add_argument(
+        "--connect-timeout",
+        type=positive_int,
+        default=20,
+        metavar="SECONDS",
+        help="how long to wait for the --cluster scheduler (default 20)",
+    )
     p.set_defaults(func=run)

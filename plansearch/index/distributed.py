@@ -43,7 +43,14 @@ from ..errors import ClusterError, InputError, ModelError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_SHARD_SIZE", "ClusterError", "ShardReport", "build_index", "embed_sharded"]
+__all__ = [
+    "DEFAULT_SHARD_SIZE",
+    "ClusterError",
+    "ShardReport",
+    "build_index",
+    "embed_sharded",
+    "run_shards",
+]
 
 #: Texts per shard: large enough to amortise scheduling, small enough to retry cheaply.
 DEFAULT_SHARD_SIZE = 2048
@@ -183,6 +190,78 @@ def _open_client(cluster: str, workers_threads: int, timeout: str) -> tuple[Any,
         ) from exc
 
 
+def run_shards(
+    todo: Sequence[int],
+    args_of: Callable[[int, int | None], tuple[Any, ...]],
+    accept: Callable[[int, Any], None],
+    *,
+    task: Callable[..., Any],
+    cluster: str | Any | None,
+    threads_per_worker: int,
+    retries: int,
+    connect_timeout: str,
+    total: int,
+    work: Path,
+    broadcast: tuple[Any, ...] = (),
+) -> int:
+    """Run ``task(*broadcast, *args_of(k, threads))`` for every shard ``k`` of ``todo``.
+
+    In this process (``cluster=None``, ``threads`` is ``None``) or on a Dask cluster
+    (``"local:N"``, a scheduler address or an open client; ``threads`` is
+    ``threads_per_worker``), where ``broadcast`` is sent once to every worker and a
+    failed shard is retried ``retries`` times. ``accept(k, result)`` is called here as
+    each shard finishes (it writes the shard to ``work``). Returns the number of workers.
+
+    Raises:
+        ClusterError: the cluster is unreachable, or shards failed after their retries
+            (the finished ones were accepted: a rerun resumes).
+    """
+    if not todo:
+        return 1
+    if cluster is None:
+        for k in todo:
+            accept(k, task(*broadcast, *args_of(k, None)))
+        return 1
+    if isinstance(cluster, str):
+        client, local = _open_client(cluster, threads_per_worker, connect_timeout)
+        owned = True
+    else:
+        client, local, owned = cluster, None, False
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        from dask.distributed import as_completed
+
+        shared = [client.scatter(b, broadcast=True) for b in broadcast]
+        futures = {
+            client.submit(
+                task, *shared, *args_of(k, threads_per_worker), retries=retries, pure=False
+            ): k
+            for k in todo
+        }
+        failed: list[tuple[int, BaseException]] = []
+        for fut in as_completed(list(futures)):
+            k = futures[fut]
+            try:
+                out = fut.result()
+            except Exception as exc:  # a worker error after its retries
+                failed.append((k, exc))
+                continue
+            accept(k, out)
+        if failed:
+            first, error = failed[0]
+            raise ClusterError(
+                f"{len(failed)} of {total} shards failed after {retries} retries "
+                f"(first: shard {first}: {error}); the {total - len(failed)} finished shards are "
+                f"kept in {work}: run the same command again to resume"
+            )
+        return workers
+    finally:
+        if owned:
+            client.close()
+        if local is not None:
+            local.close()
+
+
 def embed_sharded(
     texts: Sequence[str],
     spec: str | None = None,
@@ -243,7 +322,6 @@ def embed_sharded(
     done = reused
     if progress:
         progress(done, len(bounds))
-    workers = 1
 
     def accept(k: int, fp: str, vecs: np.ndarray) -> None:
         nonlocal done
@@ -258,53 +336,18 @@ def embed_sharded(
         if progress:
             progress(done, len(bounds))
 
-    if todo and cluster is None:
-        for k in todo:
-            a, b = bounds[k]
-            accept(k, *task(spec, texts[a:b], batch_size, None))
-    elif todo:
-        if isinstance(cluster, str):
-            client, local = _open_client(cluster, threads_per_worker, connect_timeout)
-            owned = True
-        else:
-            client, local, owned = cluster, None, False
-        try:
-            workers = max(1, len(client.scheduler_info().get("workers", {})))
-            from dask.distributed import as_completed
-
-            futures = {
-                client.submit(
-                    task,
-                    spec,
-                    texts[bounds[k][0] : bounds[k][1]],
-                    batch_size,
-                    threads_per_worker,
-                    retries=retries,
-                    pure=False,
-                ): k
-                for k in todo
-            }
-            failed: list[tuple[int, BaseException]] = []
-            for fut in as_completed(list(futures)):
-                k = futures[fut]
-                try:
-                    fp, vecs = fut.result()
-                except Exception as exc:  # a worker error after its retries
-                    failed.append((k, exc))
-                    continue
-                accept(k, fp, vecs)
-            if failed:
-                first, error = failed[0]
-                raise ClusterError(
-                    f"{len(failed)} of {len(bounds)} shards failed after {retries} retries "
-                    f"(first: shard {first}: {error}); the {len(results)} finished shards are kept "
-                    f"in {work}: run the same command again to resume"
-                )
-        finally:
-            if owned:
-                client.close()
-            if local is not None:
-                local.close()
+    workers = run_shards(
+        todo,
+        lambda k, threads: (spec, texts[bounds[k][0] : bounds[k][1]], batch_size, threads),
+        lambda k, out: accept(k, *out),
+        task=task,
+        cluster=cluster,
+        threads_per_worker=threads_per_worker,
+        retries=retries,
+        connect_timeout=connect_timeout,
+        total=len(bounds),
+        work=work,
+    )
     vectors = (
         np.concatenate([results[k] for k in range(len(bounds))])
         if bounds
