@@ -7,9 +7,12 @@ and measured on the seed-corpus lines (as ``bench_embed.py``): minimum and mean 
 of the passage vectors to sentence-transformers fp32, and texts per CPU-second of this
 process (one intra-op thread, batch 32), which is steadier than wall time on a shared
 machine. sentence-transformers fp32 (batch 16, one thread) and ONNX fp32 are measured
-in the same process for the ratios.
+in the same process for the ratios. Every variant is quantised first; then all rows are
+timed round-robin (``--repeat`` rounds, best CPU time kept), so a change of load on a
+shared machine falls on every row alike.
 
-    python benchmarks/bench_quant.py [--limit N] [--variants all,no-ffn-down] [--work /tmp/q]
+    python benchmarks/bench_quant.py [--limit N] [--variants "all (shipped);keep:ffn-down@4"]
+        [--work /tmp/q] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one thread everywhere: CPU time = work
 
@@ -71,6 +75,24 @@ for _i in range(12):  # one layer's FFN down-projection kept in fp32 (which one 
     VARIANTS[f"no-ffn-down-L{_i}"] = lambda p, i, n, _i=_i: p == "ffn-down" and i == _i
 
 
+def variant(name: str) -> Callable[[str, int, int], bool]:
+    """A named variant, or ``keep:PART@L+L/PART@L``: those MatMuls stay fp32 (PART is
+    qkv, attn-out, ffn-up, ffn-down or ``*``; e.g. ``keep:ffn-down@4+5``)."""
+    if name in VARIANTS:
+        return VARIANTS[name]
+    if not name.startswith("keep:"):
+        raise SystemExit(f"unknown variant {name!r}; known: {', '.join(VARIANTS)} or keep:...")
+    groups = []
+    for g in name[5:].split("/"):
+        part, _, layers = g.partition("@")
+        groups.append((part, {int(x) for x in layers.split("+") if x}))
+
+    def keep(p: str, i: int, n: int) -> bool:
+        return any((part in ("*", p)) and (not ls or i in ls) for part, ls in groups)
+
+    return keep
+
+
 def weight_matmuls(model_path: Path) -> list[str]:
     import onnx
 
@@ -103,31 +125,21 @@ def session(path: Path):  # type: ignore[no-untyped-def]
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
-REPEAT = [2]
-
-
-def cpu_rate(
-    fn: Callable[[list[str]], np.ndarray], texts: list[str]
-) -> tuple[float, float, np.ndarray]:
-    """(texts per CPU-second, texts/s wall, vectors): best of ``REPEAT`` passes."""
-    fn(texts[:8])
-    wall = cpu = float("inf")
-    for _ in range(REPEAT[0]):
-        t0, c0 = time.perf_counter(), time.process_time()
-        vecs = fn(texts)
-        wall = min(wall, time.perf_counter() - t0)
-        cpu = min(cpu, time.process_time() - c0)
-    return len(texts) / cpu, len(texts) / wall, vecs
+REPEAT = [3]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--corpus", default=str(ROOT / "corpus" / "raw" / "*.txt"))
     ap.add_argument("--limit", type=int, default=0, help="first N texts only (0: all)")
-    ap.add_argument("--variants", default="", help="comma-separated names (default: all)")
+    ap.add_argument(
+        "--variants",
+        default="",
+        help="';'-separated names or keep:PART@L+L/... (default: every named one)",
+    )
     ap.add_argument("--work", default="", help="folder for the quantised models (default: tmp)")
     ap.add_argument("--keep", action="store_true", help="keep the quantised models")
-    ap.add_argument("--repeat", type=int, default=2, help="best of N timed passes")
+    ap.add_argument("--repeat", type=int, default=3, help="interleaved timed rounds (best)")
     args = ap.parse_args()
     REPEAT[0] = max(1, args.repeat)
 
@@ -144,53 +156,67 @@ def main() -> int:
         print(f"no texts under {args.corpus}", file=sys.stderr)
         return 1
     st = SentenceTransformerEmbedder()
-    st_rate, st_wall, ref = cpu_rate(
-        lambda x: st.encode(x, kind="passage", batch_size=16, show_progress=False), texts
-    )
     ox = OnnxEmbedder(st.path, precision="fp32", threads=1)
     fp32 = ox._onnx_path
     names = weight_matmuls(fp32)
     layers = 1 + max(layer_of(n) for n in names)
-
-    def enc(x: list[str]) -> np.ndarray:
-        return ox.encode(x, kind="passage", batch_size=32, show_progress=False)
-
-    rows: list[tuple[str, int, float, float, float, float]] = []
-
-    def add(label: str, n_int8: int, rate: float, wall: float, vecs: np.ndarray) -> None:
-        cos = np.sum(ref * vecs, axis=1)
-        rows.append((label, n_int8, float(cos.min()), float(cos.mean()), rate, wall))
-        print(
-            f"{label:<30} int8 MatMuls {n_int8:>3}  min cos {cos.min():.5f}  mean {cos.mean():.6f}"
-            f"  {rate:6.1f} texts/CPU-s ({rate / st_rate:.2f}x ST)  {wall:6.1f} texts/s wall",
-            flush=True,
-        )
-
     print(
         f"{len(texts)} texts (mean {np.mean([len(t) for t in texts]):.0f} chars); "
-        f"{len(names)} weight MatMuls in {layers} layers; one thread",
+        f"{len(names)} weight MatMuls in {layers} layers; one thread; "
+        f"{REPEAT[0]} interleaved rounds, best CPU time per row",
         flush=True,
     )
-    add("sentence-transformers fp32", 0, st_rate, st_wall, ref)
-    ox._session = session(fp32)
-    add("onnx fp32", 0, *cpu_rate(enc, texts))
-    want = [v for v in args.variants.split(",") if v] or list(VARIANTS)
+    want = [v.strip() for v in args.variants.split(";") if v.strip()] or list(VARIANTS)
     work = Path(args.work or tempfile.mkdtemp(prefix="plansearch-quant-"))
     work.mkdir(parents=True, exist_ok=True)
+    # quantise every variant first, then time all rows round-robin, so that a change of
+    # load on the shared machine falls on every row alike
+    sessions: dict[str, Any] = {"onnx fp32": session(fp32)}
+    n_int8 = {"sentence-transformers fp32": 0, "onnx fp32": 0}
     for name in want:
-        keep_fp32 = VARIANTS[name]
+        keep_fp32 = variant(name)
         exclude = [n for n in names if keep_fp32(part_of(n), layer_of(n), layers)]
         path = work / (re.sub(r"[^a-z0-9+-]+", "_", name.lower()).strip("_") + ".onnx")
-        if not path.is_file():
-            quantise(fp32, path, exclude)
-        ox._session = session(path)
-        add(name, len(names) - len(exclude), *cpu_rate(enc, texts))
+        quantise(fp32, path, exclude)
+        sessions[name] = session(path)
+        n_int8[name] = len(names) - len(exclude)
         if not args.keep:
             path.unlink()
-    print("\n| variant | int8 MatMuls | min cosine | mean cosine | texts per CPU-s | vs ST fp32 |")
-    print("|---|---|---|---|---|---|")
-    for label, n8, mn, mean, rate, _wall in rows:
-        print(f"| {label} | {n8} | {mn:.5f} | {mean:.6f} | {rate:.1f} | {rate / st_rate:.2f}x |")
+
+    def run(label: str, x: list[str]) -> np.ndarray:
+        if label == "sentence-transformers fp32":
+            return st.encode(x, kind="passage", batch_size=16, show_progress=False)
+        ox._session = sessions[label]
+        return ox.encode(x, kind="passage", batch_size=32, show_progress=False)
+
+    labels = ["sentence-transformers fp32", *sessions]
+    vecs: dict[str, np.ndarray] = {}
+    cpu = dict.fromkeys(labels, float("inf"))
+    wall = dict.fromkeys(labels, float("inf"))
+    for label in labels:
+        run(label, texts[:8])  # warm-up
+    for r in range(REPEAT[0]):
+        for label in labels:
+            t0, c0 = time.perf_counter(), time.process_time()
+            v = run(label, texts)
+            wall[label] = min(wall[label], time.perf_counter() - t0)
+            cpu[label] = min(cpu[label], time.process_time() - c0)
+            vecs.setdefault(label, v)
+        print(f"  round {r + 1}: " + ", ".join(f"{len(texts) / cpu[x]:.1f}" for x in labels))
+    ref = vecs["sentence-transformers fp32"]
+    st_rate = len(texts) / cpu["sentence-transformers fp32"]
+    print(
+        "\n| variant | int8 MatMuls | min cosine | mean cosine | texts per CPU-s | vs ST fp32 "
+        "| texts/s wall |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for label in labels:
+        cos = np.sum(ref * vecs[label], axis=1)
+        rate = len(texts) / cpu[label]
+        print(
+            f"| {label} | {n_int8[label]} | {cos.min():.5f} | {cos.mean():.6f} | {rate:.1f} "
+            f"| {rate / st_rate:.2f}x | {len(texts) / wall[label]:.1f} |"
+        )
     return 0
 
 

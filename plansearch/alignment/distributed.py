@@ -52,8 +52,6 @@ __all__ = ["DEFAULT_ALIGN_SHARD_SIZE", "CorpusAlignment", "align_corpus", "align
 
 #: Items per shard: a few plans' worth (a plan has about 50-300 strategies/tactics/projects).
 DEFAULT_ALIGN_SHARD_SIZE = 1024
-#: Frameworks a corpus is aligned with when none are named (as ``align`` for a plan).
-DEFAULT_CORPUS_FRAMEWORKS: tuple[str, ...] = ("national", "nesdp13", "sdg", "dla")
 _SEP = "\x1f"  # joins a plan's number to a section id, so ids of two plans never meet
 
 
@@ -321,6 +319,7 @@ def align_corpus(
         ModelError: a worker has another model than this process.
     """
     from ..index.distributed import _load_embedder
+    from .engine import DEFAULT_FRAMEWORKS
 
     t0 = time.perf_counter()
     if k < 1:
@@ -340,7 +339,7 @@ def align_corpus(
     emb = _load_embedder(spec, None)
     try:
         prepared = prepare_spaces(
-            list(DEFAULT_CORPUS_FRAMEWORKS) if against is None else against,
+            list(DEFAULT_FRAMEWORKS) if against is None else against,
             emb,
             settings=cfg,
         )
