@@ -298,8 +298,15 @@ class Embedder(BaseEmbedder):
     @property
     def fingerprint(self) -> str:
         """Shared by every backend; with an adapter, ``<base>+adapter:<weights hash>``."""
-        base = self._any().fingerprint
-        return self.adapter.fingerprint(base) if self.adapter is not None else base
+        inner = self._any()
+        base = inner.fingerprint
+        if self.adapter is None:
+            return base
+        agrees = getattr(inner, "agrees_through", None)  # ONNX int8: re-checked through it
+        own = getattr(inner, "own_fingerprint", None)
+        if agrees is not None and own is not None and base != own() and not agrees(self.adapter):
+            base = own()
+        return self.adapter.fingerprint(base)
 
     def _encode(self, texts: list[str], *, batch_size: int, show_progress: bool) -> np.ndarray:
         out = self.embedder._encode(texts, batch_size=batch_size, show_progress=show_progress)

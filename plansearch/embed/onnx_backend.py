@@ -292,9 +292,38 @@ class OnnxEmbedder(BaseEmbedder):
     @property
     def fingerprint(self) -> str:
         """The source model's fingerprint when the vectors agree, else its own."""
-        base = self._source_fingerprint or f"{self.name}:{self.path.name}"
         if self.min_cos >= SAME_VECTORS_MIN_COS:
-            return str(base)
+            return str(self._source_fingerprint or f"{self.name}:{self.path.name}")
+        return self.own_fingerprint()
+
+    def agrees_through(self, adapter: Any) -> bool:
+        """Whether this graph's vectors, seen through ``adapter``, still agree with the
+        source model's (minimum cosine over the probe texts ≥ :data:`SAME_VECTORS_MIN_COS`).
+
+        A domain adapter can magnify small differences: int8 vectors at cosine 0.994 to
+        fp32 fell to 0.958 through ``thai-local-gov-v1`` (``benchmarks/bench_backends.py``),
+        so :class:`plansearch.Embedder` asks this before sharing a fingerprint. fp32
+        agrees to 1e-7 and is not re-checked; an int8 answer is measured once and kept in
+        the card (``min_cos_int8+adapter:<digest>``).
+        """
+        if self.precision == "fp32":
+            return self.min_cos >= SAME_VECTORS_MIN_COS
+        key = f"min_cos_{self.precision}+adapter:{adapter.digest}"
+        if key not in self._card:
+            from .sentence_transformers_backend import SentenceTransformerEmbedder
+
+            ref = SentenceTransformerEmbedder(str(self.path)).encode(list(PROBES), kind="passage")
+            mine = self.encode(list(PROBES), kind="passage", batch_size=4, show_progress=False)
+            cos = np.sum(adapter.apply(ref) * adapter.apply(mine), axis=1)
+            self._card[key] = float(np.min(cos))
+            card_path = self._onnx_path.parent / "card.json"
+            card = {**(_read_json(card_path) or {}), key: self._card[key]}
+            _atomic_save(card_path, lambda t: t.write_text(json.dumps(card, indent=2)))
+        return float(self._card[key]) >= SAME_VECTORS_MIN_COS
+
+    def own_fingerprint(self) -> str:
+        """The fingerprint this graph has when its vectors do not agree with the source's."""
+        base = self._source_fingerprint or f"{self.name}:{self.path.name}"
         return f"{base}+onnx-{self.precision}"
 
     def _encode(self, texts: list[str], *, batch_size: int, show_progress: bool) -> np.ndarray:
