@@ -42,8 +42,6 @@ NEEDS_FONT = pytest.mark.skipif(
 
 #: (layout, seed number) pairs that still differ from the text, and why
 KNOWN: dict[tuple[str, str], str] = {
-    ("pdf_libreoffice", "000"): "PDFium moves the tone mark of ทั้ง to the end of the line "
-    "(รวมทังส่งเสริม้); not repaired",
     ("pdf_table", "000"): 'a tactic cell whose numbers the seed lost (". ส่งเสริม") '
     "is read as a strategy without the cell borders",
     ("pdf_table", "001"): "a table row split by a page break prints the unit cell between "
