@@ -50,10 +50,11 @@ _BARE = re.compile(rf"\({_N}\)|{_N}(?:\.{_N})*[.)]|{_N}(?:\.{_N})+|\.|[-–•]"
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _OCR_HINT = (
-    "ไฟล์ PDF นี้ไม่มีข้อความ (เป็นภาพสแกน) ต้องทำ OCR ก่อน / "
-    "{name} has no text layer (a scanned PDF); run OCR first, e.g. "
-    "`ocrmypdf -l tha {name} plan-ocr.pdf` (Debian: apt-get install ocrmypdf "
-    "tesseract-ocr-tha), or parse_plan(..., ocr=True) with tesseract-ocr-tha installed"
+    "ไฟล์ PDF นี้ไม่มีข้อความ (เป็นภาพสแกน) ต้องทำ OCR ก่อน ใช้ตัวเลือก --ocr / "
+    "{name} has no text layer (a scanned PDF): add --ocr on the command line, or "
+    "parse_plan(..., ocr=True) in Python, to read it with Tesseract (Debian: apt-get install "
+    "tesseract-ocr tesseract-ocr-tha), or OCR it first with "
+    "`ocrmypdf -l tha {name} plan-ocr.pdf`"
 )
 
 
