@@ -5,11 +5,11 @@ PDF export of seed 000 (``tests/doc_fixtures.py``), cut to the words concerned."
 
 from __future__ import annotations
 
-from plansearch.parse.readers.pdf import _place_marks
+from plansearch.parse.readers.pdf_text import place_marks
 
 
 def _text(boxes: list[tuple[str, float, float, float, float]]) -> str:
-    return "".join(b[0] for b in _place_marks(boxes))
+    return "".join(b[0] for b in place_marks(boxes))
 
 
 def test_tone_mark_moved_to_the_line_end_goes_back_over_its_vowel() -> None:
@@ -82,7 +82,7 @@ def test_marks_in_place_are_not_touched() -> None:
         ("้", 323.4, 187.8, 327.6, 190.7),
         ("อ", 327.7, 179.8, 332.7, 186.5),
     ]
-    assert _place_marks(boxes) == boxes
+    assert place_marks(boxes) == boxes
 
 
 def test_a_mark_over_a_letter_that_has_one_stays_put() -> None:
