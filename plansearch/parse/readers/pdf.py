@@ -33,6 +33,7 @@ from ...errors import (
 )
 from ..thai_repair import repair_thai
 from .base import Block, ExtractedDocument
+from .pdf_tables import find_tables
 from .pdf_text import Box, PrintedLine, bare_marker, join_thai, place_marks, starts_item
 
 #: top/bottom share of the page height where running headers and footers live
@@ -129,6 +130,7 @@ def _confirm_cells(candidates: list[list[PrintedLine]]) -> list[PrintedLine]:
                     min(line.bottom, part.bottom),
                     max(line.top, part.top),
                     line.first_word,
+                    (*(line.parts or (line,)), part),
                 )
         out.append(line)
     return out
@@ -273,12 +275,24 @@ def _assemble(lines: list[PrintedLine]) -> tuple[list[Block], int]:
         # (a layout that breaks only at spaces leaves a short word before a long run)
         return ln.right > col_left[k] + 0.5 * width or nxt.first_word > 0.5 * width
 
+    tables = find_tables(lines, lh)
     blocks: list[Block] = []
     joined = 0
     start_page = lines[0].page
     cur: PrintedLine | None = None
     text = ""
-    for ln in lines:
+    i = 0
+    while i < len(lines):
+        table = tables.get(i)
+        if table is not None:  # a table whose header names plan parts: cells as blocks
+            if cur is not None:
+                blocks.append(Block(text, page=start_page))
+            blocks.extend(table.blocks)
+            cur = None
+            i = table.end
+            continue
+        ln = lines[i]
+        i += 1
         if cur is not None:
             same_page = ln.page == cur.page
             step = _center(cur) - _center(ln) if same_page else 0.0
@@ -308,7 +322,8 @@ def _assemble(lines: list[PrintedLine]) -> tuple[list[Block], int]:
         cur = ln
         text = ln.text
         start_page = ln.page
-    blocks.append(Block(text, page=start_page))
+    if cur is not None:
+        blocks.append(Block(text, page=start_page))
     return blocks, joined
 
 
