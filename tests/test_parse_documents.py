@@ -42,10 +42,10 @@ NEEDS_FONT = pytest.mark.skipif(
 
 #: (layout, seed number) pairs that still differ from the text, and why
 KNOWN: dict[tuple[str, str], str] = {
-    ("pdf_fpdf", "000"): "fpdf2 fills the line, so a quoted national strategy is joined "
-    "with the line before it: one strategy fewer",
-    ("pdf_fpdf", "004"): "fpdf2 fills the line, so a tactic title runs on into the next "
-    "unnumbered line that the seed keeps apart",
+    ("pdf_fpdf", "004"): "fpdf2 prints nothing for a tab (its TLWG font has no tab glyph), "
+    "so the seed's tab-separated target rows lose their cell gaps and wrap as "
+    "'…ต่าง ๆ-๑ แห่ง' / '-๑ แห่ง๑ แห่ง๓ แห่ง'; the wrapped part reads as a bulleted number "
+    "item (one tactic too many), which the reader cannot tell from a real one",
 }
 
 

@@ -183,11 +183,15 @@ def _furniture(pages: list[list[PrintedLine]], heights: list[float]) -> tuple[se
             if ln.top >= h * (1 - BAND) or ln.bottom <= h * BAND:
                 keyed.append((ln, re.sub(r"\s+", "", _DIGITS.sub("#", ln.text))))
     drop: set[int] = set()
-    page_numbers = 0
-    for ln, _key in keyed:
-        if _PAGE_NUMBER.fullmatch(ln.text):
+    # a page number sits at the same height on every page; a list number left alone at
+    # the foot of one page ("(๔)", its text on the next page) does not
+    numbers = [ln for ln, _ in keyed if _PAGE_NUMBER.fullmatch(re.sub(r"\s+", "", ln.text))]
+    for ln in numbers:
+        level = (ln.top + ln.bottom) / 2
+        pages_there = {o.page for o in numbers if abs((o.top + o.bottom) / 2 - level) <= ln.height}
+        if len(pages) < 2 or len(pages_there) >= 2:
             drop.add(id(ln))
-            page_numbers += 1
+    page_numbers = len(drop)
     if len(pages) < 2:
         return drop, 0, page_numbers
     on_pages: dict[str, set[int]] = {}

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from ..vocabulary import STRATEGY_NUMBERED, match_term, parse_marker
 
-#: a list number alone on a line: "1.", "1.1", "(2)", "3)", "." (digit lost), "-"
+#: a list number alone on a line: "1.", "1.1", "(2)", "3)", "." or ".4" (a digit lost), "-"
 #: (not "4.0" or "20": numbers that end a wrapped sentence)
 _N = r"[1-9]\d{0,2}"
-_BARE = re.compile(rf"\({_N}\)|{_N}(?:\.{_N})*[.)]|{_N}(?:\.{_N})+|\.|[-–•]")
+_BARE = re.compile(rf"\({_N}\)|{_N}(?:\.{_N})*[.)]|{_N}(?:\.{_N})+|\.(?:{_N})?|[-–•]")
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
