@@ -13,6 +13,9 @@ heading vocabulary in :mod:`plansearch.parse.vocabulary` (no per-document rules)
   says what the following numbered items are. Numbering styles (``1.``/``1.1``/
   ``(1)``/``1)``/``ก.``/``-``/PDF-mangled ``.``) form nested levels: a style seen before
   returns to its level, a new style nests under the previous item (and must start at 1).
+  A child list under its own heading (``1.1 …`` / ``โครงการ`` / ``1) 2)``) ends where
+  the numbering it interrupted goes on (``1.2``); projects listed after a tactic belong
+  to that tactic.
 * **strategies** – ``ยุทธศาสตร์ที่ N …``, ``ประเด็นยุทธศาสตร์ที่ N …``,
   ``ยุทธศาสตร์ด้าน…`` and numbered ``ยุทธศาสตร์…`` items; tactics, goals, objectives,
   targets, indicators and projects listed under an open strategy get it as parent.
