@@ -167,9 +167,9 @@ def mixed_z(views: Sequence[tuple[np.ndarray, Any, Any, float]]) -> np.ndarray:
     in its own standard deviations before the weighted mean — e.g. the domain-adapted
     model and the frozen model it adapts, an ensemble that keeps what each knows.
 
-    >>> a = np.array([[0.9, 0.5]], np.float32)
-    >>> mixed_z([(a, 0.5, 0.1, 0.5), (a, 0.7, 0.2, 0.5)])
-    array([[2.5, 0. ]], dtype=float32)
+    >>> a = np.array([[1.0, 0.5]], np.float32)
+    >>> mixed_z([(a, 0.5, 0.25, 0.5), (a, 0.0, 0.5, 0.5)])
+    array([[2. , 0.5]], dtype=float32)
     """
     total = sum(w for *_, w in views)
     if not views or total <= 0:

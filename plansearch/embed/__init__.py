@@ -360,6 +360,7 @@ class Embedder(BaseEmbedder):
             plain = base_embedder(self)
             assert isinstance(plain, Embedder)
             plain._frozen = None
+            plain.__dict__.pop("encode", None)  # an instance-level wrapper is not the model
             self._frozen = plain
         return self._frozen
 
