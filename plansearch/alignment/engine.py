@@ -336,12 +336,15 @@ def align(
             subtree_best_node(sims, prep.layout),
         )
         lex = lexical_scores(texts, prep.space, toks, model=prep.lexical)
-        views = [(dense.combined, *prep.mu_sd, 1.0 - cfg.frozen_weight)]
+        views = [(dense.combined, *prep.mu_sd, 1.0)]
         fprep = prep.frozen
         if fprep is not None and qf is not None:  # ensemble with the frozen base model
             fsims = (qf @ fprep.node_vecs.T).astype(np.float32)
             fdense = subtree_scores(fsims, fprep.layout, cfg.top_nodes)
-            views.append((fdense, *fprep.mu_sd, cfg.frozen_weight))
+            views = [
+                (dense.combined, *prep.mu_sd, 1.0 - cfg.frozen_weight),
+                (fdense, *fprep.mu_sd, cfg.frozen_weight),
+            ]
         z = mixed_z(views)
         mine = [k for k, e in enumerate(exs) if e.framework == space.name]
         if mine and ex_vecs is not None and bg_vecs is not None:

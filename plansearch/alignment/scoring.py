@@ -356,7 +356,11 @@ def evidence(
 def logistic(x: np.ndarray, settings: AlignSettings = DEFAULT_SETTINGS) -> np.ndarray:
     """Evidence → score in (0, 1); ``logistic_midpoint`` maps to 0.5."""
     return (
-        1.0 / (1.0 + np.exp(-(x - settings.logistic_midpoint) / settings.logistic_scale))
+        1.0
+        / (
+            1.0
+            + np.exp(np.clip(-(x - settings.logistic_midpoint) / settings.logistic_scale, -80, 80))
+        )
     ).astype(np.float32)
 
 
