@@ -41,12 +41,7 @@ NEEDS_FONT = pytest.mark.skipif(
 )
 
 #: (layout, seed number) pairs that still differ from the text, and why
-KNOWN: dict[tuple[str, str], str] = {
-    ("pdf_fpdf", "004"): "fpdf2 prints nothing for a tab (its TLWG font has no tab glyph), "
-    "so the seed's tab-separated target rows lose their cell gaps and wrap as "
-    "'…ต่าง ๆ-๑ แห่ง' / '-๑ แห่ง๑ แห่ง๓ แห่ง'; the wrapped part reads as a bulleted number "
-    "item (one tactic too many), which the reader cannot tell from a real one",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="session")
