@@ -375,7 +375,52 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
     (args.results / f"quality_frameworks_{tag}.json").write_text(
         json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8"
     )
+    if getattr(args, "update_method_line", False):
+        write_method_line(rep, emb.fingerprint, when)
     return emb
+
+
+METHOD_LINE = ROOT / "plansearch" / "alignment" / "measurements" / "strength.json"
+
+
+def write_method_line(rep: Any, embedder: str, when: Any) -> None:
+    """Store the leave-one-plan-out precision / coverage of "strong" per framework (the
+    plans' own frameworks pooled) for the report's method line
+    (:mod:`plansearch.alignment.measured`)."""
+    from plansearch.alignment.settings import DEFAULT_SETTINGS
+
+    rows: dict[str, dict[str, float]] = {}
+    pooled = {"n": 0.0, "strong": 0.0, "right": 0.0}
+    for task, per in rep.lopo.items():
+        m = per["plansearch"]
+        n, cov, p = float(m["n"] or 0), float(m["strong_cov"] or 0), m["strong_p"]
+        strong = cov * n
+        right = (p or 0.0) * strong
+        if task.startswith("custom:"):
+            pooled["n"] += n
+            pooled["strong"] += strong
+            pooled["right"] += right
+        else:
+            rows[task.split(":", 1)[1]] = {
+                "precision": round(right / strong, 3) if strong else 0.0,
+                "coverage": round(cov, 3),
+                "n": n,
+            }
+    if pooled["n"]:
+        rows["custom"] = {
+            "precision": round(pooled["right"] / pooled["strong"], 3) if pooled["strong"] else 0.0,
+            "coverage": round(pooled["strong"] / pooled["n"], 3),
+            "n": pooled["n"],
+        }
+    payload = {
+        "date": f"{when:%Y-%m-%d}",
+        "command": "python benchmarks/quality.py --update-method-line",
+        "embedder": embedder,
+        "settings": DEFAULT_SETTINGS.fingerprint(),
+        "frameworks": rows,
+    }
+    METHOD_LINE.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    print(f"wrote {METHOD_LINE}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -395,6 +440,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results", type=Path, default=RESULTS, help="where the tables are written")
     ap.add_argument("--cache", type=Path, default=None, help="embedding cache (benchmarks/out)")
     ap.add_argument("--fast", action="store_true", help="hashing embedder, framework tables only")
+    ap.add_argument(
+        "--update-method-line",
+        action="store_true",
+        help="store the measured strength precision/coverage for the report's method line",
+    )
     ap.add_argument("--frameworks-only", action="store_true", help="skip the similar-goal part")
     args = ap.parse_args(argv)
     from plansearch.embed import Embedder

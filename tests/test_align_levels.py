@@ -156,3 +156,19 @@ def test_frozen_weight_must_be_a_share():
         AlignSettings(frozen_weight=1.5)
     with pytest.raises(SettingsError):
         AlignSettings(frozen_weight=-0.1)
+
+
+def test_method_line_says_when_strength_was_not_measured(hashing):
+    al = align(ITEMS[:1], "national", embedder=hashing)
+    assert "not measured for this model and settings" in al.method
+
+
+@pytest.mark.model
+def test_method_line_carries_the_measured_strength_precision():
+    from plansearch.alignment.measured import measured
+
+    al = align(ITEMS[:1], "national")
+    m = measured()
+    assert m["embedder"] in al.meta[0][1] or al.meta[0][1] == m["embedder"]
+    assert "measured precision / coverage of 'strong'" in al.method
+    assert "ยุทธศาสตร์ชาติ" in al.method and "mixed 0.5 : 0.5" in al.method

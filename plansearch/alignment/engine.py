@@ -26,6 +26,7 @@ import numpy as np
 from ..embed.base import BaseEmbedder, l2_normalise
 from ..sections import Plan, Section
 from .examples import Example, coerce_examples, example_votes
+from .measured import strength_note
 from .results import (
     Alignment,
     Evidence,
@@ -494,7 +495,7 @@ def _assemble(
         org=plan.org if plan else None,
         province=plan.province if plan else None,
         source=plan.source if plan else None,
-        method=cfg.describe(emb.name),
+        method=f"{cfg.describe(emb.name)}; {strength_note(emb.fingerprint, cfg.fingerprint())}",
         meta=(("embedder", emb.fingerprint), ("settings", cfg.fingerprint())),
         settings=cfg,
     )

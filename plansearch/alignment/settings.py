@@ -224,6 +224,10 @@ class AlignSettings:
                 f"strength = score ≥ {th.strong:g} strong / {th.partial:g} partial / "
                 f"{th.weak:g} weak"
             )
+        if "+" in embedder_name and self.frozen_weight > 0:
+            model += (
+                f"mixed {1 - self.frozen_weight:g} : {self.frozen_weight:g} with its frozen base, "
+            )
         return (
             f"hybrid: dense ({model}mean of best {self.top_nodes} subtree nodes, z-scored "
             f"against generic local text) + {self.lexical_weight} × Thai lexical coverage; "
