@@ -58,6 +58,8 @@ class CachedEmbedder:
 
     def __init__(self, inner: Any, cache_dir: Path = CACHE_DIR) -> None:
         self.inner = inner
+        self.cache_dir = cache_dir
+        self._frozen: CachedEmbedder | None = None
         self.fingerprint: str = inner.fingerprint
         self.dimension: int = inner.dimension
         self.name = getattr(inner, "name", "embedder")
@@ -74,6 +76,21 @@ class CachedEmbedder:
             if meta.get("fingerprint") == self.fingerprint and len(meta["keys"]) == len(vecs):
                 self._index = {k: i for i, k in enumerate(meta["keys"])}
                 self._vecs = vecs.astype(np.float32)
+
+    def frozen_embedder(self) -> Any:
+        """The wrapped embedder's frozen base model, cached the same way (or ``None``)."""
+        get = getattr(self.inner, "frozen_embedder", None)
+        inner = get() if callable(get) else None
+        if inner is None:
+            return None
+        if self._frozen is None:
+            self._frozen = CachedEmbedder(inner, self.cache_dir)
+        return self._frozen
+
+    def save(self) -> None:
+        self._save()
+        if self._frozen is not None:
+            self._frozen.save()
 
     def __getattr__(self, name: str) -> Any:  # only called for attributes not set above
         return getattr(self.inner, name)
@@ -108,7 +125,7 @@ class CachedEmbedder:
             return np.zeros((0, self.dimension), np.float32)
         return self._vecs[[self._index[k] for k in keys]].copy()
 
-    def save(self) -> None:
+    def _save(self) -> None:
         if not self._dirty:
             return
         self._keys_path.parent.mkdir(parents=True, exist_ok=True)
@@ -342,7 +359,21 @@ class Report:
     notes: list[str]
 
 
-def evaluate(tasks: list[Task], emb: Any, log: Callable[[str], None] = print) -> Report:
+def evaluate(
+    tasks: list[Task],
+    emb: Any,
+    log: Callable[[str], None] = print,
+    *,
+    base: Any = None,
+    fold_emb: Callable[[str], Any] | None = None,
+) -> Report:
+    """Every method on every task, dev and leave-one-plan-out.
+
+    ``base`` is the unadapted embedder for the zero-shot ``e5`` column (default ``emb``);
+    ``fold_emb(seed)`` the embedder of the fold that holds ``seed`` out — with a domain
+    adapter, one re-trained without that plan (``benchmarks/train_adapter.py
+    --exclude-seed``), so nothing the held-out plan taught is used on it.
+    """
     dev: dict[str, dict[str, dict[str, float | None]]] = {}
     cache: dict[str, tuple[np.ndarray, list[str], list[str]]] = {}
     for t in tasks:
@@ -350,7 +381,7 @@ def evaluate(tasks: list[Task], emb: Any, log: Callable[[str], None] = print) ->
         cache[t.name] = (scores, ids, strengths)
         dev[t.name] = {
             "plansearch": metrics(rank_rows(scores, ids), t.gold, strengths),
-            "e5": metrics(rank_rows(run_e5(t, emb), t.target_ids), t.gold),
+            "e5": metrics(rank_rows(run_e5(t, base or emb), t.target_ids), t.gold),
             "tfidf": metrics(rank_rows(run_tfidf(t), t.target_ids), t.gold),
         }
         log(f"  {t.name}: plansearch hit@1 {dev[t.name]['plansearch']['hit@1']:.3f}")
@@ -371,13 +402,14 @@ def evaluate(tasks: list[Task], emb: Any, log: Callable[[str], None] = print) ->
         th = fit_strong_threshold(train)
         folds[s] = th
         kw = fold_kwargs(th)
+        emb_s = fold_emb(s) if fold_emb is not None else emb
         for t in tasks:
             rows = [i for i, seed in enumerate(t.seeds) if seed == s]
             if not rows:
                 continue
             if s == "004" and t.against == "dla":
                 continue  # the department framework is seed 004's own knowledge
-            sc, ids, strengths = run_plansearch(t, emb, rows, kw)
+            sc, ids, strengths = run_plansearch(t, emb_s, rows, kw)
             for k, i in enumerate(rows):
                 held[t.name][i] = (rank_rows(sc[k : k + 1], ids)[0], strengths[k])
     lopo: dict[str, dict[str, dict[str, float | None]]] = {}
@@ -452,7 +484,11 @@ def examples_kwargs(pairs: list[tuple[str, str]], task: Task) -> dict[str, Any]:
 
 
 def corrections_gain(
-    tasks: list[Task], emb: Any, ks: Sequence[int] = (5, 20), repeats: int = 5
+    tasks: list[Task],
+    emb: Any,
+    ks: Sequence[int] = (5, 20),
+    repeats: int = 5,
+    fold_emb: Callable[[str], Any] | None = None,
 ) -> dict[str, dict[str, float]] | None:
     """hit@1 on the remaining items after ``k`` corrections, with and without them.
 
@@ -464,6 +500,8 @@ def corrections_gain(
         return None
     out: dict[str, dict[str, float]] = {}
     for t in tasks:
+        one_plan = len(set(t.seeds)) == 1
+        e = fold_emb(t.seeds[0]) if (fold_emb is not None and one_plan) else emb
         for k in ks:
             if len(t.items) < k + 5:
                 continue
@@ -473,8 +511,8 @@ def corrections_gain(
                 train, test = [int(i) for i in order[:k]], [int(i) for i in order[k:]]
                 pairs = [(t.items[i], t.gold[i][0]) for i in train]
                 gold = [t.gold[i] for i in test]
-                s0, ids0, _ = run_plansearch(t, emb, test)
-                s1, ids1, _ = run_plansearch(t, emb, test, examples_kwargs(pairs, t))
+                s0, ids0, _ = run_plansearch(t, e, test)
+                s1, ids1, _ = run_plansearch(t, e, test, examples_kwargs(pairs, t))
                 base += float(metrics(rank_rows(s0, ids0), gold)["hit@1"] or 0.0)
                 withx += float(metrics(rank_rows(s1, ids1), gold)["hit@1"] or 0.0)
             out[f"{t.name} k={k}"] = {

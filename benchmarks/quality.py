@@ -246,6 +246,39 @@ def similar_per_org(index, dev: list[dict]) -> dict[str, tuple[int, float]]:
     return out
 
 
+SEED_DIR = ROOT / "corpus" / "raw"
+
+
+def fold_embedders(raw_emb: Any, cache_dir: Path, backend: str) -> tuple[Any, Any, dict]:
+    """For an adapted embedder: the unadapted one (zero-shot column) and, per held-out
+    seed, the embedder with an adapter re-trained without that seed (trained once with
+    ``train_adapter.py --exclude-seed``, kept under ``cache_dir/fold_adapters/<data>``)."""
+    import align_eval as ae
+    import train_adapter as ta
+
+    from plansearch.embed import Embedder, base_embedder
+
+    if getattr(raw_emb, "adapter", None) is None:
+        return None, None, {}
+    base = ae.CachedEmbedder(base_embedder(raw_emb), cache_dir)
+    made: dict[str, Any] = {}
+    where = cache_dir / "fold_adapters" / ta.data_hash(ta.collect_pairs())
+
+    def fold(seed: str) -> Any:
+        if seed not in made:
+            path = where / f"fold-{seed}.npz"
+            if not path.exists():
+                files = sorted(SEED_DIR.glob(f"{seed}_*.txt"))
+                if len(files) != 1:
+                    raise SystemExit(f"no seed plan {seed} in {SEED_DIR}")
+                where.mkdir(parents=True, exist_ok=True)
+                ta.main(["--exclude-seed", files[0].name, "--out", str(path)])
+            made[seed] = ae.CachedEmbedder(Embedder(None, backend=backend, adapter=path), cache_dir)
+        return made[seed]
+
+    return base, fold, made
+
+
 def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
     """Print and save the per-framework tables; returns the (cached) embedder."""
     import datetime
@@ -260,14 +293,21 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
         tasks += ae.custom_tasks(args.custom)
     t0 = time.perf_counter()
     print(f"frameworks and own-plan tasks, embedder {emb.fingerprint}")
+    base, fold_emb, folds_made = fold_embedders(raw_emb, cache_dir, args.backend)
     try:
-        rep = ae.evaluate(tasks, emb)
+        rep = ae.evaluate(tasks, emb, base=base, fold_emb=fold_emb)
+        gains = ae.corrections_gain(tasks, emb, fold_emb=fold_emb)
     finally:
-        emb.save()
-    try:
-        gains = ae.corrections_gain(tasks, emb)
-    finally:
-        emb.save()
+        for e in [emb, base, *folds_made.values()]:
+            if e is not None:
+                e.save()
+    if fold_emb is not None:
+        rep.notes.append(
+            "domain adapter: the dev rows use the shipped adapter; each LOPO fold (and the "
+            "corrections on one plan's own framework) uses an adapter re-trained without "
+            "the held-out plan (and, for seed 004, without the department framework): "
+            + ", ".join(f"{s}: `{e.fingerprint}`" for s, e in sorted(folds_made.items()))
+        )
     elapsed = time.perf_counter() - t0
     when = datetime.datetime.now(datetime.UTC)
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
@@ -288,6 +328,12 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
         "## leave one plan out",
         "",
         (
+            "with the domain adapter, ranking and strengths of each fold come from the "
+            "adapter re-trained without the held-out plan; "
+            if fold_emb is not None
+            else ""
+        )
+        + (
             "strengths use the label-free share rule (temperature fitted on structure, "
             "benchmarks/fit_calibration.py): nothing is refitted on the other plans' labels, "
             "so these rows equal the dev rows; a score cut fitted on them would be: "
@@ -329,7 +375,52 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
     (args.results / f"quality_frameworks_{tag}.json").write_text(
         json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8"
     )
+    if getattr(args, "update_method_line", False):
+        write_method_line(rep, emb.fingerprint, when)
     return emb
+
+
+METHOD_LINE = ROOT / "plansearch" / "alignment" / "measurements" / "strength.json"
+
+
+def write_method_line(rep: Any, embedder: str, when: Any) -> None:
+    """Store the leave-one-plan-out precision / coverage of "strong" per framework (the
+    plans' own frameworks pooled) for the report's method line
+    (:mod:`plansearch.alignment.measured`)."""
+    from plansearch.alignment.settings import DEFAULT_SETTINGS
+
+    rows: dict[str, dict[str, float]] = {}
+    pooled = {"n": 0.0, "strong": 0.0, "right": 0.0}
+    for task, per in rep.lopo.items():
+        m = per["plansearch"]
+        n, cov, p = float(m["n"] or 0), float(m["strong_cov"] or 0), m["strong_p"]
+        strong = cov * n
+        right = (p or 0.0) * strong
+        if task.startswith("custom:"):
+            pooled["n"] += n
+            pooled["strong"] += strong
+            pooled["right"] += right
+        else:
+            rows[task.split(":", 1)[1]] = {
+                "precision": round(right / strong, 3) if strong else 0.0,
+                "coverage": round(cov, 3),
+                "n": n,
+            }
+    if pooled["n"]:
+        rows["custom"] = {
+            "precision": round(pooled["right"] / pooled["strong"], 3) if pooled["strong"] else 0.0,
+            "coverage": round(pooled["strong"] / pooled["n"], 3),
+            "n": pooled["n"],
+        }
+    payload = {
+        "date": f"{when:%Y-%m-%d}",
+        "command": "python benchmarks/quality.py --update-method-line",
+        "embedder": embedder,
+        "settings": DEFAULT_SETTINGS.fingerprint(),
+        "frameworks": rows,
+    }
+    METHOD_LINE.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    print(f"wrote {METHOD_LINE}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -349,6 +440,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results", type=Path, default=RESULTS, help="where the tables are written")
     ap.add_argument("--cache", type=Path, default=None, help="embedding cache (benchmarks/out)")
     ap.add_argument("--fast", action="store_true", help="hashing embedder, framework tables only")
+    ap.add_argument(
+        "--update-method-line",
+        action="store_true",
+        help="store the measured strength precision/coverage for the report's method line",
+    )
     ap.add_argument("--frameworks-only", action="store_true", help="skip the similar-goal part")
     args = ap.parse_args(argv)
     from plansearch.embed import Embedder

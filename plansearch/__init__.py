@@ -72,6 +72,9 @@ _EXPORTS: dict[str, str] = {
     "EncodingError": "plansearch.errors",
     "DocumentTooLargeError": "plansearch.errors",
     "UnsupportedFormatError": "plansearch.errors",
+    "EncryptedDocumentError": "plansearch.errors",
+    "ScannedDocumentError": "plansearch.errors",
+    "DamagedDocumentError": "plansearch.errors",
     "ModelError": "plansearch.errors",
     "IndexLoadError": "plansearch.errors",
     "IndexFormatError": "plansearch.errors",
@@ -128,10 +131,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .embed.sentence_transformers_backend import SentenceTransformerEmbedder
     from .errors import (
         BinaryFileError,
+        DamagedDocumentError,
         DocumentTooLargeError,
         EmbedderMismatchError,
         EmptyDocumentError,
         EncodingError,
+        EncryptedDocumentError,
         IndexCorruptedError,
         IndexFormatError,
         IndexLoadError,
@@ -139,6 +144,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         ModelError,
         PlanSearchError,
         ReferenceFormatError,
+        ScannedDocumentError,
         UnknownReferenceError,
         UnsupportedFormatError,
     )

@@ -86,7 +86,8 @@ class EncryptedDocumentError(InputError):
 
 
 class ScannedDocumentError(EmptyDocumentError):
-    """The PDF has no text layer (a scan); run OCR first (``ocrmypdf -l tha``)."""
+    """The PDF has no text layer (a scan); run OCR first (``ocrmypdf -l tha``), or parse
+    with ``ocr=True`` (CLI: ``--ocr``) where Tesseract with Thai data is installed."""
 
 
 class DamagedDocumentError(InputError):

@@ -335,6 +335,9 @@ def pdf_fpdf(text: str, out: Path, *, repeat: int = 1, shaping: bool = False) ->
     for _ in range(repeat):
         for line in _lines(text):
             if line:
+                # the TLWG fonts have no tab glyph and fpdf2 draws nothing for one: lay
+                # a tab out as the gap a word processor would print
+                line = line.expandtabs(8)
                 pdf.multi_cell(0, 7, line, align="L", new_x="LMARGIN", new_y="NEXT")
             else:
                 pdf.ln(7)

@@ -87,6 +87,30 @@ def test_result_types_are_exported_with_docstrings():
         getattr(plansearch, name)
 
 
+#: errors a document reader raises, importable from ``plansearch`` like the others
+DOCUMENT_ERRORS = [
+    "EmptyDocumentError",
+    "BinaryFileError",
+    "EncodingError",
+    "DocumentTooLargeError",
+    "UnsupportedFormatError",
+    "EncryptedDocumentError",
+    "ScannedDocumentError",
+    "DamagedDocumentError",
+]
+
+
+def test_document_errors_are_exported_input_errors():
+    import plansearch.errors as errors
+
+    for name in DOCUMENT_ERRORS:
+        assert name in plansearch.__all__ and name in dir(plansearch), name
+        cls = getattr(plansearch, name)
+        assert cls is getattr(errors, name)
+        assert issubclass(cls, plansearch.InputError) and cls.__doc__, name
+    assert issubclass(plansearch.ScannedDocumentError, plansearch.EmptyDocumentError)
+
+
 def _entry_points():
     return {
         "parse_plan": plansearch.parse_plan,

@@ -11,7 +11,15 @@ import pytest
 from plansearch import Section
 from plansearch.alignment.bulk import align_bulk, align_matrix, prepare_spaces, topk_stable
 from plansearch.alignment.engine import _item_vectors, align
-from plansearch.alignment.scoring import dense_scores, final_score, lexical_scores, zscore
+from plansearch.alignment.scoring import (
+    dense_scores,
+    evidence,
+    final_score,
+    lexical_scores,
+    logistic,
+    parent_prior,
+    zscore,
+)
 from plansearch.thai import tokenize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -52,10 +60,17 @@ def test_scores_equal_reference_scoring_maths(emb, items, prepared) -> None:
     q = _item_vectors(items, None, emb, True)
     toks = [tokenize(s.content) for s in items]
     texts = [s.content for s in items]
-    for prep in prepared:
+
+    def ev(prep):
         dense = dense_scores(q, prep.node_vecs, prep.space)
         z = zscore(dense.combined, prep.background)
-        final = final_score(z, lexical_scores(texts, prep.space, toks).coverage)
+        return evidence(z, lexical_scores(texts, prep.space, toks).coverage)
+
+    for prep in prepared:
+        extra = 0.0
+        if prep.parent is not None:  # master plans are scored with their national strategy
+            extra = parent_prior(ev(prep.parent), np.array(prep.space.target_parents), 1.0)
+        final = logistic(ev(prep) + extra)
         want = np.argsort(-final, axis=1, kind="stable")[:, :5]
         ids, scores = align_matrix(q, prep, top_k=5, item_tokens=toks, chunk_size=50)
         np.testing.assert_array_equal(ids, want)

@@ -41,18 +41,7 @@ NEEDS_FONT = pytest.mark.skipif(
 )
 
 #: (layout, seed number) pairs that still differ from the text, and why
-KNOWN: dict[tuple[str, str], str] = {
-    ("pdf_libreoffice", "000"): "PDFium moves the tone mark of ทั้ง to the end of the line "
-    "(รวมทังส่งเสริม้); not repaired",
-    ("pdf_table", "000"): 'a tactic cell whose numbers the seed lost (". ส่งเสริม") '
-    "is read as a strategy without the cell borders",
-    ("pdf_table", "001"): "a table row split by a page break prints the unit cell between "
-    "two lines of the tactic cell, cutting the tactic title",
-    ("pdf_fpdf", "000"): "fpdf2 fills the line, so a quoted national strategy is joined "
-    "with the line before it: one strategy fewer",
-    ("pdf_fpdf", "004"): "fpdf2 fills the line, so a tactic title runs on into the next "
-    "unnumbered line that the seed keeps apart",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="session")

@@ -131,6 +131,9 @@ def test_quality_report_is_kept_on_the_plan() -> None:
         ("ที\uf70a่", "ที่"),
         ("ก\uf70b", "ก้"),
         ("บำ\x11รุง", "บำรุง"),
+        ("ป\uf88dา \uf89eุ", "ป้า ฐุ"),  # Apple PUA codes: tone shifted left, ฐ tailless
+        ("ความร\u0e49\u0e39 ทั\u0e49ง", "ความรู้ ทั้ง"),  # tone before the vowel mark
+        ("สิทธิ\u0e4c ขึ\u0e49น", "สิทธิ์ ขึ้น"),  # already in spelling order
     ],
 )
 def test_thai_repair(broken: str, fixed: str) -> None:

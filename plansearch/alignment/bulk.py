@@ -30,7 +30,17 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from .scoring import SubtreeLayout, coverage_from_words, score_block, topk_stable, word_matrix
+from .scoring import (
+    SubtreeLayout,
+    coverage_from_words,
+    evidence,
+    logistic,
+    mixed_z,
+    parent_prior,
+    subtree_scores,
+    topk_stable,
+    word_matrix,
+)
 from .settings import DEFAULT_SETTINGS, AlignSettings
 from .targets import PreparedSpace, TargetSpace
 
@@ -102,6 +112,7 @@ def align_matrix(
     chunk_size: int = CHUNK_SIZE,
     settings: AlignSettings | None = None,
     top_nodes: int | None = None,
+    frozen_vectors: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` ``(target indexes (n, k) int32, final scores (n, k) float32)``.
 
@@ -111,35 +122,57 @@ def align_matrix(
     items' Thai words (``plansearch.thai.tokenize``); with them the scores equal
     :func:`align`'s, without them the lexical coverage is taken as 0 (dense-only
     ranking). ``settings`` default to those the space was prepared with;
-    ``top_nodes`` overrides theirs.
+    ``top_nodes`` overrides theirs. ``frozen_vectors``: see :func:`align_bulk`.
     """
-    if top_k < 1:
-        raise ValueError("top_k must be at least 1")
     cfg = settings or prepared.settings
     if top_nodes is not None:
         cfg = cfg.replace(top_nodes=top_nodes)
-    q_all = _check(item_vectors, prep_dim(prepared), item_tokens)
-    n = len(q_all)
-    k = min(top_k, len(prepared.space))
-    mu, sd = prepared.mu_sd
-    lexical = None
-    if item_tokens is not None:
-        words, terms = word_matrix(item_tokens)
-        hits, w = prepared.lexical.term_weights(terms)
-        lexical = (words, hits, w)
-    ids = np.zeros((n, k), dtype=np.int32)
-    scores = np.zeros((n, k), dtype=np.float32)
-    step = max(1, chunk_size)
-    for a in range(0, n, step):
-        b = min(n, a + step)
-        sims = (q_all[a:b] @ prepared.node_vecs.T).astype(np.float32)
-        cov = None
-        if lexical is not None:
-            words, hits, w = lexical
-            cov = coverage_from_words(words[a:b], hits, w)
-        final = score_block(sims, prepared.layout, mu, sd, cov, cfg)
-        ids[a:b], scores[a:b] = topk_stable(final, k)
-    return ids, scores
+    res = align_bulk(
+        item_vectors,
+        [prepared],
+        top_k=top_k,
+        item_tokens=item_tokens,
+        chunk_size=chunk_size,
+        settings=cfg,
+        frozen_vectors=frozen_vectors,
+    )
+    r = res[prepared.space.name]
+    return r.ids, r.scores
+
+
+def _blocks(prepared: list[PreparedSpace], cfg: AlignSettings) -> list[PreparedSpace]:
+    """The frameworks to score: those asked for, then any parent level they need."""
+    blocks = list(prepared)
+    if cfg.parent_weight > 0:
+        for p in prepared:
+            par = p.parent
+            if par is not None and _find(blocks, par.space) < 0:
+                blocks.append(par)
+    return blocks
+
+
+def _find(blocks: Sequence[PreparedSpace], space: TargetSpace) -> int:
+    key = (space.name, space.target_ids)
+    return next((b for b, p in enumerate(blocks) if (p.space.name, p.space.target_ids) == key), -1)
+
+
+def _stack(
+    blocks: Sequence[PreparedSpace],
+) -> tuple[SubtreeLayout, np.ndarray, np.ndarray, np.ndarray]:
+    """Every framework's targets side by side: one layout over all nodes, per-column
+    background mean and spread (float32, as :func:`.scoring.standardise` uses them)."""
+    roots, mus, sds = [], [], []
+    col0 = 0
+    for p in blocks:
+        t = len(p.space)
+        roots.append(p.layout.roots + col0)
+        mu, sd = p.mu_sd
+        mus.append(np.full(t, np.float32(mu), np.float32))
+        sds.append(np.full(t, np.float32(sd), np.float32))
+        col0 += t
+    layout = SubtreeLayout.from_roots(np.concatenate(roots), col0)
+    vecs = np.ascontiguousarray(np.vstack([p.node_vecs for p in blocks]), np.float32)
+    return layout, vecs, np.concatenate(mus), np.concatenate(sds)
 
 
 def align_bulk(
@@ -150,6 +183,7 @@ def align_bulk(
     item_tokens: Sequence[Sequence[str]] | None = None,
     chunk_size: int = CHUNK_SIZE,
     settings: AlignSettings | None = None,
+    frozen_vectors: np.ndarray | None = None,
 ) -> dict[str, BulkResult]:
     """:func:`align_matrix` over several frameworks: ``{framework name: BulkResult}``.
 
@@ -157,6 +191,12 @@ def align_bulk(
     with every framework's nodes, one ``reduceat`` over every target, one sparse
     product for the lexical side, then the top ``k`` within each framework.
     ``settings`` default to those the first space was prepared with.
+
+    With a domain-adapted embedder :func:`align` mixes the adapted and the frozen
+    model (``AlignSettings.frozen_weight``): pass the items' frozen-model vectors as
+    ``frozen_vectors`` (``item_vectors(items, plan, frozen_embedder(emb))``). A
+    framework that is a level of another (master plans) is scored with its parent
+    level, which is added (and not returned) when it is not among ``prepared``.
     """
     if top_k < 1:
         raise ValueError("top_k must be at least 1")
@@ -166,45 +206,65 @@ def align_bulk(
     cfg = settings or prepared[0].settings
     q_all = _check(item_vectors, prep_dim(prepared[0]), item_tokens)
     n = len(q_all)
-    # every framework's targets side by side: column blocks, one layout over all nodes
-    roots, mus, sds, spans, fw_of_col = [], [], [], [], []
+    blocks = _blocks(prepared, cfg)
+    spans, fw_of_col = [], []
     col0 = 0
-    for f, p in enumerate(prepared):
-        t = len(p.space)
-        roots.append(p.layout.roots + col0)
-        mu, sd = p.mu_sd
-        # standardise() subtracts/divides in float32, as with scalars: same here
-        mus.append(np.full(t, np.float32(mu), np.float32))
-        sds.append(np.full(t, np.float32(sd), np.float32))
-        spans.append((col0, col0 + t))
-        fw_of_col.append(np.full(t, f))
-        col0 += t
-    layout = SubtreeLayout.from_roots(np.concatenate(roots), col0)
-    all_vecs = np.ascontiguousarray(np.vstack([p.node_vecs for p in prepared]), np.float32)
-    mu_all, sd_all = np.concatenate(mus), np.concatenate(sds)
+    for f, p in enumerate(blocks):
+        spans.append((col0, col0 + len(p.space)))
+        fw_of_col.append(np.full(len(p.space), f))
+        col0 += len(p.space)
+    layout, all_vecs, mu_all, sd_all = _stack(blocks)
+    views: list[tuple[np.ndarray, SubtreeLayout, np.ndarray, np.ndarray, np.ndarray, float]]
+    views = [(q_all, layout, all_vecs, mu_all, sd_all, 1.0 - cfg.frozen_weight)]
+    frozen = [p.frozen for p in blocks]
+    if cfg.frozen_weight > 0 and all(fp is not None for fp in frozen):
+        if frozen_vectors is None:
+            raise ValueError(
+                "these frameworks were prepared with a domain-adapted embedder: pass "
+                "frozen_vectors (the items' vectors from frozen_embedder(embedder)), or "
+                "settings with frozen_weight=0"
+            )
+        qf = _check(frozen_vectors, prep_dim(frozen[0]), item_tokens)  # type: ignore[arg-type]
+        if len(qf) != n:
+            raise ValueError(f"{len(qf)} frozen vectors for {n} item vectors")
+        flay, fvecs, fmu, fsd = _stack([fp for fp in frozen if fp is not None])
+        views.append((qf, flay, fvecs, fmu, fsd, cfg.frozen_weight))
     groups = np.concatenate(fw_of_col)
     lexical = None
     if item_tokens is not None:
         words, terms = word_matrix(item_tokens)
         hs, ws = [], []
-        for p in prepared:
+        for p in blocks:
             h, w = p.lexical.term_weights(terms)
             hs.append(h)
             ws.append(w)
         lexical = (words, sparse.hstack(hs, format="csr"), np.stack(ws, axis=1))
-    k_of = [min(top_k, b - a) for a, b in spans]
+    # a level of another framework: (its columns, its parent's columns, parent of each target)
+    levels = []
+    for f, p in enumerate(prepared):
+        if p.parent is not None and cfg.parent_weight > 0:
+            pb = _find(blocks, p.parent.space)
+            levels.append((spans[f], spans[pb], np.array(p.space.target_parents)))
+    k_of = [min(top_k, b - a) for a, b in spans[: len(prepared)]]
     top_ids = [np.zeros((n, k), dtype=np.int32) for k in k_of]
     top_scores = [np.zeros((n, k), dtype=np.float32) for k in k_of]
     step = max(1, chunk_size)
     for a in range(0, n, step):
         b = min(n, a + step)
-        sims = q_all[a:b] @ all_vecs.T
-        cov = None
+        parts: list[tuple[np.ndarray, Any, Any, float]] = [
+            (subtree_scores(q[a:b] @ vecs.T, lay, cfg.top_nodes), mu, sd, w)
+            for q, lay, vecs, mu, sd, w in views
+        ]
+        z = mixed_z(parts)
+        cov = np.zeros_like(z)
         if lexical is not None:
             words, h, w = lexical
             cov = coverage_from_words(words[a:b], h, w, groups)
-        final = score_block(sims, layout, mu_all, sd_all, cov, cfg)
-        for f, (c0, c1) in enumerate(spans):
+        ev = evidence(z, cov, cfg)
+        for (c0, c1), (p0, p1), cols in levels:
+            ev[:, c0:c1] = ev[:, c0:c1] + parent_prior(ev[:, p0:p1], cols, cfg.parent_weight)
+        final = logistic(ev, cfg)
+        for f, (c0, c1) in enumerate(spans[: len(prepared)]):
             top_ids[f][a:b], top_scores[f][a:b] = topk_stable(final[:, c0:c1], k_of[f])
     return {
         p.space.name: BulkResult(p.space, top_ids[f], top_scores[f], cfg)

@@ -199,13 +199,18 @@ def align_shard(
     """
     from ..index.distributed import _load_embedder
     from ..thai import tokenize
-    from .engine import item_vectors
+    from .engine import frozen_embedder, item_vectors
 
     emb = _load_embedder(spec, threads)
     pool = Plan(org=None, province=None, source=None, sections=tuple(ancestors) + tuple(items))
     q = item_vectors(items, pool, emb, settings)
+    # an adapted model is ensembled with its frozen base, as align() does
+    frozen = frozen_embedder(emb) if settings.frozen_weight > 0 else None
+    qf = item_vectors(items, pool, frozen, settings) if frozen is not None else None
     toks = [tokenize(s.content) for s in items]
-    res = align_bulk(q, prepared, top_k=top_k, item_tokens=toks, settings=settings)
+    res = align_bulk(
+        q, prepared, top_k=top_k, item_tokens=toks, settings=settings, frozen_vectors=qf
+    )
     return emb.fingerprint, [(res[p.space.name].ids, res[p.space.name].scores) for p in prepared]
 
 
@@ -224,8 +229,14 @@ def _shard_key(items: list[Section], ancestors: list[Section]) -> str:
 
 
 def _frameworks_key(prepared: Sequence[PreparedSpace]) -> str:
+    """A hash of everything the scores depend on in the frameworks: their targets and
+    node vectors, with the frozen-model view and the parent level when there are."""
     h = hashlib.sha256()
+    seen: list[PreparedSpace] = list(prepared)
     for p in prepared:
+        extra = [p.frozen, p.parent, p.parent.frozen if p.parent is not None else None]
+        seen += [x for x in extra if x is not None]
+    for p in seen:
         h.update(json.dumps([p.space.name, list(p.space.target_ids)]).encode("utf-8"))
         h.update(np.ascontiguousarray(p.node_vecs, np.float32).tobytes())
         h.update(np.ascontiguousarray(p.background, np.float32).tobytes())

@@ -26,6 +26,7 @@ import numpy as np
 from ..embed.base import BaseEmbedder, l2_normalise
 from ..sections import Plan, Section
 from .examples import Example, coerce_examples, example_votes
+from .measured import strength_note
 from .results import (
     Alignment,
     Evidence,
@@ -42,7 +43,8 @@ from .scoring import (
     evidence,
     lexical_scores,
     logistic,
-    score_from_dense,
+    mixed_z,
+    parent_prior,
     shares,
     strength_labels,
     structure_prior,
@@ -125,6 +127,7 @@ def _resolve_frameworks(against: Any, plan: Plan | None) -> list[TargetSpace]:
     from .references import (
         Reference,
         companions,
+        framework_info,
         load_reference,
         reference,
         reference_from_sections,
@@ -160,7 +163,14 @@ def _resolve_frameworks(against: Any, plan: Plan | None) -> list[TargetSpace]:
             # national reference's master_plan nodes) and its companions need no code here
             for name in [a, *companions(a)]:
                 ref = reference(name)
-                spaces.append(space_from_reference(ref, name=ref.name, root_type=ref.root_type))
+                spaces.append(
+                    space_from_reference(
+                        ref,
+                        name=ref.name,
+                        root_type=ref.root_type,
+                        parent_name=framework_info(name).derived_from,
+                    )
+                )
     seen: set[str] = set()
     out = []
     for s in spaces:
@@ -211,6 +221,13 @@ def item_vectors(
     for k, (i, _, w) in enumerate(add):
         q[i] = q[i] + w * cv[k]
     return l2_normalise(q)
+
+
+def frozen_embedder(emb: BaseEmbedder) -> BaseEmbedder | None:
+    """The frozen base model of a domain-adapted embedder (``None`` when not adapted):
+    what :func:`align` ensembles with the adapted model (``AlignSettings.frozen_weight``)."""
+    get = getattr(emb, "frozen_embedder", None)
+    return get() if callable(get) else None
 
 
 def _item_vectors(
@@ -299,6 +316,8 @@ def align(
     if not items:
         return _assemble([], plan, spaces, [], [], top_k, cfg, emb, contexts)
     q = item_vectors(items, plan, emb, cfg, contexts)
+    frozen = frozen_embedder(emb) if cfg.frozen_weight > 0 else None
+    qf = item_vectors(items, plan, frozen, cfg, contexts) if frozen is not None else None
     texts = [s.content for s in items]
     from ..thai import tokenize
 
@@ -309,8 +328,8 @@ def align(
         bg_vecs = encode_cached(emb, programme_texts(), "query")
     row = {s.id: k for k, s in enumerate(items)}
     parents = np.array([row.get(s.parent_id, -1) if s.parent_id else -1 for s in items])
-    per_space = []
-    for space in spaces:
+
+    def score(space: TargetSpace, extra: np.ndarray | None = None) -> tuple[Any, ...]:
         prep = prepare_space(space, emb, cfg)
         sims = (q @ prep.node_vecs.T).astype(np.float32)
         dense = DenseScores(
@@ -318,19 +337,39 @@ def align(
             subtree_best_node(sims, prep.layout),
         )
         lex = lexical_scores(texts, prep.space, toks, model=prep.lexical)
-        extra = None
+        views = [(dense.combined, *prep.mu_sd, 1.0)]
+        fprep = prep.frozen
+        if fprep is not None and qf is not None:  # ensemble with the frozen base model
+            fsims = (qf @ fprep.node_vecs.T).astype(np.float32)
+            fdense = subtree_scores(fsims, fprep.layout, cfg.top_nodes)
+            views = [
+                (dense.combined, *prep.mu_sd, 1.0 - cfg.frozen_weight),
+                (fdense, *fprep.mu_sd, cfg.frozen_weight),
+            ]
+        z = mixed_z(views)
         mine = [k for k, e in enumerate(exs) if e.framework == space.name]
         if mine and ex_vecs is not None and bg_vecs is not None:
             votes = example_votes(
                 q, ex_vecs[mine], bg_vecs, [exs[k] for k in mine], prep.space.target_ids, cfg
             )
-            extra = cfg.example_weight * votes
-        z, final = score_from_dense(dense.combined, *prep.mu_sd, lex.coverage, cfg, extra)
+            extra = cfg.example_weight * votes + (0 if extra is None else extra)
         ev = evidence(z, lex.coverage, cfg, extra)
         if cfg.structure_weight and (parents >= 0).any():
             ev = structure_prior(ev, parents, cfg.structure_weight)
-            final = logistic(ev, cfg)
-        per_space.append((prep, dense, ev, lex, final))
+        return (prep, dense, ev, lex, logistic(ev, cfg))
+
+    # coarser levels first: a master plan's score includes its national strategy's
+    done: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = {}
+    per_space = []
+    for space in sorted(spaces, key=lambda s: s.parent is not None):
+        extra = None
+        if space.parent is not None and cfg.parent_weight:
+            key = (space.parent.name, space.parent.target_ids)
+            if key not in done:
+                done[key] = score(space.parent)
+            extra = parent_prior(done[key][2], np.array(space.target_parents), cfg.parent_weight)
+        done[(space.name, space.target_ids)] = score(space, extra)
+    per_space = [done[(s.name, s.target_ids)] for s in spaces]
     return _assemble(items, plan, spaces, per_space, toks, top_k, cfg, emb, contexts)
 
 
@@ -456,7 +495,7 @@ def _assemble(
         org=plan.org if plan else None,
         province=plan.province if plan else None,
         source=plan.source if plan else None,
-        method=cfg.describe(emb.name),
+        method=f"{cfg.describe(emb.name)}; {strength_note(emb.fingerprint, cfg.fingerprint())}",
         meta=(("embedder", emb.fingerprint), ("settings", cfg.fingerprint())),
         settings=cfg,
     )

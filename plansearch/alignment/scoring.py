@@ -34,7 +34,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
@@ -157,6 +157,29 @@ def dense_scores(
 def standardise(raw: np.ndarray, mu: float | np.ndarray, sd: float | np.ndarray) -> np.ndarray:
     """``(raw − mu) / sd`` in float32 (``mu``/``sd`` scalars or one per target column)."""
     return ((raw - mu) / sd).astype(np.float32)
+
+
+def mixed_z(views: Sequence[tuple[np.ndarray, Any, Any, float]]) -> np.ndarray:
+    """Dense z-scores of several embedding views of the same targets, averaged.
+
+    Each view is ``(dense, mu, sd, weight)``: one model's subtree scores and the mean
+    and spread of its own background (generic local text), so each model is measured
+    in its own standard deviations before the weighted mean — e.g. the domain-adapted
+    model and the frozen model it adapts, an ensemble that keeps what each knows.
+
+    >>> a = np.array([[1.0, 0.5]], np.float32)
+    >>> mixed_z([(a, 0.5, 0.25, 0.5), (a, 0.0, 0.5, 0.5)])
+    array([[2. , 0.5]], dtype=float32)
+    """
+    total = sum(w for *_, w in views)
+    if not views or total <= 0:
+        raise ValueError("mixed_z needs at least one view with a positive weight")
+    out = None
+    for dense, mu, sd, w in views:
+        z = standardise(dense, mu, sd) * np.float32(w / total)
+        out = z if out is None else out + z
+    assert out is not None
+    return out.astype(np.float32)
 
 
 def background_stats(background: np.ndarray) -> tuple[float, float]:
@@ -333,7 +356,11 @@ def evidence(
 def logistic(x: np.ndarray, settings: AlignSettings = DEFAULT_SETTINGS) -> np.ndarray:
     """Evidence → score in (0, 1); ``logistic_midpoint`` maps to 0.5."""
     return (
-        1.0 / (1.0 + np.exp(-(x - settings.logistic_midpoint) / settings.logistic_scale))
+        1.0
+        / (
+            1.0
+            + np.exp(np.clip(-(x - settings.logistic_midpoint) / settings.logistic_scale, -80, 80))
+        )
     ).astype(np.float32)
 
 
@@ -376,6 +403,34 @@ def score_block(
     """Final scores ``(rows, targets)`` from item × node cosines: the whole pipeline."""
     dense = subtree_scores(sims, layout, settings.top_nodes)
     return score_from_dense(dense, mu, sd, lexical, settings)[1]
+
+
+# ------------------------------------------------------------- framework levels
+def parent_prior(parent_ev: np.ndarray, cols: np.ndarray, weight: float) -> np.ndarray:
+    """Evidence each target inherits from its parent in a coarser framework (path score).
+
+    Some frameworks are levels of another: the 23 master plans sit under the six
+    national strategies. A master plan is then only as plausible as its strategy:
+    ``parent_ev`` is the items' evidence for the parent framework's targets, ``cols[t]``
+    the column of target ``t``'s parent (-1 for none)::
+
+        extra[i, t] = weight · (parent_ev[i, cols[t]] − max_p parent_ev[i, p])
+
+    Targets under the item's best parent lose nothing, so the top path keeps its
+    score; the others lose the gap between their parent and the best one.
+
+    >>> parent_prior(np.array([[2.0, 1.0]]), np.array([0, 1, 1, -1]), 1.0)
+    array([[ 0., -1., -1.,  0.]], dtype=float32)
+    """
+    parent_ev = np.asarray(parent_ev, dtype=np.float32)
+    cols = np.asarray(cols, dtype=np.int64)
+    out = np.zeros((parent_ev.shape[0], len(cols)), dtype=np.float32)
+    if weight == 0 or not parent_ev.size or not (cols >= 0).any():
+        return out
+    gap = parent_ev - parent_ev.max(axis=1, keepdims=True)
+    has = cols >= 0
+    out[:, has] = np.float32(weight) * gap[:, cols[has]]
+    return out
 
 
 # ------------------------------------------------------------------- whole plan

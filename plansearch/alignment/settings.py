@@ -118,6 +118,15 @@ class AlignSettings:
     #: frameworks' own hierarchies (national, DLA; no labelled data) pairs of items at
     #: z ≥ 2.5 share their parent 90 % of the time (default model, 2026-12-01).
     example_floor: float = 2.5
+    #: With a domain-adapted embedder: weight of the frozen base model's dense z-score in
+    #: an ensemble with the adapted model's (:func:`.scoring.mixed_z`); 0.5 weighs the two
+    #: models equally (chosen a priori), 0 uses the adapted model alone.
+    frozen_weight: float = 0.5
+    #: Weight of the parent framework's evidence for a framework that is a level of
+    #: another (master plans under the national strategies; :func:`.scoring.parent_prior`):
+    #: 1 scores the path, a master plan's evidence plus its strategy's gap to the best
+    #: strategy (chosen a priori: the two levels count equally); 0 scores the level alone.
+    parent_weight: float = 1.0
     #: Weight of the evidence an item shares with its parent and children in the plan's
     #: own tree (:func:`.scoring.structure_prior`); 0 scores each item alone.
     structure_weight: float = 0.0
@@ -126,8 +135,10 @@ class AlignSettings:
     calibration: str = "share"
     #: Softmax temperature of the shares (z units), fitted by maximum likelihood with
     #: ``benchmarks/fit_calibration.py`` on the frameworks' and plans' own hierarchies
-    #: (default model, 2026-12-01: 0.348; 0.30–0.36 in leave-one-plan-out folds).
-    temperature: float = 0.35
+    #: (2026-12-01, default model: its domain adapter in an ensemble with the frozen
+    #: model, each plan-derived link scored with the adapter re-trained without that
+    #: plan: 0.332, 0.29–0.36 in leave-one-plan-out folds; unadapted model alone: 0.348).
+    temperature: float = 0.33
     #: Strength cut-offs: on the share (``"share"``) or the final score (``"score"``).
     thresholds: Thresholds = DEFAULT_THRESHOLDS
 
@@ -162,6 +173,10 @@ class AlignSettings:
             raise SettingsError(
                 f"calibration ต้องเป็น {CALIBRATIONS} / must be one of {CALIBRATIONS}, "
                 f"got {self.calibration!r}"
+            )
+        if self.frozen_weight > 1:
+            raise SettingsError(
+                f"frozen_weight ต้องอยู่ระหว่าง 0 ถึง 1 / must be in [0, 1]: {self.frozen_weight!r}"
             )
         if self.temperature <= 0:
             raise SettingsError(f"temperature ต้องมากกว่า 0 / must be positive: {self.temperature!r}")
@@ -209,10 +224,21 @@ class AlignSettings:
                 f"strength = score ≥ {th.strong:g} strong / {th.partial:g} partial / "
                 f"{th.weak:g} weak"
             )
+        if "+" in embedder_name and self.frozen_weight > 0:
+            model += (
+                f"mixed {1 - self.frozen_weight:g} : {self.frozen_weight:g} with its frozen base, "
+            )
         return (
             f"hybrid: dense ({model}mean of best {self.top_nodes} subtree nodes, z-scored "
             f"against generic local text) + {self.lexical_weight} × Thai lexical coverage; "
-            f"parent-strategy context {self.context_weight}; {rule}"
+            f"parent-strategy context {self.context_weight}; "
+            + (
+                f"a framework that is a level of another (master plans) adds "
+                f"{self.parent_weight:g} × its parent's gap to the best parent; "
+                if self.parent_weight
+                else ""
+            )
+            + rule
         )
 
 

@@ -74,6 +74,10 @@ class TargetSpace:
     target_ids: tuple[str, ...]
     target_titles: tuple[str, ...]
     nodes: tuple[Node, ...]
+    #: The coarser framework this one is a level of (the national strategies above the
+    #: master plans), and the index of each target's parent among its targets (-1: none).
+    parent: TargetSpace | None = None
+    target_parents: tuple[int, ...] = ()
 
     def __len__(self) -> int:
         return len(self.target_ids)
@@ -106,8 +110,43 @@ def _attr(obj: Any, name: str, default: Any = "") -> Any:
     return getattr(obj, name, default)
 
 
+def _parent_level(
+    ref: Any,
+    roots: list[Any],
+    by_id: dict[str, Any],
+    top: list[Any],
+    root_type: str | None,
+    parent_name: str | None,
+) -> tuple[TargetSpace | None, tuple[int, ...]]:
+    """The framework's top level as a space of its own, when the targets are a lower
+    level of it (``root_type`` below real top-level targets, not below groupings)."""
+    if root_type is None or not top or any(_attr(t, "type", "") in GROUPING_TYPES for t in top):
+        return None, ()
+    top_ids = [t.id for t in top]
+    col = {tid: k for k, tid in enumerate(top_ids)}
+    parents = []
+    for r in roots:
+        cur, seen = r, set()
+        while cur.parent_id and cur.parent_id in by_id and cur.id not in seen:
+            seen.add(cur.id)
+            cur = by_id[cur.parent_id]
+        parents.append(col.get(cur.id, -1) if cur.id != r.id else -1)
+    if all(p < 0 for p in parents):
+        return None, ()
+    whole = ref
+    if hasattr(ref, "root_type") and hasattr(ref, "__dataclass_fields__"):
+        whole = replace(ref, root_type=None)
+    space = space_from_reference(whole, name=parent_name or ref.name)
+    return space, tuple(parents)
+
+
 def space_from_reference(
-    ref: Any, *, name: str | None = None, root_type: str | None = None, column: str | None = None
+    ref: Any,
+    *,
+    name: str | None = None,
+    root_type: str | None = None,
+    column: str | None = None,
+    parent_name: str | None = None,
 ) -> TargetSpace:
     """Flatten a :class:`~plansearch.alignment.references.Reference` into a target space.
 
@@ -156,7 +195,10 @@ def space_from_reference(
             nodes.append(Node(t.id, t.title, body(t), _attr(t, "type", "") or "", i))
     fname = name or ref.name
     level = getattr(ref, "level", "national")
+    parent, parents = _parent_level(ref, roots, by_id, top, root_type, parent_name)
     return TargetSpace(
+        parent=parent,
+        target_parents=parents,
         name=fname,
         title=str(TITLES.get(fname) or getattr(ref, "title", fname)),
         level=level,
@@ -216,6 +258,12 @@ class PreparedSpace:
     node_vecs: np.ndarray
     background: np.ndarray
     settings: AlignSettings = DEFAULT_SETTINGS
+    #: The same space prepared with the frozen base model, when the embedder is
+    #: domain-adapted and ``settings.frozen_weight`` > 0 (the ensemble's other view).
+    frozen: PreparedSpace | None = None
+    #: The coarser framework this one is a level of, prepared the same way, when
+    #: ``settings.parent_weight`` > 0 (see :func:`.scoring.parent_prior`).
+    parent: PreparedSpace | None = None
 
     @cached_property
     def layout(self) -> SubtreeLayout:
@@ -243,7 +291,7 @@ def lexical_model(space: TargetSpace) -> LexicalModel:
     return model
 
 
-_PREPARED: dict[tuple[str, TargetSpace, int, int, int], PreparedSpace] = {}
+_PREPARED: dict[tuple[str, TargetSpace, int, int, int, bool, bool], PreparedSpace] = {}
 
 
 def prepare_space(
@@ -260,14 +308,36 @@ def prepare_space(
         settings.top_nodes,
         settings.programmes_per_bare_target,
         settings.bare_target_chars,
+        settings.frozen_weight > 0,
+        settings.parent_weight > 0,
     )
     hit = _PREPARED.get(key)
     if hit is not None:
-        return hit if hit.settings == settings else replace(hit, settings=settings)
+        return hit if hit.settings == settings else _with_settings(hit, settings)
     if len(_PREPARED) > 64:
         _PREPARED.clear()
-    _PREPARED[key] = prepared = _prepare_space(space, emb, settings)
+    prepared = _prepare_space(space, emb, settings)
+    frozen = None
+    if settings.frozen_weight > 0:
+        from .engine import frozen_embedder
+
+        base = frozen_embedder(emb)
+        if base is not None:
+            frozen = prepare_space(space, base, settings.replace(frozen_weight=0.0))
+    parent = None
+    if space.parent is not None and settings.parent_weight > 0:
+        parent = prepare_space(space.parent, emb, settings)
+    _PREPARED[key] = prepared = replace(prepared, frozen=frozen, parent=parent)
     return prepared
+
+
+def _with_settings(prep: PreparedSpace, settings: AlignSettings) -> PreparedSpace:
+    return replace(
+        prep,
+        settings=settings,
+        frozen=None if prep.frozen is None else _with_settings(prep.frozen, settings),
+        parent=None if prep.parent is None else _with_settings(prep.parent, settings),
+    )
 
 
 def _prepare_space(space: TargetSpace, emb: BaseEmbedder, settings: AlignSettings) -> PreparedSpace:

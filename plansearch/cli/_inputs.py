@@ -106,6 +106,17 @@ def add_identity_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_ocr_option(p: argparse.ArgumentParser) -> None:
+    """``--ocr`` for commands that parse plans: read scanned PDFs with Tesseract."""
+    p.add_argument(
+        "--ocr",
+        action="store_true",
+        help="อ่าน PDF ที่เป็นภาพสแกนด้วย OCR — read scanned PDFs (no text layer) with "
+        "Tesseract OCR (slow; needs apt-get install tesseract-ocr tesseract-ocr-tha); "
+        "PDFs with a text layer are read as usual",
+    )
+
+
 def add_k_option(p: argparse.ArgumentParser, *, default: int, help: str) -> None:
     """``--k N`` (results kept), with ``--top-k`` kept as a deprecated alias."""
     p.add_argument("--k", type=positive_int, default=default, metavar="N", help=help)
@@ -217,8 +228,10 @@ def read_plans(
     org: str | None = None,
     province: str | None = None,
     max_bytes: int | None = None,
+    ocr: bool = False,
 ) -> PlansRead:
-    """Parse one plan file or every plan under a folder.
+    """Parse one plan file or every plan under a folder (``ocr``: read scanned PDFs
+    with Tesseract).
 
     Raises one :class:`InputError` when nothing could be parsed (re-raising the
     document's own error when there was one document), so a command never prints a
@@ -241,7 +254,7 @@ def read_plans(
     limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
     for f in files:
         try:
-            plans.append(parse_plan(f, org=org, province=province, max_bytes=limit))
+            plans.append(parse_plan(f, org=org, province=province, max_bytes=limit, ocr=ocr))
         except (PlanSearchError, OSError) as exc:
             skipped.append((str(f), exc))
     if not plans:

@@ -22,6 +22,7 @@ from ..sections import Plan
 from ._inputs import (
     add_identity_options,
     add_k_option,
+    add_ocr_option,
     input_path,
     positive_int,
     read_statements,
@@ -123,15 +124,15 @@ def run(args: argparse.Namespace) -> int:
         against.append(plansearch.load_reference(input_path(ref, folder=False, what="framework")))
     plan: Plan | None = None
     if args.statements:
-        if args.org or args.province:
+        if args.org or args.province or args.ocr:
             raise InputError(
-                "--org/--province ใช้กับเอกสารแผน — --org and --province apply to plan "
-                "documents, not --statements; drop them"
+                "--org/--province/--ocr ใช้กับเอกสารแผน — --org, --province and --ocr apply "
+                "to plan documents, not --statements; drop them"
             )
         local: Plan | list[str] = read_statements(Path(args.plan))
     else:
         src = input_path(args.plan, folder=False, what="plan")
-        plan = parse_plan(src, org=args.org, province=args.province)
+        plan = parse_plan(src, org=args.org, province=args.province, ocr=args.ocr)
         local = plan
     _check_quoted_levels(list(args.against or []), plan)
     try:
@@ -261,6 +262,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         help="PLAN is a text file with one statement per line (UTF-8, UTF-16 or TIS-620)",
     )
     add_identity_options(p)
+    add_ocr_option(p)
     p.add_argument("--embedder", help="hashing | hashing:DIM | default | a model directory")
     p.add_argument(
         "--cluster",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..embed.base import BaseEmbedder
 from ..errors import InputError
 from ..sections import Section, read_jsonl
-from ._inputs import add_identity_options, input_path, positive_int, read_plans
+from ._inputs import add_identity_options, add_ocr_option, input_path, positive_int, read_plans
 from ._output import check_output_dir
 
 if TYPE_CHECKING:
@@ -62,18 +62,23 @@ def save_index(index: PlanIndex, out: Path, *, option: str) -> Path:
 
 
 def load_sections(
-    source: str | Path, *, org: str | None = None, province: str | None = None
+    source: str | Path,
+    *,
+    org: str | None = None,
+    province: str | None = None,
+    ocr: bool = False,
 ) -> list[Section]:
-    """Sections from a ``.jsonl`` of sections, a folder of plans, or one plan file."""
+    """Sections from a ``.jsonl`` of sections, a folder of plans, or one plan file
+    (``ocr``: read scanned PDFs with Tesseract)."""
     path = input_path(str(source), folder=True, what="plan or sections")
     if path.is_file() and path.suffix.lower() == ".jsonl":
-        if org or province:
+        if org or province or ocr:
             raise InputError(
-                "--org/--province ใช้กับเอกสารแผน ไม่ใช่ไฟล์ JSONL — --org and --province "
-                "apply when parsing plan documents, not a sections .jsonl; drop them"
+                "--org/--province/--ocr ใช้กับเอกสารแผน ไม่ใช่ไฟล์ JSONL — --org, --province "
+                "and --ocr apply when parsing plan documents, not a sections .jsonl; drop them"
             )
         return read_jsonl(path)
-    result = read_plans(str(path), org=org, province=province)
+    result = read_plans(str(path), org=org, province=province, ocr=ocr)
     result.report_skipped()
     return [s for plan in result.plans for s in plan.sections]
 
@@ -84,14 +89,14 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "store", "files") == "milvus":  # shared vector database (Milvus)
         from ..index.milvus_store import cli_build
 
-        sections = load_sections(args.source, org=args.org, province=args.province)
+        sections = load_sections(args.source, org=args.org, province=args.province, ocr=args.ocr)
         return cli_build(args, sections, make_embedder(args.embedder))
     if not args.out:
         raise InputError("--out DIR is required (or --store milvus --uri URI)")
     out = index_dir(args.out, option="--out")
     embedder = make_embedder(args.embedder)
     t0 = time.perf_counter()
-    sections = load_sections(args.source, org=args.org, province=args.province)
+    sections = load_sections(args.source, org=args.org, province=args.province, ocr=args.ocr)
     if not sections:
         raise InputError(
             f"ไม่พบหัวข้อแผนให้ทำดัชนี — no sections found in {args.source}; nothing to "
@@ -170,6 +175,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     )
     p.add_argument("--embedder", default="default", help=EMBEDDER_HELP)
     add_identity_options(p)
+    add_ocr_option(p)
     p.add_argument(
         "--cluster",
         help="embed on a Dask cluster: 'local:N' (N worker processes here) or a scheduler "

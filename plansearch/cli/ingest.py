@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..sections import KINDS, LEVELS, Plan
 from ..thai import display_width
-from ._inputs import add_identity_options, positive_mb, read_plans
+from ._inputs import add_identity_options, add_ocr_option, positive_mb, read_plans
 from ._output import check_output_file, write_file
 
 _KIND_HEAD = {
@@ -49,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     )
     p.add_argument("--strict", action="store_true", help="fail if any document cannot be parsed")
     add_identity_options(p)
+    add_ocr_option(p)
     p.set_defaults(func=run)
 
 
@@ -126,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
         org=args.org,
         province=args.province,
         max_bytes=int(args.max_mb * 1024 * 1024),
+        ocr=args.ocr,
     )
     if result.skipped and args.strict:
         first, reason = result.skipped[0]

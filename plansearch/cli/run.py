@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import InputError, PlanSearchError
-from ._inputs import add_identity_options, add_k_option, read_plans
+from ._inputs import add_identity_options, add_k_option, add_ocr_option, read_plans
 from ._output import check_output_dir, make_output_dir, write_file
 from .align import PLAN_QUOTED
 
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     embedder = make_embedder(args.embedder)
     if args.against:
         _check_framework_names(args.against)
-    result = read_plans(args.corpus, org=args.org, province=args.province)
+    result = read_plans(args.corpus, org=args.org, province=args.province, ocr=args.ocr)
     result.report_skipped()
     plans = list(result.plans)
     sections = [s for p in plans for s in p.sections]
@@ -139,5 +139,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     )
     add_k_option(p, default=3, help="targets kept per framework (default 3)")
     add_identity_options(p)
+    add_ocr_option(p)
     p.add_argument("--embedder", default="default", help="default | hashing | model path")
     p.set_defaults(func=run)

@@ -72,12 +72,17 @@ COLD_BATCH_MAX = 64
 
 #: Whether ``Embedder()`` (the default model) applies the shipped domain adapter
 #: :data:`~plansearch.embed.adapter.DEFAULT_ADAPTER_NAME`. Decided by measurement
-#: (``benchmarks/train_adapter.py --evaluate``, numbers in benchmarks/README.md,
-#: "Domain adapter"): through ``align`` it gains on master plans (hit@1 0.757 → 0.858
-#: leave-one-plan-out) and on the plans' own frameworks (0.463 → 0.610), but loses a
-#: little on the national strategy (0.939 → 0.926), NESDP-13 (0.818 → 0.797) and SDGs
-#: (0.750 → 0.736), so it is opt-in: ``Embedder(adapter="thai-local-gov-v1")``.
-ADAPT_DEFAULT_MODEL = False
+#: (``benchmarks/quality.py``, leave-one-plan-out with the adapter re-trained per fold;
+#: numbers in benchmarks/README.md, "Quality"): through ``align``, which mixes the adapted
+#: and the frozen model, hit@1 national 0.939 → 0.973, master plans 0.757 → 0.899,
+#: NESDP-13 0.818 → 0.845, SDGs 0.750 → 0.784, the plans' own frameworks 0.476 → 0.598;
+#: search P@5 on 40 blind short queries 0.680 → 0.715 (hybrid, no re-ranking).
+ADAPT_DEFAULT_MODEL = True
+#: How many recent ``encode`` results an :class:`Embedder` keeps (shared with its
+#: :meth:`~Embedder.frozen_embedder`): align embeds its items with both.
+RECENT_CALLS = 4
+#: Calls with more texts than this are not kept (a bulk build's vectors stay out).
+RECENT_MAX_TEXTS = 4096
 #: ``adapter=`` value meaning "the default model's default adaptation".
 DEFAULT_ADAPTER = "default"
 
@@ -214,6 +219,8 @@ class Embedder(BaseEmbedder):
         batch, query = self._plan(backend)
         self.backend = batch
         self.query_backend = query
+        self._recent: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+        self._frozen: Embedder | None = None
         self.adapter: Adapter | None = None
         if adapter == DEFAULT_ADAPTER:
             if wants_default and ADAPT_DEFAULT_MODEL and self.name == DEFAULT_MODEL_NAME:
@@ -337,10 +344,32 @@ class Embedder(BaseEmbedder):
             use = self.query_backend
         if batch_size is None:
             batch_size = DEFAULT_BATCH.get(use, 32)
-        out = self._get(use).encode(
-            texts, kind=kind, batch_size=batch_size, show_progress=show_progress
-        )
-        return self.adapter.apply(out) if self.adapter is not None else out
+        key = (kind, (texts,) if isinstance(texts, str) else tuple(texts))
+        out = self._recent.get(key)
+        if out is None:
+            out = self._get(use).encode(
+                texts, kind=kind, batch_size=batch_size, show_progress=show_progress
+            )
+            # an adapted embedder and its frozen base (align's ensemble) embed the same
+            # texts back to back: keep the last few base outputs, shared by both
+            if n <= RECENT_MAX_TEXTS:
+                if len(self._recent) >= RECENT_CALLS:
+                    self._recent.pop(next(iter(self._recent)), None)
+                self._recent[key] = out
+        return self.adapter.apply(out) if self.adapter is not None else out.copy()
+
+    def frozen_embedder(self) -> Embedder | None:
+        """This embedder without its domain adapter (``None`` when it has none); shares
+        the loaded backends and recent outputs, so an ensemble embeds each text once."""
+        if self.adapter is None:
+            return None
+        if self._frozen is None:
+            plain = base_embedder(self)
+            assert isinstance(plain, Embedder)
+            plain._frozen = None
+            plain.__dict__.pop("encode", None)  # an instance-level wrapper is not the model
+            self._frozen = plain
+        return self._frozen
 
     def __repr__(self) -> str:
         extra = (

@@ -13,6 +13,9 @@ heading vocabulary in :mod:`plansearch.parse.vocabulary` (no per-document rules)
   says what the following numbered items are. Numbering styles (``1.``/``1.1``/
   ``(1)``/``1)``/``ก.``/``-``/PDF-mangled ``.``) form nested levels: a style seen before
   returns to its level, a new style nests under the previous item (and must start at 1).
+  A child list under its own heading (``1.1 …`` / ``โครงการ`` / ``1) 2)``) ends where
+  the numbering it interrupted goes on (``1.2``); projects listed after a tactic belong
+  to that tactic.
 * **strategies** – ``ยุทธศาสตร์ที่ N …``, ``ประเด็นยุทธศาสตร์ที่ N …``,
   ``ยุทธศาสตร์ด้าน…`` and numbered ``ยุทธศาสตร์…`` items; tactics, goals, objectives,
   targets, indicators and projects listed under an open strategy get it as parent.
@@ -98,6 +101,18 @@ class _Draft:
 
 
 @dataclass
+class _OuterList:
+    """The list a child-kind heading (``โครงการ``, ``ตัวชี้วัด``…) interrupted, kept so that
+    its numbering can go on after the child list (``1.1`` … ``1) 2)`` … ``1.2``)."""
+
+    kind: str | None
+    heading: str | None
+    items: int
+    styles: list[tuple[object, ...]]
+    stack: list[_Draft]
+
+
+@dataclass
 class _State:
     frame_level: str = "local"
     frame_depth: int | None = None
@@ -111,6 +126,8 @@ class _State:
     strategy: _Draft | None = None
     strategy_depth: int | None = None  # outline depth of the heading that opened it
     open_item: _Draft | None = None
+    outer: _OuterList | None = None  # the list interrupted by the current child list
+    list_parent: _Draft | None = None  # parent of a child list's top items (else strategy)
     adjacent: bool = False  # no blank line since the open item's last line
     pending: list[list[Line]] = field(default_factory=list)
     para_break: bool = True
@@ -154,6 +171,13 @@ class _Builder:
     def _close_strategy(self) -> None:
         self.s.strategy = None
         self.s.strategy_depth = None
+        self.s.outer = None
+        self.s.list_parent = None
+
+    def _child_parent(self) -> _Draft | None:
+        """Parent of a top-level item of a child kind: the tactic a project list follows,
+        else the open strategy."""
+        return self.s.list_parent or self.s.strategy
 
     def _reset_frame(self) -> None:
         if self.s.frame_level != "local" or self.s.frame_heading is not None:
@@ -191,7 +215,7 @@ class _Builder:
             size = sum(ln.end - ln.start for ln in p)
             limit = MAX_VISION if s.list_kind == "vision" else MAX_STATEMENT
             if size <= limit and not _ADDRESS.match(self.clean(p[0].start, p[-1].end)):
-                parent = s.strategy if s.list_kind in CHILD_KINDS else None
+                parent = self._child_parent() if s.list_kind in CHILD_KINDS else None
                 d = self._new(
                     s.list_kind,
                     None,
@@ -236,12 +260,39 @@ class _Builder:
             self._close_strategy()
         if kind == "strategy":
             s.strategy_depth = depth
+        outer, list_parent = None, None
+        if level is None and kind in CHILD_KINDS and s.strategy is not None:
+            if s.stack:  # a child list inside a numbered list: the list may go on after it
+                outer = _OuterList(s.list_kind, s.list_heading, s.list_items, s.styles, s.stack)
+            else:
+                outer = s.outer
+            last = s.stack[-1] if s.stack else None
+            if kind == "project" and last is not None and last.kind == "tactic":
+                list_parent = last  # the projects of that tactic
         self._set_list(kind, title)
+        s.outer, s.list_parent = outer, list_parent
         s.open_item = None
         s.adjacent = False
 
     def _starts_list(self, m: Marker) -> bool:
         return m.lost or m.first is None or m.first == 1
+
+    def _resume_outer(self, m: Marker) -> bool:
+        """A dotted number that continues the interrupted list's numbering (``1.2`` after
+        ``1.1`` and its projects ``1) 2)``) closes the child list and goes back to it."""
+        s = self.s
+        o = s.outer
+        if o is None or m.depth is None or m.number is None:
+            return False
+        for level, style in enumerate(o.styles):
+            if style == m.style and level < len(o.stack):
+                if _continues(o.stack[level].number, m.number):
+                    s.list_kind, s.list_heading, s.list_items = o.kind, o.heading, o.items
+                    s.styles, s.stack = o.styles, o.stack
+                    s.outer = None
+                    s.list_parent = None
+                    return True
+        return False
 
     def new_strategy(
         self, m: Marker | None, number: str | None, label: str | None, start: int, end: int
@@ -292,6 +343,9 @@ class _Builder:
 
     def item(self, ln: Line, m: Marker, start: int) -> None:
         s = self.s
+        if m.style not in s.styles and not self._starts_list(m) and self._resume_outer(m):
+            self.item(ln, m, start)
+            return
         if m.style in s.styles:
             level = s.styles.index(m.style)
         elif s.styles and not self._starts_list(m):
@@ -314,7 +368,7 @@ class _Builder:
         if level > 0 and len(s.stack) >= level:
             parent: _Draft | None = s.stack[level - 1]
         else:
-            parent = s.strategy if kind in CHILD_KINDS else None
+            parent = self._child_parent() if kind in CHILD_KINDS else None
         d = self._new(kind, m.number, start, ln.end, parent=parent, list_heading=s.list_heading)
         del s.stack[level:]
         s.stack.append(d)
@@ -325,7 +379,9 @@ class _Builder:
         self.flush(same_list=False)
         if kind in TOP_KINDS:
             self._close_strategy()
-        parent = s.strategy if kind in CHILD_KINDS else None
+        parent = self._child_parent() if kind in CHILD_KINDS else None
+        if kind == "project" and s.stack and s.stack[-1].kind == "tactic":
+            parent = s.stack[-1]  # "1) โครงการ…" listed under tactic 1.1
         self._new(kind, number, start, end, parent=parent)
 
     # -- one line ------------------------------------------------------------
@@ -604,6 +660,14 @@ class _Builder:
         return self.drafts
 
 
+def _continues(previous: str | None, number: str) -> bool:
+    """``number`` is the next one after ``previous`` at the same depth (1.1 → 1.2)."""
+    if previous is None:
+        return False
+    a, b = previous.split("."), number.split(".")
+    return len(a) == len(b) and a[:-1] == b[:-1] and int(b[-1]) == int(a[-1]) + 1
+
+
 def _may_be_frame_header(rest: str) -> bool:
     return len(rest) <= 220 and rest.startswith(PLAN_WORDS)
 
@@ -772,9 +836,14 @@ def _quality(
         if has_strategy and sec.kind in ("tactic",) and sec.parent_id is None
     )
     damaged = sum(damage_count(sec.text) for sec in plan_sections)
-    # parents recognised by their shape (a numbered line with numbered items under it),
-    # not by a heading word: worth a look
-    parents = {sec.parent_id for sec in plan_sections if sec.parent_id}
+    # parents recognised by their shape (a numbered line with numbered items of its own
+    # kind under it), not by a heading word: worth a look
+    kind_of = {sec.id: sec.kind for sec in plan_sections}
+    parents = {
+        sec.parent_id
+        for sec in plan_sections
+        if sec.parent_id and kind_of.get(sec.parent_id) == sec.kind
+    }
     guessed = [
         sec.title
         for sec in plan_sections

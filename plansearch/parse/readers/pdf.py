@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from itertools import pairwise
 from statistics import median
 
@@ -33,8 +32,9 @@ from ...errors import (
     UnsupportedFormatError,
 )
 from ..thai_repair import repair_thai
-from ..vocabulary import STRATEGY_NUMBERED, match_term, parse_marker
 from .base import Block, ExtractedDocument
+from .pdf_tables import find_tables
+from .pdf_text import Box, PrintedLine, bare_marker, join_thai, place_marks, starts_item
 
 #: top/bottom share of the page height where running headers and footers live
 BAND = 0.12
@@ -43,33 +43,13 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"[\d๐-๙]+")
-#: a list number alone on a line: "1.", "1.1", "(2)", "3)", "." (digit lost), "-"
-#: (not "4.0" or "20": numbers that end a wrapped sentence)
-_N = r"[1-9]\d{0,2}"
-_BARE = re.compile(rf"\({_N}\)|{_N}(?:\.{_N})*[.)]|{_N}(?:\.{_N})+|\.|[-–•]")
-_THAI = re.compile(r"[\u0e00-\u0e7f]")
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _OCR_HINT = (
-    "ไฟล์ PDF นี้ไม่มีข้อความ (เป็นภาพสแกน) ต้องทำ OCR ก่อน / "
-    "{name} has no text layer (a scanned PDF); run OCR first, e.g. "
-    "`ocrmypdf -l tha {name} plan-ocr.pdf` (Debian: apt-get install ocrmypdf "
-    "tesseract-ocr-tha), or parse_plan(..., ocr=True) with tesseract-ocr-tha installed"
+    "ไฟล์ PDF นี้ไม่มีข้อความ (เป็นภาพสแกน) ต้องทำ OCR ก่อน ใช้ตัวเลือก --ocr / "
+    "{name} has no text layer (a scanned PDF): add --ocr on the command line, or "
+    "parse_plan(..., ocr=True) in Python, to read it with Tesseract (Debian: apt-get install "
+    "tesseract-ocr tesseract-ocr-tha), or OCR it first with "
+    "`ocrmypdf -l tha {name} plan-ocr.pdf`"
 )
-
-
-@dataclass
-class _Line:
-    page: int
-    text: str
-    left: float
-    right: float
-    bottom: float
-    top: float
-    first_word: float = 0.0  # width of the text before the first space
-
-    @property
-    def height(self) -> float:
-        return max(self.top - self.bottom, 1.0)
 
 
 def _open(data: bytes, name: str):
@@ -94,12 +74,12 @@ def _open(data: bytes, name: str):
         ) from exc
 
 
-def _page_lines(page, number: int) -> list[_Line]:
+def _page_lines(page, number: int) -> list[PrintedLine]:
     tp = page.get_textpage()
     try:
         text = tp.get_text_range()
         n = tp.count_chars()
-        candidates: list[list[_Line]] = []
+        candidates: list[list[PrintedLine]] = []
         pos = 0
         for raw in re.split(r"\r\n|\r|\n", text):
             a, b = pos, min(pos + len(raw), n)
@@ -111,13 +91,14 @@ def _page_lines(page, number: int) -> list[_Line]:
             stripped = raw.strip()
             if not stripped:
                 continue
-            boxes: list[tuple[str, float, float, float, float]] = []
+            boxes: list[Box] = []
             for i in range(a, b):
                 x0, y0, x1, y1 = tp.get_charbox(i)
                 if x1 <= x0 and y1 <= y0:
                     continue  # generated characters have no box
-                boxes.append((text[i], x0, y0, x1, y1))
-            parts = _split_at_gaps(boxes, number)
+                # U+FFFE: PDFium's code for a hyphen it took for a line-end hyphenation
+                boxes.append(("-" if text[i] == "\ufffe" else text[i], x0, y0, x1, y1))
+            parts = _split_at_gaps(place_marks(boxes), number)
             if parts:
                 candidates.append(parts)
         return _confirm_cells(candidates)
@@ -125,14 +106,14 @@ def _page_lines(page, number: int) -> list[_Line]:
         tp.close()
 
 
-def _confirm_cells(candidates: list[list[_Line]]) -> list[_Line]:
+def _confirm_cells(candidates: list[list[PrintedLine]]) -> list[PrintedLine]:
     """Keep a split only where the right part starts at a column where other lines of
     the page start too (two cells side by side); a wide space inside a sentence, and a
     row of three or more cells, become one line with tabs (the parser reads a line with
     two or more tabs as a table row, as in text files)."""
     starts = Counter(round(part.left) for parts in candidates for part in parts)
     columns = [x for x, n in starts.items() if n >= 2]
-    out: list[_Line] = []
+    out: list[PrintedLine] = []
     for parts in candidates:
         line = parts[0]
         row = len(parts) >= 3  # a table row of three or more cells stays one tabbed line
@@ -141,7 +122,7 @@ def _confirm_cells(candidates: list[list[_Line]]) -> list[_Line]:
                 out.append(line)
                 line = part
             else:
-                line = _Line(
+                line = PrintedLine(
                     line.page,
                     f"{line.text}\t{part.text}",  # a tab stop, as typed
                     min(line.left, part.left),
@@ -149,17 +130,18 @@ def _confirm_cells(candidates: list[list[_Line]]) -> list[_Line]:
                     min(line.bottom, part.bottom),
                     max(line.top, part.top),
                     line.first_word,
+                    (*(line.parts or (line,)), part),
                 )
         out.append(line)
     return out
 
 
-def _split_at_gaps(boxes: list[tuple[str, float, float, float, float]], page: int) -> list[_Line]:
+def _split_at_gaps(boxes: list[Box], page: int) -> list[PrintedLine]:
     """One printed line, split where a wide horizontal gap separates table cells."""
     if not boxes:
         return []
     height = median(max(y1 - y0, 1.0) for _, _, y0, _, y1 in boxes)
-    groups: list[list[tuple[str, float, float, float, float]]] = [[boxes[0]]]
+    groups: list[list[Box]] = [[boxes[0]]]
     right = boxes[0][3]
     for box in boxes[1:]:
         if box[0].strip() and box[1] - right > 1.5 * height:
@@ -168,7 +150,7 @@ def _split_at_gaps(boxes: list[tuple[str, float, float, float, float]], page: in
             groups[-1].append(box)
         if box[0].strip():
             right = max(right, box[3])
-    out: list[_Line] = []
+    out: list[PrintedLine] = []
     for g in groups:
         text = "".join(c for c, *_ in g).strip()
         ink = [b for b in g if b[0].strip()] or g
@@ -180,7 +162,7 @@ def _split_at_gaps(boxes: list[tuple[str, float, float, float, float]], page: in
                 word.append(x1)
         if text:
             out.append(
-                _Line(
+                PrintedLine(
                     page,
                     text,
                     min(b[1] for b in ink),
@@ -193,19 +175,23 @@ def _split_at_gaps(boxes: list[tuple[str, float, float, float, float]], page: in
     return out
 
 
-def _furniture(pages: list[list[_Line]], heights: list[float]) -> tuple[set[int], int, int]:
+def _furniture(pages: list[list[PrintedLine]], heights: list[float]) -> tuple[set[int], int, int]:
     """ids of running header/footer lines to drop (first copy kept), counts."""
-    keyed: list[tuple[_Line, str]] = []
+    keyed: list[tuple[PrintedLine, str]] = []
     for lines, h in zip(pages, heights, strict=True):
         for ln in lines:
             if ln.top >= h * (1 - BAND) or ln.bottom <= h * BAND:
                 keyed.append((ln, re.sub(r"\s+", "", _DIGITS.sub("#", ln.text))))
     drop: set[int] = set()
-    page_numbers = 0
-    for ln, _key in keyed:
-        if _PAGE_NUMBER.fullmatch(ln.text):
+    # a page number sits at the same height on every page; a list number left alone at
+    # the foot of one page ("(๔)", its text on the next page) does not
+    numbers = [ln for ln, _ in keyed if _PAGE_NUMBER.fullmatch(re.sub(r"\s+", "", ln.text))]
+    for ln in numbers:
+        level = (ln.top + ln.bottom) / 2
+        pages_there = {o.page for o in numbers if abs((o.top + o.bottom) / 2 - level) <= ln.height}
+        if len(pages) < 2 or len(pages_there) >= 2:
             drop.add(id(ln))
-            page_numbers += 1
+    page_numbers = len(drop)
     if len(pages) < 2:
         return drop, 0, page_numbers
     on_pages: dict[str, set[int]] = {}
@@ -223,29 +209,11 @@ def _furniture(pages: list[list[_Line]], heights: list[float]) -> tuple[set[int]
     return drop, headers, page_numbers
 
 
-def _starts_item(text: str) -> bool:
-    t = text.translate(_THAI_DIGITS)
-    if parse_marker(t) is not None or STRATEGY_NUMBERED.match(t) or _bare_marker(t):
-        return True
-    return match_term(t) is not None and len(t) <= 80
-
-
-def _bare_marker(text: str) -> bool:
-    """``"1."`` / ``"(๒)"`` alone on a line."""
-    return _BARE.fullmatch(text.translate(_THAI_DIGITS).strip()) is not None
-
-
-def _join(a: str, b: str) -> str:
-    if _THAI.match(a[-1]) and _THAI.match(b[0]):
-        return a + b
-    return f"{a} {b}"
-
-
-def _cell_bounds(lines: list[_Line], lh: float) -> dict[int, float]:
+def _cell_bounds(lines: list[PrintedLine], lh: float) -> dict[int, float]:
     """For lines with another line beside them (table cells on one row): the left edge
     of the nearest line to their right."""
     out: dict[int, float] = {}
-    by_page: dict[int, list[_Line]] = {}
+    by_page: dict[int, list[PrintedLine]] = {}
     for ln in lines:
         by_page.setdefault(ln.page, []).append(ln)
     for page_lines in by_page.values():
@@ -264,11 +232,11 @@ def _cell_bounds(lines: list[_Line], lh: float) -> dict[int, float]:
     return out
 
 
-def _center(ln: _Line) -> float:
+def _center(ln: PrintedLine) -> float:
     return (ln.top + ln.bottom) / 2
 
 
-def _assemble(lines: list[_Line]) -> tuple[list[Block], int]:
+def _assemble(lines: list[PrintedLine]) -> tuple[list[Block], int]:
     """Printed lines → blocks (wrapped lines joined, gaps as blank lines)."""
     if not lines:
         return [], 0
@@ -296,7 +264,7 @@ def _assemble(lines: list[_Line]) -> tuple[list[Block], int]:
 
     bounds = _cell_bounds(lines, lh)
 
-    def full(ln: _Line, nxt: _Line) -> bool:
+    def full(ln: PrintedLine, nxt: PrintedLine) -> bool:
         """Did ``ln`` end because the next word did not fit on it?"""
         k = round(ln.left / (2 * lh))
         right = max(col_right[k], page_right if col_right[k] > 0.8 * page_right else 0.0)
@@ -311,18 +279,30 @@ def _assemble(lines: list[_Line]) -> tuple[list[Block], int]:
         # (a layout that breaks only at spaces leaves a short word before a long run)
         return ln.right > col_left[k] + 0.5 * width or nxt.first_word > 0.5 * width
 
+    tables = find_tables(lines, lh)
     blocks: list[Block] = []
     joined = 0
     start_page = lines[0].page
-    cur: _Line | None = None
+    cur: PrintedLine | None = None
     text = ""
-    for ln in lines:
+    i = 0
+    while i < len(lines):
+        table = tables.get(i)
+        if table is not None:  # a table whose header names plan parts: cells as blocks
+            if cur is not None:
+                blocks.append(Block(text, page=start_page))
+            blocks.extend(table.blocks)
+            cur = None
+            i = table.end
+            continue
+        ln = lines[i]
+        i += 1
         if cur is not None:
             same_page = ln.page == cur.page
             step = _center(cur) - _center(ln) if same_page else 0.0
             paragraph_gap = step > 1.5 * pitch
             side_by_side = same_page and ln.top > cur.bottom + 0.5 * lh
-            if not paragraph_gap and not side_by_side and _bare_marker(text):
+            if not paragraph_gap and not side_by_side and bare_marker(text):
                 text = f"{text} {ln.text}"  # "1." alone: the item's text did not fit after it
                 cur = ln
                 joined += 1
@@ -334,9 +314,9 @@ def _assemble(lines: list[_Line]) -> tuple[list[Block], int]:
                 and not text.endswith((":", "：", "ดังนี้"))
                 and ln.left <= cur.left + 2 * lh
                 and ln.left >= col_left.get(round(cur.left / (2 * lh)), cur.left) - lh
-                and not _starts_item(ln.text)
+                and not starts_item(ln.text)
             ):
-                text = _join(text, ln.text)
+                text = join_thai(text, ln.text)
                 cur = ln
                 joined += 1
                 continue
@@ -346,7 +326,8 @@ def _assemble(lines: list[_Line]) -> tuple[list[Block], int]:
         cur = ln
         text = ln.text
         start_page = ln.page
-    blocks.append(Block(text, page=start_page))
+    if cur is not None:
+        blocks.append(Block(text, page=start_page))
     return blocks, joined
 
 
@@ -363,7 +344,7 @@ class PdfReader:
     def read(self, data: bytes, name: str) -> ExtractedDocument:
         pdf = _open(data, name)
         try:
-            pages: list[list[_Line]] = []
+            pages: list[list[PrintedLine]] = []
             heights: list[float] = []
             for i in range(len(pdf)):
                 page = pdf[i]
@@ -385,7 +366,7 @@ class PdfReader:
             raise ScannedDocumentError(_OCR_HINT.format(name=name))
         drop, headers, numbers = _furniture(pages, heights)
         repaired = 0
-        kept: list[_Line] = []
+        kept: list[PrintedLine] = []
         for lines in pages:
             for ln in lines:
                 if id(ln) in drop:

@@ -1,0 +1,202 @@
+"""Tables in a PDF whose header row names parts of a plan.
+
+A plan often lays its strategies out as a table: ``ยุทธศาสตร์ | แนวทางการพัฒนา |
+หน่วยงานรับผิดชอบ``. The text layer has no cells, only printed lines; read in order,
+the cells of a row run together (a tactic cell is read as more strategies when both
+lost their numbers, and a row cut by a page break puts the next cell between two lines
+of a tactic). Here a header row is found by its words (at least two of its cells name
+a kind of section: ยุทธศาสตร์, กลยุทธ์/แนวทางการพัฒนา, ตัวชี้วัด, โครงการ…); its cells'
+left edges are the columns. Every following line that lies inside one column is a cell
+line of the table (a row starts where the first column starts again; a row cut by a
+page break goes on at the top of the next page unless its first cell there starts a
+numbered item); the table ends at the first line that does not fit a column. The
+result is blocks with ``table``/``row``/``col``, as the DOCX reader gives them, so the
+parser files each column's paragraphs under the cell to their left.
+
+>>> from plansearch.parse.readers.pdf_text import PrintedLine as L
+>>> lines = [L(1, "ยุทธศาสตร์", 90, 140, 600, 612), L(1, "แนวทางการพัฒนา", 235, 300, 600, 612),
+...          L(1, "1. ด้านเศรษฐกิจ", 91, 200, 580, 592), L(1, ". ส่งเสริมอาชีพ", 235, 350, 580, 592)]
+>>> [(b.row, b.col, b.text) for b in find_tables(lines, 12.0)[0].blocks]
+[(0, 0, 'ยุทธศาสตร์'), (0, 1, 'แนวทางการพัฒนา'), (1, 0, '1. ด้านเศรษฐกิจ'), (1, 1, '. ส่งเสริมอาชีพ')]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import pairwise
+
+from ..vocabulary import match_term
+from .base import Block
+from .pdf_text import PrintedLine, join_thai, starts_item
+
+#: a header cell is short (a column title, not a sentence)
+MAX_HEAD = 80
+
+
+@dataclass(frozen=True)
+class PdfTable:
+    """A table found in the printed lines: ``lines[start:end]`` become ``blocks``."""
+
+    start: int
+    end: int
+    blocks: tuple[Block, ...]
+
+
+def _center(ln: PrintedLine) -> float:
+    return (ln.top + ln.bottom) / 2
+
+
+def _names_kind(text: str) -> bool:
+    tm = match_term(text)
+    return tm is not None and tm.kind is not None
+
+
+def _pieces(ln: PrintedLine) -> tuple[PrintedLine, ...]:
+    return ln.parts or (ln,)
+
+
+def _header_at(lines: list[PrintedLine], i: int, lh: float) -> tuple[list[PrintedLine], int] | None:
+    """The header cells starting at line ``i`` (side by side on one printed row), and
+    the index after them; ``None`` unless two of them name a kind of section."""
+    first = lines[i]
+    j = i
+    pieces: list[PrintedLine] = []
+    while (
+        j < len(lines)
+        and lines[j].page == first.page
+        and abs(_center(lines[j]) - _center(first)) < 0.5 * lh
+    ):
+        pieces.extend(_pieces(lines[j]))
+        j += 1
+    pieces.sort(key=lambda p: p.left)
+    if len(pieces) < 2 or any(len(p.text) > MAX_HEAD for p in pieces):
+        return None
+    if any(b.left < a.right for a, b in pairwise(pieces)):
+        return None  # overlapping pieces are not cells of one row
+    if sum(_names_kind(p.text) for p in pieces) < 2:
+        return None
+    return pieces, j
+
+
+def _column(piece: PrintedLine, lefts: list[float], tol: float) -> int | None:
+    """The column ``piece`` lies in: it starts at or right of the column's left edge and
+    ends before the next column starts."""
+    for c in range(len(lefts) - 1, -1, -1):
+        if piece.left >= lefts[c] - tol:
+            if c + 1 < len(lefts) and piece.right > lefts[c + 1]:
+                return None
+            return c
+    return None
+
+
+def _cells(ln: PrintedLine, lefts: list[float], tol: float) -> list[tuple[PrintedLine, int]]:
+    """The cell lines of one printed line (a line merged across gaps may hold several
+    cells, and a cell may hold a wide space), or an empty list when it is not inside
+    the table's columns."""
+    pieces = _pieces(ln)
+    cols = [_column(p, lefts, tol) for p in pieces]
+    if any(c is None for c in cols) or cols != sorted(cols):  # type: ignore[type-var]
+        whole = _column(ln, lefts, tol)
+        return [] if whole is None else [(ln, whole)]
+    out: list[tuple[PrintedLine, int]] = []
+    for p, c in zip(pieces, cols, strict=True):
+        assert c is not None
+        if out and out[-1][1] == c:  # a wide space inside one cell
+            a = out[-1][0]
+            p = PrintedLine(
+                a.page,
+                f"{a.text} {p.text}",
+                a.left,
+                p.right,
+                min(a.bottom, p.bottom),
+                max(a.top, p.top),
+                a.first_word,
+            )
+            out[-1] = (p, c)
+        else:
+            out.append((p, c))
+    return out
+
+
+_Cell = tuple[int, PrintedLine, int]  # line index, the cell's printed piece, column
+
+
+def _table_at(lines: list[PrintedLine], i: int, lh: float) -> tuple[int, int, list[_Cell]] | None:
+    """(end, number of header cells, cells) of the table whose header starts at ``i``."""
+    found = _header_at(lines, i, lh)
+    if found is None:
+        return None
+    head, k = found
+    lefts = [p.left for p in head]
+    titles = [p.text for p in head]
+    tol = 0.5 * lh
+    cells: list[_Cell] = [(i, p, c) for c, p in enumerate(head)]
+    while k < len(lines):
+        again = _header_at(lines, k, lh)
+        if again is not None and [p.text for p in again[0]] == titles:
+            k = again[1]  # the header row repeated on a new page
+            continue
+        row = _cells(lines[k], lefts, tol)
+        if not row:
+            break
+        cells.extend((k, p, c) for p, c in row)
+        k += 1
+    body = cells[len(head) :]
+    # a last "row" with only first-column lines is the text after the table
+    n = len(body)
+    while n > 0 and body[n - 1][2] == 0:
+        n -= 1
+    body = body[:n]
+    if not any(c > 0 for _, _, c in body):
+        return None
+    end = body[-1][0] + 1
+    return end, len(head), cells[: len(head)] + body
+
+
+def _blocks(cells: list[_Cell], n_head: int, table: int) -> list[Block]:
+    """Header cells as row 0, then each row's cells; wrapped lines of a cell joined into
+    paragraphs (a new paragraph where a line starts a numbered item)."""
+    out = [
+        Block(p.text.replace("\t", " "), page=p.page, table=table, row=0, col=c)
+        for _, p, c in cells[:n_head]
+    ]
+    paragraphs: dict[tuple[int, int], list[tuple[str, int]]] = {}
+    row = 0
+    other = True  # a cell right of the first column was seen in the current row
+    page = cells[n_head - 1][1].page if n_head else 0
+    for _, p, c in cells[n_head:]:
+        text = p.text.replace("\t", " ")
+        if c == 0 and other:
+            # a row cut by a page break goes on at the top of the next page, unless the
+            # first cell there starts a new item (a number, ยุทธศาสตร์ที่ N…)
+            if not (p.page != page and row > 0 and not starts_item(text)):
+                row += 1
+            other = False
+        elif c > 0:
+            other = True
+            row = max(row, 1)
+        page = p.page
+        cell = paragraphs.setdefault((row, c), [])
+        if cell and not starts_item(text):
+            cell[-1] = (join_thai(cell[-1][0], text), cell[-1][1])
+        else:
+            cell.append((text, p.page))
+    for (r, c), paras in sorted(paragraphs.items()):
+        out.extend(Block(text, page=page, table=table, row=r, col=c) for text, page in paras)
+    return out
+
+
+def find_tables(lines: list[PrintedLine], lh: float, first_id: int = 0) -> dict[int, PdfTable]:
+    """Tables among the printed ``lines`` (in reading order), by their first line index;
+    ``lh`` is the usual line height, ``first_id`` the number of the first table."""
+    out: dict[int, PdfTable] = {}
+    i = 0
+    while i < len(lines):
+        found = _table_at(lines, i, lh)
+        if found is None:
+            i += 1
+            continue
+        end, n_head, cells = found
+        out[i] = PdfTable(i, end, tuple(_blocks(cells, n_head, first_id + len(out))))
+        i = end
+    return out

@@ -1,0 +1,132 @@
+"""Printed lines of a PDF page and the character-level rules for their Thai text.
+
+:class:`PrintedLine` is one line of a page as PDFium gives it, with its box;
+:func:`place_marks` puts Thai marks back on the letter they are drawn over;
+:func:`starts_item` and :func:`join_thai` decide how wrapped lines join.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..vocabulary import STRATEGY_NUMBERED, match_term, parse_marker
+
+#: a list number alone on a line: "1.", "1.1", "(2)", "3)", "." or ".4" (a digit lost), "-"
+#: (not "4.0" or "20": numbers that end a wrapped sentence)
+_N = r"[1-9]\d{0,2}"
+_BARE = re.compile(rf"\({_N}\)|{_N}(?:\.{_N})*[.)]|{_N}(?:\.{_N})+|\.(?:{_N})?|[-–•]")
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+@dataclass
+class PrintedLine:
+    """One printed line (or table cell) of a page: its text and its box in points."""
+
+    page: int
+    text: str
+    left: float
+    right: float
+    bottom: float
+    top: float
+    first_word: float = 0.0  # width of the text before the first space
+    #: the pieces a line was merged from across tab stops or table gaps (left to right)
+    parts: tuple[PrintedLine, ...] = ()
+
+    @property
+    def height(self) -> float:
+        return max(self.top - self.bottom, 1.0)
+
+
+#: one character and its box: character, x0, y0, x1, y1
+Box = tuple[str, float, float, float, float]
+#: marks drawn above a letter's vowel or consonant: tone marks, thanthakhat
+_TONE_MARKS = frozenset("\u0e48\u0e49\u0e4a\u0e4b\u0e4c")
+#: vowels drawn above or below a consonant (ั ิ ี ึ ื ็ ุ ู), written right after it
+_MARK_VOWELS = frozenset("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e47\u0e38\u0e39")
+_CONSONANTS = frozenset(chr(c) for c in range(0x0E01, 0x0E2F))
+
+
+def _overlap(a: Box, b: Box) -> float:
+    return min(a[3], b[3]) - max(a[1], b[1])
+
+
+def _bases(mark: str) -> frozenset[str]:
+    """What a mark may follow in Thai spelling: a vowel mark follows its consonant, a
+    tone mark its consonant or the vowel mark written on it."""
+    return _CONSONANTS if mark in _MARK_VOWELS else _CONSONANTS | _MARK_VOWELS
+
+
+def place_marks(boxes: list[Box]) -> list[Box]:
+    """Put each mark drawn above or below a letter back after that letter.
+
+    Some PDF writers (LibreOffice with a Thai font: a tone mark raised over an upper
+    vowel in ``ทั้ง``, ``นั้น``, ``ขึ้น``, the tone of ``รู้``) draw a mark as a separate
+    glyph run, and PDFium gives it where the run was written: at the end of the line or
+    after another word (``รวมทังส่งเสริม้``, ``การก้ำหนด``). In Thai spelling a vowel
+    mark follows its consonant and a tone mark the consonant or the vowel mark on it, so
+    a mark whose text predecessor is not such a letter, or is one its middle is not
+    drawn over, is moved to the letter of the same printed line it overlaps most, unless that
+    letter already has a mark of its kind. Marks in place are not touched.
+    """
+    if not any(b[0] in _TONE_MARKS or b[0] in _MARK_VOWELS for b in boxes):
+        return boxes
+    out = list(boxes)
+    for mark in [b for b in boxes if b[0] in _TONE_MARKS or b[0] in _MARK_VOWELS]:
+        i = next(k for k, b in enumerate(out) if b is mark)
+        if i > 0 and _attached(out, i - 1, mark):
+            continue
+        bases = _bases(mark[0])
+        best: int | None = None
+        for k, b in enumerate(out):
+            if k != i and b[0] in bases and _overlap(mark, b) > 0:
+                if best is None or _overlap(mark, b) > _overlap(mark, out[best]):
+                    best = k
+        if best is None:
+            continue
+        j = best + 1
+        if mark[0] in _TONE_MARKS:  # after the vowel marks written with the letter
+            while j < len(out) and out[j][0] in _MARK_VOWELS:
+                j += 1
+            taken = j < len(out) and out[j][0] in _TONE_MARKS
+        else:
+            taken = out[best][0] in _MARK_VOWELS or (j < len(out) and out[j][0] in _MARK_VOWELS)
+        if taken:
+            continue
+        del out[i]
+        out.insert(j - 1 if j > i else j, mark)
+    return out
+
+
+def _attached(boxes: list[Box], k: int, mark: Box) -> bool:
+    """Is ``mark`` a valid follower of the letter at ``k`` and drawn on it: its middle
+    over that letter or the consonant under that letter's vowel mark?"""
+    if boxes[k][0] not in _bases(mark[0]):
+        return False
+    middle = (mark[1] + mark[3]) / 2
+    slack = 0.25 * (mark[3] - mark[1])
+    while True:
+        if boxes[k][1] - slack <= middle <= boxes[k][3] + slack:
+            return True
+        if boxes[k][0] not in _MARK_VOWELS or k == 0:
+            return False
+        k -= 1  # the consonant the vowel mark is written on
+
+
+def starts_item(text: str) -> bool:
+    t = text.translate(_THAI_DIGITS)
+    if parse_marker(t) is not None or STRATEGY_NUMBERED.match(t) or bare_marker(t):
+        return True
+    return match_term(t) is not None and len(t) <= 80
+
+
+def bare_marker(text: str) -> bool:
+    """``"1."`` / ``"(๒)"`` alone on a line."""
+    return _BARE.fullmatch(text.translate(_THAI_DIGITS).strip()) is not None
+
+
+def join_thai(a: str, b: str) -> str:
+    if _THAI.match(a[-1]) and _THAI.match(b[0]):
+        return a + b
+    return f"{a} {b}"

@@ -1,0 +1,174 @@
+"""Framework levels (master plans scored with their national strategy) and the
+ensemble of a domain-adapted embedder with its frozen base model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from plansearch import HashingEmbedder, align, reference
+from plansearch.alignment.bulk import align_bulk, prepare_spaces
+from plansearch.alignment.engine import frozen_embedder, item_vectors
+from plansearch.alignment.settings import AlignSettings, SettingsError
+from plansearch.embed.base import BaseEmbedder, l2_normalise
+from plansearch.thai import tokenize
+
+ITEMS = [
+    "ก่อสร้างถนนคอนกรีตเสริมเหล็กภายในหมู่บ้าน",
+    "ส่งเสริมอาชีพและรายได้ของกลุ่มแม่บ้านเกษตรกร",
+    "จัดการขยะมูลฝอยและรณรงค์คัดแยกขยะในครัวเรือน",
+    "จ่ายเบี้ยยังชีพผู้สูงอายุและคนพิการ",
+    "พัฒนาศักยภาพบุคลากรขององค์การบริหารส่วนตำบล",
+    "ป้องกันและแก้ไขปัญหายาเสพติดในชุมชน",
+]
+
+
+def _ns_of_master_plans() -> dict[str, str]:
+    ref = reference("national")
+    out = {}
+    for t in ref.of_type("master_plan"):
+        top = t
+        while top.parent_id:
+            top = ref.get(top.parent_id)
+        out[t.id] = top.id
+    return out
+
+
+def test_master_plans_follow_their_national_strategy_when_the_parent_dominates(hashing):
+    heavy = AlignSettings(parent_weight=100.0)
+    al = align(ITEMS, "national", embedder=hashing, settings=heavy)
+    parent = _ns_of_master_plans()
+    for it in al.items:
+        assert parent[it.best("masterplan").target_id] == it.best("national").target_id
+
+
+def test_parent_weight_changes_master_plan_scores_not_the_national_ones(hashing):
+    on = align(ITEMS, "national", embedder=hashing)
+    off = align(ITEMS, "national", embedder=hashing, settings=AlignSettings(parent_weight=0.0))
+    assert [it.scores_for("national") for it in on.items] == [
+        it.scores_for("national") for it in off.items
+    ]
+    assert [it.scores_for("masterplan") for it in on.items] != [
+        it.scores_for("masterplan") for it in off.items
+    ]
+    # the top path keeps its score: a master plan under the best strategy loses nothing
+    parent = _ns_of_master_plans()
+    ids = on.framework("masterplan").target_ids
+    for a, b in zip(on.items, off.items, strict=True):
+        best_ns = a.best("national").target_id
+        for t, tid in enumerate(ids):
+            if parent[tid] == best_ns:
+                assert a.scores_for("masterplan")[t] == pytest.approx(
+                    b.scores_for("masterplan")[t], abs=1e-4
+                )
+
+
+def test_master_plans_alone_are_still_scored_with_the_national_strategy(hashing):
+    both = align(ITEMS, "national", embedder=hashing)
+    alone = align(ITEMS, "masterplan", embedder=hashing)
+    assert [f.name for f in alone.frameworks] == ["masterplan"]
+    assert [it.scores_for("masterplan") for it in alone.items] == [
+        it.scores_for("masterplan") for it in both.items
+    ]
+
+
+# ------------------------------------------------------------------- ensemble
+class Rotated(BaseEmbedder):
+    """A stand-in for a domain-adapted embedder: a fixed rotation of a hashing model's
+    vectors (its "adapter"), with the hashing model as its frozen base."""
+
+    def __init__(self, base: HashingEmbedder, seed: int = 0) -> None:
+        self.base = base
+        rng = np.random.default_rng(seed)
+        q, _ = np.linalg.qr(rng.normal(size=(base.dimension, base.dimension)))
+        # mostly the base, partly rotated: related to the base but not the same model
+        self.m = (np.eye(base.dimension) + 0.8 * q).astype(np.float32)
+
+    @property
+    def dimension(self) -> int:
+        return self.base.dimension
+
+    @property
+    def fingerprint(self) -> str:
+        return self.base.fingerprint + "+rotated"
+
+    def _encode(self, texts: list[str], *, batch_size: int, show_progress: bool) -> np.ndarray:
+        v = self.base._encode(texts, batch_size=batch_size, show_progress=show_progress)
+        return l2_normalise(v @ self.m)
+
+    def frozen_embedder(self) -> BaseEmbedder:
+        return self.base
+
+
+@pytest.fixture(scope="module")
+def rotated() -> Rotated:
+    return Rotated(HashingEmbedder(256))
+
+
+def _scores(al, fw="sdg"):
+    return np.array([it.scores_for(fw) for it in al.items])
+
+
+def test_frozen_weight_zero_is_the_adapted_model_and_one_the_frozen_model(rotated):
+    class Plain(Rotated):  # the same rotation, but no frozen base to mix with
+        @property
+        def fingerprint(self) -> str:
+            return super().fingerprint + "-alone"
+
+        def frozen_embedder(self):  # type: ignore[override]
+            return None
+
+    plain = Plain(rotated.base)
+    adapted_only = align(ITEMS, "sdg", embedder=rotated, settings=AlignSettings(frozen_weight=0))
+    assert np.array_equal(_scores(adapted_only), _scores(align(ITEMS, "sdg", embedder=plain)))
+    frozen_only = align(ITEMS, "sdg", embedder=rotated, settings=AlignSettings(frozen_weight=1))
+    base_alone = align(ITEMS, "sdg", embedder=rotated.base)
+    np.testing.assert_allclose(_scores(frozen_only), _scores(base_alone), atol=1e-4)
+    mixed = _scores(align(ITEMS, "sdg", embedder=rotated))
+    assert not np.allclose(mixed, _scores(adapted_only), atol=1e-3)
+    assert not np.allclose(mixed, _scores(base_alone), atol=1e-3)
+
+
+def test_bulk_equals_align_for_an_adapted_embedder(rotated):
+    al = align(ITEMS, ["national", "sdg"], embedder=rotated, k=3)
+    prepared = prepare_spaces(["national", "sdg"], rotated)
+    from plansearch import Section
+
+    secs = [Section.from_text(t, kind="goal", id=f"i{k}") for k, t in enumerate(ITEMS)]
+    q = item_vectors(secs, None, rotated)
+    base = frozen_embedder(rotated)
+    assert base is not None
+    qf = item_vectors(secs, None, base)
+    toks = [tokenize(t) for t in ITEMS]
+    with pytest.raises(ValueError, match="frozen_vectors"):
+        align_bulk(q, prepared, top_k=3, item_tokens=toks)
+    bulk = align_bulk(q, prepared, top_k=3, item_tokens=toks, frozen_vectors=qf)
+    for fw in ("national", "masterplan", "sdg"):
+        for i, it in enumerate(al.items):
+            assert bulk[fw].target_ids(i) == [m.target_id for m in it.for_framework(fw)]
+            assert bulk[fw].scores[i].tolist() == pytest.approx(
+                [m.score for m in it.for_framework(fw)], abs=1.5e-4
+            )
+
+
+def test_frozen_weight_must_be_a_share():
+    with pytest.raises(SettingsError):
+        AlignSettings(frozen_weight=1.5)
+    with pytest.raises(SettingsError):
+        AlignSettings(frozen_weight=-0.1)
+
+
+def test_method_line_says_when_strength_was_not_measured(hashing):
+    al = align(ITEMS[:1], "national", embedder=hashing)
+    assert "not measured for this model and settings" in al.method
+
+
+@pytest.mark.model
+def test_method_line_carries_the_measured_strength_precision():
+    from plansearch.alignment.measured import measured
+
+    al = align(ITEMS[:1], "national")
+    m = measured()
+    assert m["embedder"] in al.meta[0][1] or al.meta[0][1] == m["embedder"]
+    assert "measured precision / coverage of 'strong'" in al.method
+    assert "ยุทธศาสตร์ชาติ" in al.method and "mixed 0.5 : 0.5" in al.method
