@@ -192,7 +192,10 @@ def test_cluster_equals_one_process_retries_and_resumes(dask_client, plans, tmp_
     np.testing.assert_array_equal(one.results["national"].ids, again.results["national"].ids)
 
 
-def test_cli_align_corpus_on_a_cluster_and_bad_values(plans, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_cli_align_corpus_on_a_cluster_and_bad_values(  # type: ignore[no-untyped-def]
+    dask_client, plans, tmp_path: Path, capsys
+) -> None:
+    """The command line on a running scheduler, given by its address (as in production)."""
     from plansearch import write_jsonl
     from plansearch.cli import main
 
@@ -200,7 +203,8 @@ def test_cli_align_corpus_on_a_cluster_and_bad_values(plans, tmp_path: Path, cap
     write_jsonl([s for p in plans[:2] for s in p.sections], src)
     out = tmp_path / "links.csv"
     args = ["align", str(src), "--embedder", SPEC, "--against", "national", "--k", "2"]
-    assert main([*args, "--cluster", "local:1", "--out", str(out), "--shard-size", "10"]) == 0
+    address = dask_client.scheduler.address
+    assert main([*args, "--cluster", address, "--out", str(out), "--shard-size", "10"]) == 0
     assert "shards computed" in capsys.readouterr().out
     with out.open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
