@@ -78,7 +78,7 @@ COLD_BATCH_MAX = 64
 #: NESDP-13 0.818 → 0.845, SDGs 0.750 → 0.784, the plans' own frameworks 0.476 → 0.598;
 #: search P@5 on 40 blind short queries 0.680 → 0.715 (hybrid, no re-ranking).
 ADAPT_DEFAULT_MODEL = True
-#: How many recent ``encode`` results an :class:`Embedder` keeps (shared with its
+#: How many recent ``kind="query"`` results an :class:`Embedder` keeps (shared with its
 #: :meth:`~Embedder.frozen_embedder`): align embeds its items with both.
 RECENT_CALLS = 4
 #: Calls with more texts than this are not kept (a bulk build's vectors stay out).
@@ -344,15 +344,17 @@ class Embedder(BaseEmbedder):
             use = self.query_backend
         if batch_size is None:
             batch_size = DEFAULT_BATCH.get(use, 32)
+        # queries only: align embeds its items (queries) with the adapted model and its
+        # frozen base back to back; passages (frameworks, corpora) go to the disk cache
         key = (kind, (texts,) if isinstance(texts, str) else tuple(texts))
-        out = self._recent.get(key)
+        out = self._recent.get(key) if kind == KIND_QUERY else None
         if out is None:
             out = self._get(use).encode(
                 texts, kind=kind, batch_size=batch_size, show_progress=show_progress
             )
             # an adapted embedder and its frozen base (align's ensemble) embed the same
             # texts back to back: keep the last few base outputs, shared by both
-            if n <= RECENT_MAX_TEXTS:
+            if kind == KIND_QUERY and n <= RECENT_MAX_TEXTS:
                 if len(self._recent) >= RECENT_CALLS:
                     self._recent.pop(next(iter(self._recent)), None)
                 self._recent[key] = out
