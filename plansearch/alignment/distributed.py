@@ -33,7 +33,6 @@ import hashlib
 import json
 import os
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, ModelError
+from ..fileio import atomic_write_text, atomic_writer
 from ..index.distributed import ShardReport, run_shards, shard_bounds
 from ..sections import Plan, Section
 from .bulk import BulkResult, align_bulk, prepare_spaces
@@ -251,18 +251,13 @@ def _write(
     work: Path, k: int, arrays: list[tuple[np.ndarray, np.ndarray]], meta: dict[str, Any]
 ) -> None:
     path = _path(work, k)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     named = {}
     for f, (ids, scores) in enumerate(arrays):
         named[f"ids_{f}"] = np.asarray(ids, np.int32)
         named[f"scores_{f}"] = np.asarray(scores, np.float32)
-    with open(tmp, "wb") as fh:
+    with atomic_writer(path, durable=False) as fh:
         np.savez(fh, **named)  # type: ignore[arg-type]
-    os.replace(tmp, path)
-    side = path.with_suffix(".json")
-    tmp_side = side.with_name(f".{side.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp_side.write_text(json.dumps(meta), encoding="utf-8")
-    os.replace(tmp_side, side)
+    atomic_write_text(path.with_suffix(".json"), json.dumps(meta), durable=False)
 
 
 def _read(

@@ -31,7 +31,6 @@ import json
 import logging
 import os
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ClusterError, InputError, ModelError
+from ..fileio import atomic_write_text, atomic_writer
 
 log = logging.getLogger(__name__)
 
@@ -136,14 +136,9 @@ def _shard_path(work_dir: Path, k: int) -> Path:
 
 def _write_shard(work_dir: Path, k: int, vecs: np.ndarray, meta: dict[str, Any]) -> None:
     path = _shard_path(work_dir, k)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    with open(tmp, "wb") as fh:
+    with atomic_writer(path, durable=False) as fh:
         np.save(fh, vecs, allow_pickle=False)
-    os.replace(tmp, path)
-    side = path.with_suffix(".json")
-    tmp_side = side.with_name(f".{side.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp_side.write_text(json.dumps(meta), encoding="utf-8")
-    os.replace(tmp_side, side)
+    atomic_write_text(path.with_suffix(".json"), json.dumps(meta), durable=False)
 
 
 def _read_shard(
