@@ -352,14 +352,10 @@ def load_dev(path: Path) -> list[dict]:
 
 
 def metrics(ranked: list[list[str]], gold: list[list[str]]) -> dict[str, float]:
-    h1 = h3 = rr = 0.0
-    for r, g in zip(ranked, gold, strict=True):
-        gs = set(g)
-        h1 += r[0] in gs
-        h3 += any(x in gs for x in r[:3])
-        rr += next((1.0 / (i + 1) for i, x in enumerate(r) if x in gs), 0.0)
-    n = max(len(gold), 1)
-    return {"hit@1": h1 / n, "hit@3": h3 / n, "mrr": rr / n}
+    """hit@1, hit@3 and MRR, as ``quality.py`` computes them."""
+    from quality import rank_metrics
+
+    return rank_metrics(ranked, gold)
 
 
 def evaluate(emb: BaseEmbedder, rows: list[dict], frameworks: list[str]) -> dict[str, dict]:

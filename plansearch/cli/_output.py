@@ -74,18 +74,26 @@ def check_parent(path: Path) -> None:
         return
 
 
+def _existing(p: Path) -> os.stat_result | None:
+    """``p``'s own status (links not followed), or ``None`` when it does not exist yet
+    and may be created (its folder checked)."""
+    try:
+        return os.lstat(p)
+    except FileNotFoundError:
+        check_parent(p)
+        return None
+    except OSError as exc:
+        raise _cannot_write(p, exc) from exc
+
+
 def check_output_file(path: str | os.PathLike[str], *, option: str = "--out") -> Path:
     """``path`` as a :class:`Path` if a file may be written there, else :class:`InputError`."""
     p = Path(path)
     if not str(path).strip():
         raise InputError(f"ไม่ได้ระบุไฟล์ผลลัพธ์ — {option} is empty; give a file name")
-    try:
-        st = os.lstat(p)
-    except FileNotFoundError:
-        check_parent(p)
+    st = _existing(p)
+    if st is None:
         return p
-    except OSError as exc:
-        raise _cannot_write(p, exc) from exc
     if not stat.S_ISREG(st.st_mode):
         raise InputError(
             f"ไม่เขียนทับสิ่งที่ไม่ใช่ไฟล์ธรรมดา เลือกชื่อไฟล์อื่น — {option} {p} is "
@@ -101,13 +109,9 @@ def check_output_dir(path: str | os.PathLike[str], *, option: str = "--out") -> 
     p = Path(path)
     if not str(path).strip():
         raise InputError(f"ไม่ได้ระบุโฟลเดอร์ผลลัพธ์ — {option} is empty; give a folder name")
-    try:
-        st = os.lstat(p)
-    except FileNotFoundError:
-        check_parent(p)
+    st = _existing(p)
+    if st is None:
         return p
-    except OSError as exc:
-        raise _cannot_write(p, exc) from exc
     if not stat.S_ISDIR(st.st_mode):
         raise InputError(
             f"ปลายทางต้องเป็นโฟลเดอร์จริง เลือกเส้นทางอื่น — {option} {p} is "

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..report.tables import safe_cell
 from .service import ACTION_TH, STRENGTH_TH, Workbench, block_of
 
 DECISION_SHEET = "การตัดสินใจ"
@@ -52,7 +53,6 @@ THAI_MONTHS = (
     "ธ.ค.",
 )
 BANGKOK = timezone(timedelta(hours=7))
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def thai_date(iso: str | datetime | None) -> str:
@@ -202,20 +202,7 @@ def export_xlsx(wb: Workbench, plan_id: str) -> bytes:
     for k, h in enumerate(DECISION_HEADERS, 1):
         _put(ws, 1, k, h).font = bold
     for r, rec in enumerate(rows, 2):
-        values = [
-            rec["plan_id"],
-            rec["section_key"],
-            rec["framework"],
-            rec["label"],
-            rec["framework_th"],
-            rec["target_id"] or "",
-            rec["target_title"],
-            ACTION_TH[rec["status"]],
-            rec["who"],
-            thai_date(rec["at"]),
-            *(rec["suggestions"] + ["", "", ""])[:3],
-        ]
-        for k, v in enumerate(values, 1):
+        for k, v in enumerate(_decision_values(rec), 1):
             _put(ws, r, k, v)
     for col, width in zip(
         "ABCDEFGHIJKLM", (14, 16, 12, 50, 30, 12, 44, 18, 14, 20, 40, 40, 40), strict=False
@@ -228,10 +215,21 @@ def export_xlsx(wb: Workbench, plan_id: str) -> bytes:
     return buf.getvalue()
 
 
-def _csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+def _decision_values(rec: dict[str, Any]) -> list[Any]:
+    """One decision row in :data:`DECISION_HEADERS` order (sheet and CSV alike)."""
+    return [
+        rec["plan_id"],
+        rec["section_key"],
+        rec["framework"],
+        rec["label"],
+        rec["framework_th"],
+        rec["target_id"] or "",
+        rec["target_title"],
+        ACTION_TH[rec["status"]],
+        rec["who"],
+        thai_date(rec["at"]),
+        *(rec["suggestions"] + ["", "", ""])[:3],
+    ]
 
 
 def export_csv(wb: Workbench, plan_id: str) -> bytes:
@@ -240,24 +238,7 @@ def export_csv(wb: Workbench, plan_id: str) -> bytes:
     w = csv.writer(buf)
     w.writerow(DECISION_HEADERS)
     for rec in cell_rows(wb, plan_id):
-        w.writerow(
-            [
-                _csv_safe(v)
-                for v in [
-                    rec["plan_id"],
-                    rec["section_key"],
-                    rec["framework"],
-                    rec["label"],
-                    rec["framework_th"],
-                    rec["target_id"] or "",
-                    rec["target_title"],
-                    ACTION_TH[rec["status"]],
-                    rec["who"],
-                    thai_date(rec["at"]),
-                    *(rec["suggestions"] + ["", "", ""])[:3],
-                ]
-            ]
-        )
+        w.writerow([safe_cell(v) for v in _decision_values(rec)])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
