@@ -186,3 +186,13 @@ def test_default_model_agrees_with_sentence_transformers_through_the_adapter() -
     assert isinstance(inner, OpenVinoEmbedder)
     assert inner.agrees_through(ov.adapter) and ov.fingerprint == st.fingerprint
     assert SentenceTransformerEmbedder().fingerprint == inner.fingerprint
+
+
+def test_omp_num_threads_pins_openvino_to_one_thread(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A distributed-build worker (OMP_NUM_THREADS=1) runs one stream on one thread."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    emb = OpenVinoEmbedder(str(tiny))
+    assert emb._threads == 1 and emb.streams == 1
+    assert int(emb._compiled.get_property("INFERENCE_NUM_THREADS")) == 1
