@@ -127,6 +127,13 @@ class AlignSettings:
     #: 1 scores the path, a master plan's evidence plus its strategy's gap to the best
     #: strategy (chosen a priori: the two levels count equally); 0 scores the level alone.
     parent_weight: float = 1.0
+    #: Weight of the anchor framework's links for a framework anchored to it (the SDGs
+    #: and the NESDP milestones to the national strategy; :func:`.scoring.anchor_prior`):
+    #: an item gains ``anchor_weight`` × (its shares of the national strategies) @ (the
+    #: crosswalk of the two frameworks' texts, in standard deviations). 0.5 was picked
+    #: from {0.5, 1, 1.5, 2} on the leave-one-plan-out dev tasks (both 0.5 and 1 helped
+    #: the milestones and the SDGs; see benchmarks/README.md "Quality"); 0 turns it off.
+    anchor_weight: float = 0.5
     #: Weight of the evidence an item shares with its parent and children in the plan's
     #: own tree (:func:`.scoring.structure_prior`); 0 scores each item alone.
     structure_weight: float = 0.0
@@ -236,6 +243,12 @@ class AlignSettings:
                 f"a framework that is a level of another (master plans) adds "
                 f"{self.parent_weight:g} × its parent's gap to the best parent; "
                 if self.parent_weight
+                else ""
+            )
+            + (
+                f"SDGs and NESDP milestones add {self.anchor_weight:g} × the item's national-"
+                f"strategy shares through a crosswalk of the frameworks' texts; "
+                if self.anchor_weight
                 else ""
             )
             + rule

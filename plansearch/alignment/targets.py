@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .scoring import LexicalModel, SubtreeLayout, background_stats, dense_scores
+from .scoring import LexicalModel, SubtreeLayout, background_stats, crosswalk, dense_scores
 from .settings import DEFAULT_SETTINGS, AlignSettings
 
 if TYPE_CHECKING:
@@ -78,6 +78,9 @@ class TargetSpace:
     #: master plans), and the index of each target's parent among its targets (-1: none).
     parent: TargetSpace | None = None
     target_parents: tuple[int, ...] = ()
+    #: The framework whose links inform this one's through a crosswalk of their texts
+    #: (the national strategy for the SDGs and NESDP milestones; registry ``anchored_to``).
+    anchor: TargetSpace | None = None
 
     def __len__(self) -> int:
         return len(self.target_ids)
@@ -264,6 +267,10 @@ class PreparedSpace:
     #: The coarser framework this one is a level of, prepared the same way, when
     #: ``settings.parent_weight`` > 0 (see :func:`.scoring.parent_prior`).
     parent: PreparedSpace | None = None
+    #: The anchor framework, prepared the same way, and the crosswalk from its targets
+    #: to these (:func:`.scoring.crosswalk`), when ``settings.anchor_weight`` > 0.
+    anchor: PreparedSpace | None = None
+    walk: np.ndarray | None = None
 
     @cached_property
     def layout(self) -> SubtreeLayout:
@@ -291,7 +298,7 @@ def lexical_model(space: TargetSpace) -> LexicalModel:
     return model
 
 
-_PREPARED: dict[tuple[str, TargetSpace, int, int, int, bool, bool], PreparedSpace] = {}
+_PREPARED: dict[tuple[str, TargetSpace, int, int, int, bool, bool, bool], PreparedSpace] = {}
 
 
 def prepare_space(
@@ -310,6 +317,7 @@ def prepare_space(
         settings.bare_target_chars,
         settings.frozen_weight > 0,
         settings.parent_weight > 0,
+        settings.anchor_weight > 0,
     )
     hit = _PREPARED.get(key)
     if hit is not None:
@@ -327,8 +335,33 @@ def prepare_space(
     parent = None
     if space.parent is not None and settings.parent_weight > 0:
         parent = prepare_space(space.parent, emb, settings)
-    _PREPARED[key] = prepared = replace(prepared, frozen=frozen, parent=parent)
+    anchor = walk = None
+    if space.anchor is not None and settings.anchor_weight > 0:
+        anchor = prepare_space(space.anchor, emb, settings)
+        walk = crosswalk(own_vectors(anchor), own_vectors(prepared))
+    _PREPARED[key] = prepared = replace(
+        prepared, frozen=frozen, parent=parent, anchor=anchor, walk=walk
+    )
     return prepared
+
+
+def anchor_walk(prep: PreparedSpace, settings: AlignSettings) -> np.ndarray | None:
+    """The crosswalk from ``prep``'s anchor framework, mixed like the dense scores: with
+    a domain-adapted embedder, ``frozen_weight`` of the frozen model's crosswalk."""
+    walk = prep.walk
+    fwalk = prep.frozen.walk if prep.frozen is not None else None
+    if walk is None or fwalk is None or settings.frozen_weight <= 0:
+        return walk
+    w = np.float32(settings.frozen_weight)
+    return ((np.float32(1) - w) * walk + w * fwalk).astype(np.float32)
+
+
+def own_vectors(prep: PreparedSpace) -> np.ndarray:
+    """Each target's own node vector (its title and description), ``(targets, dim)``:
+    the first node of each target's subtree is the target itself."""
+    roots = np.array([n.root for n in prep.space.nodes], dtype=np.int64)
+    _, first = np.unique(roots, return_index=True)
+    return prep.node_vecs[first]
 
 
 def _with_settings(prep: PreparedSpace, settings: AlignSettings) -> PreparedSpace:
@@ -337,6 +370,7 @@ def _with_settings(prep: PreparedSpace, settings: AlignSettings) -> PreparedSpac
         settings=settings,
         frozen=None if prep.frozen is None else _with_settings(prep.frozen, settings),
         parent=None if prep.parent is None else _with_settings(prep.parent, settings),
+        anchor=None if prep.anchor is None else _with_settings(prep.anchor, settings),
     )
 
 
