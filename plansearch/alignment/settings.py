@@ -79,6 +79,8 @@ SCORE_THRESHOLDS = Thresholds(strong=0.40, partial=0.24, weak=0.08)
 SHARE_THRESHOLDS = Thresholds(strong=0.85, partial=0.60, weak=0.35)
 #: The default strength cut-offs (for the default ``calibration="share"``).
 DEFAULT_THRESHOLDS = SHARE_THRESHOLDS
+#: How bare targets borrow budget programmes (:attr:`AlignSettings.bare_route`).
+BARE_ROUTES: tuple[str, ...] = ("families", "programmes")
 #: Strength rules :func:`.scoring.strength_labels` knows.
 CALIBRATIONS: tuple[str, ...] = ("share", "score")
 
@@ -107,6 +109,13 @@ class AlignSettings:
     context_weight: float = 0.3
     #: Standard budget programmes (แผนงาน) attached to each bare target.
     programmes_per_bare_target: int = 2
+    #: How bare targets choose their programmes: ``"families"`` — the framework's targets
+    #: divide the conventional strategy families of local plans between them (each family
+    #: to the closest title) and a bare target borrows the budget programmes of the
+    #: families it won (:func:`.targets.family_programmes`), falling back to the
+    #: ``programmes_per_bare_target`` programmes closest to its title when it won none;
+    #: ``"programmes"`` — always the closest programmes (the rule before 2026-12).
+    bare_route: str = "families"
     #: A target whose own text is shorter than this (characters) is *bare*.
     bare_target_chars: int = 80
     #: Most the planner's examples can move an item's evidence for a target (z units;
@@ -162,7 +171,7 @@ class AlignSettings:
                 )
         for f in fields(self):
             v = getattr(self, f.name)
-            if f.name in ints or f.name in ("thresholds", "calibration"):
+            if f.name in ints or f.name in ("thresholds", "calibration", "bare_route"):
                 continue
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                 raise SettingsError(
@@ -175,6 +184,11 @@ class AlignSettings:
         if self.logistic_scale <= 0:
             raise SettingsError(
                 f"logistic_scale ต้องมากกว่า 0 / must be positive, got {self.logistic_scale!r}"
+            )
+        if self.bare_route not in BARE_ROUTES:
+            raise SettingsError(
+                f"bare_route ต้องเป็น {BARE_ROUTES} / must be one of {BARE_ROUTES}, "
+                f"got {self.bare_route!r}"
             )
         if self.calibration not in CALIBRATIONS:
             raise SettingsError(

@@ -102,6 +102,51 @@ def local_programs() -> tuple[dict[str, Any], ...]:
     return tuple(json.loads(raw)["items"])
 
 
+@lru_cache(maxsize=1)
+def strategy_families() -> tuple[dict[str, Any], ...]:
+    """The conventional strategy families of local plans (โครงสร้างพื้นฐาน, เศรษฐกิจ, สังคม,
+    …; ``data/local_strategy_families.json``), each with ``programmes``: the indexes (into
+    :func:`local_programs`) of the budget programmes its text names, in the order named."""
+    raw = (
+        resources.files("plansearch.alignment")
+        .joinpath("data/local_strategy_families.json")
+        .read_text("utf-8")
+    )
+    titles = [p["title"] for p in local_programs()]
+    out = []
+    for fam in json.loads(raw)["items"]:
+        named = sorted((fam["text"].find(t), j) for j, t in enumerate(titles) if t in fam["text"])
+        out.append({**fam, "programmes": tuple(j for _, j in named)})
+    return tuple(out)
+
+
+def family_programmes(
+    space: TargetSpace, emb: BaseEmbedder, bare: Sequence[int]
+) -> dict[int, list[int]]:
+    """Budget programmes for bare targets, by the plan's partition of its work.
+
+    A plan's strategies divide the conventional strategy families between them: each
+    family goes to the one target whose title is closest to it (every target competes,
+    bare or not), and a bare target borrows the budget programmes of the families it won
+    (``target index → programme indexes``). A bare target that won no family is absent.
+    So "ด้านอื่น ๆ" next to five named strategies gets what the five leave, and a plan's
+    "ด้านสังคม" with no health strategy beside it takes the health programme too.
+    """
+    fams = strategy_families()
+    tq = encode_cached(emb, list(space.target_titles), "query")
+    fp = encode_cached(emb, [f"{f['title']} {f['text']}" for f in fams], "passage")
+    owner = np.argmax(tq @ fp.T, axis=0)
+    out: dict[int, list[int]] = {}
+    for i in bare:
+        got: list[int] = []
+        for f, fam in enumerate(fams):
+            if owner[f] == i:
+                got += [j for j in fam["programmes"] if j not in got]
+        if got:
+            out[i] = got
+    return out
+
+
 def programme_texts() -> list[str]:
     """The standard budget programmes as texts: the *generic local text* of the background."""
     return [f"{p['title']} {p['text']}" for p in local_programs()]
@@ -298,7 +343,7 @@ def lexical_model(space: TargetSpace) -> LexicalModel:
     return model
 
 
-_PREPARED: dict[tuple[str, TargetSpace, int, int, int, bool, bool, bool], PreparedSpace] = {}
+_PREPARED: dict[tuple[str, TargetSpace, int, int, str, int, bool, bool, bool], PreparedSpace] = {}
 
 
 def prepare_space(
@@ -314,6 +359,7 @@ def prepare_space(
         space,
         settings.top_nodes,
         settings.programmes_per_bare_target,
+        settings.bare_route,
         settings.bare_target_chars,
         settings.frozen_weight > 0,
         settings.parent_weight > 0,
@@ -384,6 +430,8 @@ def _prepare_space(space: TargetSpace, emb: BaseEmbedder, settings: AlignSetting
         sims = tq @ prog_p.T
         n = settings.programmes_per_bare_target
         assign = {i: list(np.argsort(-sims[k])[:n]) for k, i in enumerate(bare)}
+        if settings.bare_route == "families":
+            assign.update(family_programmes(space, emb, bare))
         space = with_programmes(space, assign)
     node_vecs = encode_cached(emb, [n.content for n in space.nodes], "passage")
     background = dense_scores(prog_q, node_vecs, space, settings.top_nodes).combined
