@@ -7,7 +7,10 @@ their own framework with no descriptions:
 * ``seed000`` — อบต.โขมง: every แนวทางการดำเนินงาน → its 6 ยุทธศาสตร์ด้าน…;
 * ``seed001`` — อบต.บ้านอ้อน: the 16 กลยุทธ์ → the 5 ประเด็นยุทธศาสตร์;
 * ``seed004`` — the Department of Local Administration's strategic plan 2560–2569 as quoted
-  by อบต.ท้ายเหมือง: its 37 กลยุทธ์ → its 6 ยุทธศาสตร์.
+  by อบต.ท้ายเหมือง: its 37 กลยุทธ์ → its 6 ยุทธศาสตร์;
+* ``seed000-policy`` — อบต.โขมง's executive policy (นโยบายการพัฒนาของผู้บริหารท้องถิ่น):
+  every sub-policy and policy paragraph → its 6 นโยบายด้าน… (a policy-area framework, the
+  shape of a municipality's policy statement).
 
 The gold comes from the documents' layout (a tactic belongs to the heading above it),
 read here with a few regular expressions rather than plansearch's parser, so that the
@@ -130,12 +133,40 @@ def seed004(text: str) -> dict:
     )
 
 
+def seed000_policy(text: str) -> dict:
+    """'N. นโยบายด้าน…' headings after '. นโยบายการพัฒนาของผู้บริหารท้องถิ่น' (to the end of
+    the file); every other non-empty line under a heading is one policy item of that area
+    (numbered 'N.k' sub-policies with their numbering stripped, and plain paragraphs)."""
+    lines = [ln.strip() for ln in text.splitlines()]
+    start = next(i for i, s in enumerate(lines) if s == ". นโยบายการพัฒนาของผู้บริหารท้องถิ่น")
+    tree: list[tuple[str, list[str]]] = []
+    for s in lines[start + 1 :]:
+        if not s:
+            continue
+        m = re.match(r"\d+\.\s*(นโยบายด้าน.+)", s)
+        if m:
+            tree.append((_fold(m.group(1)), []))
+        elif tree:
+            tree[-1][1].append(_fold(re.sub(r"^\d+\.\d+\s+", "", s)))
+    return _task(
+        "seed000-policy",
+        "000_7c6bce5cff1fe495.txt",
+        "อบต.โขมง",
+        "นโยบายของผู้บริหาร → นโยบายด้าน (6)",
+        tree,
+    )
+
+
 BUILDERS = {"000_7c6bce5cff1fe495.txt": seed000, "001_f258f97c1c2e16fd.txt": seed001,
             "004_a1e98dc7ddb37713.txt": seed004}  # fmt: skip
 
 
+EXTRA = {"000_7c6bce5cff1fe495.txt": seed000_policy}  # a second task from the same plan
+
+
 def build(seeds: Path = SEEDS) -> list[dict]:
-    return [fn((seeds / name).read_text(encoding="utf-8")) for name, fn in BUILDERS.items()]
+    tasks = [fn((seeds / name).read_text(encoding="utf-8")) for name, fn in BUILDERS.items()]
+    return tasks + [fn((seeds / n).read_text(encoding="utf-8")) for n, fn in EXTRA.items()]
 
 
 def load(path: Path = OUT) -> list[dict]:

@@ -10,7 +10,10 @@ the documents themselves state:
 * ``dla``: each of the department's goals and tactics → its strategy (from seed 004's
   department plan; left out when seed 004 is held out);
 * ``own000`` / ``own001``: each seed's tactics → its own strategies, given only the
-  strategy titles (left out when that seed is held out).
+  strategy titles (left out when that seed is held out);
+* ``pol000``: seed 000's executive policy items → its 6 policy areas (the
+  ``seed000-policy`` task of ``benchmarks/data/custom_tasks.jsonl``, read from the
+  document's layout; left out when seed 000 is held out).
 
 Prints the fitted ``T`` on all tasks and for every leave-one-plan-out fold.
 
@@ -110,6 +113,18 @@ def custom_task(seed: str, emb) -> tuple[np.ndarray, np.ndarray]:
     raise KeyError(seed)
 
 
+def layout_task(name: str, emb) -> tuple[np.ndarray, np.ndarray]:
+    """A task of ``custom_tasks.jsonl`` (gold from the document layout) as evidence rows."""
+    import align_eval
+
+    path = ROOT / "benchmarks" / "data" / "custom_tasks.jsonl"
+    task = next(t for t in align_eval.custom_tasks(path) if t.name == name)
+    prep = prepare_space(space_from_reference(task.against), emb)
+    ids = list(prep.space.target_ids)
+    gold = np.array([ids.index(g[0]) for g in task.gold])
+    return evidence_rows(task.items, prep, emb), gold
+
+
 def nll(tasks: list[tuple[np.ndarray, np.ndarray]], t: float) -> float:
     total = 0.0
     for ev, gold in tasks:
@@ -155,6 +170,7 @@ def main() -> int:
             "dla": (hierarchy_task("dla", fold("004"), {"goal", "tactic"}), "004"),
             "own000": (custom_task("000", fold("000")), "000"),
             "own001": (custom_task("001", fold("001")), "001"),
+            "pol000": (layout_task("custom:seed000-policy", fold("000")), "000"),
         }
         ev, gold = hierarchy_task("national", emb, {"sub_strategy", "master_plan"})
         print("contaminated (trained on):", describe("national", ev, gold, fit([(ev, gold)])))
@@ -164,6 +180,7 @@ def main() -> int:
             "dla": (hierarchy_task("dla", emb, {"goal", "tactic"}), "004"),
             "own000": (custom_task("000", emb), "000"),
             "own001": (custom_task("001", emb), "001"),
+            "pol000": (layout_task("custom:seed000-policy", emb), "000"),
         }
     t_all = fit([v for v, _ in tasks.values()])
     print(f"embedder {emb.fingerprint}; temperature fitted on all structure tasks: {t_all:.3f}")

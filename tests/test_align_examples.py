@@ -25,9 +25,15 @@ def test_a_correction_moves_a_similar_item_and_not_an_unrelated_one(emb) -> None
     ex = [Example(ROAD_EXAMPLE, "national", wanted)]
     after = align(ITEMS, ["national", "sdg"], embedder=emb, k=6, examples=ex)
     assert after.items[0].best("national").target_id == wanted
-    # the unrelated item and the other framework are exactly as before
+    # the unrelated item is exactly as before, in every framework
     assert after.items[1].scores_for("national") == before.items[1].scores_for("national")
-    for it_a, it_b in zip(after.items, before.items, strict=True):
+    assert after.items[1].scores_for("sdg") == before.items[1].scores_for("sdg")
+    # the SDGs are anchored to the national strategy: the corrected item's SDG scores
+    # follow its corrected national link; without the anchor they do not move at all
+    off = AlignSettings().replace(anchor_weight=0.0)
+    b0 = align(ITEMS, ["national", "sdg"], embedder=emb, k=6, settings=off)
+    a0 = align(ITEMS, ["national", "sdg"], embedder=emb, k=6, settings=off, examples=ex)
+    for it_a, it_b in zip(a0.items, b0.items, strict=True):
         assert it_a.scores_for("sdg") == it_b.scores_for("sdg")
 
 

@@ -172,3 +172,55 @@ def test_method_line_carries_the_measured_strength_precision():
     assert m["embedder"] in al.meta[0][1] or al.meta[0][1] == m["embedder"]
     assert "measured precision / coverage of 'strong'" in al.method
     assert "ยุทธศาสตร์ชาติ" in al.method and "mixed 0.5 : 0.5" in al.method
+
+
+# ------------------------------------------------------------------ anchored frameworks
+
+
+def test_anchor_adds_the_national_shares_through_the_crosswalk(hashing):
+    from plansearch.alignment.scoring import anchor_prior, shares
+    from plansearch.alignment.targets import prepare_space
+
+    on = align(ITEMS, ["national", "sdg"], embedder=hashing)
+    off = align(
+        ITEMS, ["national", "sdg"], embedder=hashing, settings=AlignSettings(anchor_weight=0)
+    )
+    # the anchor's own scores do not move; the anchored framework's do
+    assert [it.scores_for("national") for it in on.items] == [
+        it.scores_for("national") for it in off.items
+    ]
+    assert [it.scores_for("sdg") for it in on.items] != [it.scores_for("sdg") for it in off.items]
+    # aligning against the SDGs alone scores the national strategy behind the scenes
+    alone = align(ITEMS, "sdg", embedder=hashing)
+    assert [it.scores_for("sdg") for it in alone.items] == [it.scores_for("sdg") for it in on.items]
+    # the prior is the national shares times the crosswalk, in evidence units
+    sdg = next(s for s in prepare_spaces("sdg", hashing) if s.space.name == "sdg")
+    assert sdg.walk is not None and sdg.walk.shape == (6, 17)
+    np.testing.assert_allclose(sdg.walk.mean(axis=1), 0, atol=1e-5)
+    np.testing.assert_allclose(sdg.walk.std(axis=1), 1, atol=1e-4)
+    ev = np.array([[3.0, 0, 0, 0, 0, 0]])
+    prior = anchor_prior(ev, sdg.walk, 0.5, 0.33)
+    np.testing.assert_allclose(prior, 0.5 * shares(ev, 0.33) @ sdg.walk, atol=1e-6)
+    assert prepare_space(sdg.anchor.space, hashing) is not None
+
+
+def test_align_adds_exactly_the_anchor_prior(hashing):
+    # a flat logistic keeps every score far from 0 and 1, so the evidence can be read back
+    flat = AlignSettings(logistic_scale=50.0)
+    on = align(ITEMS, ["national", "sdg"], embedder=hashing, settings=flat, k=6)
+    off = align(ITEMS, "sdg", embedder=hashing, settings=flat.replace(anchor_weight=0.0))
+    sdg = next(s for s in prepare_spaces("sdg", hashing, settings=flat) if s.space.name == "sdg")
+    assert sdg.walk is not None
+    ns_ids = list(on.framework("national").target_ids)
+
+    def ev(scores: tuple[float, ...]) -> np.ndarray:
+        x = np.array(scores)
+        return 50.0 * np.log(x / (1 - x))
+
+    for a, b in zip(on.items, off.items, strict=True):
+        share = np.zeros(len(ns_ids))
+        for m in a.matches[0]:
+            share[ns_ids.index(m.target_id)] = m.share
+        want = flat.anchor_weight * share @ sdg.walk
+        got = ev(a.scores_for("sdg")) - ev(b.scores_for("sdg"))
+        np.testing.assert_allclose(got, want, atol=0.05)  # 4-decimal scores, 4-decimal shares

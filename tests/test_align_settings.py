@@ -59,6 +59,8 @@ def test_round_trip_fingerprint_and_replace() -> None:
         {"context_weight": "0.3"},
         {"no_such_knob": 1},
         {"thresholds": {"strong": 0.1, "partial": 0.3, "weak": 0.0}},
+        {"bare_route": "nearest"},
+        {"anchor_weight": -0.5},
     ],
 )
 def test_invalid_settings_raise_a_named_error(bad) -> None:

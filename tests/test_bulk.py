@@ -12,6 +12,7 @@ from plansearch import Section
 from plansearch.alignment.bulk import align_bulk, align_matrix, prepare_spaces, topk_stable
 from plansearch.alignment.engine import _item_vectors, align
 from plansearch.alignment.scoring import (
+    anchor_prior,
     dense_scores,
     evidence,
     final_score,
@@ -20,11 +21,13 @@ from plansearch.alignment.scoring import (
     parent_prior,
     zscore,
 )
+from plansearch.alignment.settings import AlignSettings
 from plansearch.thai import tokenize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import synthetic_corpus as sc
 
+S = AlignSettings()
 FRAMEWORKS = ["national", "nesdp13", "sdg", "dla", "nesdp12"]
 
 
@@ -70,6 +73,8 @@ def test_scores_equal_reference_scoring_maths(emb, items, prepared) -> None:
         extra = 0.0
         if prep.parent is not None:  # master plans are scored with their national strategy
             extra = parent_prior(ev(prep.parent), np.array(prep.space.target_parents), 1.0)
+        if prep.anchor is not None:  # SDGs and milestones take the national links' crosswalk
+            extra = extra + anchor_prior(ev(prep.anchor), prep.walk, S.anchor_weight, S.temperature)
         final = logistic(ev(prep) + extra)
         want = np.argsort(-final, axis=1, kind="stable")[:, :5]
         ids, scores = align_matrix(q, prep, top_k=5, item_tokens=toks, chunk_size=50)
@@ -94,8 +99,15 @@ def test_chunking_and_dense_only(emb, items, prepared) -> None:
 def test_other_top_nodes_use_reference_path(emb, items, prepared, top_nodes) -> None:
     q = _item_vectors(items[:20], None, emb, True)
     prep = prepared[2]
+    assert prep.space.name == "nesdp13" and prep.anchor is not None
     ids, _ = align_matrix(q, prep, top_k=2, top_nodes=top_nodes)
-    z = zscore(dense_scores(q, prep.node_vecs, prep.space, top_nodes).combined, prep.background)
+
+    def z_of(p):
+        return zscore(dense_scores(q, p.node_vecs, p.space, top_nodes).combined, p.background)
+
+    z = z_of(prep) + anchor_prior(
+        evidence(z_of(prep.anchor), 0.0), prep.walk, S.anchor_weight, S.temperature
+    )
     final = final_score(z, np.zeros_like(z))
     np.testing.assert_array_equal(ids, np.argsort(-final, axis=1, kind="stable")[:, :2])
 

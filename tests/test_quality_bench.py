@@ -25,7 +25,12 @@ FIX = ROOT / "tests" / "data" / "quality"
 def test_custom_tasks_file_is_the_seeds_structure() -> None:
     built = eval_tasks.build(ROOT / "corpus" / "raw")
     sizes = {t["task"]: (len(t["items"]), len(t["targets"])) for t in built}
-    assert sizes == {"seed000": (29, 6), "seed001": (16, 5), "seed004": (37, 6)}
+    assert sizes == {
+        "seed000": (29, 6),
+        "seed001": (16, 5),
+        "seed004": (37, 6),
+        "seed000-policy": (33, 6),
+    }
     assert eval_tasks.load(eval_tasks.OUT) == built  # the committed file is reproducible
     for t in built:  # titles carry no numbering
         assert not any(x["title"][:1].isdigit() or x["title"][:1] in "๑๒๓๔๕๖" for x in t["targets"])

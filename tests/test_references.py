@@ -554,3 +554,30 @@ def test_derived_framework_round_trips_with_its_root_type(tmp_path: Path) -> Non
     f.write_text(json.dumps(reference("masterplan").to_dict(), ensure_ascii=False), "utf-8")
     back = load_reference(f)
     assert back.root_type == "master_plan" and len(back.targets()) == 23
+
+
+def test_anchored_frameworks_name_a_builtin_with_items(tmp_path: Path) -> None:
+    from plansearch.alignment.references import framework_info
+    from plansearch.alignment.references.registry import discover
+
+    assert {n: framework_info(n).anchored_to for n in ("sdg", "nesdp13", "nesdp12")} == {
+        "sdg": "national",
+        "nesdp13": "national",
+        "nesdp12": "national",
+    }
+    assert framework_info("national").anchored_to is None
+    for bad in ("masterplan", "nowhere"):  # derived, or not a built-in at all
+        data = _copy_data(tmp_path / bad)
+        (data / "demo.json").write_text(
+            json.dumps(
+                {
+                    "name": "demo",
+                    "level": "province",
+                    "anchored_to": bad,
+                    "items": [{"id": "D1", "title": "การเกษตร"}],
+                }
+            ),
+            encoding="utf-8",
+        )
+        with pytest.raises(ReferenceFormatError, match=r"demo\.json.*anchored_to"):
+            discover(data)

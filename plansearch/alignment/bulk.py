@@ -32,6 +32,7 @@ from scipy import sparse
 
 from .scoring import (
     SubtreeLayout,
+    anchor_prior,
     coverage_from_words,
     evidence,
     logistic,
@@ -42,7 +43,7 @@ from .scoring import (
     word_matrix,
 )
 from .settings import DEFAULT_SETTINGS, AlignSettings
-from .targets import PreparedSpace, TargetSpace
+from .targets import PreparedSpace, TargetSpace, anchor_walk
 
 __all__ = [
     "CHUNK_SIZE",
@@ -143,11 +144,10 @@ def align_matrix(
 def _blocks(prepared: list[PreparedSpace], cfg: AlignSettings) -> list[PreparedSpace]:
     """The frameworks to score: those asked for, then any parent level they need."""
     blocks = list(prepared)
-    if cfg.parent_weight > 0:
-        for p in prepared:
-            par = p.parent
-            if par is not None and _find(blocks, par.space) < 0:
-                blocks.append(par)
+    for p in prepared:
+        for extra, weight in ((p.parent, cfg.parent_weight), (p.anchor, cfg.anchor_weight)):
+            if extra is not None and weight > 0 and _find(blocks, extra.space) < 0:
+                blocks.append(extra)
     return blocks
 
 
@@ -196,7 +196,8 @@ def align_bulk(
     model (``AlignSettings.frozen_weight``): pass the items' frozen-model vectors as
     ``frozen_vectors`` (``item_vectors(items, plan, frozen_embedder(emb))``). A
     framework that is a level of another (master plans) is scored with its parent
-    level, which is added (and not returned) when it is not among ``prepared``.
+    level, which is added (and not returned) when it is not among ``prepared``; so is
+    the anchor of an anchored framework (the national strategy for the SDGs).
     """
     if top_k < 1:
         raise ValueError("top_k must be at least 1")
@@ -245,6 +246,12 @@ def align_bulk(
         if p.parent is not None and cfg.parent_weight > 0:
             pb = _find(blocks, p.parent.space)
             levels.append((spans[f], spans[pb], np.array(p.space.target_parents)))
+    # a framework anchored to another: (its columns, the anchor's columns, the crosswalk)
+    anchored = []
+    for f, p in enumerate(prepared):
+        walk = anchor_walk(p, cfg)
+        if p.anchor is not None and walk is not None and cfg.anchor_weight > 0:
+            anchored.append((spans[f], spans[_find(blocks, p.anchor.space)], walk))
     k_of = [min(top_k, b - a) for a, b in spans[: len(prepared)]]
     top_ids = [np.zeros((n, k), dtype=np.int32) for k in k_of]
     top_scores = [np.zeros((n, k), dtype=np.float32) for k in k_of]
@@ -261,8 +268,13 @@ def align_bulk(
             words, h, w = lexical
             cov = coverage_from_words(words[a:b], h, w, groups)
         ev = evidence(z, cov, cfg)
+        base = ev.copy() if anchored else ev  # priors read the evidence before any prior
         for (c0, c1), (p0, p1), cols in levels:
-            ev[:, c0:c1] = ev[:, c0:c1] + parent_prior(ev[:, p0:p1], cols, cfg.parent_weight)
+            ev[:, c0:c1] = ev[:, c0:c1] + parent_prior(base[:, p0:p1], cols, cfg.parent_weight)
+        for (c0, c1), (a0, a1), walk in anchored:
+            ev[:, c0:c1] = ev[:, c0:c1] + anchor_prior(
+                base[:, a0:a1], walk, cfg.anchor_weight, cfg.temperature
+            )
         final = logistic(ev, cfg)
         for f, (c0, c1) in enumerate(spans[: len(prepared)]):
             top_ids[f][a:b], top_scores[f][a:b] = topk_stable(final[:, c0:c1], k_of[f])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
@@ -40,6 +41,7 @@ from .results import (
 )
 from .scoring import (
     DenseScores,
+    anchor_prior,
     evidence,
     lexical_scores,
     logistic,
@@ -55,6 +57,7 @@ from .settings import DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, AlignSettings
 from .targets import (
     PreparedSpace,
     TargetSpace,
+    anchor_walk,
     encode_cached,
     prepare_space,
     programme_texts,
@@ -127,9 +130,7 @@ def _resolve_frameworks(against: Any, plan: Plan | None) -> list[TargetSpace]:
     from .references import (
         Reference,
         companions,
-        framework_info,
         load_reference,
-        reference,
         reference_from_sections,
     )
 
@@ -162,15 +163,7 @@ def _resolve_frameworks(against: Any, plan: Plan | None) -> list[TargetSpace]:
             # built-ins come from the registry: a derived framework (masterplan = the
             # national reference's master_plan nodes) and its companions need no code here
             for name in [a, *companions(a)]:
-                ref = reference(name)
-                spaces.append(
-                    space_from_reference(
-                        ref,
-                        name=ref.name,
-                        root_type=ref.root_type,
-                        parent_name=framework_info(name).derived_from,
-                    )
-                )
+                spaces.append(builtin_space(name))
     seen: set[str] = set()
     out = []
     for s in spaces:
@@ -178,6 +171,21 @@ def _resolve_frameworks(against: Any, plan: Plan | None) -> list[TargetSpace]:
             seen.add(s.name)
             out.append(s)
     return out
+
+
+def builtin_space(name: str) -> TargetSpace:
+    """The target space of a built-in framework, with its parent level (master plans)
+    or anchor framework (SDGs, NESDP milestones) as the registry describes them."""
+    from .references import framework_info, reference
+
+    ref = reference(name)
+    info = framework_info(name)
+    space = space_from_reference(
+        ref, name=ref.name, root_type=ref.root_type, parent_name=info.derived_from
+    )
+    if info.anchored_to:
+        space = replace(space, anchor=builtin_space(info.anchored_to))
+    return space
 
 
 def item_vectors(
@@ -358,16 +366,30 @@ def align(
             ev = structure_prior(ev, parents, cfg.structure_weight)
         return (prep, dense, ev, lex, logistic(ev, cfg))
 
-    # coarser levels first: a master plan's score includes its national strategy's
+    # coarser levels first: a master plan's score includes its national strategy's, an
+    # SDG's what the item's national strategies say through the crosswalk
     done: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = {}
+
+    def scored(space: TargetSpace) -> tuple[Any, ...]:
+        key = (space.name, space.target_ids)
+        if key not in done:
+            done[key] = score(space)
+        return done[key]
+
     per_space = []
-    for space in sorted(spaces, key=lambda s: s.parent is not None):
+    for space in sorted(spaces, key=lambda s: s.parent is not None or s.anchor is not None):
         extra = None
         if space.parent is not None and cfg.parent_weight:
-            key = (space.parent.name, space.parent.target_ids)
-            if key not in done:
-                done[key] = score(space.parent)
-            extra = parent_prior(done[key][2], np.array(space.target_parents), cfg.parent_weight)
+            extra = parent_prior(
+                scored(space.parent)[2], np.array(space.target_parents), cfg.parent_weight
+            )
+        if space.anchor is not None and cfg.anchor_weight:
+            walk = anchor_walk(prepare_space(space, emb, cfg), cfg)
+            if walk is not None:
+                add = anchor_prior(
+                    scored(space.anchor)[2], walk, cfg.anchor_weight, cfg.temperature
+                )
+                extra = add if extra is None else extra + add
         done[(space.name, space.target_ids)] = score(space, extra)
     per_space = [done[(s.name, s.target_ids)] for s in spaces]
     return _assemble(items, plan, spaces, per_space, toks, top_k, cfg, emb, contexts)

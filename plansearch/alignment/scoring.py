@@ -433,6 +433,50 @@ def parent_prior(parent_ev: np.ndarray, cols: np.ndarray, weight: float) -> np.n
     return out
 
 
+def crosswalk(anchor_vecs: np.ndarray, target_vecs: np.ndarray) -> np.ndarray:
+    """How close each anchor target is to each target of another framework, in standard
+    deviations within the anchor target's row: ``(anchor targets, targets)`` float32.
+
+    The rows are the cosines between the frameworks' own texts (each target's title and
+    description), centred and scaled per anchor target, so every anchor target spreads
+    the same amount of evidence whatever its wording's length.
+
+    >>> crosswalk(np.eye(2, dtype=np.float32), np.eye(2, dtype=np.float32))
+    array([[ 1., -1.],
+           [-1.,  1.]], dtype=float32)
+    """
+    sims = np.asarray(anchor_vecs, np.float64) @ np.asarray(target_vecs, np.float64).T
+    if sims.shape[1] < 2:
+        return np.zeros(sims.shape, np.float32)
+    sd = sims.std(axis=1, keepdims=True)
+    return ((sims - sims.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1.0)).astype(
+        np.float32
+    )
+
+
+def anchor_prior(
+    anchor_ev: np.ndarray, walk: np.ndarray, weight: float, temperature: float
+) -> np.ndarray:
+    """Evidence a framework takes from the item's links in the framework it is anchored to.
+
+    The national strategy is the link a plan states most reliably; the SDGs and the
+    NESDP milestones are not levels of it, but their texts overlap it unevenly (NS5's
+    environment text is close to SDG13–15, NS3's human capital to SDG4). An item's
+    shares of the anchor's targets (:func:`shares`, calibrated probabilities) weight the
+    rows of the :func:`crosswalk`::
+
+        extra[i, t] = weight · Σ_a share(i, a) · walk[a, t]
+
+    >>> anchor_prior(np.array([[1.0, 1.0]]), np.array([[2.0, -2.0], [0.0, 0.0]]), 0.5, 1.0)
+    array([[ 0.5, -0.5]], dtype=float32)
+    """
+    anchor_ev = np.asarray(anchor_ev, dtype=np.float32)
+    walk = np.asarray(walk, dtype=np.float32)
+    if weight == 0 or not anchor_ev.size or not walk.size:
+        return np.zeros((anchor_ev.shape[0], walk.shape[1]), np.float32)
+    return (np.float32(weight) * (shares(anchor_ev, temperature) @ walk)).astype(np.float32)
+
+
 # ------------------------------------------------------------------- whole plan
 def structure_prior(ev: np.ndarray, parent: np.ndarray, weight: float) -> np.ndarray:
     """Evidence shared along a plan's own tree (collective assignment).

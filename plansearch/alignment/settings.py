@@ -79,6 +79,8 @@ SCORE_THRESHOLDS = Thresholds(strong=0.40, partial=0.24, weak=0.08)
 SHARE_THRESHOLDS = Thresholds(strong=0.85, partial=0.60, weak=0.35)
 #: The default strength cut-offs (for the default ``calibration="share"``).
 DEFAULT_THRESHOLDS = SHARE_THRESHOLDS
+#: How bare targets borrow budget programmes (:attr:`AlignSettings.bare_route`).
+BARE_ROUTES: tuple[str, ...] = ("families", "programmes")
 #: Strength rules :func:`.scoring.strength_labels` knows.
 CALIBRATIONS: tuple[str, ...] = ("share", "score")
 
@@ -107,6 +109,13 @@ class AlignSettings:
     context_weight: float = 0.3
     #: Standard budget programmes (แผนงาน) attached to each bare target.
     programmes_per_bare_target: int = 2
+    #: How bare targets choose their programmes: ``"families"`` — the framework's targets
+    #: divide the conventional strategy families of local plans between them (each family
+    #: to the closest title) and a bare target borrows the budget programmes of the
+    #: families it won (:func:`.targets.family_programmes`), falling back to the
+    #: ``programmes_per_bare_target`` programmes closest to its title when it won none;
+    #: ``"programmes"`` — always the closest programmes (the rule before 2026-12).
+    bare_route: str = "families"
     #: A target whose own text is shorter than this (characters) is *bare*.
     bare_target_chars: int = 80
     #: Most the planner's examples can move an item's evidence for a target (z units;
@@ -127,6 +136,13 @@ class AlignSettings:
     #: 1 scores the path, a master plan's evidence plus its strategy's gap to the best
     #: strategy (chosen a priori: the two levels count equally); 0 scores the level alone.
     parent_weight: float = 1.0
+    #: Weight of the anchor framework's links for a framework anchored to it (the SDGs
+    #: and the NESDP milestones to the national strategy; :func:`.scoring.anchor_prior`):
+    #: an item gains ``anchor_weight`` × (its shares of the national strategies) @ (the
+    #: crosswalk of the two frameworks' texts, in standard deviations). 0.5 was picked
+    #: from {0.5, 1, 1.5, 2} on the leave-one-plan-out dev tasks (both 0.5 and 1 helped
+    #: the milestones and the SDGs; see benchmarks/README.md "Quality"); 0 turns it off.
+    anchor_weight: float = 0.5
     #: Weight of the evidence an item shares with its parent and children in the plan's
     #: own tree (:func:`.scoring.structure_prior`); 0 scores each item alone.
     structure_weight: float = 0.0
@@ -155,7 +171,7 @@ class AlignSettings:
                 )
         for f in fields(self):
             v = getattr(self, f.name)
-            if f.name in ints or f.name in ("thresholds", "calibration"):
+            if f.name in ints or f.name in ("thresholds", "calibration", "bare_route"):
                 continue
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                 raise SettingsError(
@@ -168,6 +184,11 @@ class AlignSettings:
         if self.logistic_scale <= 0:
             raise SettingsError(
                 f"logistic_scale ต้องมากกว่า 0 / must be positive, got {self.logistic_scale!r}"
+            )
+        if self.bare_route not in BARE_ROUTES:
+            raise SettingsError(
+                f"bare_route ต้องเป็น {BARE_ROUTES} / must be one of {BARE_ROUTES}, "
+                f"got {self.bare_route!r}"
             )
         if self.calibration not in CALIBRATIONS:
             raise SettingsError(
@@ -236,6 +257,12 @@ class AlignSettings:
                 f"a framework that is a level of another (master plans) adds "
                 f"{self.parent_weight:g} × its parent's gap to the best parent; "
                 if self.parent_weight
+                else ""
+            )
+            + (
+                f"SDGs and NESDP milestones add {self.anchor_weight:g} × the item's national-"
+                f"strategy shares through a crosswalk of the frameworks' texts; "
+                if self.anchor_weight
                 else ""
             )
             + rule

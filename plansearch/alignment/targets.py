@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .scoring import LexicalModel, SubtreeLayout, background_stats, dense_scores
+from .scoring import LexicalModel, SubtreeLayout, background_stats, crosswalk, dense_scores
 from .settings import DEFAULT_SETTINGS, AlignSettings
 
 if TYPE_CHECKING:
@@ -78,6 +78,9 @@ class TargetSpace:
     #: master plans), and the index of each target's parent among its targets (-1: none).
     parent: TargetSpace | None = None
     target_parents: tuple[int, ...] = ()
+    #: The framework whose links inform this one's through a crosswalk of their texts
+    #: (the national strategy for the SDGs and NESDP milestones; registry ``anchored_to``).
+    anchor: TargetSpace | None = None
 
     def __len__(self) -> int:
         return len(self.target_ids)
@@ -97,6 +100,51 @@ def local_programs() -> tuple[dict[str, Any], ...]:
         .read_text("utf-8")
     )
     return tuple(json.loads(raw)["items"])
+
+
+@lru_cache(maxsize=1)
+def strategy_families() -> tuple[dict[str, Any], ...]:
+    """The conventional strategy families of local plans (โครงสร้างพื้นฐาน, เศรษฐกิจ, สังคม,
+    …; ``data/local_strategy_families.json``), each with ``programmes``: the indexes (into
+    :func:`local_programs`) of the budget programmes its text names, in the order named."""
+    raw = (
+        resources.files("plansearch.alignment")
+        .joinpath("data/local_strategy_families.json")
+        .read_text("utf-8")
+    )
+    titles = [p["title"] for p in local_programs()]
+    out = []
+    for fam in json.loads(raw)["items"]:
+        named = sorted((fam["text"].find(t), j) for j, t in enumerate(titles) if t in fam["text"])
+        out.append({**fam, "programmes": tuple(j for _, j in named)})
+    return tuple(out)
+
+
+def family_programmes(
+    space: TargetSpace, emb: BaseEmbedder, bare: Sequence[int]
+) -> dict[int, list[int]]:
+    """Budget programmes for bare targets, by the plan's partition of its work.
+
+    A plan's strategies divide the conventional strategy families between them: each
+    family goes to the one target whose title is closest to it (every target competes,
+    bare or not), and a bare target borrows the budget programmes of the families it won
+    (``target index → programme indexes``). A bare target that won no family is absent.
+    So "ด้านอื่น ๆ" next to five named strategies gets what the five leave, and a plan's
+    "ด้านสังคม" with no health strategy beside it takes the health programme too.
+    """
+    fams = strategy_families()
+    tq = encode_cached(emb, list(space.target_titles), "query")
+    fp = encode_cached(emb, [f"{f['title']} {f['text']}" for f in fams], "passage")
+    owner = np.argmax(tq @ fp.T, axis=0)
+    out: dict[int, list[int]] = {}
+    for i in bare:
+        got: list[int] = []
+        for f, fam in enumerate(fams):
+            if owner[f] == i:
+                got += [j for j in fam["programmes"] if j not in got]
+        if got:
+            out[i] = got
+    return out
 
 
 def programme_texts() -> list[str]:
@@ -264,6 +312,10 @@ class PreparedSpace:
     #: The coarser framework this one is a level of, prepared the same way, when
     #: ``settings.parent_weight`` > 0 (see :func:`.scoring.parent_prior`).
     parent: PreparedSpace | None = None
+    #: The anchor framework, prepared the same way, and the crosswalk from its targets
+    #: to these (:func:`.scoring.crosswalk`), when ``settings.anchor_weight`` > 0.
+    anchor: PreparedSpace | None = None
+    walk: np.ndarray | None = None
 
     @cached_property
     def layout(self) -> SubtreeLayout:
@@ -291,7 +343,7 @@ def lexical_model(space: TargetSpace) -> LexicalModel:
     return model
 
 
-_PREPARED: dict[tuple[str, TargetSpace, int, int, int, bool, bool], PreparedSpace] = {}
+_PREPARED: dict[tuple[str, TargetSpace, int, int, str, int, bool, bool, bool], PreparedSpace] = {}
 
 
 def prepare_space(
@@ -307,9 +359,11 @@ def prepare_space(
         space,
         settings.top_nodes,
         settings.programmes_per_bare_target,
+        settings.bare_route,
         settings.bare_target_chars,
         settings.frozen_weight > 0,
         settings.parent_weight > 0,
+        settings.anchor_weight > 0,
     )
     hit = _PREPARED.get(key)
     if hit is not None:
@@ -327,8 +381,33 @@ def prepare_space(
     parent = None
     if space.parent is not None and settings.parent_weight > 0:
         parent = prepare_space(space.parent, emb, settings)
-    _PREPARED[key] = prepared = replace(prepared, frozen=frozen, parent=parent)
+    anchor = walk = None
+    if space.anchor is not None and settings.anchor_weight > 0:
+        anchor = prepare_space(space.anchor, emb, settings)
+        walk = crosswalk(own_vectors(anchor), own_vectors(prepared))
+    _PREPARED[key] = prepared = replace(
+        prepared, frozen=frozen, parent=parent, anchor=anchor, walk=walk
+    )
     return prepared
+
+
+def anchor_walk(prep: PreparedSpace, settings: AlignSettings) -> np.ndarray | None:
+    """The crosswalk from ``prep``'s anchor framework, mixed like the dense scores: with
+    a domain-adapted embedder, ``frozen_weight`` of the frozen model's crosswalk."""
+    walk = prep.walk
+    fwalk = prep.frozen.walk if prep.frozen is not None else None
+    if walk is None or fwalk is None or settings.frozen_weight <= 0:
+        return walk
+    w = np.float32(settings.frozen_weight)
+    return ((np.float32(1) - w) * walk + w * fwalk).astype(np.float32)
+
+
+def own_vectors(prep: PreparedSpace) -> np.ndarray:
+    """Each target's own node vector (its title and description), ``(targets, dim)``:
+    the first node of each target's subtree is the target itself."""
+    roots = np.array([n.root for n in prep.space.nodes], dtype=np.int64)
+    _, first = np.unique(roots, return_index=True)
+    return prep.node_vecs[first]
 
 
 def _with_settings(prep: PreparedSpace, settings: AlignSettings) -> PreparedSpace:
@@ -337,6 +416,7 @@ def _with_settings(prep: PreparedSpace, settings: AlignSettings) -> PreparedSpac
         settings=settings,
         frozen=None if prep.frozen is None else _with_settings(prep.frozen, settings),
         parent=None if prep.parent is None else _with_settings(prep.parent, settings),
+        anchor=None if prep.anchor is None else _with_settings(prep.anchor, settings),
     )
 
 
@@ -350,6 +430,8 @@ def _prepare_space(space: TargetSpace, emb: BaseEmbedder, settings: AlignSetting
         sims = tq @ prog_p.T
         n = settings.programmes_per_bare_target
         assign = {i: list(np.argsort(-sims[k])[:n]) for k, i in enumerate(bare)}
+        if settings.bare_route == "families":
+            assign.update(family_programmes(space, emb, bare))
         space = with_programmes(space, assign)
     node_vecs = encode_cached(emb, [n.content for n in space.nodes], "passage")
     background = dense_scores(prog_q, node_vecs, space, settings.top_nodes).combined

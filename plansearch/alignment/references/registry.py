@@ -10,7 +10,10 @@ format. Optional metadata fields describe how it is used:
 * a *derived* framework is a file with ``derived_from`` (another built-in),
   ``root_type`` (the node type whose nodes are its targets) and no ``items``;
   ``companion_of`` names a framework that, when aligned against, brings this one
-  along (the 23 master plans with the national strategy: ``data/masterplan.json``).
+  along (the 23 master plans with the national strategy: ``data/masterplan.json``);
+* ``anchored_to`` names a coarser built-in whose links inform this one's through a
+  crosswalk of the two frameworks' own texts (the SDGs and the NESDP milestones are
+  anchored to the national strategy: :func:`plansearch.alignment.scoring.anchor_prior`).
 
 Built-ins are listed by planning level (national first), each derived framework
 right after the one it derives from.
@@ -52,6 +55,7 @@ class FrameworkInfo:
     root_type: str | None = None
     companion_of: str | None = None
     column: str | None = None
+    anchored_to: str | None = None
 
 
 def _where(filename: str) -> str:
@@ -111,6 +115,7 @@ def discover(directory: Traversable | Path | None = None) -> dict[str, Framework
             root_type=_opt(data, "root_type", where),
             companion_of=_opt(data, "companion_of", where),
             column=_opt(data, "column", where),
+            anchored_to=_opt(data, "anchored_to", where),
         )
     # a derived framework takes its level from the one it derives from
     for name, info in list(found.items()):
@@ -126,6 +131,12 @@ def discover(directory: Traversable | Path | None = None) -> dict[str, Framework
             raise ReferenceFormatError(f"{_where(info.file)}: root_type: missing")
         found[name] = replace(info, level=base.level)
     for info in found.values():
+        anchor = found.get(info.anchored_to) if info.anchored_to else None
+        if info.anchored_to and (anchor is None or anchor.derived_from or anchor.anchored_to):
+            raise ReferenceFormatError(
+                f"{_where(info.file)}: anchored_to: {info.anchored_to!r} is not a built-in "
+                "framework with items of its own"
+            )
         if info.level not in LEVELS:
             raise ReferenceFormatError(
                 f"{_where(info.file)}: level: unknown level {info.level!r}; expected one of "

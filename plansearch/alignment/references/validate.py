@@ -26,8 +26,9 @@ MAX_VALUES = 2_000_000
 #: Longest number accepted where text is expected (digits).
 MAX_NUMBER_DIGITS = 40
 
-#: Top-level fields of a framework file (``role``, ``root_type``, ``column`` and the
-#: ``derived_from``/``companion_of`` pair are optional metadata, see ``registry``).
+#: Top-level fields of a framework file (``role``, ``root_type``, ``column``,
+#: ``derived_from``/``companion_of`` and ``anchored_to`` are optional metadata, see
+#: ``registry``).
 TOP_KEYS = frozenset(
     {
         "format",
@@ -41,6 +42,7 @@ TOP_KEYS = frozenset(
         "column",
         "derived_from",
         "companion_of",
+        "anchored_to",
     }
 )
 ITEM_KEYS = frozenset({"id", "title", "text", "type", "keywords", "related", "children"})

@@ -1,0 +1,117 @@
+"""Bare targets (titles only) borrow budget programmes by the plan's partition of the
+conventional strategy families (AlignSettings.bare_route = "families")."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from plansearch import align, reference_from_sections
+from plansearch.alignment.settings import AlignSettings
+from plansearch.alignment.targets import (
+    family_programmes,
+    local_programs,
+    prepare_space,
+    space_from_reference,
+    strategy_families,
+)
+from plansearch.sections import Section
+
+TITLES = [
+    "ด้านโครงสร้างพื้นฐาน",
+    "ด้านเศรษฐกิจ",
+    "ด้านสังคม",
+    "ด้านการบริหารจัดการ",
+    "ด้านอื่น ๆ",
+]
+
+
+def _space(titles=TITLES):
+    secs = [Section.from_text(t, kind="strategy", id=f"S{i}") for i, t in enumerate(titles, 1)]
+    return space_from_reference(reference_from_sections(secs, name="own", level="local"))
+
+
+def test_every_family_names_real_budget_programmes() -> None:
+    fams = strategy_families()
+    titles = [p["title"] for p in local_programs()]
+    assert len(fams) == 8
+    for fam in fams:
+        assert fam["programmes"], fam["id"]  # each family names at least one programme
+        for j in fam["programmes"]:
+            assert titles[j] in fam["text"]
+        assert len(set(fam["programmes"])) == len(fam["programmes"])
+    # every programme except the central fund is named by some family
+    named = {j for fam in fams for j in fam["programmes"]}
+    assert named >= set(range(len(titles))) - {titles.index("แผนงานงบกลาง")}
+
+
+def test_each_family_goes_to_the_target_named_after_it(hashing) -> None:
+    fams = strategy_families()
+    space = _space([f["title"] for f in fams])  # one bare target per family, same title
+    got = family_programmes(space, hashing, range(len(space)))
+    assert got == {i: list(f["programmes"]) for i, f in enumerate(fams)}
+    # with two targets, the eight families are divided between them, never shared
+    two = family_programmes(_space(["ด้านโครงสร้างพื้นฐาน", "ด้านอื่น ๆ"]), hashing, [0, 1])
+    named = {j for f in fams for j in f["programmes"]}
+    assert set(two.get(0, [])) | set(two.get(1, [])) == named
+
+
+def test_a_target_that_won_no_family_keeps_its_closest_programmes(hashing) -> None:
+    space = _space()
+    fam = prepare_space(space, hashing, AlignSettings())
+    near = prepare_space(space, hashing, AlignSettings(bare_route="programmes"))
+    won = family_programmes(space, hashing, range(len(space)))
+
+    def progs(prep, i):
+        return [n.id.split("~")[1] for n in prep.space.nodes if n.root == i and "~" in n.id]
+
+    ids = [p["id"] for p in local_programs()]
+    for i in range(len(space)):
+        if i in won:
+            assert progs(fam, i) == [ids[j] for j in won[i]]
+        else:
+            assert progs(fam, i) == progs(near, i)
+    assert len(progs(near, 0)) == AlignSettings().programmes_per_bare_target
+
+
+def test_targets_with_text_of_their_own_borrow_nothing(hashing) -> None:
+    long = "การพัฒนาโครงสร้างพื้นฐาน ถนน สะพาน ทางระบายน้ำ ไฟฟ้า ประปา และแหล่งน้ำ ให้ได้มาตรฐาน " * 2
+    space = _space([long, "ด้านสังคม"])
+    prep = prepare_space(space, hashing, AlignSettings())
+    assert not [n for n in prep.space.nodes if n.root == 0 and n.type == "program"]
+    assert [n for n in prep.space.nodes if n.root == 1 and n.type == "program"]
+
+
+@pytest.mark.parametrize("route", ["families", "programmes"])
+def test_align_and_bulk_agree_on_either_route(hashing, route) -> None:
+    from plansearch.alignment.bulk import align_bulk, prepare_spaces
+    from plansearch.alignment.engine import item_vectors
+    from plansearch.thai import tokenize
+
+    secs = [Section.from_text(t, kind="strategy", id=f"S{i}") for i, t in enumerate(TITLES, 1)]
+    ref = reference_from_sections(secs, name="own", level="local")
+    items = ["ก่อสร้างถนนคอนกรีตเสริมเหล็ก", "ส่งเสริมอาชีพเกษตรกร", "ป้องกันโรคไข้เลือดออก"]
+    cfg = AlignSettings(bare_route=route)
+    al = align(items, ref, embedder=hashing, settings=cfg, k=5)
+    prepared = prepare_spaces(ref, hashing, settings=cfg)
+    q = item_vectors(
+        [Section.from_text(t, kind="goal", id=f"i{k}") for k, t in enumerate(items)],
+        None,
+        hashing,
+        cfg,
+    )
+    res = align_bulk(q, prepared, top_k=5, item_tokens=[tokenize(t) for t in items], settings=cfg)[
+        "own"
+    ]
+    for i, it in enumerate(al.items):
+        assert res.target_ids(i) == [m.target_id for m in it.matches[0]]
+    other = align(
+        items,
+        ref,
+        embedder=hashing,
+        settings=cfg.replace(bare_route="programmes" if route == "families" else "families"),
+        k=5,
+    )
+    assert not np.array_equal(
+        [it.scores_for("own") for it in al.items], [it.scores_for("own") for it in other.items]
+    )
