@@ -186,6 +186,9 @@ def test_default_model_agrees_with_sentence_transformers_through_the_adapter() -
     assert isinstance(inner, OpenVinoEmbedder)
     assert inner.agrees_through(ov.adapter) and ov.fingerprint == st.fingerprint
     assert SentenceTransformerEmbedder().fingerprint == inner.fingerprint
+    auto = Embedder()  # the agreement above is what lets auto run batches on OpenVINO
+    auto.encode(texts * 20, kind="passage")
+    assert auto.backend == "openvino" and auto.fingerprint == st.fingerprint
 
 
 def test_omp_num_threads_pins_openvino_to_one_thread(
