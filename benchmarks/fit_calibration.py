@@ -190,6 +190,21 @@ def main() -> int:
     for seed in ("000", "001", "003", "004"):
         kept = [v for v, s in tasks.values() if s != seed]
         print(f"  without seed {seed}: temperature {fit(kept):.3f}")
+    # frameworks of bare titles (a plan's own strategies, policy areas) against described
+    # ones (the hierarchies of the national strategy and the DLA plan)
+    bare = {k: v for k, v in tasks.items() if k.startswith(("own", "pol"))}
+    rich = {k: v for k, v in tasks.items() if k not in bare}
+    for label, group in (("bare-title tasks", bare), ("described tasks", rich)):
+        if not group:
+            continue
+        t = fit([v for v, _ in group.values()])
+        print(f"temperature fitted on {label} ({', '.join(group)}): {t:.3f}")
+        for name, ((ev, gold), _) in group.items():
+            print(describe(name, ev, gold, t))
+        for seed in ("000", "001", "004"):
+            kept = [v for v, s in group.values() if s != seed]
+            if kept and len(kept) < len(group):
+                print(f"  without seed {seed}: temperature {fit(kept):.3f}")
     return 0
 
 
