@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,9 @@ class FlakyTask:
         self.folder = str(folder)
 
     def __call__(self, spec, texts, batch_size, threads):  # type: ignore[no-untyped-def]
-        marker = Path(self.folder) / f"seen-{abs(hash(texts[0])) % 10**12}"
+        # a stable name: str hash() differs between worker processes (PYTHONHASHSEED),
+        # so a retry on the other worker would not find the marker and fail again
+        marker = Path(self.folder) / f"seen-{zlib.crc32(texts[0].encode())}"
         if not marker.exists():
             marker.write_text("1")
             raise RuntimeError("worker lost (injected)")

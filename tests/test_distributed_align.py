@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -139,7 +140,9 @@ class FlakyAlign:
         self.folder = str(folder)
 
     def __call__(self, prepared, spec, items, ancestors, k, settings, threads):  # type: ignore[no-untyped-def]
-        marker = Path(self.folder) / f"seen-{abs(hash(items[0].id)) % 10**12}"
+        # a stable name: str hash() differs between worker processes (PYTHONHASHSEED),
+        # so a retry on the other worker would not find the marker and fail again
+        marker = Path(self.folder) / f"seen-{zlib.crc32(items[0].id.encode())}"
         if not marker.exists():
             marker.write_text("1")
             raise RuntimeError("worker lost (injected)")
