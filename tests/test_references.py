@@ -581,3 +581,15 @@ def test_anchored_frameworks_name_a_builtin_with_items(tmp_path: Path) -> None:
         )
         with pytest.raises(ReferenceFormatError, match=r"demo\.json.*anchored_to"):
             discover(data)
+
+
+@pytest.mark.parametrize("key", ["role", "column", "derived_from", "companion_of", "anchored_to"])
+def test_metadata_fields_of_a_user_file_must_be_text(tmp_path: Path, key: str) -> None:
+    f = tmp_path / "own.json"
+    data = {"name": "own", "level": "local", key: [1, 2], "items": [{"id": "S1", "title": "ถนน"}]}
+    f.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ReferenceFormatError, match=key):
+        load_reference(f)
+    data[key] = "national"  # text is accepted (the registry reads it for built-ins only)
+    f.write_text(json.dumps(data), encoding="utf-8")
+    assert load_reference(f).get("S1").title == "ถนน"

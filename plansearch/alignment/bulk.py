@@ -268,12 +268,13 @@ def align_bulk(
             words, h, w = lexical
             cov = coverage_from_words(words[a:b], h, w, groups)
         ev = evidence(z, cov, cfg)
-        base = ev.copy() if anchored else ev  # priors read the evidence before any prior
+        # parents and anchors (the national strategy) have no prior of their own, so
+        # their columns still hold the plain evidence the priors read
         for (c0, c1), (p0, p1), cols in levels:
-            ev[:, c0:c1] = ev[:, c0:c1] + parent_prior(base[:, p0:p1], cols, cfg.parent_weight)
+            ev[:, c0:c1] = ev[:, c0:c1] + parent_prior(ev[:, p0:p1], cols, cfg.parent_weight)
         for (c0, c1), (a0, a1), walk in anchored:
             ev[:, c0:c1] = ev[:, c0:c1] + anchor_prior(
-                base[:, a0:a1], walk, cfg.anchor_weight, cfg.temperature
+                ev[:, a0:a1], walk, cfg.anchor_weight, cfg.temperature
             )
         final = logistic(ev, cfg)
         for f, (c0, c1) in enumerate(spans[: len(prepared)]):

@@ -425,7 +425,8 @@ def _prepare_space(space: TargetSpace, emb: BaseEmbedder, settings: AlignSetting
     prog_q = encode_cached(emb, prog_texts, "query")
     bare = [i for i in range(len(space)) if space.bare(i, settings.bare_target_chars)]
     if bare and settings.programmes_per_bare_target > 0:
-        tq = encode_cached(emb, [space.target_titles[i] for i in bare], "query")
+        # every title, once: family_programmes reads the same vectors from the cache
+        tq = encode_cached(emb, list(space.target_titles), "query")[bare]
         prog_p = encode_cached(emb, prog_texts, "passage")
         sims = tq @ prog_p.T
         n = settings.programmes_per_bare_target

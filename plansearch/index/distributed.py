@@ -233,7 +233,11 @@ def run_shards(
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         from dask.distributed import as_completed
 
-        shared = [client.scatter(b, broadcast=True) for b in broadcast]
+        # fresh keys per call (hash=False): a second run on the same client would otherwise
+        # scatter the same content under the same key while the first run's copies are
+        # being released, and the workers' state machine can stall on that key (seen as a
+        # hang in the resume test)
+        shared = [client.scatter(b, broadcast=True, hash=False) for b in broadcast]
         futures = {
             client.submit(
                 task, *shared, *args_of(k, threads_per_worker), retries=retries, pure=False

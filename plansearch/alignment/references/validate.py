@@ -45,6 +45,8 @@ TOP_KEYS = frozenset(
         "anchored_to",
     }
 )
+#: The optional metadata fields among them (used by ``registry`` for built-ins only).
+METADATA_KEYS = ("role", "column", "derived_from", "companion_of", "anchored_to")
 ITEM_KEYS = frozenset({"id", "title", "text", "type", "keywords", "related", "children"})
 _ID_RE = re.compile(r"^[^\s\x00-\x1f]{1,80}$")
 
@@ -176,6 +178,8 @@ class ReferenceBuilder:
         title = self.text(data.get("title"), "title", required=False) or ref_name
         source = self.text(data.get("source"), "source", required=False)
         root_type = self.text(data.get("root_type"), "root_type", required=False) or None
+        for key in METADATA_KEYS:  # read by the built-ins' registry; text when present
+            self.text(data.get(key), key, required=False)
         items = data.get("items")
         if items is None:
             raise self.fail("items", "missing")
