@@ -56,6 +56,50 @@ def test_each_family_goes_to_the_target_named_after_it(hashing) -> None:
     assert set(two.get(0, [])) | set(two.get(1, [])) == named
 
 
+def test_family_partition_data_is_consistent() -> None:
+    fams = strategy_families()
+    ids = {f["id"] for f in fams}
+    for fam in fams:
+        words = fam["named_by"]
+        assert words and all(isinstance(w, str) and w.strip() for w in words), fam["id"]
+        umbrella = fam.get("umbrella")
+        if umbrella is not None:
+            assert umbrella in ids and umbrella != fam["id"]
+            # an umbrella holds its own place: no chains
+            assert not next(f for f in fams if f["id"] == umbrella).get("umbrella")
+
+
+def _owners(titles, emb):
+    """family id → index of the target whose bare title won it."""
+    fams = strategy_families()
+    got = family_programmes(_space(titles), emb, range(len(titles)))
+    out = {}
+    for fam in fams:
+        holders = [i for i, progs in got.items() if set(fam["programmes"]) <= set(progs)]
+        assert len(holders) == 1, (fam["id"], got)
+        out[fam["id"]] = holders[0]
+    return out
+
+
+def test_a_title_that_names_a_family_wins_it(hashing) -> None:
+    owners = _owners(["ด้านอื่น ๆ", "ด้านการพัฒนาสาธารณสุข", "ด้านสังคม", "ด้านเศรษฐกิจ"], hashing)
+    assert owners["LF5"] == 1  # named by สาธารณสุข, not left to the umbrella
+    assert owners["LF3"] == 2
+    assert owners["LF2"] == 3
+
+
+def test_an_unnamed_family_goes_to_its_umbrella(hashing) -> None:
+    # no title names health, education or public safety: they go where plans usually
+    # put them, with the social / quality-of-life strategy
+    titles = ["ด้านโครงสร้างพื้นฐาน", "ด้านเศรษฐกิจ", "ด้านพัฒนาสังคม", "ด้านอื่น ๆ"]
+    owners = _owners(titles, hashing)
+    assert owners["LF3"] == owners["LF4"] == owners["LF5"] == owners["LF7"] == 2
+    # an education strategy beside it keeps education (and only education) to itself
+    owners = _owners([*titles, "ด้านการศึกษาและวัฒนธรรม"], hashing)
+    assert owners["LF4"] == 4
+    assert owners["LF5"] == owners["LF7"] == 2
+
+
 def test_a_target_that_won_no_family_keeps_its_closest_programmes(hashing) -> None:
     space = _space()
     fam = prepare_space(space, hashing, AlignSettings())

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..thai import fold_for_matching
 from .scoring import LexicalModel, SubtreeLayout, background_stats, crosswalk, dense_scores
 from .settings import DEFAULT_SETTINGS, AlignSettings
 
@@ -125,17 +126,39 @@ def family_programmes(
 ) -> dict[int, list[int]]:
     """Budget programmes for bare targets, by the plan's partition of its work.
 
-    A plan's strategies divide the conventional strategy families between them: each
-    family goes to the one target whose title is closest to it (every target competes,
-    bare or not), and a bare target borrows the budget programmes of the families it won
-    (``target index → programme indexes``). A bare target that won no family is absent.
-    So "ด้านอื่น ๆ" next to five named strategies gets what the five leave, and a plan's
-    "ด้านสังคม" with no health strategy beside it takes the health programme too.
+    A plan's strategies divide the conventional strategy families between them
+    (``target index → programme indexes`` for each bare target that won a family):
+
+    1. a family goes to the target whose title *names* it (one of the family's
+       ``named_by`` words: "ด้านสังคม" names the social family), the closest such
+       title when several do;
+    2. a family no title names goes where plans put it when they give it no strategy
+       of its own, its ``umbrella`` family's target (health, education and public
+       safety sit under "สังคม/คุณภาพชีวิต" in most plans);
+    3. otherwise to the target whose title is closest to the family's text.
+
+    So "ด้านอื่น ๆ" next to five named strategies gets what the five leave, and a
+    plan's "ด้านสังคม" with no health strategy beside it takes the health programme.
+    Every target competes, bare or not; a bare target that won no family is absent.
     """
     fams = strategy_families()
     tq = encode_cached(emb, list(space.target_titles), "query")
     fp = encode_cached(emb, [f"{f['title']} {f['text']}" for f in fams], "passage")
-    owner = np.argmax(tq @ fp.T, axis=0)
+    sims = tq @ fp.T
+    titles = [fold_for_matching(t) for t in space.target_titles]
+    index = {f["id"]: k for k, f in enumerate(fams)}
+    owner: dict[int, int] = {}
+    # families with an umbrella last, so the umbrella's owner is known
+    for f in sorted(range(len(fams)), key=lambda k: bool(fams[k].get("umbrella"))):
+        words = [fold_for_matching(w) for w in fams[f].get("named_by", ())]
+        claim = [t for t, title in enumerate(titles) if any(w and w in title for w in words)]
+        umbrella = index.get(fams[f].get("umbrella") or "")
+        if claim:
+            owner[f] = max(claim, key=lambda t: (float(sims[t, f]), -t))
+        elif umbrella is not None and umbrella in owner:
+            owner[f] = owner[umbrella]
+        else:
+            owner[f] = int(np.argmax(sims[:, f]))
     out: dict[int, list[int]] = {}
     for i in bare:
         got: list[int] = []
