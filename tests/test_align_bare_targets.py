@@ -14,6 +14,7 @@ from plansearch.alignment.targets import (
     prepare_space,
     space_from_reference,
     strategy_families,
+    won_families,
 )
 from plansearch.sections import Section
 
@@ -107,7 +108,7 @@ def test_a_target_that_won_no_family_keeps_its_closest_programmes(hashing) -> No
     won = family_programmes(space, hashing, range(len(space)))
 
     def progs(prep, i):
-        return [n.id.split("~")[1] for n in prep.space.nodes if n.root == i and "~" in n.id]
+        return [n.id.split("~")[1] for n in prep.space.nodes if n.root == i and n.type == "program"]
 
     ids = [p["id"] for p in local_programs()]
     for i in range(len(space)):
@@ -116,6 +117,26 @@ def test_a_target_that_won_no_family_keeps_its_closest_programmes(hashing) -> No
         else:
             assert progs(fam, i) == progs(near, i)
     assert len(progs(near, 0)) == AlignSettings().programmes_per_bare_target
+
+
+def test_bare_targets_carry_the_knowledge_of_the_families_they_hold(hashing) -> None:
+    space = _space()
+    prep = prepare_space(space, hashing, AlignSettings())
+    near = prepare_space(space, hashing, AlignSettings(bare_route="programmes"))
+    won = won_families(space, hashing, range(len(space)))
+    fams = strategy_families()
+    for i in range(len(space)):
+        mine = [n for n in prep.space.nodes if n.root == i]
+        fam_ids = [n.id.split("~")[1] for n in mine if n.type == "strategy_family"]
+        assert fam_ids == [fams[f]["id"] for f in won.get(i, [])]
+        patterns = [n for n in mine if n.type == "project_pattern"]
+        want = [c["title"] for f in won.get(i, []) for c in fams[f]["children"]]
+        assert [n.title for n in patterns] == want
+        # the "programmes" route borrows programmes only
+        assert not [n for n in near.space.nodes if n.root == i and n.type != "program"][1:]
+    # "ด้านสังคม" holds health by the umbrella rule: its phrasings come along
+    social = TITLES.index("ด้านสังคม")
+    assert f"S{social + 1}~LF5" in {n.id for n in prep.space.nodes if n.root == social}
 
 
 def test_targets_with_text_of_their_own_borrow_nothing(hashing) -> None:

@@ -109,12 +109,14 @@ class AlignSettings:
     context_weight: float = 0.3
     #: Standard budget programmes (แผนงาน) attached to each bare target.
     programmes_per_bare_target: int = 2
-    #: How bare targets choose their programmes: ``"families"`` — the framework's targets
-    #: divide the conventional strategy families of local plans between them (each family
-    #: to the closest title) and a bare target borrows the budget programmes of the
-    #: families it won (:func:`.targets.family_programmes`), falling back to the
-    #: ``programmes_per_bare_target`` programmes closest to its title when it won none;
-    #: ``"programmes"`` — always the closest programmes (the rule before 2026-12).
+    #: How bare targets borrow context: ``"families"`` — the framework's targets divide
+    #: the conventional strategy families of local plans between them (a family to the
+    #: title that names it, else to its umbrella's target, else to the closest title:
+    #: :func:`.targets.family_owners`) and a bare target borrows the budget programmes,
+    #: the description and the typical project phrasings of the families it holds,
+    #: falling back to the ``programmes_per_bare_target`` programmes closest to its title
+    #: when it holds none; ``"programmes"`` — always the closest programmes (the rule
+    #: before 2026-12).
     bare_route: str = "families"
     #: A target whose own text is shorter than this (characters) is *bare*.
     bare_target_chars: int = 80

@@ -121,13 +121,11 @@ def strategy_families() -> tuple[dict[str, Any], ...]:
     return tuple(out)
 
 
-def family_programmes(
-    space: TargetSpace, emb: BaseEmbedder, bare: Sequence[int]
-) -> dict[int, list[int]]:
-    """Budget programmes for bare targets, by the plan's partition of its work.
+def family_owners(space: TargetSpace, emb: BaseEmbedder) -> list[int]:
+    """The plan's partition of its work: for each conventional strategy family (in
+    :func:`strategy_families` order), the index of the target that holds it.
 
-    A plan's strategies divide the conventional strategy families between them
-    (``target index → programme indexes`` for each bare target that won a family):
+    A plan's strategies divide the families between them:
 
     1. a family goes to the target whose title *names* it (one of the family's
        ``named_by`` words: "ด้านสังคม" names the social family), the closest such
@@ -138,8 +136,7 @@ def family_programmes(
     3. otherwise to the target whose title is closest to the family's text.
 
     So "ด้านอื่น ๆ" next to five named strategies gets what the five leave, and a
-    plan's "ด้านสังคม" with no health strategy beside it takes the health programme.
-    Every target competes, bare or not; a bare target that won no family is absent.
+    plan's "ด้านสังคม" with no health strategy beside it takes health too.
     """
     fams = strategy_families()
     tq = encode_cached(emb, list(space.target_titles), "query")
@@ -159,15 +156,58 @@ def family_programmes(
             owner[f] = owner[umbrella]
         else:
             owner[f] = int(np.argmax(sims[:, f]))
+    return [owner[f] for f in range(len(fams))]
+
+
+def won_families(
+    space: TargetSpace, emb: BaseEmbedder, bare: Sequence[int]
+) -> dict[int, list[int]]:
+    """``target index → family indexes`` it holds (:func:`family_owners`), for the
+    targets in ``bare`` that hold at least one family."""
+    owners = family_owners(space, emb)
+    out = {i: [f for f, o in enumerate(owners) if o == i] for i in bare}
+    return {i: fs for i, fs in out.items() if fs}
+
+
+def family_programmes(
+    space: TargetSpace, emb: BaseEmbedder, bare: Sequence[int]
+) -> dict[int, list[int]]:
+    """Budget programmes for bare targets, by the plan's partition of its work: a bare
+    target borrows the budget programmes of the families it holds (:func:`family_owners`;
+    ``target index → programme indexes``). A bare target that holds no family is absent."""
+    return programmes_of(won_families(space, emb, bare))
+
+
+def programmes_of(won: dict[int, list[int]]) -> dict[int, list[int]]:
+    """``target index → family indexes`` → ``target index → programme indexes`` (the
+    families' budget programmes, each once, in the order the families name them)."""
+    fams = strategy_families()
     out: dict[int, list[int]] = {}
-    for i in bare:
+    for i, fidx in won.items():
         got: list[int] = []
-        for f, fam in enumerate(fams):
-            if owner[f] == i:
-                got += [j for j in fam["programmes"] if j not in got]
-        if got:
-            out[i] = got
+        for f in fidx:
+            got += [j for j in fams[f]["programmes"] if j not in got]
+        out[i] = got
     return out
+
+
+def with_families(space: TargetSpace, assignments: dict[int, list[int]]) -> TargetSpace:
+    """Add the knowledge of conventional strategy families to bare targets (``target
+    index → family indexes``): each family's description and its typical project
+    phrasings (``project_pattern`` children), so "ด้านสังคม" that holds health matches
+    "โครงการป้องกันและควบคุมโรคไข้เลือดออก" through the health family's phrasings."""
+    fams = strategy_families()
+    nodes = list(space.nodes)
+    for i, fidx in assignments.items():
+        tid = space.target_ids[i]
+        for f in fidx:
+            fam = fams[f]
+            nodes.append(Node(f"{tid}~{fam['id']}", fam["title"], fam["text"], fam["type"], i))
+            for c in fam.get("children", ()):
+                nodes.append(
+                    Node(f"{tid}~{c['id']}", c["title"], c.get("text", ""), c.get("type", ""), i)
+                )
+    return replace(space, nodes=tuple(nodes))
 
 
 def programme_texts() -> list[str]:
@@ -454,9 +494,9 @@ def _prepare_space(space: TargetSpace, emb: BaseEmbedder, settings: AlignSetting
         sims = tq @ prog_p.T
         n = settings.programmes_per_bare_target
         assign = {i: list(np.argsort(-sims[k])[:n]) for k, i in enumerate(bare)}
-        if settings.bare_route == "families":
-            assign.update(family_programmes(space, emb, bare))
-        space = with_programmes(space, assign)
+        won = won_families(space, emb, bare) if settings.bare_route == "families" else {}
+        assign.update(programmes_of(won))
+        space = with_families(with_programmes(space, assign), won)
     node_vecs = encode_cached(emb, [n.content for n in space.nodes], "passage")
     background = dense_scores(prog_q, node_vecs, space, settings.top_nodes).combined
     return PreparedSpace(space, node_vecs, background, settings)
