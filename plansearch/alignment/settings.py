@@ -153,12 +153,13 @@ class AlignSettings:
     calibration: str = "share"
     #: Softmax temperature of the shares (z units), fitted by maximum likelihood with
     #: ``benchmarks/fit_calibration.py`` on the frameworks' and plans' own hierarchies
-    #: (2026-12-01, third session, default model: its domain adapter in an ensemble with
+    #: (2026-12-01, fourth session, default model: its domain adapter in an ensemble with
     #: the frozen model, each plan-derived link scored with the adapter re-trained
     #: without that plan; tasks: the DLA plan's goals and tactics, seeds 000 and 001's
-    #: tactics, seed 000's policy items: 0.438, 0.30–0.48 in leave-one-plan-out folds;
-    #: before the policy task and the family route: 0.332).
-    temperature: float = 0.44
+    #: tactics, seed 000's policy items: 0.381, 0.29–0.42 in leave-one-plan-out folds;
+    #: before bare targets carried their families' knowledge: 0.438; before the policy
+    #: task and the family route: 0.332).
+    temperature: float = 0.38
     #: Strength cut-offs: on the share (``"share"``) or the final score (``"score"``).
     thresholds: Thresholds = DEFAULT_THRESHOLDS
 
