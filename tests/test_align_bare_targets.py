@@ -10,6 +10,7 @@ from plansearch import align, reference_from_sections
 from plansearch.alignment.settings import AlignSettings
 from plansearch.alignment.targets import (
     family_programmes,
+    family_units,
     local_programs,
     prepare_space,
     space_from_reference,
@@ -61,8 +62,9 @@ def test_family_partition_data_is_consistent() -> None:
     fams = strategy_families()
     ids = {f["id"] for f in fams}
     for fam in fams:
-        words = fam["named_by"]
-        assert words and all(isinstance(w, str) and w.strip() for w in words), fam["id"]
+        for unit in (fam, *fam["children"]):
+            words = unit["named_by"]
+            assert words and all(isinstance(w, str) and w.strip() for w in words), unit["id"]
         umbrella = fam.get("umbrella")
         if umbrella is not None:
             assert umbrella in ids and umbrella != fam["id"]
@@ -130,6 +132,7 @@ def test_bare_targets_carry_the_knowledge_of_the_families_they_hold(hashing) -> 
         fam_ids = [n.id.split("~")[1] for n in mine if n.type == "strategy_family"]
         assert fam_ids == [fams[f]["id"] for f in won.get(i, [])]
         patterns = [n for n in mine if n.type == "project_pattern"]
+        # no title here names a single phrasing, so each family's phrasings go with it
         want = [c["title"] for f in won.get(i, []) for c in fams[f]["children"]]
         assert [n.title for n in patterns] == want
         # the "programmes" route borrows programmes only
@@ -180,3 +183,28 @@ def test_align_and_bulk_agree_on_either_route(hashing, route) -> None:
     assert not np.array_equal(
         [it.scores_for("own") for it in al.items], [it.scores_for("own") for it in other.items]
     )
+
+
+def test_a_title_that_names_a_phrasing_takes_it_from_the_family(hashing) -> None:
+    fams = strategy_families()
+    water = next(
+        (f, c)
+        for f, fam in enumerate(fams)
+        for c, ch in enumerate(fam["children"])
+        if "ประปา" in ch["named_by"]
+    )
+    titles = ["ด้านโครงสร้างพื้นฐาน", "ด้านพัฒนาแหล่งน้ำ", "ด้านสังคม"]
+    units = family_units(_space(titles), hashing, range(3))
+    assert water in units[1] and water not in units[0]
+    # the rest of the infrastructure family stays with the infrastructure strategy
+    infra = water[0]
+    assert (infra, None) in units[0]
+    assert {c for f, c in units[0] if f == infra and c is not None} == (
+        set(range(len(fams[infra]["children"]))) - {water[1]}
+    )
+    # every unit is held exactly once
+    held = [u for us in units.values() for u in us]
+    assert len(held) == len(set(held)) == sum(1 + len(f["children"]) for f in fams)
+    # when the owner names the phrasing too, it keeps it
+    units = family_units(_space(["ด้านโครงสร้างพื้นฐานและประปา", "ด้านแหล่งน้ำ"]), hashing, [0, 1])
+    assert water in units[0]

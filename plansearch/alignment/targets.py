@@ -191,22 +191,46 @@ def programmes_of(won: dict[int, list[int]]) -> dict[int, list[int]]:
     return out
 
 
-def with_families(space: TargetSpace, assignments: dict[int, list[int]]) -> TargetSpace:
+def family_units(
+    space: TargetSpace, emb: BaseEmbedder, bare: Sequence[int]
+) -> dict[int, list[tuple[int, int | None]]]:
+    """The knowledge units each bare target holds: ``target index → [(family, None)``
+    for a family's description, ``(family, child)`` for one of its typical project
+    phrasings``]``.
+
+    A target holds the families it won (:func:`family_owners`) with their phrasings,
+    except a phrasing that another title names more specifically (its ``named_by``
+    words: "ด้านพัฒนาแหล่งน้ำ" names the water-supply phrasings of the infrastructure
+    family), which goes to that title — the family's owner first if it names it too.
+    """
+    fams = strategy_families()
+    owners = family_owners(space, emb)
+    titles = [fold_for_matching(t) for t in space.target_titles]
+    units: dict[int, list[tuple[int, int | None]]] = {i: [] for i in range(len(space))}
+    for f, fam in enumerate(fams):
+        units[owners[f]].append((f, None))
+        for c, child in enumerate(fam.get("children", ())):
+            words = [fold_for_matching(w) for w in child.get("named_by", ())]
+            claim = [t for t, title in enumerate(titles) if any(w and w in title for w in words)]
+            holder = owners[f] if not claim or owners[f] in claim else claim[0]
+            units[holder].append((f, c))
+    return {i: units[i] for i in bare if units[i]}
+
+
+def with_families(
+    space: TargetSpace, units: dict[int, list[tuple[int, int | None]]]
+) -> TargetSpace:
     """Add the knowledge of conventional strategy families to bare targets (``target
-    index → family indexes``): each family's description and its typical project
-    phrasings (``project_pattern`` children), so "ด้านสังคม" that holds health matches
-    "โครงการป้องกันและควบคุมโรคไข้เลือดออก" through the health family's phrasings."""
+    index → units``, :func:`family_units`): a family's description, ``(family, None)``,
+    and its typical project phrasings, ``(family, child)``; so "ด้านสังคม" that holds
+    health matches "โครงการป้องกันและควบคุมโรคไข้เลือดออก" through the health phrasings."""
     fams = strategy_families()
     nodes = list(space.nodes)
-    for i, fidx in assignments.items():
+    for i, held in units.items():
         tid = space.target_ids[i]
-        for f in fidx:
-            fam = fams[f]
-            nodes.append(Node(f"{tid}~{fam['id']}", fam["title"], fam["text"], fam["type"], i))
-            for c in fam.get("children", ()):
-                nodes.append(
-                    Node(f"{tid}~{c['id']}", c["title"], c.get("text", ""), c.get("type", ""), i)
-                )
+        for f, c in held:
+            u = fams[f] if c is None else fams[f]["children"][c]
+            nodes.append(Node(f"{tid}~{u['id']}", u["title"], u.get("text", ""), u["type"], i))
     return replace(space, nodes=tuple(nodes))
 
 
@@ -494,9 +518,11 @@ def _prepare_space(space: TargetSpace, emb: BaseEmbedder, settings: AlignSetting
         sims = tq @ prog_p.T
         n = settings.programmes_per_bare_target
         assign = {i: list(np.argsort(-sims[k])[:n]) for k, i in enumerate(bare)}
-        won = won_families(space, emb, bare) if settings.bare_route == "families" else {}
-        assign.update(programmes_of(won))
-        space = with_families(with_programmes(space, assign), won)
+        units = {}
+        if settings.bare_route == "families":
+            assign.update(family_programmes(space, emb, bare))
+            units = family_units(space, emb, bare)
+        space = with_families(with_programmes(space, assign), units)
     node_vecs = encode_cached(emb, [n.content for n in space.nodes], "passage")
     background = dense_scores(prog_q, node_vecs, space, settings.top_nodes).combined
     return PreparedSpace(space, node_vecs, background, settings)
