@@ -38,6 +38,7 @@ import engine_eval  # noqa: E402
 import plansearch  # noqa: E402
 from plansearch.alignment import scoring  # noqa: E402
 from plansearch.alignment.settings import DEFAULT_SETTINGS  # noqa: E402
+from plansearch.alignment.subject import without_subject  # noqa: E402
 from plansearch.alignment.targets import (  # noqa: E402
     PreparedSpace,
     prepare_space,
@@ -59,12 +60,17 @@ def _views(emb) -> list[tuple[object, float]]:
     return [(emb, 1.0 - w)] + ([(frozen, w)] if frozen is not None else [])
 
 
+def _embedded(text: str) -> str:
+    """What ``align`` embeds of an item's text (``AlignSettings.drop_subject``)."""
+    return without_subject(text) if DEFAULT_SETTINGS.drop_subject else text
+
+
 def evidence_rows(texts: list[str], prep: PreparedSpace, emb) -> np.ndarray:
     cfg = DEFAULT_SETTINGS
     views = []
     for e, w in _views(emb):
         p = prep if e is emb else prepare_space(prep.space, e)
-        q = e.encode(texts, kind="query", show_progress=False)
+        q = e.encode([_embedded(t) for t in texts], kind="query", show_progress=False)
         sims = (q @ p.node_vecs.T).astype(np.float32)
         views.append((scoring.subtree_scores(sims, p.layout, cfg.top_nodes), *p.mu_sd, w))
     model = scoring.LexicalModel(prep.space)
@@ -83,7 +89,10 @@ def hierarchy_task(name: str, emb, types: set[str]) -> tuple[np.ndarray, np.ndar
     space = views[0][2].space
     picked = [k for k, n in enumerate(space.nodes) if n.type in types]
     texts = [space.nodes[k].content for k in picked]
-    qs = [e.encode(texts, kind="query", show_progress=False) for e, *_ in views]
+    qs = [
+        e.encode([_embedded(t) for t in texts], kind="query", show_progress=False)
+        for e, *_ in views
+    ]
     rows, gold = [], []
     for j, k in enumerate(picked):
         keep = np.array([i != k for i in range(len(space.nodes))])

@@ -54,6 +54,7 @@ from .scoring import (
     subtree_scores,
 )
 from .settings import DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, AlignSettings
+from .subject import without_subject
 from .targets import (
     PreparedSpace,
     TargetSpace,
@@ -205,7 +206,8 @@ def item_vectors(
     the context of plain items instead, e.g. each project name's tactic. With
     ``context_weight`` 0 the vectors are the plain query embeddings.
     """
-    q = emb.encode([s.content for s in items], kind="query", show_progress=len(items) > 512)
+    text = without_subject if settings.drop_subject else str
+    q = emb.encode([text(s.content) for s in items], kind="query", show_progress=len(items) > 512)
     cw = settings.context_weight
     if cw == 0:
         return q
@@ -224,7 +226,7 @@ def item_vectors(
                 add.append((i, grand.content, cw * cw))
     if not add:
         return q
-    cv = emb.encode([c for _, c, _ in add], kind="query", show_progress=False)
+    cv = emb.encode([text(c) for _, c, _ in add], kind="query", show_progress=False)
     q = q.copy()
     for k, (i, _, w) in enumerate(add):
         q[i] = q[i] + w * cv[k]

@@ -118,6 +118,13 @@ class AlignSettings:
     #: when it holds none; ``"programmes"`` — always the closest programmes (the rule
     #: before 2026-12).
     bare_route: str = "families"
+    #: Remove the names of local government as an organisation ("องค์กรปกครองส่วนท้องถิ่น",
+    #: "กรมส่งเสริมการปกครองท้องถิ่น", …) from the texts embedded for alignment: items,
+    #: their context and target nodes (:mod:`.subject`). They name the subject of the
+    #: whole document, and a target that names it attracts every item that does
+    #: (leave-one-plan-out: the DLA's tactics → its strategies 0.459 → 0.541, master
+    #: plans 0.899 → 0.892, the rest unchanged; 2026-12-01, fourth session).
+    drop_subject: bool = True
     #: A target whose own text is shorter than this (characters) is *bare*.
     bare_target_chars: int = 80
     #: Most the planner's examples can move an item's evidence for a target (z units;
@@ -156,10 +163,10 @@ class AlignSettings:
     #: (2026-12-01, fourth session, default model: its domain adapter in an ensemble with
     #: the frozen model, each plan-derived link scored with the adapter re-trained
     #: without that plan; tasks: the DLA plan's goals and tactics, seeds 000 and 001's
-    #: tactics, seed 000's policy items: 0.381, 0.29–0.42 in leave-one-plan-out folds;
-    #: before bare targets carried their families' knowledge: 0.438; before the policy
-    #: task and the family route: 0.332).
-    temperature: float = 0.38
+    #: tactics, seed 000's policy items: 0.364, 0.29–0.40 in leave-one-plan-out folds;
+    #: 0.381 before ``drop_subject``, 0.438 before bare targets carried their families'
+    #: knowledge, 0.332 before the policy task and the family route).
+    temperature: float = 0.36
     #: Strength cut-offs: on the share (``"share"``) or the final score (``"score"``).
     thresholds: Thresholds = DEFAULT_THRESHOLDS
 
@@ -177,6 +184,10 @@ class AlignSettings:
         for f in fields(self):
             v = getattr(self, f.name)
             if f.name in ints or f.name in ("thresholds", "calibration", "bare_route"):
+                continue
+            if f.name == "drop_subject":
+                if not isinstance(v, bool):
+                    raise SettingsError(f"drop_subject must be True or False, got {v!r}")
                 continue
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                 raise SettingsError(
@@ -258,6 +269,11 @@ class AlignSettings:
             f"hybrid: dense ({model}mean of best {self.top_nodes} subtree nodes, z-scored "
             f"against generic local text) + {self.lexical_weight} × Thai lexical coverage; "
             f"parent-strategy context {self.context_weight}; "
+            + (
+                "names of local government as an organisation not embedded; "
+                if self.drop_subject
+                else ""
+            )
             + (
                 f"a framework that is a level of another (master plans) adds "
                 f"{self.parent_weight:g} × its parent's gap to the best parent; "

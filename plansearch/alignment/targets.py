@@ -22,6 +22,7 @@ import numpy as np
 from ..thai import fold_for_matching
 from .scoring import LexicalModel, SubtreeLayout, background_stats, crosswalk, dense_scores
 from .settings import DEFAULT_SETTINGS, AlignSettings
+from .subject import without_subject
 
 if TYPE_CHECKING:
     from ..embed.base import BaseEmbedder
@@ -430,7 +431,9 @@ def lexical_model(space: TargetSpace) -> LexicalModel:
     return model
 
 
-_PREPARED: dict[tuple[str, TargetSpace, int, int, str, int, bool, bool, bool], PreparedSpace] = {}
+_PREPARED: dict[
+    tuple[str, TargetSpace, int, int, str, int, bool, bool, bool, bool], PreparedSpace
+] = {}
 
 
 def prepare_space(
@@ -448,6 +451,7 @@ def prepare_space(
         settings.programmes_per_bare_target,
         settings.bare_route,
         settings.bare_target_chars,
+        settings.drop_subject,
         settings.frozen_weight > 0,
         settings.parent_weight > 0,
         settings.anchor_weight > 0,
@@ -523,6 +527,7 @@ def _prepare_space(space: TargetSpace, emb: BaseEmbedder, settings: AlignSetting
             assign.update(family_programmes(space, emb, bare))
             units = family_units(space, emb, bare)
         space = with_families(with_programmes(space, assign), units)
-    node_vecs = encode_cached(emb, [n.content for n in space.nodes], "passage")
+    text = without_subject if settings.drop_subject else str
+    node_vecs = encode_cached(emb, [text(n.content) for n in space.nodes], "passage")
     background = dense_scores(prog_q, node_vecs, space, settings.top_nodes).combined
     return PreparedSpace(space, node_vecs, background, settings)
