@@ -9,6 +9,7 @@ import pytest
 from plansearch import align, reference_from_sections
 from plansearch.alignment.settings import AlignSettings
 from plansearch.alignment.targets import (
+    family_owners,
     family_programmes,
     family_units,
     local_programs,
@@ -52,10 +53,22 @@ def test_each_family_goes_to_the_target_named_after_it(hashing) -> None:
     space = _space([f["title"] for f in fams])  # one bare target per family, same title
     got = family_programmes(space, hashing, range(len(space)))
     assert got == {i: list(f["programmes"]) for i, f in enumerate(fams)}
-    # with two targets, the eight families are divided between them, never shared
-    two = family_programmes(_space(["ด้านโครงสร้างพื้นฐาน", "ด้านอื่น ๆ"]), hashing, [0, 1])
+    # a framework that divides all local work: the eight families are divided between
+    # its targets, never shared, "ด้านอื่น ๆ" taking what the others do not name
+    titles = ["ด้านโครงสร้างพื้นฐาน", "ด้านเศรษฐกิจ", "ด้านสังคม", "ด้านอื่น ๆ"]
+    owners = family_owners(_space(titles), hashing)
+    assert None not in owners
+    got = family_programmes(_space(titles), hashing, range(4))
     named = {j for f in fams for j in f["programmes"]}
-    assert set(two.get(0, [])) | set(two.get(1, [])) == named
+    assert set().union(*got.values()) == named
+    # a framework of a few specific strategies divides no family: its titles take only
+    # the typical phrasings they name
+    few = ["ยุทธศาสตร์การท่องเที่ยวที่ยั่งยืน", "ยุทธศาสตร์การผลิต การแปรรูป และการตลาดของผลไม้เศรษฐกิจ"]
+    assert family_owners(_space(few), hashing) == [None] * len(fams)
+    units = family_units(_space(few), hashing, [0, 1])
+    assert [fams[f]["children"][c]["title"] for f, c in units[0]] == ["การท่องเที่ยว"]
+    assert 1 not in units
+    assert family_programmes(_space(few), hashing, [0, 1]) == {}
 
 
 def test_family_partition_data_is_consistent() -> None:
@@ -193,8 +206,8 @@ def test_a_title_that_names_a_phrasing_takes_it_from_the_family(hashing) -> None
         for c, ch in enumerate(fam["children"])
         if "ประปา" in ch["named_by"]
     )
-    titles = ["ด้านโครงสร้างพื้นฐาน", "ด้านพัฒนาแหล่งน้ำ", "ด้านสังคม"]
-    units = family_units(_space(titles), hashing, range(3))
+    titles = ["ด้านโครงสร้างพื้นฐาน", "ด้านพัฒนาแหล่งน้ำ", "ด้านสังคม", "ด้านเศรษฐกิจ"]
+    units = family_units(_space(titles), hashing, range(4))
     assert water in units[1] and water not in units[0]
     # the rest of the infrastructure family stays with the infrastructure strategy
     infra = water[0]

@@ -38,6 +38,20 @@ def test_a_top_link_above_generic_text_is_never_none() -> None:
     assert labels[1, 0] == "none"  # below generic local text everywhere
 
 
+def test_a_link_no_stronger_than_generic_text_is_at_most_weak() -> None:
+    # two narrow targets (a province's tourism and fruit strategies) and an unrelated
+    # item: one target wins a large share only because its one rival is weaker still
+    s = AlignSettings()
+    ev = np.array([[-0.1, -1.5], [0.0, -2.0], [1.2, -0.5], [0.4, -1.0]], np.float32)
+    p = shares(ev, s.temperature)
+    assert (p[:, 0] >= s.thresholds.strong).all()  # every top share says "strong"
+    labels = strength_labels(ev, np.zeros_like(ev), s)
+    assert list(labels[:, 0]) == ["weak", "weak", "strong", "strong"]
+    # the cap never raises a label
+    low = np.array([[-3.0, -3.0]], np.float32)
+    assert list(strength_labels(low, np.zeros_like(low), s)[0]) == ["weak", "weak"]
+
+
 def test_score_calibration_is_the_old_rule() -> None:
     s = AlignSettings(calibration="score", thresholds=SCORE_THRESHOLDS)
     final = np.array([[0.5, 0.3, 0.1, 0.01]], np.float32)

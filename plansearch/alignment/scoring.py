@@ -537,7 +537,10 @@ def strength_labels(
       (fitted by ``benchmarks/fit_calibration.py`` on the frameworks' and plans' own
       hierarchies — sub-strategy → strategy, tactic → strategy — never on the
       labelled dev set): ``share ≥ thresholds.strong`` is strong, ``≥ partial``
-      partial, ``≥ weak`` weak. The top-ranked target is at least "weak" when the
+      partial, ``≥ weak`` weak; strong and partial also need evidence above generic
+      local text (> 0), else the link is at most weak (in a framework of two or three
+      specific strategies, a share says little on its own; on the dev tasks the cap
+      changes no strong label). The top-ranked target is at least "weak" when the
       item's evidence for it is above generic local text (> 0) or its share is at
       least twice a uniform share (``2 / targets``): a link the method ranks first
       is "none" only when it neither stands out among the framework's targets nor
@@ -556,6 +559,9 @@ def strength_labels(
     p = shares(ev, settings.temperature)
     th = settings.thresholds
     code = np.where(p >= th.strong, 0, np.where(p >= th.partial, 1, np.where(p >= th.weak, 2, 3)))
+    # a link no stronger than generic local text is at most weak, however few or weak
+    # its rivals (a province's two strategies must not split every item "strong")
+    code = np.where((code < 2) & (ev <= 0), 2, code)
     if ev.shape[1]:
         top = np.argmax(ev, axis=1)
         rows = np.arange(len(ev))

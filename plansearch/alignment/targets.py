@@ -122,9 +122,21 @@ def strategy_families() -> tuple[dict[str, Any], ...]:
     return tuple(out)
 
 
-def family_owners(space: TargetSpace, emb: BaseEmbedder) -> list[int]:
+#: A framework whose titles name at least this many of the families that have no
+#: umbrella (infrastructure, economy, society, environment, administration) divides a
+#: plan's whole work; one that names fewer (a province's "ท่องเที่ยว" and "ผลไม้เศรษฐกิจ")
+#: covers part of it, and families no title names stay with no target (chosen a priori:
+#: a majority of the five).
+PARTITION_MIN_NAMED = 3
+#: A title with one of these words ("ด้านอื่น ๆ") is a catch-all: its framework divides
+#: all of a plan's work, however few families the other titles name.
+CATCH_ALL_WORDS: tuple[str, ...] = ("อื่น",)
+
+
+def family_owners(space: TargetSpace, emb: BaseEmbedder) -> list[int | None]:
     """The plan's partition of its work: for each conventional strategy family (in
-    :func:`strategy_families` order), the index of the target that holds it.
+    :func:`strategy_families` order), the index of the target that holds it (``None``:
+    no target does).
 
     A plan's strategies divide the families between them:
 
@@ -136,8 +148,16 @@ def family_owners(space: TargetSpace, emb: BaseEmbedder) -> list[int]:
        safety sit under "สังคม/คุณภาพชีวิต" in most plans);
     3. otherwise to the target whose title is closest to the family's text.
 
-    So "ด้านอื่น ๆ" next to five named strategies gets what the five leave, and a
-    plan's "ด้านสังคม" with no health strategy beside it takes health too.
+    This holds when the framework divides all of a plan's work: its titles name at
+    least :data:`PARTITION_MIN_NAMED` of the families without an umbrella, or one title
+    is a catch-all such as "ด้านอื่น ๆ". A framework of a few specific strategies (a
+    province's "ท่องเที่ยวที่ยั่งยืน" and "การผลิต การแปรรูป และการตลาดของผลไม้เศรษฐกิจ")
+    does not divide the families: no target holds one (``None`` throughout), and its
+    titles only take the typical phrasings they name (:func:`family_units`).
+
+    So "ด้านอื่น ๆ" next to five named strategies gets what the five leave, a plan's
+    "ด้านสังคม" with no health strategy beside it takes health too, and a provincial
+    "ยุทธศาสตร์การท่องเที่ยวที่ยั่งยืน" does not take public health for lack of rivals.
     """
     fams = strategy_families()
     tq = encode_cached(emb, list(space.target_titles), "query")
@@ -145,15 +165,25 @@ def family_owners(space: TargetSpace, emb: BaseEmbedder) -> list[int]:
     sims = tq @ fp.T
     titles = [fold_for_matching(t) for t in space.target_titles]
     index = {f["id"]: k for k, f in enumerate(fams)}
-    owner: dict[int, int] = {}
+    claims = [
+        [
+            t
+            for t, title in enumerate(titles)
+            if any(w and w in title for w in (fold_for_matching(x) for x in f.get("named_by", ())))
+        ]
+        for f in fams
+    ]
+    named = sum(bool(c) for f, c in zip(fams, claims, strict=True) if not f.get("umbrella"))
+    whole = named >= PARTITION_MIN_NAMED or any(w in t for t in titles for w in CATCH_ALL_WORDS)
+    if not whole:
+        return [None] * len(fams)
+    owner: dict[int, int | None] = {}
     # families with an umbrella last, so the umbrella's owner is known
     for f in sorted(range(len(fams)), key=lambda k: bool(fams[k].get("umbrella"))):
-        words = [fold_for_matching(w) for w in fams[f].get("named_by", ())]
-        claim = [t for t, title in enumerate(titles) if any(w and w in title for w in words)]
         umbrella = index.get(fams[f].get("umbrella") or "")
-        if claim:
-            owner[f] = max(claim, key=lambda t: (float(sims[t, f]), -t))
-        elif umbrella is not None and umbrella in owner:
+        if claims[f]:
+            owner[f] = max(claims[f], key=lambda t: (float(sims[t, f]), -t))
+        elif umbrella is not None and owner.get(umbrella) is not None:
             owner[f] = owner[umbrella]
         else:
             owner[f] = int(np.argmax(sims[:, f]))
@@ -209,12 +239,15 @@ def family_units(
     titles = [fold_for_matching(t) for t in space.target_titles]
     units: dict[int, list[tuple[int, int | None]]] = {i: [] for i in range(len(space))}
     for f, fam in enumerate(fams):
-        units[owners[f]].append((f, None))
+        own = owners[f]
+        if own is not None:
+            units[own].append((f, None))
         for c, child in enumerate(fam.get("children", ())):
             words = [fold_for_matching(w) for w in child.get("named_by", ())]
             claim = [t for t, title in enumerate(titles) if any(w and w in title for w in words)]
-            holder = owners[f] if not claim or owners[f] in claim else claim[0]
-            units[holder].append((f, c))
+            holder = own if not claim or own in claim else claim[0]
+            if holder is not None:
+                units[holder].append((f, c))
     return {i: units[i] for i in bare if units[i]}
 
 
