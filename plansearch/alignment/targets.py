@@ -133,6 +133,12 @@ PARTITION_MIN_NAMED = 3
 CATCH_ALL_WORDS: tuple[str, ...] = ("อื่น",)
 
 
+def _naming(titles: Sequence[str], unit: dict[str, Any]) -> list[int]:
+    """Indexes of the (folded) titles that contain one of ``unit``'s ``named_by`` words."""
+    words = [w for w in (fold_for_matching(x) for x in unit.get("named_by", ())) if w]
+    return [t for t, title in enumerate(titles) if any(w in title for w in words)]
+
+
 def family_owners(space: TargetSpace, emb: BaseEmbedder) -> list[int | None]:
     """The plan's partition of its work: for each conventional strategy family (in
     :func:`strategy_families` order), the index of the target that holds it (``None``:
@@ -165,14 +171,7 @@ def family_owners(space: TargetSpace, emb: BaseEmbedder) -> list[int | None]:
     sims = tq @ fp.T
     titles = [fold_for_matching(t) for t in space.target_titles]
     index = {f["id"]: k for k, f in enumerate(fams)}
-    claims = [
-        [
-            t
-            for t, title in enumerate(titles)
-            if any(w and w in title for w in (fold_for_matching(x) for x in f.get("named_by", ())))
-        ]
-        for f in fams
-    ]
+    claims = [_naming(titles, f) for f in fams]
     named = sum(bool(c) for f, c in zip(fams, claims, strict=True) if not f.get("umbrella"))
     whole = named >= PARTITION_MIN_NAMED or any(w in t for t in titles for w in CATCH_ALL_WORDS)
     if not whole:
@@ -243,8 +242,7 @@ def family_units(
         if own is not None:
             units[own].append((f, None))
         for c, child in enumerate(fam.get("children", ())):
-            words = [fold_for_matching(w) for w in child.get("named_by", ())]
-            claim = [t for t, title in enumerate(titles) if any(w and w in title for w in words)]
+            claim = _naming(titles, child)
             holder = own if not claim or own in claim else claim[0]
             if holder is not None:
                 units[holder].append((f, c))
