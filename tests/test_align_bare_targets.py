@@ -221,3 +221,33 @@ def test_a_title_that_names_a_phrasing_takes_it_from_the_family(hashing) -> None
     # when the owner names the phrasing too, it keeps it
     units = family_units(_space(["ด้านโครงสร้างพื้นฐานและประปา", "ด้านแหล่งน้ำ"]), hashing, [0, 1])
     assert water in units[0]
+
+
+@pytest.mark.parametrize(
+    "titles",
+    [
+        ["Infrastructure", "Economy", "Society"],  # non-Thai
+        ["\x00\x01\ufffd", "ด้านอื่น ๆ"],  # control characters and a catch-all
+        ["อื่น ๆ"],  # a single catch-all target
+        ["ด้านสังคม " * 2000, "ด้านเศรษฐกิจ", "ด้านโครงสร้างพื้นฐาน"],  # an oversized title
+    ],
+)
+def test_partition_on_odd_titles(hashing, titles) -> None:
+    space = _space(titles)
+    owners = family_owners(space, hashing)
+    assert len(owners) == len(strategy_families())
+    assert all(o is None or 0 <= o < len(titles) for o in owners)
+    prep = prepare_space(space, hashing, AlignSettings())
+    assert prep.node_vecs.shape[0] == len(prep.space.nodes)
+    assert np.isfinite(prep.node_vecs).all()
+    al = align(
+        ["ก่อสร้างถนนคอนกรีตเสริมเหล็ก", "Road works"],
+        reference_from_sections(
+            [Section.from_text(t, kind="strategy", id=f"S{i}") for i, t in enumerate(titles, 1)],
+            name="own",
+            level="local",
+        ),
+        embedder=hashing,
+        k=1,
+    )
+    assert all(it.best("own") for it in al.items)

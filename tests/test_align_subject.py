@@ -83,3 +83,24 @@ def test_a_target_naming_the_organisation_no_longer_attracts_items_that_do(hashi
     gap_off = np.subtract(*off.items[0].scores_for("own")[::-1])
     assert gap_on > gap_off  # the livelihood target gains on the organisation's names
     assert on.best("own") == ["S2"]
+
+
+@given(st.text(max_size=300))
+def test_any_text_gives_text(text: str) -> None:
+    out = without_subject(text)
+    assert isinstance(out, str)
+    assert without_subject(out) == out
+    if out != text:  # something was removed and enough is left
+        assert len(out.replace(" ", "")) >= MIN_LEFT
+
+
+def test_oversized_binary_and_non_thai_text() -> None:
+    huge = ("องค์กรปกครองส่วนท้องถิ่นพัฒนาถนน " * 20_000).strip()
+    out = without_subject(huge)
+    assert "องค์กรปกครองส่วนท้องถิ่น" not in out and out.count("พัฒนาถนน") == 20_000
+    weird = "\x00\x01\ufffd\u200b" * 10 + "อปท."
+    assert without_subject(weird) == weird[: -len("อปท.")]
+    assert without_subject("Local Administrative Organization budget") == (
+        "Local Administrative Organization budget"
+    )
+    assert without_subject("") == ""

@@ -176,13 +176,13 @@ def family_owners(space: TargetSpace, emb: BaseEmbedder) -> list[int | None]:
     whole = named >= PARTITION_MIN_NAMED or any(w in t for t in titles for w in CATCH_ALL_WORDS)
     if not whole:
         return [None] * len(fams)
-    owner: dict[int, int | None] = {}
+    owner: dict[int, int] = {}
     # families with an umbrella last, so the umbrella's owner is known
     for f in sorted(range(len(fams)), key=lambda k: bool(fams[k].get("umbrella"))):
         umbrella = index.get(fams[f].get("umbrella") or "")
         if claims[f]:
             owner[f] = max(claims[f], key=lambda t: (float(sims[t, f]), -t))
-        elif umbrella is not None and owner.get(umbrella) is not None:
+        elif umbrella is not None and umbrella in owner:
             owner[f] = owner[umbrella]
         else:
             owner[f] = int(np.argmax(sims[:, f]))
@@ -190,11 +190,15 @@ def family_owners(space: TargetSpace, emb: BaseEmbedder) -> list[int | None]:
 
 
 def won_families(
-    space: TargetSpace, emb: BaseEmbedder, bare: Sequence[int]
+    space: TargetSpace,
+    emb: BaseEmbedder,
+    bare: Sequence[int],
+    owners: Sequence[int | None] | None = None,
 ) -> dict[int, list[int]]:
-    """``target index → family indexes`` it holds (:func:`family_owners`), for the
-    targets in ``bare`` that hold at least one family."""
-    owners = family_owners(space, emb)
+    """``target index → family indexes`` it holds (``owners``, by default
+    :func:`family_owners`), for the targets in ``bare`` that hold at least one family."""
+    if owners is None:
+        owners = family_owners(space, emb)
     out = {i: [f for f, o in enumerate(owners) if o == i] for i in bare}
     return {i: fs for i, fs in out.items() if fs}
 
@@ -222,7 +226,10 @@ def programmes_of(won: dict[int, list[int]]) -> dict[int, list[int]]:
 
 
 def family_units(
-    space: TargetSpace, emb: BaseEmbedder, bare: Sequence[int]
+    space: TargetSpace,
+    emb: BaseEmbedder,
+    bare: Sequence[int],
+    owners: Sequence[int | None] | None = None,
 ) -> dict[int, list[tuple[int, int | None]]]:
     """The knowledge units each bare target holds: ``target index → [(family, None)``
     for a family's description, ``(family, child)`` for one of its typical project
@@ -232,9 +239,11 @@ def family_units(
     except a phrasing that another title names more specifically (its ``named_by``
     words: "ด้านพัฒนาแหล่งน้ำ" names the water-supply phrasings of the infrastructure
     family), which goes to that title — the family's owner first if it names it too.
+    ``owners`` defaults to :func:`family_owners`.
     """
     fams = strategy_families()
-    owners = family_owners(space, emb)
+    if owners is None:
+        owners = family_owners(space, emb)
     titles = [fold_for_matching(t) for t in space.target_titles]
     units: dict[int, list[tuple[int, int | None]]] = {i: [] for i in range(len(space))}
     for f, fam in enumerate(fams):
@@ -547,7 +556,7 @@ def _prepare_space(space: TargetSpace, emb: BaseEmbedder, settings: AlignSetting
     prog_q = encode_cached(emb, prog_texts, "query")
     bare = [i for i in range(len(space)) if space.bare(i, settings.bare_target_chars)]
     if bare and settings.programmes_per_bare_target > 0:
-        # every title, once: family_programmes reads the same vectors from the cache
+        # every title, once: family_owners reads the same vectors from the cache
         tq = encode_cached(emb, list(space.target_titles), "query")[bare]
         prog_p = encode_cached(emb, prog_texts, "passage")
         sims = tq @ prog_p.T
@@ -555,8 +564,9 @@ def _prepare_space(space: TargetSpace, emb: BaseEmbedder, settings: AlignSetting
         assign = {i: list(np.argsort(-sims[k])[:n]) for k, i in enumerate(bare)}
         units = {}
         if settings.bare_route == "families":
-            assign.update(family_programmes(space, emb, bare))
-            units = family_units(space, emb, bare)
+            owners = family_owners(space, emb)  # once, for the programmes and the units
+            assign.update(programmes_of(won_families(space, emb, bare, owners)))
+            units = family_units(space, emb, bare, owners)
         space = with_families(with_programmes(space, assign), units)
     text = without_subject if settings.drop_subject else str
     node_vecs = encode_cached(emb, [text(n.content) for n in space.nodes], "passage")
