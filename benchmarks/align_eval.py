@@ -44,6 +44,8 @@ DATA = ROOT / "benchmarks" / "data"
 STRONG_PRECISION = 0.85
 DEV_FRAMEWORKS = ("national", "masterplan", "nesdp13", "sdg")
 METHODS = ("plansearch", "e5", "tfidf")
+#: The shipped pipeline with the unadapted model (dev only; when the embedder is adapted).
+UNADAPTED = "plansearch (unadapted model)"
 
 
 # --------------------------------------------------------------------------- cache
@@ -369,7 +371,9 @@ def evaluate(
 ) -> Report:
     """Every method on every task, dev and leave-one-plan-out.
 
-    ``base`` is the unadapted embedder for the zero-shot ``e5`` column (default ``emb``);
+    ``base`` is the unadapted embedder for the zero-shot ``e5`` column (default ``emb``)
+    and, when it differs from ``emb``, for a dev row of the same pipeline without the
+    domain adapter;
     ``fold_emb(seed)`` the embedder of the fold that holds ``seed`` out — with a domain
     adapter, one re-trained without that plan (``benchmarks/train_adapter.py
     --exclude-seed``), so nothing the held-out plan taught is used on it.
@@ -384,6 +388,9 @@ def evaluate(
             "e5": metrics(rank_rows(run_e5(t, base or emb), t.target_ids), t.gold),
             "tfidf": metrics(rank_rows(run_tfidf(t), t.target_ids), t.gold),
         }
+        if base is not None and base.fingerprint != emb.fingerprint:
+            ub, uids, ust = run_plansearch(t, base)
+            dev[t.name][UNADAPTED] = metrics(rank_rows(ub, uids), t.gold, ust)
         log(f"  {t.name}: plansearch hit@1 {dev[t.name]['plansearch']['hit@1']:.3f}")
 
     # leave one plan out: refit the strong threshold without the held-out plan
@@ -442,7 +449,9 @@ def table(results: dict[str, dict[str, dict[str, float | None]]]) -> str:
     head = "| task | n | method | hit@1 | hit@3 | MRR | strong P | strong cov |"
     lines = [head, "|---|---|---|---|---|---|---|---|"]
     for task, per in results.items():
-        for m in METHODS:
+        for m in (*METHODS, UNADAPTED):
+            if m not in per:
+                continue
             r = per[m]
             lines.append(
                 f"| {task} | {int(r['n'] or 0)} | {m} | {_cell(r['hit@1'])} | {_cell(r['hit@3'])} "
