@@ -38,7 +38,7 @@ import engine_eval  # noqa: E402
 import plansearch  # noqa: E402
 from plansearch.alignment import scoring  # noqa: E402
 from plansearch.alignment.settings import DEFAULT_SETTINGS  # noqa: E402
-from plansearch.alignment.subject import without_subject  # noqa: E402
+from plansearch.alignment.subject import embedded_text  # noqa: E402
 from plansearch.alignment.targets import (  # noqa: E402
     PreparedSpace,
     prepare_space,
@@ -60,9 +60,8 @@ def _views(emb) -> list[tuple[object, float]]:
     return [(emb, 1.0 - w)] + ([(frozen, w)] if frozen is not None else [])
 
 
-def _embedded(text: str) -> str:
-    """What ``align`` embeds of an item's text (``AlignSettings.drop_subject``)."""
-    return without_subject(text) if DEFAULT_SETTINGS.drop_subject else text
+#: What ``align`` embeds of an item's text (``AlignSettings.drop_subject``).
+_embedded = embedded_text(DEFAULT_SETTINGS.drop_subject)
 
 
 def evidence_rows(texts: list[str], prep: PreparedSpace, emb) -> np.ndarray:

@@ -54,7 +54,7 @@ from .scoring import (
     subtree_scores,
 )
 from .settings import DEFAULT_SETTINGS, DEFAULT_THRESHOLDS, AlignSettings
-from .subject import without_subject
+from .subject import embedded_text
 from .targets import (
     PreparedSpace,
     TargetSpace,
@@ -206,7 +206,7 @@ def item_vectors(
     the context of plain items instead, e.g. each project name's tactic. With
     ``context_weight`` 0 the vectors are the plain query embeddings.
     """
-    text = without_subject if settings.drop_subject else str
+    text = embedded_text(settings.drop_subject)
     q = emb.encode([text(s.content) for s in items], kind="query", show_progress=len(items) > 512)
     cw = settings.context_weight
     if cw == 0:

@@ -19,6 +19,7 @@ lexical evidence already ignores such words through the idf of the framework's t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 #: Names of local government as a class of organisation and of the department that
 #: oversees it (พระราชบัญญัติกำหนดแผนและขั้นตอนการกระจายอำนาจให้แก่องค์กรปกครองส่วนท้องถิ่น
@@ -44,3 +45,9 @@ def without_subject(text: str) -> str:
         return text
     out = " ".join(_PATTERN.sub(" ", text).split())
     return out if len(out.replace(" ", "")) >= MIN_LEFT else text
+
+
+def embedded_text(drop_subject: bool) -> Callable[[str], str]:
+    """What alignment embeds of a text: :func:`without_subject` when ``drop_subject``
+    (``AlignSettings.drop_subject``), else the text itself."""
+    return without_subject if drop_subject else str

@@ -22,7 +22,7 @@ import numpy as np
 from ..thai import fold_for_matching
 from .scoring import LexicalModel, SubtreeLayout, background_stats, crosswalk, dense_scores
 from .settings import DEFAULT_SETTINGS, AlignSettings
-from .subject import without_subject
+from .subject import embedded_text
 
 if TYPE_CHECKING:
     from ..embed.base import BaseEmbedder
@@ -568,7 +568,7 @@ def _prepare_space(space: TargetSpace, emb: BaseEmbedder, settings: AlignSetting
             assign.update(programmes_of(won_families(space, emb, bare, owners)))
             units = family_units(space, emb, bare, owners)
         space = with_families(with_programmes(space, assign), units)
-    text = without_subject if settings.drop_subject else str
+    text = embedded_text(settings.drop_subject)
     node_vecs = encode_cached(emb, [text(n.content) for n in space.nodes], "passage")
     background = dense_scores(prog_q, node_vecs, space, settings.top_nodes).combined
     return PreparedSpace(space, node_vecs, background, settings)
