@@ -28,7 +28,6 @@ and text, so a re-run with the real model only embeds what changed.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -161,17 +160,11 @@ def load_jsonl(path: Path) -> list[dict]:
 
 
 def _builtin_targets(framework: str) -> tuple[list[str], list[str]]:
-    from plansearch import reference
+    """Ids and texts (title + text: the baselines' documents) of the targets ``align``
+    scores in a built-in framework (the registry's ``targets_of``)."""
+    from plansearch import targets_of
 
-    if framework == "masterplan":
-        ts = reference("national").of_type("master_plan")
-    else:
-        ref = reference(framework)
-        roots = ref.roots()
-        if all(t.type in ("dimension", "group", "category") for t in roots):
-            ts = [c for r in roots for c in ref.children(r.id)]
-        else:
-            ts = roots
+    ts = targets_of(framework)
     return [t.id for t in ts], [f"{t.title} {t.text}".strip() for t in ts]
 
 
@@ -201,7 +194,7 @@ def dev_tasks(dev_path: Path, labels_path: Path) -> list[Task]:
 
 
 def custom_tasks(path: Path) -> list[Task]:
-    from plansearch.alignment.references import reference_from_dict
+    from plansearch.frameworks import reference_from_dict
 
     out = []
     for t in load_jsonl(path):
@@ -259,20 +252,13 @@ def metrics(
 # --------------------------------------------------------------------------- methods
 
 
-def _align_kwargs() -> set[str]:
-    from plansearch import align
-
-    return set(inspect.signature(align).parameters)
-
-
 def run_plansearch(
-    task: Task, emb: Any, idx: Sequence[int] | None = None, fitted: dict[str, Any] | None = None
+    task: Task, emb: Any, idx: Sequence[int] | None = None, **kwargs: Any
 ) -> tuple[np.ndarray, list[str], list[str]]:
     """``align()`` on the task's items (or a subset): scores, target ids, top-1 strengths."""
     from plansearch import align
 
     rows = list(range(len(task.items))) if idx is None else list(idx)
-    kwargs = dict(fitted or {})
     al = align([task.items[i] for i in rows], task.against, embedder=emb, k=1, **kwargs)
     ids = list(al.framework(task.framework).target_ids)
     scores = np.array([it.scores_for(task.framework) for it in al.items], dtype=np.float64)
@@ -312,42 +298,6 @@ def fit_strong_threshold(rows: list[tuple[float, bool]], target: float = STRONG_
         if n >= 10 and tp / n >= target and (n == len(rows) or rows[n][0] < s):
             best = s
     return best
-
-
-def label_free_calibration() -> bool:
-    """True when the library's default strength rule is the label-free share rule."""
-    try:
-        from plansearch.alignment.settings import AlignSettings
-    except ImportError:
-        return False
-    return getattr(AlignSettings(), "calibration", "score") == "share"
-
-
-def fold_kwargs(strong: float) -> dict[str, Any]:
-    """``align()`` arguments that carry a fold's fitted values into the library.
-
-    With ``settings=`` (``plansearch.alignment.settings.AlignSettings``) the fold's
-    settings are the shipped ones with the refitted strong cut; otherwise ``thresholds=``.
-    """
-    strong = min(max(strong, 0.0), 1.0 + 1e-9)
-    if label_free_calibration():
-        # strengths come from the target's share of the item's evidence, with a
-        # temperature fitted on the frameworks' and plans' own structure (never on
-        # labels; benchmarks/fit_calibration.py refits it per held-out plan:
-        # 0.30-0.36): nothing is refitted on the dev labels of the other plans.
-        return {}
-    if "settings" in _align_kwargs():
-        from plansearch.alignment import settings as st  # type: ignore[attr-defined]
-
-        base_settings = st.AlignSettings()
-        b = base_settings.thresholds
-        th = st.Thresholds(strong=strong, partial=min(b.partial, strong), weak=min(b.weak, strong))
-        return {"settings": base_settings.replace(thresholds=th)}
-    from plansearch.alignment.engine import DEFAULT_THRESHOLDS as b
-    from plansearch.alignment.results import Thresholds
-
-    th = Thresholds(strong=strong, partial=min(b.partial, strong), weak=min(b.weak, strong))
-    return {"thresholds": th}
 
 
 # --------------------------------------------------------------------------- driver
@@ -406,9 +356,11 @@ def evaluate(
                 if seed != s:
                     j = int(np.argmax(scores[i]))
                     train.append((float(scores[i, j]), ids[j] in t.gold[i]))
-        th = fit_strong_threshold(train)
-        folds[s] = th
-        kw = fold_kwargs(th)
+        # strengths come from the target's share of the item's evidence, with a
+        # temperature fitted on the frameworks' and plans' own structure (never on
+        # labels): nothing is refitted on the other plans' dev labels; the score cut
+        # that a label-fitted rule would choose is reported beside the tables
+        folds[s] = fit_strong_threshold(train)
         emb_s = fold_emb(s) if fold_emb is not None else emb
         for t in tasks:
             rows = [i for i, seed in enumerate(t.seeds) if seed == s]
@@ -416,7 +368,7 @@ def evaluate(
                 continue
             if s == "004" and t.against == "dla":
                 continue  # the department framework is seed 004's own knowledge
-            sc, ids, strengths = run_plansearch(t, emb_s, rows, kw)
+            sc, ids, strengths = run_plansearch(t, emb_s, rows)
             for k, i in enumerate(rows):
                 held[t.name][i] = (rank_rows(sc[k : k + 1], ids)[0], strengths[k])
     lopo: dict[str, dict[str, dict[str, float | None]]] = {}
@@ -429,11 +381,6 @@ def evaluate(
         # the baselines fit nothing: their held-out numbers are their dev numbers
         lopo[t.name]["e5"] = dev[t.name]["e5"]
         lopo[t.name]["tfidf"] = dev[t.name]["tfidf"]
-    if "settings" not in _align_kwargs():
-        notes.append(
-            "LOPO refits the strength thresholds (align(thresholds=...)); the ranking "
-            "constants have no settings hook in this version and are as shipped"
-        )
     notes.append(
         "no built-in knowledge in this version derives from seed 004 except the "
         "`dla` framework, which no task aligns against"
@@ -487,7 +434,7 @@ def compact_table(
 
 def examples_kwargs(pairs: list[tuple[str, str]], task: Task) -> dict[str, Any]:
     """How confirmed links reach ``align``: ``examples=[Example(text, framework, target)]``."""
-    from plansearch.alignment.examples import Example
+    from plansearch.alignment import Example
 
     return {"examples": [Example(text, task.framework, target) for text, target in pairs]}
 
@@ -498,15 +445,13 @@ def corrections_gain(
     ks: Sequence[int] = (5, 20),
     repeats: int = 5,
     fold_emb: Callable[[str], Any] | None = None,
-) -> dict[str, dict[str, float]] | None:
+) -> dict[str, dict[str, float]]:
     """hit@1 on the remaining items after ``k`` corrections, with and without them.
 
     For each task and ``k``, ``repeats`` random draws (fixed seeds) of ``k`` items become
     confirmed links (their first labelled target); the other items are scored with and
-    without them. ``None`` when this version of ``align`` takes no examples.
+    without them.
     """
-    if "examples" not in _align_kwargs():
-        return None
     out: dict[str, dict[str, float]] = {}
     for t in tasks:
         one_plan = len(set(t.seeds)) == 1
@@ -521,7 +466,7 @@ def corrections_gain(
                 pairs = [(t.items[i], t.gold[i][0]) for i in train]
                 gold = [t.gold[i] for i in test]
                 s0, ids0, _ = run_plansearch(t, e, test)
-                s1, ids1, _ = run_plansearch(t, e, test, examples_kwargs(pairs, t))
+                s1, ids1, _ = run_plansearch(t, e, test, **examples_kwargs(pairs, t))
                 base += float(metrics(rank_rows(s0, ids0), gold)["hit@1"] or 0.0)
                 withx += float(metrics(rank_rows(s1, ids1), gold)["hit@1"] or 0.0)
             out[f"{t.name} k={k}"] = {

@@ -38,7 +38,7 @@ from synthetic_corpus import PROVINCES, iter_sections, seed_texts
 from synthetic_vectors import synthesize
 
 from plansearch.alignment.bulk import align_bulk, prepare_spaces
-from plansearch.alignment.references import reference_from_dict
+from plansearch.frameworks import reference_from_dict
 from plansearch.index.lexical import tokenize
 
 BUILTIN = ["national", "masterplan", "nesdp13", "nesdp12", "sdg", "dla"]

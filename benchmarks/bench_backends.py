@@ -66,10 +66,9 @@ ADAPTER = "thai-local-gov-v1"
 
 def clear_alignment_caches() -> None:
     """Forget framework vectors kept in memory (keyed by fingerprint, which backends share)."""
-    from plansearch.alignment import targets
+    from plansearch.alignment.prepare import clear_caches
 
-    targets._CACHE.clear()
-    targets._PREPARED.clear()
+    clear_caches()
 
 
 def dev_hit1(emb: Any, tasks: list[Any]) -> dict[str, float]:

@@ -35,7 +35,7 @@ CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
 import plansearch, plansearch.cli
-from plansearch.alignment import engine
+from plansearch.alignment import items, pipeline
 import plansearch.embed as embed
 t_import = time.perf_counter() - t0
 if {before}:
@@ -63,16 +63,16 @@ def timer(name, fn):
             current[0] = "other"
             spent[name] += time.perf_counter() - s
     return wrapped
-engine.prepare_space = timer("prepare", engine.prepare_space)
-engine.item_vectors = timer("items", engine.item_vectors)
+pipeline.prepare_space = timer("prepare", pipeline.prepare_space)
+items.item_vectors = timer("items", items.item_vectors)
 s = time.perf_counter()
 plan = plansearch.parse_plan({plan!r})
 t_parse = time.perf_counter() - s
 s = time.perf_counter()
-al = engine.align(plan)
+al = plansearch.align(plan)
 t_align = time.perf_counter() - s
 s = time.perf_counter()
-al.to_html({out!r})
+plansearch.write_report(al, {out!r})
 t_write = time.perf_counter() - s
 print(json.dumps({{
     "imports": t_import, "parse": t_parse, "model_load": sum(loads.values()),

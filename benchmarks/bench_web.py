@@ -108,9 +108,9 @@ def main(argv: list[str] | None = None) -> int:
                         f"{statistics.median(lat):.1f} / {pct(lat, 99):.1f} ms",
                     )
                 )
-            from plansearch.alignment.references import available_references
+            from plansearch.frameworks import available_references
 
-            frameworks = [*available_references(), "masterplan"]
+            frameworks = available_references()
             pid = ids["001"]
             t = time.perf_counter()
             r = c.post(f"/api/plans/{pid}/align", json={"frameworks": frameworks})

@@ -1,6 +1,6 @@
 """Fit the strength temperature on structure, never on labelled dev data.
 
-The share rule (:func:`plansearch.alignment.scoring.strength_labels`) turns an item's
+The share rule (:func:`plansearch.alignment.calibrate.strength_labels`) turns an item's
 evidence row within a framework into shares ``softmax(evidence / T)``. ``T`` is chosen so
 the shares behave as probabilities of the right target, by maximum likelihood on links
 the documents themselves state:
@@ -23,6 +23,7 @@ Prints the fitted ``T`` on all tasks and for every leave-one-plan-out fold.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -33,48 +34,84 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
-import engine_eval  # noqa: E402
-
 import plansearch  # noqa: E402
-from plansearch.alignment import scoring  # noqa: E402
-from plansearch.alignment.settings import DEFAULT_SETTINGS  # noqa: E402
-from plansearch.alignment.subject import embedded_text  # noqa: E402
-from plansearch.alignment.targets import (  # noqa: E402
-    PreparedSpace,
-    prepare_space,
-    programme_texts,
-    space_from_reference,
+from plansearch.alignment.calibrate import shares  # noqa: E402
+from plansearch.alignment.evidence import (  # noqa: E402
+    dense_scores,
+    evidence,
+    mixed_z,
+    subtree_scores,
 )
+from plansearch.alignment.lexical import LexicalModel, lexical_scores  # noqa: E402
+from plansearch.alignment.prepare import PreparedSpace, frozen_embedder, prepare_space  # noqa: E402
+from plansearch.alignment.scorecard import score_card  # noqa: E402
+from plansearch.alignment.subject import without_subject  # noqa: E402
+from plansearch.frameworks import reference_from_dict, space_from_reference  # noqa: E402
+from plansearch.frameworks.knowledge import programme_texts  # noqa: E402
 from plansearch.thai import tokenize  # noqa: E402
 
 GRID = np.exp(np.linspace(np.log(0.2), np.log(8.0), 81))
+#: The shipped score card: every constant but the temperature being fitted.
+CARD = score_card()
+NUMBERING = re.compile(r"^\s*(?:ยุทธศาสตร์|กลยุทธ์|แนวทาง(?:การพัฒนา)?|ประเด็น\S*)?\s*(?:ที่)?\s*[\d.]+\s*")
+
+
+def strip_numbering(title: str) -> str:
+    return NUMBERING.sub("", title).strip() or title
+
+
+def custom_tasks() -> list[tuple[str, object, list[str], list[str]]]:
+    """(seed, reference, item texts, gold target ids) from the seeds' own structure:
+    each plan's tactics → its strategies, given only the titles (numbering stripped)."""
+    out = []
+    for seed, level in (("000", "local"), ("001", "local"), ("004", "department")):
+        path = next((ROOT / "corpus" / "raw").glob(f"{seed}_*.txt"))
+        plan = plansearch.parse_plan(path)
+        strategies = plan.of("strategy", level=level)
+        ids = {s.id for s in strategies}
+        tactics = [t for t in plan.of("tactic", level=level) if t.parent_id in ids]
+        if not tactics:
+            continue
+        ref = reference_from_dict(
+            {
+                "name": f"own{seed}",
+                "title": f"ยุทธศาสตร์ของแผน {seed}",
+                "level": "local",
+                "items": [
+                    {"id": s.id.replace(":", "_"), "title": strip_numbering(s.title)}
+                    for s in strategies
+                ],
+            }
+        )
+        texts = [strip_numbering(t.title) for t in tactics]
+        gold = [t.parent_id.replace(":", "_") for t in tactics]  # type: ignore[union-attr]
+        out.append((seed, ref, texts, gold))
+    return out
 
 
 def _views(emb) -> list[tuple[object, float]]:
     """The embedders align() mixes: the (adapted) model and, with an adapter, its frozen
-    base (``AlignSettings.frozen_weight``)."""
-    from plansearch.alignment.engine import frozen_embedder
-
-    w = DEFAULT_SETTINGS.frozen_weight
+    base (the score card's ``frozen_weight``)."""
+    w = CARD.frozen_weight
     frozen = frozen_embedder(emb) if w > 0 else None
     return [(emb, 1.0 - w)] + ([(frozen, w)] if frozen is not None else [])
 
 
-#: What ``align`` embeds of an item's text (``AlignSettings.drop_subject``).
-_embedded = embedded_text(DEFAULT_SETTINGS.drop_subject)
+def _embedded(text: str) -> str:
+    """What ``align`` embeds of an item's text."""
+    return without_subject(text, CARD.subject_min_left)
 
 
 def evidence_rows(texts: list[str], prep: PreparedSpace, emb) -> np.ndarray:
-    cfg = DEFAULT_SETTINGS
     views = []
     for e, w in _views(emb):
-        p = prep if e is emb else prepare_space(prep.space, e)
+        p = prep if e is emb else prepare_space(prep.space, e, CARD)
         q = e.encode([_embedded(t) for t in texts], kind="query", show_progress=False)
         sims = (q @ p.node_vecs.T).astype(np.float32)
-        views.append((scoring.subtree_scores(sims, p.layout, cfg.top_nodes), *p.mu_sd, w))
-    model = scoring.LexicalModel(prep.space)
-    lex = scoring.lexical_scores(texts, prep.space, [tokenize(t) for t in texts], model=model)
-    return scoring.evidence(scoring.mixed_z(views), lex.coverage, cfg)
+        views.append((subtree_scores(sims, p.layout, CARD.top_nodes), *p.mu_sd, w))
+    model = LexicalModel(prep.space)
+    lex = lexical_scores(texts, prep.space, [tokenize(t) for t in texts], model=model)
+    return evidence(mixed_z(views), lex.coverage, CARD)
 
 
 def hierarchy_task(name: str, emb, types: set[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -82,7 +119,7 @@ def hierarchy_task(name: str, emb, types: set[str]) -> tuple[np.ndarray, np.ndar
     space = space_from_reference(plansearch.reference(name))
     views = []
     for e, w in _views(emb):
-        full = prepare_space(space, e)
+        full = prepare_space(space, e, CARD)
         prog_q = e.encode(programme_texts(), kind="query", show_progress=False)
         views.append((e, w, full, prog_q))
     space = views[0][2].space
@@ -99,23 +136,23 @@ def hierarchy_task(name: str, emb, types: set[str]) -> tuple[np.ndarray, np.ndar
         parts = []
         for (_e, w, full, prog_q), q in zip(views, qs, strict=True):
             vecs = full.node_vecs[keep]
-            bg = scoring.dense_scores(prog_q, vecs, rest, DEFAULT_SETTINGS.top_nodes).combined
-            prep = PreparedSpace(rest, vecs, bg)
+            bg = dense_scores(prog_q, vecs, rest, CARD.top_nodes).combined
+            prep = PreparedSpace(rest, vecs, bg, CARD)
             sims = (q[j : j + 1] @ vecs.T).astype(np.float32)
-            dense = scoring.subtree_scores(sims, prep.layout, DEFAULT_SETTINGS.top_nodes)
+            dense = subtree_scores(sims, prep.layout, CARD.top_nodes)
             parts.append((dense, *prep.mu_sd, w))
-        z = scoring.mixed_z(parts)
+        z = mixed_z(parts)
         text = space.nodes[k].content
-        lex = scoring.lexical_scores([text], rest, [tokenize(text)]).coverage
-        rows.append(scoring.evidence(z, lex, DEFAULT_SETTINGS)[0])
+        lex = lexical_scores([text], rest, [tokenize(text)]).coverage
+        rows.append(evidence(z, lex, CARD)[0])
         gold.append(space.nodes[k].root)
     return np.array(rows), np.array(gold)
 
 
 def custom_task(seed: str, emb) -> tuple[np.ndarray, np.ndarray]:
-    for s, ref, texts, gold in engine_eval.custom_tasks():
+    for s, ref, texts, gold in custom_tasks():
         if s == seed:
-            prep = prepare_space(space_from_reference(ref), emb)
+            prep = prepare_space(space_from_reference(ref), emb, CARD)
             ids = list(prep.space.target_ids)
             return evidence_rows(texts, prep, emb), np.array([ids.index(g) for g in gold])
     raise KeyError(seed)
@@ -127,7 +164,7 @@ def layout_task(name: str, emb) -> tuple[np.ndarray, np.ndarray]:
 
     path = ROOT / "benchmarks" / "data" / "custom_tasks.jsonl"
     task = next(t for t in align_eval.custom_tasks(path) if t.name == name)
-    prep = prepare_space(space_from_reference(task.against), emb)
+    prep = prepare_space(space_from_reference(task.against), emb, CARD)
     ids = list(prep.space.target_ids)
     gold = np.array([ids.index(g[0]) for g in task.gold])
     return evidence_rows(task.items, prep, emb), gold
@@ -136,7 +173,7 @@ def layout_task(name: str, emb) -> tuple[np.ndarray, np.ndarray]:
 def nll(tasks: list[tuple[np.ndarray, np.ndarray]], t: float) -> float:
     total = 0.0
     for ev, gold in tasks:
-        p = scoring.shares(ev, t)
+        p = shares(ev, t)
         total -= float(np.log(np.maximum(p[np.arange(len(gold)), gold], 1e-12)).sum())
     return total
 
@@ -146,10 +183,10 @@ def fit(tasks: list[tuple[np.ndarray, np.ndarray]]) -> float:
 
 
 def describe(name: str, ev: np.ndarray, gold: np.ndarray, t: float) -> str:
-    p = scoring.shares(ev, t)
+    p = shares(ev, t)
     top = p.argmax(axis=1)
     ok = top == gold
-    strong = p.max(axis=1) >= DEFAULT_SETTINGS.thresholds.strong
+    strong = p.max(axis=1) >= CARD.thresholds.strong
     prec = ok[strong].mean() if strong.any() else float("nan")
     return (
         f"  {name:<10} n={len(gold):<3} hit@1 {ok.mean():.3f}  strong P {prec:.2f} "

@@ -46,11 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from plansearch import Section, reference  # noqa: E402
+from plansearch import Section, align, reference, similar_goals  # noqa: E402
 from plansearch.alignment import similar as similar_mod  # noqa: E402
 from plansearch.alignment import topics as topics_mod  # noqa: E402
-from plansearch.alignment.engine import align  # noqa: E402
-from plansearch.alignment.similar import similar_goals  # noqa: E402
 from plansearch.thai import tokenize  # noqa: E402
 
 
@@ -148,21 +146,26 @@ def cross_validate(dev: list[dict], emb) -> tuple[float, list[tuple[str, int, fl
     the *other* organisations, then measure hit@1 on the held-out one. Returns the pooled
     held-out hit@1 and the per-fold choices.
     """
-    from plansearch.alignment import engine, scoring, targets
+    from plansearch.alignment.evidence import dense_scores, zscore
+    from plansearch.alignment.lexical import lexical_scores
+    from plansearch.alignment.prepare import prepare_space
+    from plansearch.alignment.scorecard import score_card
+    from plansearch.frameworks import space_from_reference
+    from plansearch.frameworks.knowledge import programme_texts
 
-    space = targets.space_from_reference(reference("national"))
-    prep = engine._prepare(space, emb)
+    space = space_from_reference(reference("national"))
+    prep = prepare_space(space, emb, score_card())
     texts = [d["text"] for d in dev]
     q = emb.encode(texts, kind="query")
-    lex = scoring.lexical_scores(texts, prep.space).coverage
-    bg_q = emb.encode([f"{p['title']} {p['text']}" for p in targets.local_programs()], kind="query")
+    lex = lexical_scores(texts, prep.space).coverage
+    bg_q = emb.encode(programme_texts(), kind="query")
     ids = list(prep.space.target_ids)
     grid = [(n, w) for n in (1, 2, 3) for w in (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)]
     raw = {}
     for n, w in grid:
-        d = scoring.dense_scores(q, prep.node_vecs, prep.space, top_nodes=n).combined
-        b = scoring.dense_scores(bg_q, prep.node_vecs, prep.space, top_nodes=n).combined
-        raw[(n, w)] = scoring.zscore(d, b) + w * lex
+        d = dense_scores(q, prep.node_vecs, prep.space, top_nodes=n).combined
+        b = dense_scores(bg_q, prep.node_vecs, prep.space, top_nodes=n).combined
+        raw[(n, w)] = zscore(d, b) + w * lex
     orgs = sorted({d["org"] for d in dev})
     hits = 0.0
     folds = []
@@ -337,8 +340,6 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
             "strengths use the label-free share rule (temperature fitted on structure, "
             "benchmarks/fit_calibration.py): nothing is refitted on the other plans' labels, "
             "so these rows equal the dev rows; a score cut fitted on them would be: "
-            if ae.label_free_calibration()
-            else "strong threshold refitted per held-out plan: "
         )
         + ", ".join(f"{s}: {v:.3f}" for s, v in rep.lopo_folds.items()),
         "",
@@ -349,14 +350,11 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
         "## learning from corrections (hit@1 on the other items, mean of 5 draws)",
         "",
     ]
-    if gains is None:
-        lines.append("this version of `plansearch.align` takes no `examples`: not measured")
-    else:
-        lines += ["| task, corrections | without | with | gain |", "|---|---|---|---|"]
-        for key, g in gains.items():
-            lines.append(
-                f"| {key} | {g['hit@1 without']:.3f} | {g['hit@1 with']:.3f} | {g['gain']:+.3f} |"
-            )
+    lines += ["| task, corrections | without | with | gain |", "|---|---|---|---|"]
+    for key, g in gains.items():
+        lines.append(
+            f"| {key} | {g['hit@1 without']:.3f} | {g['hit@1 with']:.3f} | {g['gain']:+.3f} |"
+        )
     text = "\n".join(lines)
     print(text)
     args.results.mkdir(parents=True, exist_ok=True)
@@ -380,13 +378,13 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
     return emb
 
 
-METHOD_LINE = ROOT / "plansearch" / "alignment" / "measurements" / "strength.json"
+SCORE_CARD = ROOT / "plansearch" / "alignment" / "scorecard.json"
 
 
 def write_method_line(rep: Any, embedder: str, when: Any) -> None:
     """Store the leave-one-plan-out precision / coverage of "strong" per framework (the
-    plans' own frameworks pooled) for the report's method line
-    (:mod:`plansearch.alignment.measured`)."""
+    plans' own frameworks pooled) in the score card's ``measurements``, which the
+    report's method line repeats (:func:`plansearch.alignment.scorecard.strength_note`)."""
     from plansearch.alignment.settings import DEFAULT_SETTINGS
 
     rows: dict[str, dict[str, float]] = {}
@@ -412,15 +410,16 @@ def write_method_line(rep: Any, embedder: str, when: Any) -> None:
             "coverage": round(pooled["strong"] / pooled["n"], 3),
             "n": pooled["n"],
         }
-    payload = {
+    card = json.loads(SCORE_CARD.read_text("utf-8"))
+    card["measurements"] = {
         "date": f"{when:%Y-%m-%d}",
         "command": "python benchmarks/quality.py --update-method-line",
         "embedder": embedder,
-        "settings": DEFAULT_SETTINGS.fingerprint(),
-        "frameworks": rows,
+        "card": DEFAULT_SETTINGS.fingerprint(),
+        "strong": rows,
     }
-    METHOD_LINE.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", "utf-8")
-    print(f"wrote {METHOD_LINE}")
+    SCORE_CARD.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    print(f"wrote the measurements of {SCORE_CARD}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from plansearch import align, parse_plan  # noqa: E402
-from plansearch.alignment.engine import PLAN_LEVELS  # noqa: E402
+from plansearch.frameworks import quoted_levels  # noqa: E402
 
 SEEDS = ROOT / "corpus" / "raw"
 
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     strong_rows = []
     for path in sorted(args.seeds.glob("*.txt")):
         plan = parse_plan(path)
-        quoted = [lv for lv in PLAN_LEVELS if any(s.level == lv for s in plan.sections)]
+        quoted = [lv for lv in quoted_levels() if any(s.level == lv for s in plan.sections)]
         if not quoted:
             continue
         al = align(plan, quoted)

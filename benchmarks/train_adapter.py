@@ -4,7 +4,7 @@ The adapter (:mod:`plansearch.embed.adapter`) is a residual low-rank linear map 
 the frozen multilingual-e5-small vectors. It is trained on pairs that contain no
 evaluation labels, only structure already in the repository:
 
-* ``hier``     frameworks' own hierarchies (``plansearch/alignment/data/*.json``):
+* ``hier``     frameworks' own hierarchies (``plansearch/frameworks/data/*.json``):
                a sub-item's title (query) ↔ its parent's content (passage), e.g.
                sub-strategy/master plan → national strategy, milestone → dimension;
 * ``plans``    the seed plans' own hierarchies (``corpus/raw`` via ``parse_plan``):
@@ -49,7 +49,10 @@ sys.path.insert(0, str(ROOT))
 from plansearch.embed.adapter import DEFAULT_ADAPTER_NAME, Adapter  # noqa: E402
 from plansearch.embed.base import BaseEmbedder  # noqa: E402
 
-DATA = ROOT / "plansearch" / "alignment" / "data"
+DATA = ROOT / "plansearch" / "frameworks" / "data"
+#: The knowledge files the adapter was trained on, beside the frameworks (the newer
+#: knowledge files of issue 22 are not training data).
+KNOWLEDGE = ("local_duties.json", "local_programs.json", "local_strategy_families.json")
 SEEDS = ROOT / "corpus" / "raw"
 DEV = ROOT.parent / "shared" / "eval" / "dev_alignment.jsonl"
 if not DEV.is_file():
@@ -117,7 +120,8 @@ def _phrases(text: str, title: str) -> list[str]:
 
 def framework_pairs(exclude_seed: str | None = None) -> list[Pair]:
     pairs = []
-    for path in sorted(DATA.glob("*.json")):
+    files = [*DATA.glob("*.json"), *(DATA / "knowledge" / name for name in KNOWLEDGE)]
+    for path in sorted(files, key=lambda p: p.name):
         owner = SEED_FRAMEWORKS.get(path.name)
         if owner and exclude_seed and exclude_seed.startswith(owner):
             continue
@@ -360,14 +364,14 @@ def metrics(ranked: list[list[str]], gold: list[list[str]]) -> dict[str, float]:
 
 def evaluate(emb: BaseEmbedder, rows: list[dict], frameworks: list[str]) -> dict[str, dict]:
     """Zero-shot cosine (item vs target title+text) and full ``align`` per framework."""
-    from plansearch import reference
-    from plansearch.alignment import engine, targets
+    from plansearch import align, reference
+    from plansearch.alignment.prepare import clear_caches
 
-    targets._CACHE.clear()
+    clear_caches()
     texts = [r["text"] for r in rows]
     out: dict[str, dict] = {}
     q = emb.encode(texts, kind="query")
-    al = engine.align(texts, frameworks, embedder=emb, k=1)
+    al = align(texts, frameworks, embedder=emb, k=1)
     for fw in frameworks:
         gold_rows = [i for i, r in enumerate(rows) if r.get(fw)]
         if not gold_rows:
@@ -420,7 +424,7 @@ def custom_tasks() -> dict[str, list[tuple[list[str], list[list[str]], object]]]
     only (the dev-trained adapter saw these very pairs).
     """
     from plansearch import parse_plan
-    from plansearch.alignment.references import reference_from_dict
+    from plansearch.frameworks import reference_from_dict
 
     out: dict[str, list] = {}
     for path in sorted(SEEDS.glob("*.txt")):
@@ -448,7 +452,7 @@ def custom_tasks() -> dict[str, list[tuple[list[str], list[list[str]], object]]]
 
 
 def evaluate_custom(emb: BaseEmbedder, tasks: list[tuple]) -> dict[str, dict]:
-    from plansearch.alignment import engine
+    from plansearch import align
 
     ranked_cos: list[list[str]] = []
     ranked_al: list[list[str]] = []
@@ -458,7 +462,7 @@ def evaluate_custom(emb: BaseEmbedder, tasks: list[tuple]) -> dict[str, dict]:
         q = emb.encode(texts, kind="query")
         p = emb.encode([t.title for t in ref.roots()], kind="passage")
         ranked_cos += [[ids[j] for j in np.argsort(-r, kind="stable")] for r in q @ p.T]
-        al = engine.align(texts, ref, embedder=emb, k=1)
+        al = align(texts, ref, embedder=emb, k=1)
         info = al.frameworks[0]
         for it in al.items:
             sc = np.asarray(it.scores[0])
@@ -549,14 +553,15 @@ def run_evaluation(bank: VectorBank, variants: list[Config]) -> None:
 
 def label_check(bank: VectorBank, adapter: Adapter) -> None:
     """Strength labels of the top national link and plain-cosine similar-goal P@5."""
-    from plansearch.alignment import engine, targets
+    from plansearch import align
+    from plansearch.alignment.prepare import clear_caches
 
     rows = load_dev(DEV)
     texts = [r["text"] for r in rows]
     for name, ad in (("unadapted", None), (adapter.name, adapter)):
         emb = AdaptedBank(bank, ad)
-        targets._CACHE.clear()
-        al = engine.align(texts, "national", embedder=emb, k=1)
+        clear_caches()
+        al = align(texts, "national", embedder=emb, k=1)
         tops = [it.matches[0][0] for it in al.items]
         parts = []
         for label in ("strong", "partial", "weak", "none"):

@@ -4,6 +4,8 @@ The pipeline, one package per stage::
 
     parse  → sections → embed  → index  → alignment → report
     parse/   sections.py embed/   index/   alignment/  report/
+                                         ↑
+                              frameworks/ (registry, data, target spaces)
 
 Quick start::
 
@@ -21,7 +23,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from .version import __version__
 
 #: public name -> module that defines it (loaded lazily, PEP 562)
 _EXPORTS: dict[str, str] = {
@@ -43,19 +45,22 @@ _EXPORTS: dict[str, str] = {
     "CorpusResult": "plansearch.corpus",
     "PlanIndex": "plansearch.index.planindex",
     "Hit": "plansearch.index.planindex",
-    "reference": "plansearch.alignment.references",
-    "load_reference": "plansearch.alignment.references",
-    "available_references": "plansearch.alignment.references",
-    "reference_from_sections": "plansearch.alignment.references",
-    "Reference": "plansearch.alignment.references",
-    "Target": "plansearch.alignment.references",
-    "align": "plansearch.alignment.engine",
-    "FrameworkSpec": "plansearch.alignment.engine",
+    "reference": "plansearch.frameworks",
+    "load_reference": "plansearch.frameworks",
+    "available_references": "plansearch.frameworks",
+    "reference_from_sections": "plansearch.frameworks",
+    "Reference": "plansearch.frameworks",
+    "Target": "plansearch.frameworks",
+    "targets_of": "plansearch.frameworks",
+    "align": "plansearch.alignment.pipeline",
+    "FrameworkSpec": "plansearch.frameworks",
+    "AlignSettings": "plansearch.alignment.settings",
+    "write_report": "plansearch.report",
     "Alignment": "plansearch.alignment.results",
     "ItemAlignment": "plansearch.alignment.results",
     "Match": "plansearch.alignment.results",
     "Evidence": "plansearch.alignment.results",
-    "Thresholds": "plansearch.alignment.results",
+    "Thresholds": "plansearch.alignment.settings",
     "FrameworkInfo": "plansearch.alignment.results",
     "TargetCoverage": "plansearch.alignment.results",
     "LinkageRow": "plansearch.alignment.results",
@@ -101,15 +106,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .alignment.engine import FrameworkSpec, align
-    from .alignment.references import (
-        Reference,
-        Target,
-        available_references,
-        load_reference,
-        reference,
-        reference_from_sections,
-    )
+    from .alignment.pipeline import align
     from .alignment.results import (
         Alignment,
         Evidence,
@@ -120,8 +117,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         Match,
         NearDuplicate,
         TargetCoverage,
-        Thresholds,
     )
+    from .alignment.settings import AlignSettings, Thresholds
     from .alignment.similar import OrgGroup, SimilarGoals, SimilarHit, similar_goals
     from .corpus import CorpusResult, ingest_corpus, load_corpus
     from .embed import Embedder
@@ -147,6 +144,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         ScannedDocumentError,
         UnknownReferenceError,
         UnsupportedFormatError,
+    )
+    from .frameworks import (
+        FrameworkSpec,
+        Reference,
+        Target,
+        available_references,
+        load_reference,
+        reference,
+        reference_from_sections,
+        targets_of,
     )
     from .index.planindex import Hit, PlanIndex
     from .parse.parser import parse_plan

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import plansearch
-from plansearch.alignment.engine import align
+from plansearch.alignment.pipeline import align
 from plansearch.alignment.results import STRENGTHS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,7 +85,7 @@ def test_bad_inputs_raise_clear_errors(hashing):
         align(STATEMENTS, "no-such-framework", embedder=hashing)
     with pytest.raises(ValueError, match="empty"):
         align(["ok", "   "], "national", embedder=hashing)
-    with pytest.raises(ValueError, match="top_k"):
+    with pytest.raises(ValueError, match="k must be"):
         align(STATEMENTS, "national", embedder=hashing, k=0)
     with pytest.raises(ValueError, match="plan"):
         align(STATEMENTS, "province", embedder=hashing)
@@ -137,7 +137,7 @@ def test_exports_roundtrip(hashing, tmp_path):
     al = align(STATEMENTS, ["national", "sdg"], embedder=hashing)
     data = json.loads(al.to_json(tmp_path / "a.json"))
     assert len(data["items"]) == 3 and (tmp_path / "a.json").exists()
-    p = al.to_csv(tmp_path / "a.csv")
+    p = plansearch.write_report(al, tmp_path / "a.csv")
     text = p.read_text(encoding="utf-8-sig")
     assert "ถนนคอนกรีตเสริมเหล็ก" in text and text.count("\n") == len(al.to_records()) + 1
 

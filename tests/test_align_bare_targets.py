@@ -1,5 +1,5 @@
 """Bare targets (titles only) borrow budget programmes by the plan's partition of the
-conventional strategy families (AlignSettings.bare_route = "families")."""
+conventional strategy families (:mod:`plansearch.alignment.bare`)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,34 @@ import numpy as np
 import pytest
 
 from plansearch import align, reference_from_sections
-from plansearch.alignment.settings import AlignSettings
-from plansearch.alignment.targets import (
-    family_owners,
-    family_programmes,
-    family_units,
-    local_programs,
-    prepare_space,
-    space_from_reference,
-    strategy_families,
-    won_families,
-)
+from plansearch.alignment.bare import family_owners as _family_owners
+from plansearch.alignment.bare import family_units as _family_units
+from plansearch.alignment.bare import programmes_of
+from plansearch.alignment.bare import won_families as _won_families
+from plansearch.alignment.prepare import framework_vectors, prepare_space
+from plansearch.alignment.scorecard import score_card
+from plansearch.frameworks import space_from_reference
+from plansearch.frameworks.knowledge import local_programs, programme_texts, strategy_families
 from plansearch.sections import Section
+
+CARD = score_card()
+
+
+def family_owners(space, emb):
+    return _family_owners(space, lambda texts, kind: framework_vectors(emb, texts, kind), CARD)
+
+
+def won_families(space, emb, bare):
+    return _won_families(bare, family_owners(space, emb))
+
+
+def family_programmes(space, emb, bare):
+    return programmes_of(won_families(space, emb, bare))
+
+
+def family_units(space, emb, bare):
+    return _family_units(space, bare, family_owners(space, emb))
+
 
 TITLES = [
     "ด้านโครงสร้างพื้นฐาน",
@@ -117,27 +133,32 @@ def test_an_unnamed_family_goes_to_its_umbrella(hashing) -> None:
 
 
 def test_a_target_that_won_no_family_keeps_its_closest_programmes(hashing) -> None:
-    space = _space()
-    fam = prepare_space(space, hashing, AlignSettings())
-    near = prepare_space(space, hashing, AlignSettings(bare_route="programmes"))
+    space = _space(["ด้านท่องเที่ยว", "ด้านผลไม้เศรษฐกิจ"])  # divides nothing: no family won
+    fam = prepare_space(space, hashing, CARD)
     won = family_programmes(space, hashing, range(len(space)))
+    assert won == {}
 
     def progs(prep, i):
         return [n.id.split("~")[1] for n in prep.space.nodes if n.root == i and n.type == "program"]
 
     ids = [p["id"] for p in local_programs()]
+    titles = hashing.encode(list(space.target_titles), kind="query")
+    sims = titles @ hashing.encode(programme_texts(), kind="passage").T
     for i in range(len(space)):
-        if i in won:
-            assert progs(fam, i) == [ids[j] for j in won[i]]
-        else:
-            assert progs(fam, i) == progs(near, i)
-    assert len(progs(near, 0)) == AlignSettings().programmes_per_bare_target
+        closest = [ids[j] for j in np.argsort(-sims[i])[: CARD.programmes_per_bare_target]]
+        assert progs(fam, i) == closest
+    # a target that won families borrows exactly their programmes
+    space = _space()
+    fam = prepare_space(space, hashing, CARD)
+    won = family_programmes(space, hashing, range(len(space)))
+    assert won
+    for i, got in won.items():
+        assert progs(fam, i) == [ids[j] for j in got]
 
 
 def test_bare_targets_carry_the_knowledge_of_the_families_they_hold(hashing) -> None:
     space = _space()
-    prep = prepare_space(space, hashing, AlignSettings())
-    near = prepare_space(space, hashing, AlignSettings(bare_route="programmes"))
+    prep = prepare_space(space, hashing, CARD)
     won = won_families(space, hashing, range(len(space)))
     fams = strategy_families()
     for i in range(len(space)):
@@ -148,8 +169,6 @@ def test_bare_targets_carry_the_knowledge_of_the_families_they_hold(hashing) -> 
         # no title here names a single phrasing, so each family's phrasings go with it
         want = [c["title"] for f in won.get(i, []) for c in fams[f]["children"]]
         assert [n.title for n in patterns] == want
-        # the "programmes" route borrows programmes only
-        assert not [n for n in near.space.nodes if n.root == i and n.type != "program"][1:]
     # "ด้านสังคม" holds health by the umbrella rule: its phrasings come along
     social = TITLES.index("ด้านสังคม")
     assert f"S{social + 1}~LF5" in {n.id for n in prep.space.nodes if n.root == social}
@@ -158,44 +177,34 @@ def test_bare_targets_carry_the_knowledge_of_the_families_they_hold(hashing) -> 
 def test_targets_with_text_of_their_own_borrow_nothing(hashing) -> None:
     long = "การพัฒนาโครงสร้างพื้นฐาน ถนน สะพาน ทางระบายน้ำ ไฟฟ้า ประปา และแหล่งน้ำ ให้ได้มาตรฐาน " * 2
     space = _space([long, "ด้านสังคม"])
-    prep = prepare_space(space, hashing, AlignSettings())
+    prep = prepare_space(space, hashing, CARD)
     assert not [n for n in prep.space.nodes if n.root == 0 and n.type == "program"]
     assert [n for n in prep.space.nodes if n.root == 1 and n.type == "program"]
 
 
-@pytest.mark.parametrize("route", ["families", "programmes"])
-def test_align_and_bulk_agree_on_either_route(hashing, route) -> None:
+@pytest.mark.parametrize(
+    "titles", [TITLES, ["ด้านท่องเที่ยว", "ด้านผลไม้เศรษฐกิจ"]], ids=["divides", "partial"]
+)
+def test_align_and_bulk_agree_whether_the_targets_divide_the_work_or_not(hashing, titles) -> None:
     from plansearch.alignment.bulk import align_bulk, prepare_spaces
-    from plansearch.alignment.engine import item_vectors
+    from plansearch.alignment.items import item_vectors
     from plansearch.thai import tokenize
 
-    secs = [Section.from_text(t, kind="strategy", id=f"S{i}") for i, t in enumerate(TITLES, 1)]
+    secs = [Section.from_text(t, kind="strategy", id=f"S{i}") for i, t in enumerate(titles, 1)]
     ref = reference_from_sections(secs, name="own", level="local")
     items = ["ก่อสร้างถนนคอนกรีตเสริมเหล็ก", "ส่งเสริมอาชีพเกษตรกร", "ป้องกันโรคไข้เลือดออก"]
-    cfg = AlignSettings(bare_route=route)
-    al = align(items, ref, embedder=hashing, settings=cfg, k=5)
-    prepared = prepare_spaces(ref, hashing, settings=cfg)
+    al = align(items, ref, embedder=hashing, k=5)
+    prepared = prepare_spaces(ref, hashing, card=CARD)
     q = item_vectors(
         [Section.from_text(t, kind="goal", id=f"i{k}") for k, t in enumerate(items)],
         None,
         hashing,
-        cfg,
+        CARD,
+        CARD.context_weight,
     )
-    res = align_bulk(q, prepared, top_k=5, item_tokens=[tokenize(t) for t in items], settings=cfg)[
-        "own"
-    ]
+    res = align_bulk(q, prepared, top_k=5, item_tokens=[tokenize(t) for t in items])["own"]
     for i, it in enumerate(al.items):
         assert res.target_ids(i) == [m.target_id for m in it.matches[0]]
-    other = align(
-        items,
-        ref,
-        embedder=hashing,
-        settings=cfg.replace(bare_route="programmes" if route == "families" else "families"),
-        k=5,
-    )
-    assert not np.array_equal(
-        [it.scores_for("own") for it in al.items], [it.scores_for("own") for it in other.items]
-    )
 
 
 def test_a_title_that_names_a_phrasing_takes_it_from_the_family(hashing) -> None:
@@ -237,7 +246,7 @@ def test_partition_on_odd_titles(hashing, titles) -> None:
     owners = family_owners(space, hashing)
     assert len(owners) == len(strategy_families())
     assert all(o is None or 0 <= o < len(titles) for o in owners)
-    prep = prepare_space(space, hashing, AlignSettings())
+    prep = prepare_space(space, hashing, CARD)
     assert prep.node_vecs.shape[0] == len(prep.space.nodes)
     assert np.isfinite(prep.node_vecs).all()
     al = align(

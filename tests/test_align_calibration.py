@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from plansearch.alignment.engine import align
-from plansearch.alignment.scoring import shares, strength_labels
-from plansearch.alignment.settings import SCORE_THRESHOLDS, AlignSettings
+from plansearch.alignment.calibrate import shares, strength_labels
+from plansearch.alignment.pipeline import align
+from plansearch.alignment.scorecard import score_card
 
 STATEMENTS = [
     "ก่อสร้างและปรับปรุงถนนคอนกรีตเสริมเหล็กภายในหมู่บ้าน",
@@ -20,9 +20,9 @@ STATEMENTS = [
 def test_labels_depend_on_shares_not_on_the_level_of_raw_scores() -> None:
     rng = np.random.default_rng(1)
     ev = (np.abs(rng.normal(size=(50, 7))) * 2 + 0.1).astype(np.float32)
-    s = AlignSettings()
-    a = strength_labels(ev, np.zeros_like(ev), s)
-    b = strength_labels(ev + 1.5, np.zeros_like(ev), s)  # a framework whose scores run high
+    s = score_card()
+    a = strength_labels(ev, s, s.thresholds)
+    b = strength_labels(ev + 1.5, s, s.thresholds)  # a framework whose scores run high
     assert (a == b).all()
     assert {"strong", "weak"} <= set(a.ravel())
     p = shares(ev, s.temperature)
@@ -33,7 +33,8 @@ def test_labels_depend_on_shares_not_on_the_level_of_raw_scores() -> None:
 
 def test_a_top_link_above_generic_text_is_never_none() -> None:
     ev = np.array([[0.5, 0.45, 0.44, 0.43, 0.42] * 5, [-1.0, -1.2, -1.1, -1.3, -2.0] * 5])
-    labels = strength_labels(ev, np.zeros_like(ev), AlignSettings())
+    card = score_card()
+    labels = strength_labels(ev, card, card.thresholds)
     assert labels[0, 0] == "weak"  # 25 near-equal targets: small share, still ranked first
     assert labels[1, 0] == "none"  # below generic local text everywhere
 
@@ -41,26 +42,15 @@ def test_a_top_link_above_generic_text_is_never_none() -> None:
 def test_a_link_no_stronger_than_generic_text_is_at_most_weak() -> None:
     # two narrow targets (a province's tourism and fruit strategies) and an unrelated
     # item: one target wins a large share only because its one rival is weaker still
-    s = AlignSettings()
+    s = score_card()
     ev = np.array([[-0.1, -1.5], [0.0, -2.0], [1.2, -0.5], [0.4, -1.0]], np.float32)
     p = shares(ev, s.temperature)
     assert (p[:, 0] >= s.thresholds.strong).all()  # every top share says "strong"
-    labels = strength_labels(ev, np.zeros_like(ev), s)
+    labels = strength_labels(ev, s, s.thresholds)
     assert list(labels[:, 0]) == ["weak", "weak", "strong", "strong"]
     # the cap never raises a label
     low = np.array([[-3.0, -3.0]], np.float32)
-    assert list(strength_labels(low, np.zeros_like(low), s)[0]) == ["weak", "weak"]
-
-
-def test_score_calibration_is_the_old_rule() -> None:
-    s = AlignSettings(calibration="score", thresholds=SCORE_THRESHOLDS)
-    final = np.array([[0.5, 0.3, 0.1, 0.01]], np.float32)
-    assert list(strength_labels(np.zeros_like(final), final, s)[0]) == [
-        "strong",
-        "partial",
-        "weak",
-        "none",
-    ]
+    assert list(strength_labels(low, s, s.thresholds)[0]) == ["weak", "weak"]
 
 
 def test_gap_list_never_names_a_target_a_top_ranked_item_supports_strongly(hashing) -> None:

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from plansearch.alignment import Example, ExampleError
-from plansearch.alignment.engine import align
 from plansearch.alignment.examples import example_votes
+from plansearch.alignment.pipeline import align
+from plansearch.alignment.scorecard import score_card
 from plansearch.alignment.settings import AlignSettings
 from plansearch.errors import PlanSearchError
 
@@ -30,7 +31,7 @@ def test_a_correction_moves_a_similar_item_and_not_an_unrelated_one(emb) -> None
     assert after.items[1].scores_for("sdg") == before.items[1].scores_for("sdg")
     # the SDGs are anchored to the national strategy: the corrected item's SDG scores
     # follow its corrected national link; without the anchor they do not move at all
-    off = AlignSettings().replace(anchor_weight=0.0)
+    off = AlignSettings(card=score_card().replace(anchor_weight=0.0))
     b0 = align(ITEMS, ["national", "sdg"], embedder=emb, k=6, settings=off)
     a0 = align(ITEMS, ["national", "sdg"], embedder=emb, k=6, settings=off, examples=ex)
     for it_a, it_b in zip(a0.items, b0.items, strict=True):
@@ -88,7 +89,7 @@ def test_vote_is_bounded_and_zero_for_dissimilar_items() -> None:
     ex_vec /= np.linalg.norm(ex_vec)
     items = np.vstack([ex_vec, -ex_vec]).astype(np.float32)  # identical, opposite
     exs = [Example("x", "f", "B")] * 3
-    low = AlignSettings(example_floor=1.0)
+    low = score_card().replace(example_floor=1.0)
     v = example_votes(items, np.repeat(ex_vec, 3, axis=0), bg, exs, ["A", "B"], low)
     assert v[0, 1] == pytest.approx(1.0) and v[0, 0] == 0.0  # capped at 1, however many
     assert np.all(v[1] == 0.0)

@@ -8,10 +8,20 @@ import pytest
 
 from plansearch import HashingEmbedder, align, reference
 from plansearch.alignment.bulk import align_bulk, prepare_spaces
-from plansearch.alignment.engine import frozen_embedder, item_vectors
+from plansearch.alignment.items import item_vectors
+from plansearch.alignment.prepare import frozen_embedder
+from plansearch.alignment.scorecard import score_card
 from plansearch.alignment.settings import AlignSettings, SettingsError
 from plansearch.embed.base import BaseEmbedder, l2_normalise
 from plansearch.thai import tokenize
+
+CARD = score_card()
+
+
+def card(**values: float) -> AlignSettings:
+    """Default settings with some score-card values changed."""
+    return AlignSettings(card=CARD.replace(**values))
+
 
 ITEMS = [
     "ก่อสร้างถนนคอนกรีตเสริมเหล็กภายในหมู่บ้าน",
@@ -35,7 +45,7 @@ def _ns_of_master_plans() -> dict[str, str]:
 
 
 def test_master_plans_follow_their_national_strategy_when_the_parent_dominates(hashing):
-    heavy = AlignSettings(parent_weight=100.0)
+    heavy = card(parent_weight=100.0)
     al = align(ITEMS, "national", embedder=hashing, settings=heavy)
     parent = _ns_of_master_plans()
     for it in al.items:
@@ -44,7 +54,7 @@ def test_master_plans_follow_their_national_strategy_when_the_parent_dominates(h
 
 def test_parent_weight_changes_master_plan_scores_not_the_national_ones(hashing):
     on = align(ITEMS, "national", embedder=hashing)
-    off = align(ITEMS, "national", embedder=hashing, settings=AlignSettings(parent_weight=0.0))
+    off = align(ITEMS, "national", embedder=hashing, settings=card(parent_weight=0.0))
     assert [it.scores_for("national") for it in on.items] == [
         it.scores_for("national") for it in off.items
     ]
@@ -119,9 +129,9 @@ def test_frozen_weight_zero_is_the_adapted_model_and_one_the_frozen_model(rotate
             return None
 
     plain = Plain(rotated.base)
-    adapted_only = align(ITEMS, "sdg", embedder=rotated, settings=AlignSettings(frozen_weight=0))
+    adapted_only = align(ITEMS, "sdg", embedder=rotated, settings=card(frozen_weight=0))
     assert np.array_equal(_scores(adapted_only), _scores(align(ITEMS, "sdg", embedder=plain)))
-    frozen_only = align(ITEMS, "sdg", embedder=rotated, settings=AlignSettings(frozen_weight=1))
+    frozen_only = align(ITEMS, "sdg", embedder=rotated, settings=card(frozen_weight=1))
     base_alone = align(ITEMS, "sdg", embedder=rotated.base)
     np.testing.assert_allclose(_scores(frozen_only), _scores(base_alone), atol=1e-4)
     mixed = _scores(align(ITEMS, "sdg", embedder=rotated))
@@ -135,10 +145,10 @@ def test_bulk_equals_align_for_an_adapted_embedder(rotated):
     from plansearch import Section
 
     secs = [Section.from_text(t, kind="goal", id=f"i{k}") for k, t in enumerate(ITEMS)]
-    q = item_vectors(secs, None, rotated)
+    q = item_vectors(secs, None, rotated, CARD, CARD.context_weight)
     base = frozen_embedder(rotated)
     assert base is not None
-    qf = item_vectors(secs, None, base)
+    qf = item_vectors(secs, None, base, CARD, CARD.context_weight)
     toks = [tokenize(t) for t in ITEMS]
     with pytest.raises(ValueError, match="frozen_vectors"):
         align_bulk(q, prepared, top_k=3, item_tokens=toks)
@@ -153,9 +163,9 @@ def test_bulk_equals_align_for_an_adapted_embedder(rotated):
 
 def test_frozen_weight_must_be_a_share():
     with pytest.raises(SettingsError):
-        AlignSettings(frozen_weight=1.5)
+        card(frozen_weight=1.5)
     with pytest.raises(SettingsError):
-        AlignSettings(frozen_weight=-0.1)
+        card(frozen_weight=-0.1)
 
 
 def test_method_line_says_when_strength_was_not_measured(hashing):
@@ -165,10 +175,10 @@ def test_method_line_says_when_strength_was_not_measured(hashing):
 
 @pytest.mark.model
 def test_method_line_carries_the_measured_strength_precision():
-    from plansearch.alignment.measured import measured
+    from plansearch.alignment.scorecard import card_document
 
     al = align(ITEMS[:1], "national")
-    m = measured()
+    m = card_document()["measurements"]
     assert m["embedder"] in al.meta[0][1] or al.meta[0][1] == m["embedder"]
     assert "measured precision / coverage of 'strong'" in al.method
     assert "ยุทธศาสตร์ชาติ" in al.method and "mixed 0.5 : 0.5" in al.method
@@ -178,13 +188,12 @@ def test_method_line_carries_the_measured_strength_precision():
 
 
 def test_anchor_adds_the_national_shares_through_the_crosswalk(hashing):
-    from plansearch.alignment.scoring import anchor_prior, shares
-    from plansearch.alignment.targets import prepare_space
+    from plansearch.alignment.calibrate import shares
+    from plansearch.alignment.evidence import anchor_prior
+    from plansearch.alignment.prepare import prepare_space
 
     on = align(ITEMS, ["national", "sdg"], embedder=hashing)
-    off = align(
-        ITEMS, ["national", "sdg"], embedder=hashing, settings=AlignSettings(anchor_weight=0)
-    )
+    off = align(ITEMS, ["national", "sdg"], embedder=hashing, settings=card(anchor_weight=0))
     # the anchor's own scores do not move; the anchored framework's do
     assert [it.scores_for("national") for it in on.items] == [
         it.scores_for("national") for it in off.items
@@ -201,15 +210,16 @@ def test_anchor_adds_the_national_shares_through_the_crosswalk(hashing):
     ev = np.array([[3.0, 0, 0, 0, 0, 0]])
     prior = anchor_prior(ev, sdg.walk, 0.5, 0.33)
     np.testing.assert_allclose(prior, 0.5 * shares(ev, 0.33) @ sdg.walk, atol=1e-6)
-    assert prepare_space(sdg.anchor.space, hashing) is not None
+    assert prepare_space(sdg.anchor.space, hashing, CARD) is not None
 
 
 def test_align_adds_exactly_the_anchor_prior(hashing):
     # a flat logistic keeps every score far from 0 and 1, so the evidence can be read back
-    flat = AlignSettings(logistic_scale=50.0)
+    flat = card(logistic_scale=50.0)
     on = align(ITEMS, ["national", "sdg"], embedder=hashing, settings=flat, k=6)
-    off = align(ITEMS, "sdg", embedder=hashing, settings=flat.replace(anchor_weight=0.0))
-    sdg = next(s for s in prepare_spaces("sdg", hashing, settings=flat) if s.space.name == "sdg")
+    no_anchor = flat.replace(card=flat.card.replace(anchor_weight=0.0))
+    off = align(ITEMS, "sdg", embedder=hashing, settings=no_anchor)
+    sdg = next(s for s in prepare_spaces("sdg", hashing, card=flat.card) if s.space.name == "sdg")
     assert sdg.walk is not None
     ns_ids = list(on.framework("national").target_ids)
 
@@ -221,6 +231,6 @@ def test_align_adds_exactly_the_anchor_prior(hashing):
         share = np.zeros(len(ns_ids))
         for m in a.matches[0]:
             share[ns_ids.index(m.target_id)] = m.share
-        want = flat.anchor_weight * share @ sdg.walk
+        want = flat.card.anchor_weight * share @ sdg.walk
         got = ev(a.scores_for("sdg")) - ev(b.scores_for("sdg"))
         np.testing.assert_allclose(got, want, atol=0.05)  # 4-decimal scores, 4-decimal shares

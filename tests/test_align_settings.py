@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from plansearch.alignment.bulk import align_bulk, prepare_spaces
-from plansearch.alignment.engine import align, item_vectors
-from plansearch.alignment.scoring import SubtreeLayout, subtree_best_node, subtree_scores
+from plansearch.alignment.evidence import SubtreeLayout, subtree_best_node, subtree_scores
+from plansearch.alignment.items import item_vectors
+from plansearch.alignment.pipeline import align
+from plansearch.alignment.scorecard import ScoreCard, score_card
 from plansearch.alignment.settings import (
     DEFAULT_SETTINGS,
     AlignSettings,
@@ -27,13 +29,15 @@ STATEMENTS = [
     "ขยายเขตระบบประปาหมู่บ้านและขุดลอกแหล่งน้ำ",
 ]
 OTHER = AlignSettings(
-    top_nodes=3,
-    lexical_weight=0.5,
-    dense_weight=1.5,
-    logistic_midpoint=1.0,
-    logistic_scale=2.0,
-    context_weight=0.5,
-    programmes_per_bare_target=1,
+    card=score_card().replace(
+        top_nodes=3,
+        lexical_weight=0.5,
+        dense_weight=1.5,
+        logistic_midpoint=1.0,
+        logistic_scale=2.0,
+        context_weight=0.5,
+        programmes_per_bare_target=1,
+    )
 )
 
 
@@ -45,7 +49,9 @@ def test_round_trip_fingerprint_and_replace() -> None:
     assert len(s.fingerprint()) == 12 and s.fingerprint() != DEFAULT_SETTINGS.fingerprint()
     assert AlignSettings.from_dict({}) == DEFAULT_SETTINGS  # missing fields: defaults
     with pytest.raises(AttributeError):
-        s.top_nodes = 4  # type: ignore[misc]  # frozen
+        s.context = False  # type: ignore[misc]  # frozen
+    with pytest.raises(AttributeError):
+        s.card.top_nodes = 4  # type: ignore[misc]  # frozen
 
 
 @pytest.mark.parametrize(
@@ -59,19 +65,26 @@ def test_round_trip_fingerprint_and_replace() -> None:
         {"context_weight": "0.3"},
         {"no_such_knob": 1},
         {"thresholds": {"strong": 0.1, "partial": 0.3, "weak": 0.0}},
-        {"bare_route": "nearest"},
+        {"context": "yes"},
         {"anchor_weight": -0.5},
+        {"temperature": 0.0},
+        {"frozen_weight": 1.5},
+        {"catch_all_words": ["", "อื่น"]},
     ],
 )
 def test_invalid_settings_raise_a_named_error(bad) -> None:
+    card_fields = set(ScoreCard.__dataclass_fields__) - {"thresholds"}
     with pytest.raises(SettingsError) as e:
-        AlignSettings.from_dict(bad)
+        if set(bad) & card_fields:
+            score_card().replace(**bad)
+        else:
+            AlignSettings.from_dict(bad)
     assert isinstance(e.value, PlanSearchError)
 
 
 def test_align_records_its_settings(emb) -> None:
     al = align(STATEMENTS, "national", embedder=emb, settings=OTHER)
-    assert al.settings == OTHER and al.thresholds == OTHER.thresholds
+    assert al.settings == OTHER and al.thresholds == OTHER.effective_thresholds
     assert dict(al.meta)["settings"] == OTHER.fingerprint()
     assert "best 3 subtree nodes" in al.method and "0.5 × Thai lexical" in al.method
     assert json.loads(al.to_json())["settings"] == OTHER.to_dict()
@@ -98,13 +111,13 @@ def test_bulk_equals_align_under_non_default_settings(emb) -> None:
     items = [Section.from_text(t, kind="tactic", id=f"t{i}") for i, t in enumerate(STATEMENTS)]
     fws = ["national", "sdg", "dla"]
     al = align(items, fws, embedder=emb, settings=OTHER, k=3)
-    prepared = prepare_spaces(fws, emb, settings=OTHER)
-    q = item_vectors(items, None, emb, OTHER)
+    prepared = prepare_spaces(fws, emb, card=OTHER.card)
+    q = item_vectors(items, None, emb, OTHER.card, OTHER.context_weight)
     toks = [tokenize(s.content) for s in items]
     bulk = align_bulk(q, prepared, top_k=3, item_tokens=toks)
     for k, fw in enumerate(al.frameworks):
         res = bulk[fw.name]
-        assert res.settings == OTHER
+        assert res.card == OTHER.card
         for i, it in enumerate(al.items):
             assert res.target_ids(i) == [m.target_id for m in it.matches[k]]
             got = [round(float(x), 4) for x in res.scores[i]]

@@ -1,5 +1,5 @@
 """The names of local government as an organisation are not embedded as content
-(``AlignSettings.drop_subject``, :mod:`plansearch.alignment.subject`)."""
+(:mod:`plansearch.alignment.subject`)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from plansearch import align, reference_from_sections
-from plansearch.alignment.engine import item_vectors
-from plansearch.alignment.settings import AlignSettings, SettingsError
-from plansearch.alignment.subject import MIN_LEFT, SUBJECT_PHRASES, without_subject
-from plansearch.alignment.targets import prepare_space, space_from_reference
+from plansearch.alignment.items import item_vectors
+from plansearch.alignment.prepare import prepare_space
+from plansearch.alignment.scorecard import score_card
+from plansearch.alignment.settings import AlignSettings
+from plansearch.alignment.subject import SUBJECT_PHRASES
+from plansearch.alignment.subject import without_subject as _without
+from plansearch.frameworks import space_from_reference
 from plansearch.sections import Section
 
 ITEM = "เสริมสร้างขีดความสามารถแก่องค์กรปกครองส่วนท้องถิ่นในการจัดเก็บรายได้"
+CARD = score_card()
+MIN_LEFT = CARD.subject_min_left
+
+
+def without_subject(text: str) -> str:
+    return _without(text, MIN_LEFT)
 
 
 def test_the_names_are_removed_and_the_rest_kept() -> None:
@@ -39,30 +48,26 @@ def test_never_empty_idempotent_and_complete(parts: list[str]) -> None:
         assert not any(p in out for p in SUBJECT_PHRASES)
 
 
-def test_setting_is_validated_and_recorded() -> None:
-    with pytest.raises(SettingsError):
-        AlignSettings(drop_subject="yes")  # type: ignore[arg-type]
-    off = AlignSettings(drop_subject=False)
-    assert AlignSettings.from_dict(off.to_dict()) == off
-    assert off.fingerprint() != AlignSettings().fingerprint()
-    assert AlignSettings().drop_subject is True
+def test_the_card_states_the_rule_and_the_method_line_says_it(hashing) -> None:
+    with pytest.raises(ValueError):
+        CARD.replace(subject_min_left=-1)
+    al = align([ITEM], "national", embedder=hashing)
+    assert "names of local government as an organisation not embedded" in al.method
 
 
 def test_items_and_targets_are_embedded_without_the_names(hashing) -> None:
     secs = [Section.from_text(ITEM, kind="goal", id="i1")]
-    on = item_vectors(secs, None, hashing, AlignSettings())
-    off = item_vectors(secs, None, hashing, AlignSettings(drop_subject=False))
+    on = item_vectors(secs, None, hashing, CARD, CARD.context_weight)
     assert np.allclose(on, hashing.encode([without_subject(ITEM)], kind="query"))
-    assert np.allclose(off, hashing.encode([ITEM], kind="query"))
+    assert not np.allclose(on, hashing.encode([ITEM], kind="query"))
     title = "การบริหารและพัฒนาทรัพยากรบุคคลขององค์กรปกครองส่วนท้องถิ่นเพื่อรองรับภารกิจ" * 2
     ref = reference_from_sections(
         [Section.from_text(title, kind="strategy", id="S1")], name="own", level="local"
     )
     space = space_from_reference(ref)
-    p_on = prepare_space(space, hashing, AlignSettings())
-    p_off = prepare_space(space, hashing, AlignSettings(drop_subject=False))
+    p_on = prepare_space(space, hashing, CARD)
     assert np.allclose(p_on.node_vecs[0], hashing.encode([without_subject(title)])[0])
-    assert np.allclose(p_off.node_vecs[0], hashing.encode([title])[0])
+    assert not np.allclose(p_on.node_vecs[0], hashing.encode([title])[0])
 
 
 def test_a_target_naming_the_organisation_no_longer_attracts_items_that_do(hashing) -> None:
@@ -76,12 +81,15 @@ def test_a_target_naming_the_organisation_no_longer_attracts_items_that_do(hashi
         level="local",
     )
     item = "ส่งเสริมอาชีพและรายได้ของประชาชนร่วมกับองค์กรปกครองส่วนท้องถิ่นและกรมส่งเสริมการปกครองท้องถิ่น"
-    kw = {"embedder": hashing, "k": 2}
-    on = align([item], ref, settings=AlignSettings(lexical_weight=0.0), **kw)
-    off = align([item], ref, settings=AlignSettings(lexical_weight=0.0, drop_subject=False), **kw)
-    gap_on = np.subtract(*on.items[0].scores_for("own")[::-1])
-    gap_off = np.subtract(*off.items[0].scores_for("own")[::-1])
-    assert gap_on > gap_off  # the livelihood target gains on the organisation's names
+    dense_only = AlignSettings(card=CARD.replace(lexical_weight=0.0))
+    on = align([item], ref, settings=dense_only, embedder=hashing, k=2)
+    # what the texts as written would say: the cosine gap between the two targets
+    raw = hashing.encode([item], kind="query") @ hashing.encode(targets, kind="passage").T
+    cut = (
+        hashing.encode([without_subject(item)], kind="query")
+        @ hashing.encode([without_subject(t) for t in targets], kind="passage").T
+    )
+    assert cut[0, 1] - cut[0, 0] > raw[0, 1] - raw[0, 0]  # the livelihood target gains
     assert on.best("own") == ["S2"]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import plansearch
 
 PUBLIC = [
@@ -151,19 +153,16 @@ def test_entry_points_have_no_any_annotations():
 
 def test_result_count_is_called_k_everywhere():
     import inspect
-    import warnings
 
     for fn in (plansearch.align, plansearch.similar_goals, plansearch.PlanIndex.search):
         params = inspect.signature(fn).parameters
         assert "k" in params, fn
-    # the old align(top_k=) still works, with a DeprecationWarning
+    # the old name top_k is gone: an unknown keyword, not a silent alias
     emb = plansearch.Embedder("hashing")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        old = plansearch.align(["ก่อสร้างถนนคอนกรีต"], "sdg", top_k=2, embedder=emb)
-    assert any(issubclass(w.category, DeprecationWarning) for w in caught)
+    with pytest.raises(TypeError, match="top_k"):
+        plansearch.align(["ก่อสร้างถนนคอนกรีต"], "sdg", top_k=2, embedder=emb)  # type: ignore[call-arg]
     new = plansearch.align(["ก่อสร้างถนนคอนกรีต"], "sdg", k=2, embedder=emb)
-    assert len(new.items[0].for_framework("sdg")) == len(old.items[0].for_framework("sdg")) == 2
+    assert len(new.items[0].for_framework("sdg")) == 2
 
 
 def test_results_are_iterable_and_sized():

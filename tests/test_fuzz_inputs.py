@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from plansearch import parse_plan
-from plansearch.alignment.references import load_reference, reference_from_dict
 from plansearch.errors import PlanSearchError
+from plansearch.frameworks import load_reference, reference_from_dict
 from plansearch.sections import read_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -100,18 +100,16 @@ def test_strong_threshold_fit() -> None:
     assert align_eval.fit_strong_threshold([(0.5, False)] * 20) == float("inf")
 
 
-def test_corrections_gain_uses_examples_when_align_takes_them(
+def test_corrections_gain_passes_each_correction_to_align(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """With an ``align`` that accepts examples, each correction reaches it; without, None."""
+    """Each correction reaches ``align(examples=...)``; the items without it get none."""
     import plansearch
     from plansearch.embed import Embedder
 
     tasks = align_eval.custom_tasks(FIX / "custom.jsonl")
     emb = Embedder("hashing")
     real = plansearch.align
-    monkeypatch.setattr(align_eval, "_align_kwargs", lambda: {"thresholds"})
-    assert align_eval.corrections_gain(tasks, emb, ks=(1,), repeats=1) is None
 
     seen: list[list[Any]] = []
 
@@ -120,7 +118,6 @@ def test_corrections_gain_uses_examples_when_align_takes_them(
         return real(local, against, **kw)
 
     monkeypatch.setattr(plansearch, "align", fake)
-    monkeypatch.setattr(align_eval, "_align_kwargs", lambda: {"examples", "thresholds"})
     out = align_eval.corrections_gain(tasks, emb, ks=(1,), repeats=2)
     assert out == {}  # 4 items < k + 5: nothing to measure
     tasks[0].items *= 2

@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from plansearch import LEVELS, Section
-from plansearch.alignment import (
+from plansearch.errors import PlanSearchError, ReferenceFormatError, UnknownReferenceError
+from plansearch.frameworks import (
     Reference,
     available_references,
     load_reference,
@@ -18,7 +19,6 @@ from plansearch.alignment import (
     reference_from_dict,
     reference_from_sections,
 )
-from plansearch.errors import PlanSearchError, ReferenceFormatError, UnknownReferenceError
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -490,14 +490,14 @@ def test_reference_from_dict_with_a_cycle_is_refused() -> None:
 def _copy_data(tmp_path: Path) -> Path:
     import shutil
 
-    src = Path(__file__).parent.parent / "plansearch" / "alignment" / "data"
+    src = Path(__file__).parent.parent / "plansearch" / "frameworks" / "data"
     dst = tmp_path / "data"
     shutil.copytree(src, dst)
     return dst
 
 
 def test_a_new_builtin_is_one_json_file(tmp_path: Path) -> None:
-    from plansearch.alignment.references.registry import discover
+    from plansearch.frameworks.registry import discover
 
     data = _copy_data(tmp_path)
     assert "demo" not in discover(data)
@@ -522,7 +522,7 @@ def test_a_new_builtin_is_one_json_file(tmp_path: Path) -> None:
 
 
 def test_support_files_are_not_frameworks_and_derived_ones_are() -> None:
-    from plansearch.alignment.references import companions, framework_info
+    from plansearch.frameworks import companions, framework_info
 
     assert "local_programs" not in available_references()
     info = framework_info("masterplan")
@@ -541,7 +541,7 @@ def test_support_files_are_not_frameworks_and_derived_ones_are() -> None:
 
 
 def test_a_data_file_whose_name_differs_from_its_file_is_refused(tmp_path: Path) -> None:
-    from plansearch.alignment.references.registry import discover
+    from plansearch.frameworks.registry import discover
 
     data = _copy_data(tmp_path)
     (data / "other.json").write_text('{"name": "x", "level": "province", "items": []}', "utf-8")
@@ -557,8 +557,8 @@ def test_derived_framework_round_trips_with_its_root_type(tmp_path: Path) -> Non
 
 
 def test_anchored_frameworks_name_a_builtin_with_items(tmp_path: Path) -> None:
-    from plansearch.alignment.references import framework_info
-    from plansearch.alignment.references.registry import discover
+    from plansearch.frameworks import framework_info
+    from plansearch.frameworks.registry import discover
 
     assert {n: framework_info(n).anchored_to for n in ("sdg", "nesdp13", "nesdp12")} == {
         "sdg": "national",
@@ -583,7 +583,7 @@ def test_anchored_frameworks_name_a_builtin_with_items(tmp_path: Path) -> None:
             discover(data)
 
 
-@pytest.mark.parametrize("key", ["role", "column", "derived_from", "companion_of", "anchored_to"])
+@pytest.mark.parametrize("key", ["role", "derived_from", "companion_of", "anchored_to"])
 def test_metadata_fields_of_a_user_file_must_be_text(tmp_path: Path, key: str) -> None:
     f = tmp_path / "own.json"
     data = {"name": "own", "level": "local", key: [1, 2], "items": [{"id": "S1", "title": "ถนน"}]}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from alignment_factory import hostile_formulas, make_alignment
 
-from plansearch.report.tables import is_formula_like, safe_cell
+from plansearch.report.tables import is_formula_like, safe_cell, write_csv
 
 
 def _formula_like(text: str) -> bool:  # independent of the module under test
@@ -24,7 +24,7 @@ def _read(path: Path) -> list[list[str]]:
 
 def test_csv_export_has_one_row_per_ranked_match(tmp_path: Path) -> None:
     al = make_alignment()
-    rows = _read(al.to_csv(tmp_path / "a.csv"))
+    rows = _read(write_csv(al, tmp_path / "a.csv"))
     assert rows[0][:3] == ["item_id", "org", "kind"]
     assert len(rows) - 1 == len(al.to_records())
     assert any("โขมง" in c for r in rows for c in r)
@@ -32,7 +32,7 @@ def test_csv_export_has_one_row_per_ranked_match(tmp_path: Path) -> None:
 
 def test_csv_export_never_holds_a_live_formula(tmp_path: Path) -> None:
     al = hostile_formulas(make_alignment())
-    rows = _read(al.to_csv(tmp_path / "hostile.csv"))
+    rows = _read(write_csv(al, tmp_path / "hostile.csv"))
     cells = [c for r in rows[1:] for c in r]
     quoted = [c for c in cells if c.startswith("'") and _formula_like(c[1:])]
     assert len(quoted) > 100  # item text, target titles, framework names, terms…

@@ -13,11 +13,11 @@ import pytest
 from plansearch import PlanIndex, Section, reference
 from plansearch.alignment import similar as similar_mod
 from plansearch.alignment import topics as topics_mod
-from plansearch.alignment.references import reference_from_dict
 from plansearch.alignment.similar import similar_goals
 from plansearch.alignment.topics import TopicProfiler, profiler_for
 from plansearch.embed.hashing import HashingEmbedder
 from plansearch.errors import InputError
+from plansearch.frameworks import reference_from_dict
 
 OBVIOUS = {
     "ขยายเขตระบบประปาหมู่บ้านและซ่อมแซมถังเก็บน้ำ": "SV03",

@@ -593,7 +593,8 @@ def test_frameworks_builtin_and_uploaded(client: TestClient, seed: dict[str, Any
     ).json()
     # national brings its master plans along (a column of the linkage block)
     assert [f["name"] for f in rv["frameworks"]] == ["national", "masterplan", "own_excel"]
-    assert rv["frameworks"][2]["letter"] == "ช."
+    # a sheet without a level column is a province's framework: block ง. of the form
+    assert rv["frameworks"][2]["letter"] == "ง."
     # restore the default frameworks for the other tests
     client.post(f"/api/plans/{pid}/align", json={}, headers=H)
 
@@ -742,30 +743,19 @@ def test_parallel_decisions_and_uploads_lose_nothing(tmp_path: Path) -> None:
 def test_decisions_feed_the_alignments_learning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """When ``align`` takes ``examples=``, the workspace's decisions are passed to it."""
-    from dataclasses import dataclass
-
-    import plansearch.alignment as alignment_pkg
-    from plansearch.alignment import engine
-
-    @dataclass(frozen=True)
-    class Example:
-        text: str
-        framework: str
-        target_id: str
-        accepted: bool
+    """The workspace's decisions reach ``align(examples=...)``."""
+    from plansearch.alignment import pipeline
 
     seen: list[Any] = []
-    real = engine.align
+    real = pipeline.align
 
     def align(
         local: Any, against: Any = None, *, k: int = 3, examples: Any = None, **kw: Any
     ) -> Any:
         seen.append(examples)
-        return real(local, against, k=k, **kw)
+        return real(local, against, k=k, examples=examples, **kw)
 
-    monkeypatch.setattr(engine, "align", align)
-    monkeypatch.setattr(alignment_pkg, "Example", Example, raising=False)
+    monkeypatch.setattr(pipeline, "align", align)
     app = create_app(tmp_path / "ws", embedder="hashing", token=TOKEN)
     with TestClient(app) as c:
         pid = upload(c, SEED_001)["id"]

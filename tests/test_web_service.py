@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from plansearch import parse_plan
-from plansearch.web.service import assign_keys, block_of, quality_report
+from plansearch.frameworks import block_of, reference_from_dict
+from plansearch.web.service import assign_keys, quality_report
 from plansearch.web.uploads import display_name, extension
 
 PLAN = (
@@ -56,7 +57,16 @@ def test_display_name(raw: str, shown: str) -> None:
 def test_extension_and_blocks() -> None:
     assert extension("แผน.DOCX") == ".docx" and extension("README") == ""
     assert block_of("national")[1] == "ก." and block_of("sdg")[1] == "ค."
-    assert block_of("pao")[1] == "จ." and block_of("my_own")[1] == "ช."
+    assert block_of("pao")[1] == "จ."
+    own = reference_from_dict(
+        {"name": "my_own", "level": "local", "items": [{"id": "a", "title": "x"}]}
+    )
+    assert block_of(own)[1] == "ช."
+    # placed by its level, whatever its name: a province's strategies are block ง.
+    prov = reference_from_dict(
+        {"name": "chiangmai", "level": "province", "items": [{"id": "a", "title": "x"}]}
+    )
+    assert block_of(prov)[1] == "ง."
 
 
 def test_warm_up_loads_the_model_and_index_in_the_background(tmp_path) -> None:

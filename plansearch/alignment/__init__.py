@@ -1,48 +1,40 @@
-"""Alignment of local plans with the frameworks above them.
+"""Alignment of local plans with the frameworks above them, one way through:
 
-* :mod:`.references` — built-in frameworks (national strategy, NESDP, SDGs, DLA) and
-  user frameworks from JSON/YAML/CSV;
-* :mod:`.targets` / :mod:`.scoring` — a framework flattened into scored subtrees; the
-  score itself is computed only in :mod:`.scoring`, with the constants of one
-  :class:`~.settings.AlignSettings` (:mod:`.settings`);
-* :mod:`.engine` — :func:`align`; :mod:`.results` — the frozen result types;
-* :mod:`.similar` — similar goals across organisations, near-duplicate passages;
-* :mod:`.bulk` — matrix-only alignment for national-scale batches.
+    align (pipeline) → prepare → evidence → calibrate → results
+
+* :mod:`.pipeline` — :func:`plansearch.align`: resolves the frameworks through the
+  registry (:mod:`plansearch.frameworks`), reads the plan's items (:mod:`.items`) and
+  runs the stages below;
+* :mod:`.prepare` — a framework embedded once (bare targets borrow knowledge:
+  :mod:`.bare`; the organisation's own name left out: :mod:`.subject`), no scoring;
+* :mod:`.evidence` / :mod:`.lexical` — pure functions from vectors and words to a named
+  :class:`~.evidence.FrameworkEvidence`; the planner's corrections vote
+  (:mod:`.examples`);
+* :mod:`.calibrate` — evidence → score, share and strength label;
+* :mod:`.results` — the frozen result types, assembled from the evidence;
+* :mod:`.scorecard` — every constant, with its provenance (``scorecard.json``);
+  :mod:`.settings` — what a user chooses;
+* :mod:`.bulk` / :mod:`.distributed` — matrix-only alignment for national-scale batches.
 
 Example::
 
-    >>> from plansearch.alignment import reference
-    >>> reference("nesdp13").get("M1").type
-    'milestone'
+    >>> from plansearch.alignment import AlignSettings
+    >>> AlignSettings().effective_thresholds.strong
+    0.85
 """
 
 from __future__ import annotations
 
 from .examples import Example, ExampleError
-from .references import (
-    BUILTINS,
-    Reference,
-    Target,
-    available_references,
-    load_reference,
-    reference,
-    reference_from_dict,
-    reference_from_sections,
-)
+from .scorecard import ScoreCard, score_card
 from .settings import AlignSettings, SettingsError, Thresholds
 
 __all__ = [
-    "BUILTINS",
     "AlignSettings",
     "Example",
     "ExampleError",
-    "Reference",
+    "ScoreCard",
     "SettingsError",
-    "Target",
     "Thresholds",
-    "available_references",
-    "load_reference",
-    "reference",
-    "reference_from_dict",
-    "reference_from_sections",
+    "score_card",
 ]

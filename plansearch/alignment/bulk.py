@@ -3,10 +3,10 @@
 :func:`~plansearch.align` builds rich :class:`~plansearch.alignment.results.Match`
 objects with evidence for every item, which is what a report needs but is slow
 for a national corpus (100k+ tactics). :func:`align_matrix` computes the *same*
-scores — it calls the same functions of :mod:`.scoring` with the same
-:class:`~.settings.AlignSettings` — but only returns the top ``k`` target indexes
-and scores, processing items in chunks so memory stays bounded (``chunk × nodes``
-floats at a time).
+scores — it calls the same functions of :mod:`.evidence` and :mod:`.calibrate` with
+the same :class:`~.scorecard.ScoreCard` — but only returns the top ``k`` target
+indexes and scores, processing items in chunks so memory stays bounded (``chunk ×
+nodes`` floats at a time).
 
 Ties are broken like :func:`~plansearch.align`: higher score first, then the
 lower target index.
@@ -30,20 +30,12 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from .scoring import (
-    SubtreeLayout,
-    anchor_prior,
-    coverage_from_words,
-    evidence,
-    logistic,
-    mixed_z,
-    parent_prior,
-    subtree_scores,
-    topk_stable,
-    word_matrix,
-)
-from .settings import DEFAULT_SETTINGS, AlignSettings
-from .targets import PreparedSpace, TargetSpace, anchor_walk
+from ..frameworks.space import TargetSpace, resolve
+from .calibrate import logistic, topk_stable
+from .evidence import SubtreeLayout, anchor_prior, evidence, mixed_z, parent_prior, subtree_scores
+from .lexical import coverage_from_words, word_matrix
+from .prepare import PreparedSpace, prepare_space
+from .scorecard import ScoreCard, score_card
 
 __all__ = [
     "CHUNK_SIZE",
@@ -67,13 +59,13 @@ class BulkResult:
 
     ``ids[i, r]`` is the index (into ``space.target_ids``) of item ``i``'s rank
     ``r + 1`` target and ``scores[i, r]`` its final score in (0, 1), computed
-    with ``settings``.
+    with ``card``.
     """
 
     space: TargetSpace
     ids: np.ndarray  # (n, k) int32
     scores: np.ndarray  # (n, k) float32
-    settings: AlignSettings = DEFAULT_SETTINGS
+    card: ScoreCard
 
     def target_ids(self, i: int) -> list[str]:
         """Target ids of item ``i``, best first."""
@@ -81,14 +73,11 @@ class BulkResult:
 
 
 def prepare_spaces(
-    against: Any, embedder: Any, plan: Any = None, *, settings: AlignSettings | None = None
+    against: Any, embedder: Any, plan: Any = None, *, card: ScoreCard | None = None
 ) -> list[PreparedSpace]:
     """Resolve and embed the frameworks of ``against`` once (as :func:`align` does)."""
-    from .engine import _resolve_frameworks
-    from .targets import prepare_space
-
-    cfg = settings or DEFAULT_SETTINGS
-    return [prepare_space(s, embedder, cfg) for s in _resolve_frameworks(against, plan)]
+    c = card or score_card()
+    return [prepare_space(s, embedder, c) for s in resolve(against, plan)]
 
 
 def prep_dim(prepared: PreparedSpace) -> int:
@@ -111,21 +100,21 @@ def align_matrix(
     top_k: int = 3,
     item_tokens: Sequence[Sequence[str]] | None = None,
     chunk_size: int = CHUNK_SIZE,
-    settings: AlignSettings | None = None,
+    card: ScoreCard | None = None,
     top_nodes: int | None = None,
     frozen_vectors: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` ``(target indexes (n, k) int32, final scores (n, k) float32)``.
 
     ``item_vectors`` are the items' query vectors (as :func:`align` computes them,
-    parent context included: :func:`plansearch.alignment.engine.item_vectors`),
+    parent context included: :func:`plansearch.alignment.items.item_vectors`),
     ``prepared`` one framework from :func:`prepare_spaces`. ``item_tokens`` are the
     items' Thai words (``plansearch.thai.tokenize``); with them the scores equal
     :func:`align`'s, without them the lexical coverage is taken as 0 (dense-only
-    ranking). ``settings`` default to those the space was prepared with;
-    ``top_nodes`` overrides theirs. ``frozen_vectors``: see :func:`align_bulk`.
+    ranking). ``card`` defaults to the one the space was prepared with;
+    ``top_nodes`` overrides its value. ``frozen_vectors``: see :func:`align_bulk`.
     """
-    cfg = settings or prepared.settings
+    cfg = card or prepared.card
     if top_nodes is not None:
         cfg = cfg.replace(top_nodes=top_nodes)
     res = align_bulk(
@@ -134,14 +123,14 @@ def align_matrix(
         top_k=top_k,
         item_tokens=item_tokens,
         chunk_size=chunk_size,
-        settings=cfg,
+        card=cfg,
         frozen_vectors=frozen_vectors,
     )
     r = res[prepared.space.name]
     return r.ids, r.scores
 
 
-def _blocks(prepared: list[PreparedSpace], cfg: AlignSettings) -> list[PreparedSpace]:
+def _blocks(prepared: list[PreparedSpace], cfg: ScoreCard) -> list[PreparedSpace]:
     """The frameworks to score: those asked for, then any parent level they need."""
     blocks = list(prepared)
     for p in prepared:
@@ -182,7 +171,7 @@ def align_bulk(
     top_k: int = 3,
     item_tokens: Sequence[Sequence[str]] | None = None,
     chunk_size: int = CHUNK_SIZE,
-    settings: AlignSettings | None = None,
+    card: ScoreCard | None = None,
     frozen_vectors: np.ndarray | None = None,
 ) -> dict[str, BulkResult]:
     """:func:`align_matrix` over several frameworks: ``{framework name: BulkResult}``.
@@ -190,10 +179,10 @@ def align_bulk(
     All frameworks are scored together: per chunk of items, one matrix product
     with every framework's nodes, one ``reduceat`` over every target, one sparse
     product for the lexical side, then the top ``k`` within each framework.
-    ``settings`` default to those the first space was prepared with.
+    ``card`` defaults to the one the first space was prepared with.
 
     With a domain-adapted embedder :func:`align` mixes the adapted and the frozen
-    model (``AlignSettings.frozen_weight``): pass the items' frozen-model vectors as
+    model (the card's ``frozen_weight``): pass the items' frozen-model vectors as
     ``frozen_vectors`` (``item_vectors(items, plan, frozen_embedder(emb))``). A
     framework that is a level of another (master plans) is scored with its parent
     level, which is added (and not returned) when it is not among ``prepared``; so is
@@ -204,7 +193,7 @@ def align_bulk(
     prepared = list(prepared)
     if not prepared:
         return {}
-    cfg = settings or prepared[0].settings
+    cfg = card or prepared[0].card
     q_all = _check(item_vectors, prep_dim(prepared[0]), item_tokens)
     n = len(q_all)
     blocks = _blocks(prepared, cfg)
@@ -223,7 +212,7 @@ def align_bulk(
             raise ValueError(
                 "these frameworks were prepared with a domain-adapted embedder: pass "
                 "frozen_vectors (the items' vectors from frozen_embedder(embedder)), or "
-                "settings with frozen_weight=0"
+                "a card with frozen_weight=0"
             )
         qf = _check(frozen_vectors, prep_dim(frozen[0]), item_tokens)  # type: ignore[arg-type]
         if len(qf) != n:
@@ -249,7 +238,7 @@ def align_bulk(
     # a framework anchored to another: (its columns, the anchor's columns, the crosswalk)
     anchored = []
     for f, p in enumerate(prepared):
-        walk = anchor_walk(p, cfg)
+        walk = p.anchor_walk()
         if p.anchor is not None and walk is not None and cfg.anchor_weight > 0:
             anchored.append((spans[f], spans[_find(blocks, p.anchor.space)], walk))
     k_of = [min(top_k, b - a) for a, b in spans[: len(prepared)]]

@@ -16,7 +16,7 @@ strategy/tactic as context) against the same frameworks, shard by shard:
   rerun skips the shards already there, a failed shard is retried ``retries`` times.
 
 Scores are :func:`.bulk.align_bulk`'s: those of :func:`~plansearch.align` (without
-examples or a structure prior, which a corpus run does not take) rounded the same way.
+examples, which a corpus run does not take) rounded the same way.
 
 >>> from plansearch.alignment.distributed import align_corpus
 >>> res = align_corpus(plans, ["national", "sdg"], cluster="local:2",
@@ -42,11 +42,13 @@ import numpy as np
 
 from ..errors import InputError, ModelError
 from ..fileio import atomic_write_text, atomic_writer
+from ..frameworks.registry import default_frameworks
 from ..index.distributed import ShardReport, run_shards, shard_bounds
 from ..sections import Plan, Section
 from .bulk import BulkResult, align_bulk, prepare_spaces
+from .items import ItemQueries, items_from
+from .prepare import PreparedSpace
 from .settings import DEFAULT_SETTINGS, AlignSettings
-from .targets import PreparedSpace
 
 __all__ = ["DEFAULT_ALIGN_SHARD_SIZE", "CorpusAlignment", "align_corpus", "align_shard"]
 
@@ -157,13 +159,11 @@ def corpus_items(plans: Sequence[Plan]) -> tuple[list[Section], list[Section], l
     plans (the plan's number in front), so a shard holding several plans still finds
     each item's own parent strategy or tactic for its context.
     """
-    from .engine import _items_from
-
     items: list[Section] = []
     keyed: list[Section] = []
     ancestors: list[Section] = []
     for p, plan in enumerate(plans):
-        mine, _ = _items_from(plan)
+        mine, _ = items_from(plan)
         pool = {s.id: s for s in plan.sections}
         for s in mine:
             items.append(s)
@@ -194,22 +194,23 @@ def align_shard(
 ) -> tuple[str, list[tuple[np.ndarray, np.ndarray]]]:
     """Worker task: ``(fingerprint, [(ids, scores) per framework])`` of one shard.
 
-    The items' vectors come from :func:`.engine.item_vectors` (context included) and
-    the scores from :func:`.bulk.align_bulk`, exactly as in one process.
+    The items' vectors and words come from :class:`.items.ItemQueries` (context and
+    the frozen view included) and the scores from :func:`.bulk.align_bulk`, exactly as
+    in one process.
     """
     from ..index.distributed import _load_embedder
-    from ..thai import tokenize
-    from .engine import frozen_embedder, item_vectors
 
     emb = _load_embedder(spec, threads)
     pool = Plan(org=None, province=None, source=None, sections=tuple(ancestors) + tuple(items))
-    q = item_vectors(items, pool, emb, settings)
-    # an adapted model is ensembled with its frozen base, as align() does
-    frozen = frozen_embedder(emb) if settings.frozen_weight > 0 else None
-    qf = item_vectors(items, pool, frozen, settings) if frozen is not None else None
-    toks = [tokenize(s.content) for s in items]
+    card = settings.card
+    qs = ItemQueries.of(items, pool, emb, card, settings.context_weight)
     res = align_bulk(
-        q, prepared, top_k=top_k, item_tokens=toks, settings=settings, frozen_vectors=qf
+        qs.vectors,
+        prepared,
+        top_k=top_k,
+        item_tokens=qs.tokens,
+        card=card,
+        frozen_vectors=qs.frozen,
     )
     return emb.fingerprint, [(res[p.space.name].ids, res[p.space.name].scores) for p in prepared]
 
@@ -313,7 +314,7 @@ def align_corpus(
             open ``dask.distributed.Client`` (left open).
         work_dir: where finished shards are kept (a rerun reuses them).
         k: targets kept per framework.
-        settings: the score's constants (default :data:`DEFAULT_SETTINGS`).
+        settings: the user's choices and the score card (default :data:`DEFAULT_SETTINGS`).
         shard_size: items per shard; keep it between runs that must reuse shards.
         progress: called with ``(done, total)`` shards as they finish.
         task: the worker function (for tests that inject failures).
@@ -325,7 +326,6 @@ def align_corpus(
         ModelError: a worker has another model than this process.
     """
     from ..index.distributed import _load_embedder
-    from .engine import DEFAULT_FRAMEWORKS
 
     t0 = time.perf_counter()
     if k < 1:
@@ -345,9 +345,7 @@ def align_corpus(
     emb = _load_embedder(spec, None)
     try:
         prepared = prepare_spaces(
-            list(DEFAULT_FRAMEWORKS) if against is None else against,
-            emb,
-            settings=cfg,
+            list(default_frameworks()) if against is None else against, emb, card=cfg.card
         )
     except ValueError as exc:
         raise InputError(
@@ -425,7 +423,7 @@ def align_corpus(
         sc = (
             np.concatenate([v for _, v in parts]) if parts else np.zeros((0, widths[f]), np.float32)
         )
-        merged[p.space.name] = BulkResult(p.space, ids, sc, cfg)
+        merged[p.space.name] = BulkResult(p.space, ids, sc, cfg.card)
     report = ShardReport(
         shards=len(bounds),
         computed=len(bounds) - reused,

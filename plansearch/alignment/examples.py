@@ -10,7 +10,8 @@ suggestions of similar items and leaves unrelated ones exactly as they were.
 
 The similarity is measured in standard deviations above how similar the example is to
 the other texts of the same call (the items being aligned and the other examples; the
-standard budget programmes are added when there are fewer than ``MIN_PEERS``), so the
+standard budget programmes are added when there are fewer than the score card's
+``example_min_peers``), so the
 rule holds for any embedding model and any style of plan::
 
     z[i, e]    = (cos(item_i, example_e) − μ_e) / σ_e     μ_e, σ_e: the call's texts vs e
@@ -31,14 +32,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import PlanSearchError
-from .settings import DEFAULT_SETTINGS, AlignSettings
+from .scorecard import ScoreCard
 
-#: Fewest texts (items + other examples) that make a background of their own.
-MIN_PEERS = 10
+if TYPE_CHECKING:
+    from ..frameworks.space import TargetSpace
 
 
 class ExampleError(PlanSearchError, ValueError):
@@ -103,7 +105,7 @@ def example_votes(
     background_vecs: np.ndarray,
     examples: Sequence[Example],
     target_ids: Sequence[str],
-    settings: AlignSettings = DEFAULT_SETTINGS,
+    card: ScoreCard,
 ) -> np.ndarray:
     """``vote[i, t]`` (items × targets) of ``examples`` that belong to this framework.
 
@@ -128,14 +130,41 @@ def example_votes(
     sd = np.ones(len(examples), np.float32)
     for e in range(len(examples)):
         peers = [sims[:, e], np.delete(among[:, e], e)]
-        if len(item_vecs) + len(examples) - 1 < MIN_PEERS:  # too few: add generic text
+        if len(item_vecs) + len(examples) - 1 < card.example_min_peers:  # add generic text
             peers.append((background_vecs @ example_vecs[e]).astype(np.float32))
         bg = np.concatenate(peers)
         mu[e], sd[e] = bg.mean(), max(float(bg.std()), 1e-6)
     z = (sims - mu) / sd
-    kappa = np.maximum(z - settings.example_floor, 0.0).astype(np.float32)
+    kappa = np.maximum(z - card.example_floor, 0.0).astype(np.float32)
     sign = np.array([1.0 if e.accepted else -1.0 for e in examples], dtype=np.float32)
     onehot = np.zeros((len(examples), len(target_ids)), dtype=np.float32)
     onehot[np.arange(len(examples)), [col[e.target_id] for e in examples]] = sign
     norm = np.maximum(kappa.sum(axis=1, keepdims=True), 1.0)
     return ((kappa @ onehot) / norm).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class ExampleSet:
+    """The examples of one :func:`plansearch.align` call with their query vectors and
+    the generic local text they are measured against (row per example)."""
+
+    examples: tuple[Example, ...]
+    vectors: np.ndarray
+    background: np.ndarray
+
+    def votes(
+        self, item_vecs: np.ndarray, space: TargetSpace, card: ScoreCard
+    ) -> np.ndarray | None:
+        """:func:`example_votes` of the examples that belong to ``space`` (``None``
+        when none does)."""
+        mine = [k for k, e in enumerate(self.examples) if e.framework == space.name]
+        if not mine:
+            return None
+        return example_votes(
+            item_vecs,
+            self.vectors[mine],
+            self.background,
+            [self.examples[k] for k in mine],
+            space.target_ids,
+            card,
+        )

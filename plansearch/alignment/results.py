@@ -1,9 +1,11 @@
-"""Result types of an alignment run (all frozen dataclasses) and their exports.
+"""Results: the frozen result types of an alignment, assembled from the evidence.
 
 An :class:`Alignment` holds, for every local item (strategy, tactic, goal…), the
 ranked targets of every framework it was aligned against, with scores in [0, 1],
-strength labels and evidence; plus coverage per target, gaps, orphans, the
-linkage table planners fill in (ตารางความเชื่อมโยง) and near-duplicate passages.
+shares, strength labels and evidence; plus coverage per target, gaps, orphans and the
+linkage table planners fill in (ตารางความเชื่อมโยง). :func:`assemble` builds it from
+each framework's :class:`~.evidence.FrameworkEvidence`. Reports (HTML, Excel, CSV,
+PNG) take an :class:`Alignment`: :func:`plansearch.write_report`.
 """
 
 from __future__ import annotations
@@ -12,12 +14,20 @@ import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from ..frameworks.registry import kinds_for
 from ..labels import STRENGTH_TH as STRENGTH_TH  # re-exported (defined in plansearch.labels)
 from ..labels import STRENGTHS as STRENGTHS
-from ..sections import Section
+from ..sections import Plan, Section
+from .calibrate import logistic, shares, strength_labels
 from .settings import AlignSettings, Thresholds
+
+if TYPE_CHECKING:
+    from ..frameworks.space import TargetSpace
+    from .evidence import FrameworkEvidence
 
 __all__ = [
     "STRENGTHS",
@@ -33,6 +43,7 @@ __all__ = [
     "NearDuplicate",
     "TargetCoverage",
     "Thresholds",
+    "assemble",
 ]
 
 
@@ -296,37 +307,148 @@ class Alignment:
             _atomic_write_text(Path(path), text)
         return text
 
-    def to_csv(self, path: str | Path) -> Path:
-        """One row per (item, framework, ranked target); UTF-8 with BOM so Excel reads Thai.
-
-        Text that a spreadsheet would run as a formula is neutralised
-        (see :mod:`plansearch.report.tables`).
-        """
-        from ..report.tables import write_csv
-
-        return write_csv(self, path)
-
-    def to_html(self, path: str | Path, *, title: str | None = None) -> Path:
-        """A self-contained HTML report in Thai (see :mod:`plansearch.report.html`)."""
-        from ..report.html import write_html
-
-        return write_html(self, path, title=title)
-
-    def to_excel(self, path: str | Path) -> Path:
-        """An .xlsx workbook: summary, linkage table and a sheet per framework."""
-        from ..report.excel import write_excel
-
-        return write_excel(self, path)
-
-    def heatmap_png(self, path: str | Path, framework: str | None = None) -> Path:
-        """A PNG heatmap of local strategies × targets (Thai labels rendered)."""
-        from ..report.heatmap import write_heatmap_png
-
-        return write_heatmap_png(self, path, framework=framework)
-
 
 def _atomic_write_text(path: Path, text: str) -> None:
     from ..fileio import atomic_write_text
 
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, text)
+
+
+def _matches(
+    i: int,
+    fe: FrameworkEvidence,
+    final: np.ndarray,
+    labels: np.ndarray,
+    share: np.ndarray,
+    words: list[str],
+    ctx: str,
+    k: int,
+) -> tuple[Match, ...]:
+    """Item ``i``'s ``k`` best targets in one framework, each with its evidence: the
+    best-matching node of the target's subtree and the item's words found there."""
+    sp = fe.space
+    lex = fe.lexical
+    order = np.argsort(-final[i], kind="stable")[:k]
+    out = []
+    for rank, t in enumerate(order, 1):
+        n = int(fe.dense.best_node[i, t])
+        node = sp.nodes[n]
+        node_toks = lex.node_tokens[n]
+        shared = [w for w in words if w in node_toks]
+        related = [w for w in words if w in lex.target_tokens[t] and w not in node_toks]
+        out.append(
+            Match(
+                framework=sp.name,
+                target_id=sp.target_ids[t],
+                target_title=sp.target_titles[t],
+                score=round(float(final[i, t]), 4),
+                strength=str(labels[i, t]),
+                share=round(float(share[i, t]), 4),
+                rank=rank,
+                dense=round(float(fe.dense.combined[i, t]), 4),
+                lexical=round(float(lex.coverage[i, t]), 4),
+                evidence=Evidence(
+                    node.id, node.title, node.type, tuple(shared[:8]), tuple(related[:8]), ctx
+                ),
+            )
+        )
+    return tuple(out)
+
+
+def assemble(
+    items: list[Section],
+    plan: Plan | None,
+    spaces: list[TargetSpace],
+    evidence: list[FrameworkEvidence],
+    tokens: list[list[str]],
+    k: int,
+    settings: AlignSettings,
+    method: str,
+    meta: tuple[tuple[str, str], ...],
+    contexts: list[str] | None = None,
+) -> Alignment:
+    """The :class:`Alignment` of ``items``: per framework, the scores (logistic of the
+    evidence), shares and strength labels (:mod:`.calibrate`) of every target, the
+    ``k`` best with evidence, coverage per target and the linkage table."""
+    card = settings.card
+    th = settings.effective_thresholds
+    infos = tuple(
+        FrameworkInfo(s.name, s.title, s.level, s.column, s.target_ids, s.target_titles)
+        for s in spaces
+    )
+    names = tuple(s.name for s in spaces)
+    finals = [logistic(fe.evidence, card) for fe in evidence]
+    label_sets = [strength_labels(fe.evidence, card, th) for fe in evidence]
+    share_sets = [shares(fe.evidence, card.temperature) for fe in evidence]
+    item_results: list[ItemAlignment] = []
+    for i, item in enumerate(items):
+        ctx = ""
+        if contexts is not None:
+            ctx = contexts[i]
+        elif item.parent_id and plan is not None:
+            parent = plan.get(item.parent_id)
+            ctx = parent.title if parent else ""
+        words = list(dict.fromkeys(tokens[i]))
+        matches = tuple(
+            _matches(i, fe, final, lab, shr, words, ctx, k)
+            for fe, final, lab, shr in zip(evidence, finals, label_sets, share_sets, strict=True)
+        )
+        scores = tuple(tuple(round(float(x), 4) for x in final[i]) for final in finals)
+        item_results.append(ItemAlignment(item, matches, names, scores))
+
+    coverage = []
+    for f, sp in enumerate(spaces):
+        for t, tid in enumerate(sp.target_ids):
+            col = [it.scores[f][t] for it in item_results]
+            labels = [str(x) for x in label_sets[f][:, t]] if item_results else []
+            tops = tuple(
+                it.item.id
+                for it in item_results
+                if it.matches[f] and it.matches[f][0].target_id == tid
+            )
+            coverage.append(
+                TargetCoverage(
+                    framework=sp.name,
+                    target_id=tid,
+                    title=sp.target_titles[t],
+                    strong=labels.count("strong"),
+                    partial=labels.count("partial"),
+                    weak=labels.count("weak"),
+                    max_score=max(col, default=0.0),
+                    supporters=tops,
+                )
+            )
+
+    heads = kinds_for("strategy")  # the kinds that head a ผ.02 block
+    strategies = [it for it in item_results if it.item.kind in heads] or item_results
+    linkage = []
+    for it in strategies:
+        cells: list[LinkageCell] = []
+        for sp, top in zip(spaces, it.matches, strict=True):
+            m = top[0] if top else None
+            cells.append(
+                LinkageCell(
+                    column=sp.column,
+                    framework=sp.name,
+                    target_id=m.target_id if m else None,
+                    title=m.target_title if m else "",
+                    score=m.score if m else 0.0,
+                    strength=m.strength if m else "none",
+                )
+            )
+        linkage.append(LinkageRow(it.item, tuple(cells)))
+
+    return Alignment(
+        items=tuple(item_results),
+        frameworks=infos,
+        coverage=tuple(coverage),
+        linkage=tuple(linkage),
+        thresholds=th,
+        org=plan.org if plan else None,
+        province=plan.province if plan else None,
+        source=plan.source if plan else None,
+        method=method,
+        meta=meta,
+        settings=settings,
+    )

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InputError
+from ..frameworks import Reference
 from ..parse.identity import canonical_org
 from ..sections import Section
 from ..thai import tokenize
-from .references import Reference
 from .results import NearDuplicate
 from .topics import DEFAULT_TOPICS, pool_size, profiler_for, rerank_by_topic
 from .topics import POOL_SIZE as POOL_SIZE  # candidates gathered before re-ranking

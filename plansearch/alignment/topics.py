@@ -41,10 +41,10 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import InputError
+from ..frameworks import Reference, Target, reference
 from ..index.fusion import minmax, scale_to_max
 from ..thai import fold_for_matching, tokenize
-from .references import Reference, Target, reference
-from .scoring import Vocabulary
+from .lexical import Vocabulary
 
 #: Built-in reference whose top-level items are the service areas.
 DEFAULT_TOPICS = "services"

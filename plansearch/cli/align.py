@@ -30,22 +30,17 @@ from ._inputs import (
 from ._output import check_output_file, write_file
 
 if TYPE_CHECKING:
-    from ..alignment.references import Reference
     from ..alignment.results import Alignment
+    from ..frameworks import Reference
 
 FORMATS = ("html", "xlsx", "csv", "json")
 
 
 def write_report(alignment: Alignment, fmt: str, out: Path) -> Path:
     """Write ``alignment`` in ``fmt`` (html, xlsx, csv or json) to ``out``."""
-    if fmt == "html":
-        return alignment.to_html(out)
-    if fmt == "xlsx":
-        return alignment.to_excel(out)
-    if fmt == "csv":
-        return alignment.to_csv(out)
-    alignment.to_json(out)
-    return out
+    from ..report import write_report as write
+
+    return write(alignment, out, format=fmt)
 
 
 def summary_lines(alignment: Alignment) -> list[str]:
@@ -65,15 +60,13 @@ def summary_lines(alignment: Alignment) -> list[str]:
     return lines
 
 
-#: ``--against`` names whose targets come from the plan itself (quoted strategies).
-PLAN_QUOTED = ("province", "pao", "provincial_group", "department", "district")
-
-
 def _check_quoted_levels(against: list[str], plan: Plan | None) -> None:
     """Refuse a plan level in ``--against`` that the plan does not quote (it would be
     dropped silently, or leave nothing to align against)."""
+    from ..frameworks import plan_levels
+
     for name in against:
-        if name not in PLAN_QUOTED:
+        if name not in plan_levels():
             continue
         if plan is None:
             raise InputError(
@@ -110,7 +103,7 @@ def output_format(fmt: str | None, out: str | None) -> str:
 def run(args: argparse.Namespace) -> int:
     import plansearch
 
-    from ..alignment.engine import align
+    from ..alignment.pipeline import align
     from ..parse.parser import parse_plan
     from .index import optional_embedder
 
@@ -214,7 +207,9 @@ def run_on_cluster(args: argparse.Namespace) -> int:
 
 
 def _check_quoted_levels_corpus(against: list[str]) -> None:
-    quoted = [a for a in against if a in PLAN_QUOTED]
+    from ..frameworks import plan_levels
+
+    quoted = [a for a in against if a in plan_levels()]
     if quoted:
         raise InputError(
             f"ระดับ {quoted[0]} ต่างกันในแต่ละแผน — {quoted[0]} strategies differ from plan to "

@@ -14,14 +14,12 @@ import argparse
 import re
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from ..errors import InputError, PlanSearchError
 from ._inputs import add_identity_options, add_k_option, add_ocr_option, read_plans
 from ._output import check_output_dir, make_output_dir, write_file
-from .align import PLAN_QUOTED
-
-REFERENCE_SUFFIXES = (".json", ".yaml", ".yml", ".csv")
 
 
 def _slug(plan_source: str | None, org: str | None, i: int) -> str:
@@ -33,10 +31,12 @@ def _slug(plan_source: str | None, org: str | None, i: int) -> str:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from ..alignment.engine import ALIGNED_KINDS, FALLBACK_KINDS, align
+    from ..alignment.pipeline import align
     from ..alignment.results import Alignment
     from ..alignment.similar import near_duplicates
+    from ..frameworks import aligned_kinds, fallback_kinds
     from ..index.planindex import PlanIndex
+    from ..report import write_excel, write_heatmap_png, write_html
     from ..sections import Plan
     from .index import make_embedder, save_index
 
@@ -59,10 +59,9 @@ def run(args: argparse.Namespace) -> int:
     out = make_output_dir(out, option="--out")
     rows: list[tuple[Plan, Alignment | None, str]] = []
     failed: list[tuple[str, PlanSearchError]] = []
+    kinds = aligned_kinds() + fallback_kinds()
     for i, plan in enumerate(tqdm(plans, desc="aligning plans", unit="plan")):
-        if not any(
-            s.level == "local" and s.kind in ALIGNED_KINDS + FALLBACK_KINDS for s in plan.sections
-        ):
+        if not any(s.level == "local" and s.kind in kinds for s in plan.sections):
             rows.append((plan, None, "no local strategies, tactics or goals: skipped"))
             continue
         name = _slug(plan.source, plan.org, i)
@@ -70,9 +69,12 @@ def run(args: argparse.Namespace) -> int:
             al = align(plan, args.against or None, embedder=embedder, k=args.k)
             mine = tuple(d for d in dups if plan.org in (d.a.org, d.b.org))
             al = replace(al, near_duplicates=mine)
-            write_file(out / f"{name}.html", al.to_html)
-            write_file(out / f"{name}.xlsx", al.to_excel)
-            write_file(out / f"{name}.png", al.heatmap_png)
+            for suffix, writer in (
+                (".html", write_html),
+                (".xlsx", write_excel),
+                (".png", write_heatmap_png),
+            ):
+                write_file(out / f"{name}{suffix}", partial(writer, al))
         except PlanSearchError as exc:  # one plan's failure does not stop the others
             failed.append((name, exc))
             rows.append((plan, None, f"failed: {' '.join(str(exc).split())[:60]}"))
@@ -110,11 +112,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_framework_names(names: list[str]) -> None:
     """Refuse an unknown ``--against`` name before the long work starts."""
-    from ..alignment.references import available_references
+    from ..frameworks import READERS, available_references, plan_levels
 
-    known = {*available_references(), "masterplan", *PLAN_QUOTED}
+    known = {*available_references(), *plan_levels()}
     for name in names:
-        looks_like_file = "/" in name or Path(name).suffix.lower() in REFERENCE_SUFFIXES
+        looks_like_file = "/" in name or Path(name).suffix.lower() in READERS
         if name not in known and not looks_like_file:
             raise InputError(
                 f"ไม่รู้จักกรอบยุทธศาสตร์ {name!r} — unknown framework {name!r}; use one of "

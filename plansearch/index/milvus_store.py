@@ -71,7 +71,7 @@ from .planindex import (
 )
 
 if TYPE_CHECKING:
-    from ..alignment.references import Reference
+    from ..frameworks import Reference
 
 #: BM25 candidates fetched from Milvus before exact rescoring: at least this many,
 #: and at least ``LEXICAL_POOL_FACTOR`` × what the caller needs.

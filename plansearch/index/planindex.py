@@ -49,7 +49,7 @@ from .fusion import DEFAULT_FUSION, FUSIONS, fuse
 from .lexical import BM25Index
 
 if TYPE_CHECKING:
-    from ..alignment.references import Reference
+    from ..frameworks import Reference
 
 MODES: tuple[str, ...] = ("dense", "lexical", "hybrid")
 #: In hybrid mode each side contributes ``max(HYBRID_MIN_CANDIDATES, HYBRID_FACTOR·k)``
@@ -336,7 +336,7 @@ class PlanIndex:
 
         ``topics`` re-ranks by public service: ``"services"`` (the built-in service
         areas of the Decentralisation Act), another built-in reference name or a
-        :class:`~plansearch.alignment.references.Reference`. The search then gathers
+        :class:`~plansearch.frameworks.Reference`. The search then gathers
         a larger pool (:func:`~plansearch.alignment.topics.pool_size`) and mixes each
         candidate's score with how much it shares the query's service area
         (:func:`~plansearch.alignment.topics.rerank_by_topic`), so for a short query

@@ -1,6 +1,6 @@
 """Exports with the planners' decisions, and the re-import of an edited Excel file.
 
-The workbook is the library's report (:meth:`Alignment.to_excel`) with two sheets in
+The workbook is the library's report (:func:`plansearch.report.write_excel`) with two sheets in
 front: ``ผ.02 ความเชื่อมโยง`` (the linkage block of the official project form, one
 block per local strategy, each cell's decided target, who decided and when, in Thai
 Buddhist-era dates) and ``การตัดสินใจ`` (one row per cell, the sheet a planner edits
@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..report import write_excel, write_html
 from ..report.tables import safe_cell
-from .service import ACTION_TH, STRENGTH_TH, Workbench, block_of
+from .service import ACTION_TH, STRENGTH_TH, Workbench
 
 DECISION_SHEET = "การตัดสินใจ"
 LINKAGE_SHEET = "ผ.02 ความเชื่อมโยง"
@@ -145,7 +146,7 @@ def export_xlsx(wb: Workbench, plan_id: str) -> bytes:
     info = wb.db.plan(plan_id) or {}
     with tempfile.TemporaryDirectory(prefix="plansearch-web-") as tmp:
         path = Path(tmp) / "report.xlsx"
-        ap.alignment.to_excel(path)
+        write_excel(ap.alignment, path)
         book = load_workbook(path)
     bold = Font(bold=True)
     wrap = CellAlign(wrap_text=True, vertical="top")
@@ -249,7 +250,7 @@ def export_html(wb: Workbench, plan_id: str) -> bytes:
     ap = wb.aligned(plan_id)
     with tempfile.TemporaryDirectory(prefix="plansearch-web-") as tmp:
         path = Path(tmp) / "report.html"
-        ap.alignment.to_html(path)
+        write_html(ap.alignment, path)
         page = path.read_text(encoding="utf-8")
     decided = [r for r in cell_rows(wb, plan_id) if r["status"] != "suggested"]
     heads = ("ส่วนของแผน", "กรอบ", "เป้าหมายที่เชื่อมโยง", "สถานะ", "ผู้ตัดสิน", "วันที่ (พ.ศ.)")
@@ -363,7 +364,6 @@ def apply_import(wb: Workbench, plan_id: str, import_id: str, *, who: str) -> di
 
 __all__ = [
     "apply_import",
-    "block_of",
     "diff_import",
     "export_csv",
     "export_html",

@@ -13,9 +13,6 @@ revision, frameworks and decisions.
 from __future__ import annotations
 
 import hashlib
-import inspect
-import json
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -30,21 +27,6 @@ from ..sections import KINDS, Plan, Section, stable_id
 from .db import Decision, Workspace
 from .uploads import DEFAULT_MAX_UPLOAD, check_framework_upload, check_plan_upload, display_name
 
-#: Frameworks every review starts with (the plan's quoted levels are added).
-DEFAULT_FRAMEWORKS: tuple[str, ...] = ("national", "nesdp13", "sdg", "dla")
-PLAN_LEVELS: tuple[str, ...] = ("provincial_group", "province", "pao")
-#: ผ.02 linkage blocks: letter and heading per framework (others follow as own frameworks).
-BLOCKS: tuple[tuple[str, str, str], ...] = (
-    ("national", "ก.", "ยุทธศาสตร์ชาติ"),
-    ("masterplan", "ก.", "แผนแม่บทภายใต้ยุทธศาสตร์ชาติ"),
-    ("nesdp13", "ข.", "แผนพัฒนาเศรษฐกิจและสังคมแห่งชาติ ฉบับที่ 13 / หมุดหมาย"),
-    ("nesdp12", "ข.", "แผนพัฒนาเศรษฐกิจและสังคมแห่งชาติ ฉบับที่ 12"),
-    ("sdg", "ค.", "เป้าหมายการพัฒนาที่ยั่งยืน (SDGs)"),
-    ("provincial_group", "ง.", "ยุทธศาสตร์กลุ่มจังหวัด"),
-    ("province", "ง.", "ยุทธศาสตร์จังหวัด"),
-    ("pao", "จ.", "ยุทธศาสตร์การพัฒนาของ อปท. ในเขตจังหวัด"),
-    ("dla", "ฉ.", "ยุทธศาสตร์กรมส่งเสริมการปกครองท้องถิ่น"),
-)
 ACTION_TH = {
     "accept": "ยอมรับ",
     "change": "เปลี่ยน",
@@ -62,14 +44,6 @@ class NotFoundError(PlanSearchError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "not found"
-
-
-def block_of(name: str) -> tuple[int, str, str]:
-    """(order, letter, heading) of a framework in the ผ.02 linkage block."""
-    for i, (fw, letter, heading) in enumerate(BLOCKS):
-        if fw == name:
-            return i, letter, heading
-    return len(BLOCKS), "ช.", "กรอบของหน่วยงานเอง"
 
 
 def assign_keys(plan_id: str, sections: Sequence[Section]) -> list[Section]:
@@ -368,19 +342,18 @@ class Workbench:
 
     # -------------------------------------------------------------- frameworks
     def frameworks(self) -> list[dict[str, Any]]:
-        from ..alignment.references import available_references, reference
+        from ..frameworks import builtin_frameworks, targets_of
 
         out = []
-        for name in available_references():
-            ref = reference(name)
+        for info in builtin_frameworks():
             out.append(
                 {
-                    "name": name,
-                    "title": ref.title,
-                    "level": ref.level,
+                    "name": info.name,
+                    "title": info.title,
+                    "level": info.level,
                     "builtin": True,
-                    "targets": len(ref.roots()),
-                    "default": name in DEFAULT_FRAMEWORKS,
+                    "targets": len(targets_of(info.name)),
+                    "default": info.default,
                 }
             )
         for f in self.db.frameworks():
@@ -391,7 +364,7 @@ class Workbench:
                     "title": f["title"],
                     "level": f["level"],
                     "builtin": False,
-                    "targets": len(ref.roots()),
+                    "targets": len(targets_of(ref)),
                     "default": False,
                     "who": f["who"],
                     "created_at": f["created_at"],
@@ -412,57 +385,47 @@ class Workbench:
 
         ``level`` is the planning level (a CSV or Excel sheet without a ``level`` column
         is taken as ``province``, the usual own framework)."""
-        from ..alignment.references import available_references, load_reference
+        from ..frameworks import is_builtin, plan_levels, read_reference
 
         ext = check_framework_upload(filename, data, self.max_upload)
         wanted = _framework_name(name or Path(display_name(filename, "own")).stem)
-        if wanted in available_references() or wanted in (*PLAN_LEVELS, "masterplan"):
+        if is_builtin(wanted) or wanted in plan_levels():
             raise InputError(
                 f"ชื่อ {wanted!r} ซ้ำกับกรอบในระบบ / {wanted!r} is a built-in framework name; "
                 "choose another name"
             )
-        shown = display_name(filename, "framework")
-        with tempfile.TemporaryDirectory(prefix="plansearch-web-") as tmp:
-            if ext == ".xlsx":
-                data, ext = _excel_to_csv(data, shown), ".csv"
-            path = Path(tmp) / f"framework{ext}"  # our name: the upload's never reaches disk
-            path.write_bytes(data)
-            if level is None and ext == ".csv":
-                head = data.split(b"\n", 1)[0].decode("utf-8-sig", "replace").lower()
-                level = None if "level" in head.split(",") else "province"
-            try:
-                ref = load_reference(path, name=wanted, level=level or None)
-            except ReferenceFormatError as exc:
-                raise ReferenceFormatError(str(exc).replace(str(path), shown)) from None
+        shown = f"{Path(display_name(filename, 'framework')).stem}{ext}"
+        try:
+            ref = read_reference(data, shown, name=wanted, level=level or None)
+        except ReferenceFormatError as exc:
+            # a table without a level column is the usual own framework: a province's
+            if level is None and ext in (".csv", ".tsv", ".xlsx") and ": no level" in str(exc):
+                ref = read_reference(data, shown, name=wanted, level="province")
+            else:
+                raise
         self.db.add_framework(
             ref.name, title=ref.title, level=ref.level, fmt=ext, data=ref.to_dict(), who=who
         )
         return {"name": ref.name, "title": ref.title, "level": ref.level, "targets": len(ref)}
 
     def _own_reference(self, name: str) -> Any:
-        from ..alignment.references import load_reference
+        from ..frameworks import reference_from_dict
 
         row = self.db.framework(name)
         if row is None:
             raise NotFoundError(f"ไม่พบกรอบ / no framework {name!r}")
-        with tempfile.TemporaryDirectory(prefix="plansearch-web-") as tmp:
-            path = Path(tmp) / "framework.json"
-            path.write_text(json.dumps(row["data"], ensure_ascii=False), encoding="utf-8")
-            return load_reference(path, name=name)
+        return reference_from_dict(row["data"], where=f"framework {name}", name=name)
 
     def _against(self, plan: Plan, names: Sequence[str] | None) -> list[Any]:
-        from ..alignment.references import available_references
+        from ..frameworks import defaults_for, is_builtin, plan_levels
 
         if not names:
-            names = list(DEFAULT_FRAMEWORKS) + [
-                lv for lv in PLAN_LEVELS if any(s.level == lv for s in plan.sections)
-            ]
-        builtin = set(available_references()) | {"masterplan"}
+            names = defaults_for(plan)
         out: list[Any] = []
         for n in dict.fromkeys(names):
-            if n in builtin:
+            if is_builtin(n):
                 out.append(n)
-            elif n in PLAN_LEVELS:
+            elif n in plan_levels():
                 if any(s.level == n for s in plan.sections):
                     out.append(n)
             else:
@@ -474,13 +437,8 @@ class Workbench:
     # --------------------------------------------------------------- alignment
     def examples(self) -> list[Any]:
         """The workspace's decisions as learning examples for ``align(examples=...)``."""
-        from ..alignment import engine
+        from ..alignment import Example
 
-        if "examples" not in inspect.signature(engine.align).parameters:
-            return []
-        Example = _example_class()
-        if Example is None:
-            return []
         texts: dict[tuple[str, str], str] = {}
         out = []
         for d in self.db.all_decisions():
@@ -499,24 +457,18 @@ class Workbench:
             text = texts.get((pid, key))
             if not text or not d.target_id:
                 continue
-            try:
-                out.append(
-                    Example(
-                        text=text,
-                        framework=fw,
-                        target_id=d.target_id,
-                        accepted=d.action != "reject",
-                    )
+            out.append(
+                Example(
+                    text=text, framework=fw, target_id=d.target_id, accepted=d.action != "reject"
                 )
-            except TypeError:
-                return []
+            )
         return out
 
     def align(
         self, plan_id: str, frameworks: Sequence[str] | None = None, *, job: str | None = None
     ) -> AlignedPlan:
         """Align a plan (cached per revision, frameworks, section fixes and feedback)."""
-        from ..alignment import engine
+        from ..alignment.pipeline import align
 
         row = self.db.plan(plan_id)
         if row is None:
@@ -538,8 +490,7 @@ class Workbench:
         self._progress(job, "model", "กำลังโหลดแบบจำลองภาษา (ครั้งแรกเท่านั้น)")
         emb = self.embedder
         self._progress(job, "align", f"กำลังเชื่อมโยงกับ {len(names)} กรอบ")
-        params = inspect.signature(engine.align).parameters
-        kw: dict[str, Any] = {"k" if "k" in params else "top_k": 3, "embedder": emb}
+        kw: dict[str, Any] = {"k": 3, "embedder": emb}
         if examples:
             kw["examples"] = examples
         t0 = time.perf_counter()
@@ -547,12 +498,12 @@ class Workbench:
 
         with self._align_lock:  # one alignment at a time: the CPU is the limit anyway
             try:
-                al = engine.align(plan, against, **kw)
+                al = align(plan, against, **kw)
             except ExampleError:
                 # a stored decision names a target the framework no longer has (an
                 # edited framework): suggest without the corrections rather than fail
                 kw.pop("examples", None)
-                al = engine.align(plan, against, **kw)
+                al = align(plan, against, **kw)
         seconds = time.perf_counter() - t0
         run_id = self.db.add_run(plan_id, row["revision"], names, emb.fingerprint, seconds)
         done = AlignedPlan(run_id, key, plan, al, seconds)
@@ -617,19 +568,19 @@ class Workbench:
         ap = self.aligned(plan_id)
         al = ap.alignment
         current = self.db.current(plan_id)
-        fws = sorted(al.frameworks, key=lambda f: block_of(f.name)[0])
+        from ..frameworks import block_of
+
+        fws = sorted(al.frameworks, key=lambda f: block_of(f)[0])
         frameworks = []
         for f in fws:
-            _, letter, heading = block_of(f.name)
+            _, letter, heading = block_of(f)
             frameworks.append(
                 {
                     "name": f.name,
                     "title": f.title,
                     "column": f.column,
                     "letter": letter,
-                    "heading": heading
-                    if f.name in dict.fromkeys(b[0] for b in BLOCKS)
-                    else f.title,
+                    "heading": heading,
                     "targets": [
                         {"id": i, "title": t}
                         for i, t in zip(f.target_ids, f.target_titles, strict=True)
@@ -757,14 +708,12 @@ class Workbench:
             for f in hit.alignment.frameworks:
                 if f.name == framework:
                     return set(f.target_ids)
-        from ..alignment.references import available_references, reference
+        from ..frameworks import is_builtin, targets_of
 
-        if framework in available_references():
-            return {t.id for t in reference(framework).roots()}
-        if framework == "masterplan":
-            return {t.id for t in reference("national").of_type("master_plan")}
+        if is_builtin(framework):
+            return {t.id for t in targets_of(framework)}
         if self.db.framework(framework) is not None:
-            return {t.id for t in self._own_reference(framework).roots()}
+            return {t.id for t in targets_of(self._own_reference(framework))}
         return None
 
     # ---------------------------------------------------------- search & similar
@@ -808,7 +757,7 @@ class Workbench:
     # ------------------------------------------------------------------ coverage
     def coverage(self, province: str | None) -> dict[str, Any]:
         """Which national strategies, milestones and SDGs a province's plans support."""
-        from ..alignment.references import reference
+        from ..frameworks import block_of, targets_of
 
         plans = [p for p in self.db.plans() if not province or p["province"] == province]
         frameworks = ("national", "nesdp13", "sdg")
@@ -827,10 +776,9 @@ class Workbench:
                             orgs.append(label)
         out = []
         for f in frameworks:
-            ref = reference(f)
             targets = [
                 {"id": t.id, "title": t.title, "plans": support[f].get(t.id, [])}
-                for t in ref.roots()
+                for t in targets_of(f)
             ]
             out.append(
                 {
@@ -850,20 +798,6 @@ class Workbench:
 
     def close(self) -> None:
         self.db.close()
-
-
-def _example_class() -> Any:
-    """``Example`` of the alignment's learning from corrections, wherever it is exported."""
-    import importlib
-
-    for module in ("plansearch", "plansearch.alignment", "plansearch.alignment.engine"):
-        try:
-            cls = getattr(importlib.import_module(module), "Example", None)
-        except (ImportError, AttributeError):
-            cls = None
-        if cls is not None:
-            return cls
-    return None
 
 
 def _effective_targets(
@@ -910,38 +844,3 @@ def _framework_name(raw: str) -> str:
     if not name:
         raise InputError("ต้องตั้งชื่อกรอบ / give the framework a name (letters, digits, _ or -)")
     return name
-
-
-def _excel_to_csv(data: bytes, shown: str) -> bytes:
-    """An Excel sheet with columns id, title, text, parent_id as CSV bytes."""
-    import csv
-    import io
-
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise ReferenceFormatError(
-            f"{shown}: อ่านไฟล์ Excel ไม่ได้ / cannot read this workbook ({type(exc).__name__})"
-        ) from None
-    ws = wb.worksheets[0]
-    rows = [
-        ["" if v is None else str(v).strip() for v in row]
-        for row in ws.iter_rows(values_only=True)
-        if any(v not in (None, "") for v in row)
-    ]
-    wb.close()
-    if not rows:
-        raise ReferenceFormatError(f"{shown}: แผ่นงานว่าง / the first sheet is empty")
-    head = [h.lower() for h in rows[0]]
-    if "id" not in head or "title" not in head:
-        raise ReferenceFormatError(
-            f"{shown}: แถวแรกต้องมีคอลัมน์ id, title, text, parent_id / the first row must name "
-            f"the columns id, title (and optionally text, parent_id); found {rows[0]}"
-        )
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(head)
-    w.writerows(rows[1:])
-    return buf.getvalue().encode("utf-8")

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ...errors import ReferenceFormatError
-from ...sections import LEVELS
+from ..errors import ReferenceFormatError
+from ..sections import LEVELS
 from .model import Reference
 from .validate import MAX_DEPTH, ReferenceBuilder
 
@@ -292,21 +292,91 @@ def read_csv(text: str, where: str, name: str | None, level: str | None) -> Refe
     return ReferenceBuilder(where, locate).build(data)
 
 
+def xlsx_to_csv(raw: bytes, where: str) -> str:
+    """The first sheet of an Excel workbook with columns ``id, title, text, parent_id``
+    (and optionally ``type``, ``keywords``, ``level``) as CSV text, cells stripped."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ReferenceFormatError(
+            f"{where}: อ่านไฟล์ Excel ไม่ได้ / cannot read this workbook ({type(exc).__name__})"
+        ) from None
+    try:
+        ws = wb.worksheets[0]
+        rows = [
+            ["" if v is None else str(v).strip() for v in row]
+            for row in ws.iter_rows(values_only=True)
+            if any(v not in (None, "") for v in row)
+        ]
+    finally:
+        wb.close()
+    if not rows:
+        raise ReferenceFormatError(f"{where}: แผ่นงานว่าง / the first sheet is empty")
+    head = [h.lower() for h in rows[0]]
+    if "id" not in head or "title" not in head:
+        raise ReferenceFormatError(
+            f"{where}: แถวแรกต้องมีคอลัมน์ id, title, text, parent_id / the first row must name "
+            f"the columns id, title (and optionally text, parent_id); found {rows[0][:8]}"
+        )
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(head)
+    writer.writerows(rows[1:])
+    return buf.getvalue()
+
+
 #: File suffix → reader. A new format is one function with the reader shape plus an
-#: entry here.
+#: entry here (``.xlsx`` is read as CSV, see :func:`read_reference`).
 READERS: dict[str, Reader] = {
     ".json": read_json,
     ".yaml": read_yaml,
     ".yml": read_yaml,
     ".csv": read_csv,
     ".tsv": read_csv,
+    ".xlsx": read_csv,
 }
+
+
+def _check_level(level: str | None) -> None:
+    if level is not None and level not in LEVELS:
+        raise ReferenceFormatError(f"unknown level {level!r}; expected one of {LEVELS}")
+
+
+def read_reference(
+    raw: bytes, filename: str, *, name: str | None = None, level: str | None = None
+) -> Reference:
+    """A framework from the bytes of a file named ``filename`` (its suffix picks the
+    reader; ``.xlsx`` is the first sheet read as CSV). What uploads use: nothing is
+    written to disk. Errors name ``filename``.
+
+    >>> data = "id,title\\nP1,การท่องเที่ยว\\n".encode()
+    >>> read_reference(data, "own.csv", level="province").get("P1").title
+    'การท่องเที่ยว'
+    """
+    _check_level(level)
+    if len(raw) > MAX_BYTES:
+        raise ReferenceFormatError(
+            f"{filename}: {len(raw)} bytes is too large for a reference framework "
+            f"(limit {MAX_BYTES} bytes)"
+        )
+    suffix = Path(filename).suffix.lower()
+    read = READERS.get(suffix)
+    if read is None:
+        raise ReferenceFormatError(
+            f"{filename}: unknown file type {suffix or '(none)'!r}; "
+            f"use {', '.join(sorted(READERS))}"
+        )
+    text = xlsx_to_csv(raw, filename) if suffix == ".xlsx" else decode(raw, filename)
+    return read(text, filename, name, level)
 
 
 def load_reference(
     path: str | Path, *, name: str | None = None, level: str | None = None
 ) -> Reference:
-    """Read a user's framework from a ``.json``, ``.yaml``/``.yml`` or ``.csv`` file.
+    """Read a user's framework from a ``.json``, ``.yaml``/``.yml``, ``.csv`` or
+    ``.xlsx`` file.
 
     ``name``/``level`` override the file's own (a CSV takes its name from the file
     name). Malformed input raises :class:`~plansearch.errors.ReferenceFormatError`
@@ -319,13 +389,12 @@ def load_reference(
     """
     p = Path(path)
     where = str(p)
-    if level is not None and level not in LEVELS:
-        raise ReferenceFormatError(f"unknown level {level!r}; expected one of {LEVELS}")
+    _check_level(level)
     try:
         if not p.exists():
             raise ReferenceFormatError(f"{where}: no such file")
-        if p.is_dir():
-            raise ReferenceFormatError(f"{where}: is a directory, not a reference file")
+        if not p.is_file():
+            raise ReferenceFormatError(f"{where}: is a directory or a device, not a reference file")
         size = p.stat().st_size
         if size > MAX_BYTES:
             raise ReferenceFormatError(
@@ -335,10 +404,4 @@ def load_reference(
         raw = p.read_bytes()
     except OSError as exc:
         raise ReferenceFormatError(f"{where}: cannot read the file ({exc.strerror})") from exc
-    suffix = p.suffix.lower()
-    read = READERS.get(suffix)
-    if read is None:
-        raise ReferenceFormatError(
-            f"{where}: unknown file type {suffix or '(none)'!r}; use {', '.join(sorted(READERS))}"
-        )
-    return read(decode(raw, where), where, name, level)
+    return read_reference(raw, where, name=name, level=level)

@@ -1,9 +1,9 @@
-"""Reference frameworks: the plans a local plan is aligned *against*.
+"""Frameworks: the plans a local plan is aligned *against*, and the registry of their facts.
 
 A framework is a small tree of :class:`Target` nodes (strategies, their
 sub-strategies, master plans, milestones, goals…) held in a :class:`Reference`.
 
-Built-in frameworks ship as JSON inside the package (``plansearch/alignment/data``),
+Built-in frameworks ship as JSON inside the package (``plansearch/frameworks/data``),
 are discovered from those files (:mod:`.registry`) and go through the same validating
 loader as a user's file:
 
@@ -22,7 +22,10 @@ User frameworks (provincial, PAO…) come from a JSON, YAML or CSV file
 
 Modules: :mod:`.model` (:class:`Reference`, :class:`Target`), :mod:`.validate` (raw
 data → checked framework), :mod:`.formats` (one reader per file format),
-:mod:`.registry` (built-ins), :mod:`.from_sections`.
+:mod:`.from_sections`, :mod:`.registry` (built-ins, levels, the ผ.02 block model:
+every fact the engine, the workbench and the reports ask), :mod:`.space` (a framework
+flattened into the targets alignment scores: :func:`resolve`, :func:`targets_of`) and
+:mod:`.knowledge` (budget programmes and strategy families of local plans).
 
 File format (JSON or YAML)::
 
@@ -49,35 +52,74 @@ CSV: one row per item, header ``id,title,text,parent_id`` (``text`` and
 
 from __future__ import annotations
 
-from .formats import MAX_BYTES, READERS, load_reference
+from .formats import MAX_BYTES, READERS, load_reference, read_reference
 from .from_sections import reference_from_sections
 from .model import FORMAT_VERSION, Reference, Target
 from .registry import (
-    BUILTINS,
     FrameworkInfo,
+    aligned_kinds,
     available_references,
+    block_of,
     builtin_frameworks,
+    column_of,
     companions,
+    default_frameworks,
+    defaults_for,
+    describe,
+    fallback_kinds,
     framework_info,
+    is_builtin,
+    kinds_for,
+    level_title,
+    plan_levels,
+    quoted_levels,
     reference,
+)
+from .space import (
+    FrameworkSpec,
+    Node,
+    TargetSpace,
+    builtin_space,
+    resolve,
+    space_from_reference,
+    targets_of,
 )
 from .validate import MAX_DEPTH, reference_from_dict
 
 __all__ = [
-    "BUILTINS",
     "FORMAT_VERSION",
     "MAX_BYTES",
     "MAX_DEPTH",
     "READERS",
     "FrameworkInfo",
+    "FrameworkSpec",
+    "Node",
     "Reference",
     "Target",
+    "TargetSpace",
+    "aligned_kinds",
     "available_references",
+    "block_of",
     "builtin_frameworks",
+    "builtin_space",
+    "column_of",
     "companions",
+    "default_frameworks",
+    "defaults_for",
+    "describe",
+    "fallback_kinds",
     "framework_info",
+    "is_builtin",
+    "kinds_for",
+    "level_title",
     "load_reference",
+    "plan_levels",
+    "quoted_levels",
+    "read_reference",
     "reference",
     "reference_from_dict",
     "reference_from_sections",
+    "resolve",
+    "space_from_reference",
+    "targets_of",
 ]

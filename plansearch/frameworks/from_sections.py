@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ...errors import ReferenceFormatError
-from ...sections import LEVELS, Plan, Section
+from ..errors import ReferenceFormatError
+from ..sections import LEVELS, Plan, Section
 from .model import Reference
 from .validate import MAX_DEPTH, ReferenceBuilder
 

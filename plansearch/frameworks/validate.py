@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ...errors import ReferenceFormatError
-from ...sections import LEVELS
+from ..errors import ReferenceFormatError
+from ..sections import LEVELS
 from .model import FORMAT_VERSION, Reference, Target
 
 #: Deepest item nesting (a strategy's children's children…) a framework may have.
@@ -26,7 +26,7 @@ MAX_VALUES = 2_000_000
 #: Longest number accepted where text is expected (digits).
 MAX_NUMBER_DIGITS = 40
 
-#: Top-level fields of a framework file (``role``, ``root_type``, ``column``,
+#: Top-level fields of a framework file (``role``, ``root_type``, ``linkage``, ``default``,
 #: ``derived_from``/``companion_of`` and ``anchored_to`` are optional metadata, see
 #: ``registry``).
 TOP_KEYS = frozenset(
@@ -39,14 +39,17 @@ TOP_KEYS = frozenset(
         "items",
         "root_type",
         "role",
-        "column",
+        "linkage",
+        "default",
         "derived_from",
         "companion_of",
         "anchored_to",
     }
 )
 #: The optional metadata fields among them (used by ``registry`` for built-ins only).
-METADATA_KEYS = ("role", "column", "derived_from", "companion_of", "anchored_to")
+METADATA_KEYS = ("role", "derived_from", "companion_of", "anchored_to")
+#: Fields of the optional ``linkage`` mapping: where the framework sits in the ผ.02 form.
+LINKAGE_KEYS = {"letter": str, "heading": str, "column": str, "order": int}
 ITEM_KEYS = frozenset({"id", "title", "text", "type", "keywords", "related", "children"})
 _ID_RE = re.compile(r"^[^\s\x00-\x1f]{1,80}$")
 
@@ -108,6 +111,31 @@ def check_shape(data: Any, where: str, locate: Locator | None = None) -> None:
         else:
             for i, v in enumerate(value):
                 stack.append((v, f"{fpath}[{i}]", depth + 1, False))
+
+
+def check_linkage(data: Mapping[str, Any], fail: Callable[[str, str], Exception]) -> None:
+    """``linkage`` is a mapping of :data:`LINKAGE_KEYS` (text, and a whole-number
+    ``order``) and ``default`` is true or false, when present."""
+    default = data.get("default")
+    if default is not None and not isinstance(default, bool):
+        raise fail("default", "must be true or false")
+    linkage = data.get("linkage")
+    if linkage is None:
+        return
+    if not isinstance(linkage, Mapping):
+        raise fail("linkage", f"must be a mapping, not {type(linkage).__name__}")
+    for key, value in linkage.items():
+        want = LINKAGE_KEYS.get(str(key))
+        if want is None:
+            raise fail(f"linkage.{key}", f"unknown field (expected some of {sorted(LINKAGE_KEYS)})")
+        ok = (
+            isinstance(value, int) and not isinstance(value, bool)
+            if want is int
+            else isinstance(value, str) and bool(value.strip())
+        )
+        if not ok:
+            kind = "a whole number" if want is int else "non-empty text"
+            raise fail(f"linkage.{key}", f"must be {kind}")
 
 
 class ReferenceBuilder:
@@ -180,6 +208,7 @@ class ReferenceBuilder:
         root_type = self.text(data.get("root_type"), "root_type", required=False) or None
         for key in METADATA_KEYS:  # read by the built-ins' registry; text when present
             self.text(data.get(key), key, required=False)
+        check_linkage(data, self.fail)
         items = data.get("items")
         if items is None:
             raise self.fail("items", "missing")
