@@ -30,6 +30,7 @@ KIND_TH: dict[str, str] = {
     "strategy": "ยุทธศาสตร์",
     "tactic": "กลยุทธ์/แนวทาง",
     "indicator": "ตัวชี้วัด",
+    "policy_area": "ด้านนโยบาย",
     "policy": "นโยบาย",
     "project": "โครงการ",
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -90,4 +91,43 @@ def test_ingest_prints_each_documents_parse_quality(capsys: pytest.CaptureFixtur
     # seed 004 quotes no province and lists tactics without their strategy: both flagged
     report = out.split("parse quality:", 1)[1]
     assert "004_a1e98dc7ddb37713.txt: พบ / found:" in report
-    assert "province not found" in report and "without a parent strategy" in report
+    assert "ไม่พบจังหวัด" in report and "province not found" in report
+    # the 18 tactics under no strategy are one line with their count and first names
+    line = next(ln for ln in report.splitlines() if "under no known strategy" in ln)
+    assert line.lstrip().startswith("! กลยุทธ์/แนวทางไม่ทราบว่าอยู่ใต้ยุทธศาสตร์ใด")
+    assert "×18" in line and "การพัฒนาเส้นทางคมนาคม" in line
+    assert "001_f258f97c1c2e16fd.txt: พบ / found: ยุทธศาสตร์ 5, กลยุทธ์/แนวทาง 16" in report
+    # the table counts each document's flags
+    rows = {ln.split()[0]: ln.split() for ln in out.splitlines()[2:7]}
+    head = out.splitlines()[0].split()
+    col = head.index("flags")
+    assert rows["001_f258f97c1c2e16fd.txt"][col] == "0"
+    assert rows["004_a1e98dc7ddb37713.txt"][col] == "20"
+
+
+def test_ingest_policy_plan_counts_areas_and_items(capsys: pytest.CaptureFixture[str]) -> None:
+    policy = ROOT / "tests" / "data" / "parse_municipal_policy.txt"
+    assert main(["ingest", str(policy)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    head, row = lines[0].split(), lines[2].split()
+    assert (row[head.index("area")], row[head.index("pol")], row[head.index("flags")]) == (
+        "7",
+        "16",
+        "0",
+    )
+
+
+def test_ingest_json_carries_every_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_file = tmp_path / "sections.jsonl"
+    assert main(["ingest", str(RAW), "--json", "--out", str(out_file)]) == 0
+    captured = capsys.readouterr()
+    docs = {Path(d["file"]).name: d for d in json.loads(captured.out)}
+    assert len(docs) == 5 and "wrote" in captured.err  # stdout is the JSON alone
+    q = docs["004_a1e98dc7ddb37713.txt"]["quality"]
+    assert q["ok"] is False and q["strategies"] == 7
+    codes = [f["code"] for f in q["flags"]]
+    assert codes.count("tactic_without_strategy") == 18 and "province_not_found" in codes
+    flag = q["flags"][codes.index("province_not_found")]
+    assert flag["message"].startswith("ไม่พบจังหวัด") and "province" in flag["message_en"]
+    assert docs["001_f258f97c1c2e16fd.txt"]["quality"]["ok"] is True
+    assert docs["000_7c6bce5cff1fe495.txt"]["quality"]["counts"]["policy_area"] == 6

@@ -1,5 +1,6 @@
 """A municipality's executive policy page: numbered policy areas, with and without
-"มีดังนี้", each becomes a section with its numbered items under it."""
+"มีดังนี้", each becomes a ``policy_area`` section with its numbered ``policy`` items
+under it."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def test_every_area_is_a_section_with_its_items(variant: str) -> None:
     assert plan.org == "เทศบาลตำบลนาดี" and plan.province == "เลย"
     areas = [s for s in plan if s.parent_id is None]
     assert [(a.number, a.title, len(plan.children(a))) for a in areas] == AREAS
-    assert all(s.kind == "policy" for s in plan)
+    assert {a.kind for a in areas} == {"policy_area"}
+    assert {s.kind for s in plan if s.parent_id is not None} == {"policy"}
     for area in areas:
         kids = plan.children(area)
         assert [k.number for k in kids] == [f"{area.number}.{i}" for i in range(1, len(kids) + 1)]

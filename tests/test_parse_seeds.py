@@ -192,11 +192,12 @@ def test_000_quoted_frameworks_keep_their_level(plans: dict[str, Plan]) -> None:
 
 def test_000_executive_policy(plans: dict[str, Plan]) -> None:
     plan = plans["000"]
-    policies = plan.of("policy")
-    top = [p for p in policies if p.parent_id is None]
-    assert [p.number for p in top] == ["1", "2", "3", "4", "5", "6"]
-    assert [len(children(plan, p.id, "policy")) for p in top] == [3, 2, 5, 4, 0, 0]
-    assert len(policies) == 20
+    areas = plan.of("policy_area")
+    assert [a.number for a in areas] == ["1", "2", "3", "4", "5", "6"]
+    assert all(a.parent_id is None for a in areas)
+    assert [len(children(plan, a.id, "policy")) for a in areas] == [3, 2, 5, 4, 0, 0]
+    assert len(plan.of("policy")) == 14  # every item is under its area
+    assert all(plan.get(p.parent_id).kind == "policy_area" for p in plan.of("policy"))
 
 
 # -- seed 002 ------------------------------------------------------------------

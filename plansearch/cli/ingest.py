@@ -1,15 +1,20 @@
-"""``plansearch ingest``: parse a folder of plans, write sections JSONL, print a summary.
+"""``plansearch ingest``: parse a folder of plans, write sections JSONL, print a summary
+and each document's parse quality (every flag in Thai, English alongside).
 
 plansearch ingest corpus/raw --out corpus/sections.jsonl
+plansearch ingest corpus/raw --json   # one JSON object per document, flags included
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from collections import Counter
 from pathlib import Path
 
 from ..errors import InputError
+from ..parse.quality import ParseQuality, assess_quality
 from ..sections import KINDS, LEVELS, Plan
 from ..thai import display_width
 from ._inputs import add_identity_options, add_ocr_option, positive_mb, read_plans
@@ -24,6 +29,7 @@ _KIND_HEAD = {
     "strategy": "strat",
     "tactic": "tact",
     "indicator": "ind",
+    "policy_area": "area",
     "policy": "pol",
     "project": "proj",
 }
@@ -48,6 +54,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         help="skip documents larger than this many MB (default: %(default)s)",
     )
     p.add_argument("--strict", action="store_true", help="fail if any document cannot be parsed")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per document (counts, quality and every flag with its "
+        "fix) instead of the table",
+    )
     add_identity_options(p)
     add_ocr_option(p)
     p.set_defaults(func=run)
@@ -70,10 +82,19 @@ def format_table(rows: list[list[str]], right: set[int]) -> str:
 
 
 def summary_table(plans: list[Plan]) -> str:
-    """One row per plan: file, org, province, section counts per kind, then per level."""
+    """One row per plan: file, org, province, section counts per kind, the number of
+    quality flags, then counts per level."""
     kinds = [k for k in KINDS if any(s.kind == k for p in plans for s in p)]
     levels = [lv for lv in LEVELS if any(s.level == lv for p in plans for s in p)]
-    head = ["file", "org", "province", "total", *(_KIND_HEAD[k] for k in kinds), "levels"]
+    head = [
+        "file",
+        "org",
+        "province",
+        "total",
+        *(_KIND_HEAD[k] for k in kinds),
+        "flags",
+        "levels",
+    ]
     rows = [head]
     total_k: Counter[str] = Counter()
     total_l: Counter[str] = Counter()
@@ -91,6 +112,7 @@ def summary_table(plans: list[Plan]) -> str:
                 plan.province or "-",
                 str(len(plan)),
                 *(str(ck[k]) for k in kinds),
+                str(len(_quality(plan).flags)),
                 lv or "-",
             ]
         )
@@ -102,20 +124,41 @@ def summary_table(plans: list[Plan]) -> str:
             "",
             str(sum(len(p) for p in plans)),
             *(str(total_k[k]) for k in kinds),
+            str(sum(len(_quality(p).flags) for p in plans)),
             lv or "-",
         ]
     )
     return format_table(rows, right=set(range(3, len(head) - 1)))
 
 
+def _quality(plan: Plan) -> ParseQuality:
+    """The parse's quality (``plan.quality``), assessed from the sections if missing."""
+    q = plan.quality
+    return q if isinstance(q, ParseQuality) else assess_quality(plan.sections)
+
+
 def quality_report(plans: list[Plan]) -> str:
-    """The parser's quality report of each document (what was found, what looked wrong)."""
+    """Each document's parse quality: what was found and every flag, Thai first."""
     out = ["", "คุณภาพการอ่านเอกสาร / parse quality:"]
     for plan in plans:
         name = Path(plan.source).name if plan.source else "<text>"
-        q = getattr(plan, "quality", None)
-        out.append(f"{name}: " + (q.summary() if q is not None else "—"))
+        out.append(f"{name}: " + _quality(plan).summary(plan.sections))
     return "\n".join(out)
+
+
+def json_report(plans: list[Plan]) -> str:
+    """One JSON object per document: file, org, province, and its quality
+    (:meth:`~plansearch.parse.ParseQuality.to_dict`: counts, ``ok``, ``flags``…)."""
+    docs = [
+        {
+            "file": plan.source,
+            "org": plan.org,
+            "province": plan.province,
+            "quality": _quality(plan).to_dict(),
+        }
+        for plan in plans
+    ]
+    return json.dumps(docs, ensure_ascii=False, indent=2)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -138,12 +181,17 @@ def run(args: argparse.Namespace) -> int:
         )
     result.report_skipped()
     plans = list(result.plans)
-    print(summary_table(plans))
-    print(quality_report(plans))
+    # with --json, stdout holds the JSON alone; the other lines go to stderr
+    notes = sys.stderr if args.json else sys.stdout
+    if args.json:
+        print(json_report(plans))
+    else:
+        print(summary_table(plans))
+        print(quality_report(plans))
     if out is not None:
         counted: list[int] = []
         write_file(out, lambda tmp: counted.append(write_sections(plans, tmp)))
-        print(f"\nwrote {counted[0]} sections from {len(plans)} documents to {out}")
+        print(f"\nwrote {counted[0]} sections from {len(plans)} documents to {out}", file=notes)
     if result.skipped:
-        print(f"{len(result.skipped)} document(s) skipped (see messages above)")
+        print(f"{len(result.skipped)} document(s) skipped (see messages above)", file=notes)
     return 0

@@ -6,7 +6,8 @@
 * :mod:`.vocabulary` – heading terms, planning-level cues, numbering markers
 * :mod:`.identity` – organisation name and province
 * :mod:`.parser` – :func:`parse_plan`
-* :mod:`.quality` – :class:`ParseQuality`, kept on ``plan.quality``
+* :mod:`.quality` – :func:`assess_quality` → :class:`ParseQuality` (counts and
+  :class:`QualityFlag` s with their :class:`QualityFix`), kept on ``plan.quality``
 
 >>> from plansearch.parse import parse_plan
 >>> parse_plan("พันธกิจ\\n1. พัฒนาแหล่งน้ำ").of("mission")[0].title
@@ -16,7 +17,7 @@
 from __future__ import annotations
 
 from .parser import parse_plan
-from .quality import ParseQuality
+from .quality import ParseQuality, QualityFix, QualityFlag, assess_quality
 from .readers import (
     DEFAULT_MAX_BYTES,
     SUPPORTED_SUFFIXES,
@@ -35,6 +36,9 @@ __all__ = [
     "Block",
     "ExtractedDocument",
     "ParseQuality",
+    "QualityFix",
+    "QualityFlag",
+    "assess_quality",
     "damage_count",
     "decode_bytes",
     "extract_bytes",

@@ -20,6 +20,12 @@ heading vocabulary in :mod:`plansearch.parse.vocabulary` (no per-document rules)
   ``ยุทธศาสตร์ด้าน…`` and numbered ``ยุทธศาสตร์…`` items; tactics, goals, objectives,
   targets, indicators and projects listed under an open strategy get it as parent.
   A strategy listed twice in the same frame (summary list, then detail) is kept once.
+* **policy statements** – an executive's policy list (``1. นโยบายด้าน… มีดังนี้``,
+  ``นโยบายที่ 2 …``, ``ด้านที่ 3 …`` or an unnumbered ``นโยบายด้าน…`` line, after a
+  policy heading or ``…ได้แถลงนโยบาย… ดังนี้``) is two levels: each area is a
+  ``policy_area`` (the strategy role) and its numbered or bulleted items are ``policy``
+  sections under it (the tactic role), their sub-items under them. Items may be numbered
+  on across areas (``1) 2)`` | ``3) 4)``), as tactics may across strategies.
 * **one-line sections** – ``วัตถุประสงค์ เพื่อ…`` / ``เป้าหมายการพัฒนา …``.
 * **paragraphs** – lines that are neither items nor headings continue the open item
   when they directly follow it, or when the list goes on after them; otherwise they
@@ -38,16 +44,18 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from ..errors import EmptyDocumentError, InputError
-from ..sections import KINDS, Plan, Section, stable_id
+from ..sections import Plan, Section, stable_id
 from ..thai import fold_for_matching
 from .identity import detect_org, detect_province
 from .normalize import Line, NormalizedText, clean_fragment, debris_lines
-from .quality import ParseQuality
+from .quality import ParseQuality, assess_quality
 from .readers import DEFAULT_MAX_BYTES, Block, ExtractedDocument, extract_bytes, load_document
-from .thai_repair import damage_count, repair_thai
+from .thai_repair import repair_thai
 from .vocabulary import (
     ANNOUNCE_TAIL,
     PLAN_WORDS,
+    POLICY_AREA_NAME,
+    POLICY_NUMBERED,
     STRATEGY_NAMED,
     STRATEGY_NUMBERED,
     Marker,
@@ -74,6 +82,8 @@ SHORT_CONTINUATION = 160
 MAX_STATEMENT = 300
 MAX_VISION = 5000
 MAX_TITLE = 500
+#: an unnumbered line naming a policy area (``นโยบายด้านสังคม``) is a heading if this short
+MAX_AREA_HEADING = 150
 _CHAPTER = re.compile(r"^(?:บทที่|ส่วนที่|ภาคที่)\s*\d+")
 #: a line that only names the organisation and where it is (a letterhead, not content)
 _ADDRESS = re.compile(
@@ -95,6 +105,7 @@ class _Draft:
     list_heading: str | None = None
     key_title: str = ""  # normalised title used to merge repeated strategies
     label_only: bool = False  # the first part is only the label ("ยุทธศาสตร์ที่ 1")
+    area: bool = False  # a policy area by its heading (นโยบายที่ 1 / unnumbered นโยบายด้าน…)
     title: str = ""
     text: str = ""
     id: str = ""
@@ -122,6 +133,9 @@ class _State:
     list_heading: str | None = None
     list_items: int = 0
     styles: list[tuple[object, ...]] = field(default_factory=list)
+    #: style and number of the last item one level under the top (its numbering may
+    #: go on under the next top item: areas 1) 2) | 3) 4))
+    last_child: tuple[tuple[object, ...], int | None] | None = None
     stack: list[_Draft] = field(default_factory=list)
     strategy: _Draft | None = None
     strategy_depth: int | None = None  # outline depth of the heading that opened it
@@ -144,7 +158,7 @@ class _Builder:
         self.in_table = False
         self.dropped = 0
         self.lines_seen = 0
-        self.guessed: list[str] = []
+        self.guessed: list[_Draft] = []  # strategies only because of their table column
 
     # -- helpers -------------------------------------------------------------
     def clean(self, start: int, end: int) -> str:
@@ -194,6 +208,7 @@ class _Builder:
         s.list_items = 0
         s.styles = []
         s.stack = []
+        s.last_child = None
 
     # -- paragraphs ----------------------------------------------------------
     def flush(self, same_list: bool) -> None:
@@ -341,6 +356,27 @@ class _Builder:
                 return d
         return None
 
+    def policy_area(
+        self, m: Marker | None, number: str | None, label: str | None, start: int, end: int
+    ) -> None:
+        """An area of a policy statement named by its heading (``นโยบายที่ 1 …``,
+        ``ด้านที่ 2 …``, an unnumbered ``นโยบายด้าน…`` line): the top item of a policy
+        list, whatever numbering its items use."""
+        s = self.s
+        self.flush(same_list=s.list_kind == "policy")
+        if s.list_kind != "policy":
+            self._close_strategy()
+            self._set_list("policy", s.list_heading if s.list_kind is None else None)
+        style: tuple[object, ...] = m.style if m is not None else ("policy_area",)
+        if style in s.styles:
+            del s.styles[s.styles.index(style) + 1 :]
+        else:
+            s.styles = [style]
+        d = self._new("policy", number, start, end, label=label, list_heading=s.list_heading)
+        d.area = True
+        s.stack = [d]
+        s.list_items += 1
+
     def item(self, ln: Line, m: Marker, start: int) -> None:
         s = self.s
         if m.style not in s.styles and not self._starts_list(m) and self._resume_outer(m):
@@ -349,8 +385,10 @@ class _Builder:
         if m.style in s.styles:
             level = s.styles.index(m.style)
         elif s.styles and not self._starts_list(m):
-            self.text_line(ln)
-            return
+            if not self._numbering_goes_on(m):
+                self.text_line(ln)
+                return
+            level = 1
         else:
             level = len(s.styles)
         kind = s.list_kind
@@ -373,6 +411,25 @@ class _Builder:
         del s.stack[level:]
         s.stack.append(d)
         s.list_items += 1
+        if level == 1:
+            s.last_child = (m.style, m.first)
+
+    def _numbering_goes_on(self, m: Marker) -> bool:
+        """Items under a new top item numbered on from those under the previous one
+        (``นโยบายที่ 1`` 1) 2) ``นโยบายที่ 2`` 3) 4)): the same style, the next number."""
+        s = self.s
+        return (
+            len(s.styles) == 1
+            and len(s.stack) == 1
+            and m.first is not None
+            and s.last_child == (m.style, m.first - 1)
+        )
+
+    def _awaits_area_name(self) -> bool:
+        """The open item is a policy area label alone (``นโยบายที่ 1``): the next
+        unnumbered line is its name, even when it reads like an area (``ด้านสังคม``)."""
+        d = self.s.open_item
+        return d is not None and d.area and d.label_only and len(d.parts) == 1
 
     def inline(self, kind: str, start: int, end: int, number: str | None) -> None:
         s = self.s
@@ -397,6 +454,9 @@ class _Builder:
         was_text = s.prev_text and not s.para_break
         s.prev_text = False
         depth = m.depth if m is not None else None
+        if m is None and self._awaits_area_name():
+            self.text_line(ln)
+            return
 
         if _CHAPTER.match(rest):
             self.header(self._title_of(rstart, ln.end), 0, level_cue(rest), None)
@@ -416,6 +476,17 @@ class _Builder:
                 if self.s.open_item is not None:
                     self.s.open_item.label_only = True
             return
+        pm = POLICY_NUMBERED.match(rest)
+        if pm is not None and (pm.group("word") != "ด้าน" or s.list_kind in (None, "policy")):
+            # "นโยบายที่ 1 …" anywhere; "ด้านที่ 1 …" in a policy statement (or before any list)
+            label = _SPACES.sub(" ", pm.group("label"))
+            if pm.group("title").strip(_QUOTES_STRIP):
+                self.policy_area(m, pm.group("num"), label, rstart + pm.start("title"), ln.end)
+            else:
+                self.policy_area(m, pm.group("num"), label, rstart, rstart + pm.end("label"))
+                if s.open_item is not None:
+                    s.open_item.label_only = True
+            return
         level = level_cue(rest) if _may_be_frame_header(rest) else None
         if level is not None and self._is_frame_header(rest, tm):
             kind = tm.kind if tm is not None else None
@@ -425,6 +496,15 @@ class _Builder:
             return
         if tm is not None:
             self._vocab_line(ln, m, tm.kind, tm.remainder, rest, rstart, was_text)
+            return
+        if (
+            m is None
+            and s.list_kind == "policy"
+            and not was_text
+            and POLICY_AREA_NAME.match(rest)
+            and len(rest) <= MAX_AREA_HEADING
+        ):
+            self.policy_area(None, None, None, rstart, ln.end)  # "ด้านสังคม" in a policy list
             return
         if m is None and is_announcement(rest):
             kind = announced_kind(rest)[1]
@@ -477,6 +557,15 @@ class _Builder:
             )
         ):
             self.new_strategy(m, m.number if m is not None else None, None, rstart, ln.end)
+            return
+        if (
+            m is None
+            and kind == "policy"
+            and POLICY_AREA_NAME.match(rest)
+            and len(rest) <= MAX_AREA_HEADING
+            and not was_text
+        ):
+            self.policy_area(None, None, None, rstart, ln.end)  # "นโยบายด้านสังคม" alone
             return
         if (
             m is not None
@@ -603,9 +692,9 @@ class _Builder:
                 self.s.open_item.label_only = True
         else:
             number = m.number if m is not None else None
-            if match_term(rest) is None:
-                self.guessed.append(rest)  # a strategy only because of its column
             self.new_strategy(m, number, None, rstart, first.end)
+            if match_term(rest) is None and self.s.strategy is not None:
+                self.guessed.append(self.s.strategy)  # a strategy only because of its column
         d = self.s.open_item
         if d is not None:
             d.parts.extend((ln.start, ln.end) for ln in lines[1:])
@@ -719,7 +808,7 @@ def _finish(
         text = " ".join([title, *rest]).strip(_QUOTES_STRIP)
         if d.kind == "vision" and d.parts and len(text) <= MAX_STATEMENT:
             title = text  # a (quoted) vision statement wrapped over lines
-        if d.number is not None and ANNOUNCE_TAIL.search(title):
+        if (d.number is not None or d.area) and ANNOUNCE_TAIL.search(title):
             title = ANNOUNCE_TAIL.sub("", title)  # "1. นโยบายด้าน… มีดังนี้"
         if len(title) > MAX_TITLE:
             title = title[: MAX_TITLE - 1].rstrip() + "…"
@@ -730,6 +819,7 @@ def _finish(
         d.title, d.text = title, text or title
         kept.append(d)
     alive = set(map(id, kept))
+    _mark_policy_areas(kept)
 
     def live_parent(d: _Draft) -> _Draft | None:
         p = d.parent
@@ -791,6 +881,15 @@ def _finish(
     return tuple(out)
 
 
+def _mark_policy_areas(drafts: list[_Draft]) -> None:
+    """A policy at the top of its list is an area (``policy_area``, the strategy role);
+    the policies under it are its items (``policy``, the tactic role). A flat list is a
+    list of areas without items, so an item never stands without its area."""
+    for d in drafts:
+        if d.kind == "policy" and d.parent is None:
+            d.kind = "policy_area"
+
+
 def _resolve_source(
     source: str | Path | bytes, max_bytes: int, ocr: bool = False
 ) -> tuple[ExtractedDocument, str | None]:
@@ -826,48 +925,19 @@ def _quality(
     org: str | None,
     province: str | None,
 ) -> ParseQuality:
-    found: dict[str, int] = {}
-    for sec in plan_sections:
-        found[sec.kind] = found.get(sec.kind, 0) + 1
-    has_strategy = "strategy" in found
-    orphans = sum(
-        1
-        for sec in plan_sections
-        if has_strategy and sec.kind in ("tactic",) and sec.parent_id is None
-    )
-    damaged = sum(damage_count(sec.text) for sec in plan_sections)
-    # parents recognised by their shape (a numbered line with numbered items of its own
-    # kind under it), not by a heading word: worth a look
-    kind_of = {sec.id: sec.kind for sec in plan_sections}
-    parents = {
-        sec.parent_id
-        for sec in plan_sections
-        if sec.parent_id and kind_of.get(sec.parent_id) == sec.kind
-    }
-    guessed = [
-        sec.title
-        for sec in plan_sections
-        if sec.id in parents
-        and match_term(sec.title) is None
-        and sec.kind != "strategy"
-        and not sec.title.startswith("ด้าน")
-    ]
-    return ParseQuality(
-        format=doc.format,
-        found=tuple(sorted(found.items(), key=lambda kv: _KIND_ORDER.get(kv[0], 99))),
+    kept = {s.id for s in plan_sections}
+    return assess_quality(
+        plan_sections,
+        doc.text,
         org=org,
         province=province,
+        guessed=[d.id for d in builder.guessed if d.id in kept],
+        format=doc.format,
         pages=doc.pages,
         lines=builder.lines_seen,
         dropped_lines=builder.dropped,
-        guessed_headings=tuple(builder.guessed + guessed),
-        orphans=orphans,
-        damaged_thai=damaged,
         notes=doc.notes,
     )
-
-
-_KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
 
 
 def parse_plan(

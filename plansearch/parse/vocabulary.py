@@ -190,15 +190,27 @@ def announced_kind(text: str) -> tuple[bool, str | None]:
 
     >>> announced_kind("โดยมีวัตถุประสงค์ดังนี้")
     (True, 'objective')
+    >>> announced_kind("นายกได้แถลงนโยบายต่อสภา เพื่อใช้เป็นแนวทางในการพัฒนา ดังนี้")
+    (True, 'policy')
     """
     m = _ANNOUNCE_RE.search(text)
     if not m:
         return False, None
-    window = text[max(0, m.start() - 40) : m.start()]
+    end = m.start()
+    # "X เพื่อ(ใช้เป็นแนวทาง…) ดังนี้" announces X, not what the purpose clause names
+    purpose = text.find("เพื่อ", 0, end)
+    if purpose > 0:
+        kind = _last_kind(text[max(0, purpose - 40) : purpose])
+        if kind is not None:
+            return True, kind
+    return True, _last_kind(text[max(0, end - 40) : end])
+
+
+def _last_kind(window: str) -> str | None:
     kind = None
     for _, _, k in find_terms(window):
         kind = k  # the last one wins (a stop term yields None)
-    return True, kind
+    return kind
 
 
 def is_announcement(text: str) -> bool:
@@ -243,6 +255,19 @@ STRATEGY_NUMBERED = re.compile(
 )
 #: ``ยุทธศาสตร์ด้าน...`` / ``ยุทธศาสตร์การพัฒนาด้าน...``
 STRATEGY_NAMED = re.compile(r"^(?:ประเด็น)?ยุทธศาสตร์(?:การพัฒนา)?\s*ด้าน\S")
+
+
+# ---------------------------------------------------------------------------
+# policy areas (an executive's policy statement: areas, each with numbered items)
+# ---------------------------------------------------------------------------
+
+#: ``นโยบายที่ 1 ...`` / ``นโยบายการพัฒนาที่ 2 ...`` / ``ด้านที่ 3 ...`` (an area label)
+POLICY_NUMBERED = re.compile(
+    r"^(?P<label>(?P<word>นโยบาย(?:การพัฒนา)?|ด้าน)\s*ที่\s*(?P<num>\d{1,3}))"
+    r"(?![\d.])\s*[:.\-–)]?\s*(?P<title>.*)$"
+)
+#: a title that names a policy area: ``นโยบายด้านสังคม`` / ``ด้านการศึกษา``
+POLICY_AREA_NAME = re.compile(r"^(?:นโยบาย(?:การพัฒนา)?\s*)?ด้าน\S")
 
 
 # ---------------------------------------------------------------------------

@@ -66,33 +66,12 @@ def assign_keys(plan_id: str, sections: Sequence[Section]) -> list[Section]:
 
 
 def quality_report(sections: Sequence[Section]) -> dict[str, Any]:
-    """What a planner should check in the parse (counts and suspicious sections)."""
-    by_id = {s.id: s for s in sections}
-    local = [s for s in sections if s.level == "local"]
-    strategies = [s for s in local if s.kind == "strategy"]
-    tactics = [s for s in local if s.kind == "tactic"]
-    children = {s.parent_id for s in sections if s.parent_id}
-    issues: list[dict[str, str]] = []
-    for s in strategies:
-        if s.id not in children:
-            issues.append({"key": s.id, "issue": "ยุทธศาสตร์ไม่มีกลยุทธ์/แนวทางภายใต้"})
-    for t in tactics:
-        if not t.parent_id or t.parent_id not in by_id:
-            issues.append({"key": t.id, "issue": "กลยุทธ์/แนวทางไม่ทราบว่าอยู่ใต้ยุทธศาสตร์ใด"})
-    for s in sections:
-        if len(s.title) >= LONG_TITLE and s.title.endswith("…"):
-            issues.append({"key": s.id, "issue": "หัวข้อยาวจนถูกตัด (อาจรวมหลายข้อไว้ด้วยกัน)"})
-    counts: dict[str, int] = {}
-    for s in sections:
-        counts[s.kind] = counts.get(s.kind, 0) + 1
-    return {
-        "sections": len(sections),
-        "counts": counts,
-        "strategies": len(strategies),
-        "tactics": len(tactics),
-        "issues": issues,
-        "ok": not issues and bool(strategies or tactics),
-    }
+    """What a planner should check in the parse: counts, ``issues`` (one per flag, keyed
+    to its first section), ``ok`` and ``flags`` with their one-step fixes, from the one
+    source of parse quality (:func:`plansearch.parse.assess_quality`)."""
+    from ..parse.quality import assess_quality
+
+    return assess_quality(sections).to_dict()
 
 
 @dataclass(frozen=True)
