@@ -12,7 +12,6 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 #: Section kinds, in the order they usually appear in a Thai local development plan.
@@ -28,15 +27,6 @@ KINDS: tuple[str, ...] = (
     "policy_area",  # ด้านนโยบาย (นโยบายด้าน… / นโยบายที่ N of an executive's statement)
     "policy",  # นโยบายของผู้บริหาร: an item of a policy area, or of a flat policy list
     "project",  # โครงการ
-)
-
-#: The part a kind plays in a plan's two-level block model (ผ.02 blocks, alignment):
-#: a ``"strategy"`` heads a block, a ``"tactic"`` is a row under it. Policy-style plans
-#: put their areas (``policy_area``) in the strategy role and their items (``policy``)
-#: in the tactic role. The default table; the framework registry may declare its own
-#: and pass it where a ``roles`` mapping is taken.
-KIND_ROLES: Mapping[str, str] = MappingProxyType(
-    {"strategy": "strategy", "policy_area": "strategy", "tactic": "tactic", "policy": "tactic"}
 )
 
 #: Planning levels, from the top of the hierarchy down to the local administration.
@@ -133,16 +123,6 @@ class Section:
             source=source,
             path=title if title is not None else clean[:60],
         )
-
-    @property
-    def role(self) -> str | None:
-        """``"strategy"``, ``"tactic"`` or ``None``: the part this section's kind plays
-        in the plan's blocks (:data:`KIND_ROLES`).
-
-        >>> Section.from_text("ส่งเสริมอาชีพ", kind="policy").role
-        'tactic'
-        """
-        return KIND_ROLES.get(self.kind)
 
     @property
     def content(self) -> str:

@@ -10,6 +10,7 @@ import pytest
 import plansearch
 from plansearch.alignment.pipeline import align
 from plansearch.alignment.results import STRENGTHS
+from plansearch.frameworks import role_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_000 = ROOT / "corpus" / "raw" / "000_7c6bce5cff1fe495.txt"
@@ -121,11 +122,14 @@ def test_plan_alignment_uses_quoted_frameworks_and_builds_linkage(hashing):
         "pao",
     ):
         assert expected in names
-    local_strategies = plan.of("strategy", level="local")
-    assert [r.strategy.id for r in al.linkage] == [s.id for s in local_strategies]
+    # every section that heads a ผ.02 block is a linkage row: the strategies, and the
+    # areas of the executive's policy (policy_area plays the strategy role)
+    heads = [s.id for s in plan.sections if s.level == "local" and role_of(s.kind) == "strategy"]
+    assert [r.strategy.id for r in al.linkage] == heads
+    assert {s.kind for s in plan.sections if s.id in heads} == {"strategy", "policy_area"}
     assert all(len(r.cells) == len(names) for r in al.linkage)
     kinds = {it.item.kind for it in al.items}
-    assert kinds <= {"strategy", "tactic"} and "tactic" in kinds
+    assert kinds <= {"strategy", "tactic", "policy_area", "policy"} and "tactic" in kinds
     # quoted higher-level strategies are targets, never aligned as local items
     assert all(it.item.level == "local" for it in al.items)
     # a tactic's evidence names its parent strategy as context

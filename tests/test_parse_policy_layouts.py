@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from policy_layouts import AXES, MUTATIONS, PolicyDoc, PolicyLayout, mutate, render, sample_layouts
 
 from plansearch import Plan, Section, parse_plan
-from plansearch.sections import KIND_ROLES
+from plansearch.frameworks import role_of
 
 
 def _norm(text: str) -> str:
@@ -115,7 +115,7 @@ def test_areas_only_where_a_policy_is_written(text: str) -> None:
 
 
 def test_roles() -> None:
-    assert KIND_ROLES["policy_area"] == KIND_ROLES["strategy"] == "strategy"
-    assert KIND_ROLES["policy"] == KIND_ROLES["tactic"] == "tactic"
-    assert Section.from_text("พัฒนาถนน", kind="policy_area").role == "strategy"
-    assert Section.from_text("พัฒนาถนน", kind="goal").role is None
+    assert role_of("policy_area") == role_of("strategy") == "strategy"
+    assert role_of("policy") == role_of("tactic") == "tactic"
+    assert role_of(Section.from_text("พัฒนาถนน", kind="policy_area").kind) == "strategy"
+    assert role_of(Section.from_text("พัฒนาถนน", kind="goal").kind) is None

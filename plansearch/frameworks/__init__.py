@@ -69,11 +69,13 @@ from .registry import (
     fallback_kinds,
     framework_info,
     is_builtin,
+    kind_roles,
     kinds_for,
     level_title,
     plan_levels,
     quoted_levels,
     reference,
+    role_of,
 )
 from .space import (
     FrameworkSpec,
@@ -110,6 +112,7 @@ __all__ = [
     "fallback_kinds",
     "framework_info",
     "is_builtin",
+    "kind_roles",
     "kinds_for",
     "level_title",
     "load_reference",
@@ -120,6 +123,7 @@ __all__ = [
     "reference_from_dict",
     "reference_from_sections",
     "resolve",
+    "role_of",
     "space_from_reference",
     "targets_of",
 ]

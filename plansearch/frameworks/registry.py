@@ -209,9 +209,25 @@ def kinds_for(role: str) -> tuple[str, ...]:
     in ผ.02 blocks and alignment.
 
     >>> kinds_for("strategy")
-    ('strategy',)
+    ('strategy', 'policy_area')
     """
     return layout().roles.get(role, ())
+
+
+def role_of(kind: str) -> str | None:
+    """The role a section kind plays in the ผ.02 blocks: ``"strategy"`` heads a block
+    (a strategy, a policy area), ``"tactic"`` is a row under it (a tactic, a policy
+    item), ``"project"`` a project row; ``None`` for kinds with no role.
+
+    >>> role_of("policy_area"), role_of("policy"), role_of("vision")
+    ('strategy', 'tactic', None)
+    """
+    return kind_roles().get(kind)
+
+
+def kind_roles() -> dict[str, str]:
+    """``kind → role`` for every kind with a role (the block model of ``levels.json``)."""
+    return {k: role for role, kinds in layout().roles.items() for k in kinds}
 
 
 def aligned_kinds() -> tuple[str, ...]:
@@ -521,10 +537,12 @@ __all__ = [
     "fallback_kinds",
     "framework_info",
     "is_builtin",
+    "kind_roles",
     "kinds_for",
     "layout",
     "level_title",
     "plan_levels",
     "quoted_levels",
     "reference",
+    "role_of",
 ]

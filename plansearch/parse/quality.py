@@ -28,7 +28,8 @@ Flags (``code``):
 * ``damaged_thai`` – damaged Thai sequences left in the text.
 
 ``ok`` is true only when nothing is flagged and the plan has a strategy-role level
-(``strategy`` or ``policy_area``, see :data:`plansearch.sections.KIND_ROLES`).
+(``strategy`` or ``policy_area``: the registry's block model,
+:func:`plansearch.frameworks.kind_roles`).
 
 >>> from plansearch import parse_plan
 >>> q = parse_plan("ยุทธศาสตร์ที่ 1 การพัฒนาเศรษฐกิจ\\nกลยุทธ์\\n2. ส่งเสริมอาชีพ",
@@ -48,7 +49,7 @@ from statistics import median
 from typing import Any
 
 from ..labels import KIND_TH
-from ..sections import KIND_ROLES, KINDS, Section
+from ..sections import KINDS, Section
 from .normalize import is_debris_line
 from .thai_repair import damage_count
 from .vocabulary import STRATEGY_NUMBERED, is_heading_remainder, match_term, parse_marker
@@ -238,8 +239,8 @@ def assess_quality(
     """Assess a parse from its sections (document order) and, when given, the ``text``
     their spans index (``load_document(source).text``).
 
-    ``roles`` maps kinds to ``"strategy"``/``"tactic"`` (default
-    :data:`~plansearch.sections.KIND_ROLES`). ``org``/``province`` default to the first
+    ``roles`` maps kinds to ``"strategy"``/``"tactic"`` (default: the registry's block
+    model, :func:`plansearch.frameworks.kind_roles`). ``org``/``province`` default to the first
     found on the sections. ``guessed``: ids of sections the parser took as headings
     from their table column alone. The other keywords are parse facts, kept as given.
 
@@ -254,7 +255,11 @@ def assess_quality(
     ['no_tactics']
     """
     secs = list(sections)
-    role = dict(KIND_ROLES if roles is None else roles)
+    if roles is None:
+        from ..frameworks.registry import kind_roles
+
+        roles = kind_roles()
+    role = dict(roles)
     if org is None:
         org = next((s.org for s in secs if s.org), None)
     if province is None:
