@@ -53,7 +53,7 @@ def test_align_writes_each_format(fmt, tmp_path, capsys):
     )
     assert rc == 0 and out.exists() and out.stat().st_size > 0
     printed = capsys.readouterr().out
-    assert "national=" in printed and str(out) in printed
+    assert "ยุทธศาสตร์ชาติ" in printed and "NS" in printed and str(out) in printed
     if fmt == "json":
         data = json.loads(out.read_text(encoding="utf-8"))
         assert {f["name"] for f in data["frameworks"]} >= {"national", "sdg"}
@@ -68,7 +68,7 @@ def test_align_json_to_stdout_with_custom_reference(tmp_path, capsys):
         "  - id: B\n    title: การศึกษาและกีฬา\n",
         encoding="utf-8",
     )
-    rc = main(["align", str(SEED_001), "--reference", str(ref), "--embedder", "hashing"])
+    rc = main(["align", str(SEED_001), "--reference", str(ref), "--embedder", "hashing", "--json"])
     assert rc == 0
     data = json.loads(capsys.readouterr().out)
     assert [f["name"] for f in data["frameworks"]] == ["mine"]
@@ -79,7 +79,18 @@ def test_align_statements_file(tmp_path, capsys):
     f = tmp_path / "s.txt"
     f.write_text("ก่อสร้างถนนคอนกรีต\n\nส่งเสริมการท่องเที่ยวชุมชน\n", encoding="utf-8")
     assert (
-        main(["align", str(f), "--statements", "--against", "national", "--embedder", "hashing"])
+        main(
+            [
+                "align",
+                str(f),
+                "--statements",
+                "--against",
+                "national",
+                "--embedder",
+                "hashing",
+                "--json",
+            ]
+        )
         == 0
     )
     data = json.loads(capsys.readouterr().out)

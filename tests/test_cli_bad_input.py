@@ -318,7 +318,6 @@ CASES: list[tuple[str, Argv]] = [
     ("search-k-zero", lambda s, f: ["search", "ถนน", "--index", str(s.index), "--k", "0"]),
     ("search-k-negative", lambda s, f: ["search", "ถนน", "--index", str(s.index), "--k", "-1"]),
     ("search-k-word", lambda s, f: ["search", "ถนน", "--index", str(s.index), "--k", "ten"]),
-    ("search-top-k-zero", lambda s, f: ["search", "ถนน", "--index", str(s.index), "--top-k", "0"]),
     (
         "search-level-bogus",
         lambda s, f: ["search", "ถนน", "--index", str(s.index), "--level", "bogus"],
@@ -409,9 +408,8 @@ CASES: list[tuple[str, Argv]] = [
         "align-reference-dir",
         lambda s, f: ["align", str(s.plan), "--reference", str(s.empty_dir), *H],
     ),
-    ("align-top-k-zero", lambda s, f: ["align", str(s.plan), "--top-k", "0", *H]),
-    ("align-top-k-negative", lambda s, f: ["align", str(s.plan), "--top-k", "-1", *H]),
     ("align-k-zero", lambda s, f: ["align", str(s.plan), "--k", "0", *H]),
+    ("align-k-negative", lambda s, f: ["align", str(s.plan), "--k", "-1", *H]),
     ("align-embedder-hashing-0", lambda s, f: ["align", str(s.plan), "--embedder", "hashing:0"]),
     ("align-out-dir", lambda s, f: ["align", str(s.plan), "--out", str(f.out_dir), *H]),
     (
@@ -455,8 +453,8 @@ CASES: list[tuple[str, Argv]] = [
         lambda s, f: ["run", str(s.corpus), "--out", str(f.out_dir), "--index", str(f.device), *H],
     ),
     (
-        "run-top-k-zero",
-        lambda s, f: ["run", str(s.corpus), "--out", str(f.out_dir), "--top-k", "0", *H],
+        "run-k-zero",
+        lambda s, f: ["run", str(s.corpus), "--out", str(f.out_dir), "--k", "0", *H],
     ),
     (
         "run-k-negative",

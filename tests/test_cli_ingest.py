@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from plansearch.cli import main
-from plansearch.cli.ingest import display_width
 from plansearch.sections import read_jsonl
+from plansearch.thai import display_width
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "corpus" / "raw"

@@ -1,7 +1,7 @@
 """CLI happy paths for the newer options and the output rules.
 
 ``--org``/``--province`` on every command that parses a plan, ``--k`` (and the
-deprecated ``--top-k``), statements in Thai encodings, safe replacement of an existing
+``--k``), statements in Thai encodings, safe replacement of an existing
 output file, the real ``/dev/full`` refused, and the one-line report of a bug.
 """
 
@@ -72,18 +72,18 @@ def test_index_with_org_then_search_by_its_filters(plan: Path, tmp_path: Path, c
 
 def test_align_org_province_and_k(plan: Path, capsys) -> None:
     args = ["align", str(plan), "--against", "sdg", "--org", "อบต.ตัวอย่าง", "--province", "เลย"]
-    assert main([*args, "--k", "2", *H]) == 0
+    assert main([*args, "--k", "2", "--json", *H]) == 0
     captured = capsys.readouterr()
     data = json.loads(captured.out)
     assert (data["org"], data["province"]) == (ORG, "เลย")
     assert captured.err == ""
-    ranked = [m for it in data["items"] for m in it["matches"]]
-    # the deprecated spelling gives the same result, with one notice on stderr
-    assert main([*args, "--top-k", "2", *H]) == 0
-    captured = capsys.readouterr()
-    assert json.loads(captured.out)["items"] == data["items"]
-    assert captured.err.count("\n") == 1 and "--top-k" in captured.err and "--k" in captured.err
-    assert ranked
+    ranked = [m for it in data["items"] for m in it["matches"]["sdg"]]
+    assert ranked and all(len(it["matches"]["sdg"]) == 2 for it in data["items"])
+    # without --json (and --out) the short Thai/English table is printed instead
+    assert main([*args, "--k", "2", *H]) == 0
+    table = capsys.readouterr().out
+    assert "เป้าหมายการพัฒนาที่ยั่งยืน (SDGs)" in table and "--json" in table
+    assert not table.lstrip().startswith("{")
 
 
 def test_run_with_org(plan: Path, tmp_path: Path, capsys) -> None:
@@ -102,7 +102,7 @@ def test_run_with_org(plan: Path, tmp_path: Path, capsys) -> None:
 def test_statements_in_thai_encodings(tmp_path: Path, capsys, encoding: str) -> None:
     f = tmp_path / "s.txt"
     f.write_bytes("ก่อสร้างถนนคอนกรีต\n\nส่งเสริมอาชีพผู้สูงอายุ\n".encode(encoding))
-    assert main(["align", str(f), "--statements", "--against", "sdg", *H]) == 0
+    assert main(["align", str(f), "--statements", "--against", "sdg", "--json", *H]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [it["item"]["text"] for it in data["items"]] == [
         "ก่อสร้างถนนคอนกรีต",

@@ -118,27 +118,8 @@ def add_ocr_option(p: argparse.ArgumentParser) -> None:
 
 
 def add_k_option(p: argparse.ArgumentParser, *, default: int, help: str) -> None:
-    """``--k N`` (results kept), with ``--top-k`` kept as a deprecated alias."""
+    """``--k N``: the number of results everywhere."""
     p.add_argument("--k", type=positive_int, default=default, metavar="N", help=help)
-    p.add_argument(
-        "--top-k", type=positive_int, dest="k", action=_Deprecated, help=argparse.SUPPRESS
-    )
-
-
-class _Deprecated(argparse.Action):
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: object,
-        option_string: str | None = None,
-    ) -> None:
-        print(
-            f"plansearch: {option_string} เลิกใช้แล้ว ใช้ --k แทน — {option_string} is "
-            "deprecated; use --k",
-            file=sys.stderr,
-        )
-        setattr(namespace, self.dest, values)
 
 
 # ------------------------------------------------------------------ input paths

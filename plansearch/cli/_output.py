@@ -28,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import InputError
+from ..thai import display_width
 
 
 def _kind(mode: int) -> str:
@@ -176,3 +177,21 @@ def write_file(
             tmp.unlink()
         raise
     return p
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded to ``width`` terminal columns (Thai marks take none)."""
+    gap = " " * max(0, width - display_width(text))
+    return gap + text if right else text + gap
+
+
+def format_table(rows: list[list[str]], right: set[int] | frozenset[int] = frozenset()) -> str:
+    """Rows of cells as aligned text columns, the first row a header (``right``: indices
+    of numeric columns)."""
+    widths = [max(display_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for n, row in enumerate(rows):
+        out.append("  ".join(pad(c, widths[i], i in right) for i, c in enumerate(row)).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)

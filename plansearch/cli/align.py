@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError, PlanSearchError
 from ..sections import Plan
+from ..thai import display_width
 from ._inputs import (
     add_identity_options,
     add_k_option,
@@ -27,7 +28,7 @@ from ._inputs import (
     positive_int,
     read_statements,
 )
-from ._output import check_output_file, write_file
+from ._output import check_output_file, pad, write_file
 
 if TYPE_CHECKING:
     from ..alignment.results import Alignment
@@ -43,20 +44,54 @@ def write_report(alignment: Alignment, fmt: str, out: Path) -> Path:
     return write(alignment, out, format=fmt)
 
 
-def summary_lines(alignment: Alignment) -> list[str]:
-    """A few lines for the terminal: best target per framework for each local strategy."""
+#: Linkage rows :func:`summary_lines` prints before saying how many more there are.
+SUMMARY_ROWS = 12
+#: Characters of a title shown in the terminal table.
+TITLE_CHARS = 48
+
+
+def _short(text: str, n: int = TITLE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def summary_lines(alignment: Alignment, *, rows: int = SUMMARY_ROWS) -> list[str]:
+    """The terminal table, Thai first: for each item heading a ผ.02 block (strategy or
+    policy area), its best target per framework with the strength label and the share
+    the label is cut from; then the gaps per framework."""
+    from ..frameworks import kinds_for
+    from ..labels import STRENGTH_TH
+
+    th = alignment.thresholds
+    org = alignment.org or "-"
     lines = [
-        f"{alignment.org or '-'} ({alignment.province or '-'}): {len(alignment.items)} items "
-        f"aligned against {', '.join(alignment.framework_names)}"
+        f"{org} ({alignment.province or '-'}): {len(alignment.items)} รายการ × "
+        f"{len(alignment.frameworks)} กรอบ — items × frameworks",
+        f"ระดับความสอดคล้องจากสัดส่วนหลักฐาน (share): {STRENGTH_TH['strong']} ≥ {th.strong:g} · "
+        f"{STRENGTH_TH['partial']} ≥ {th.partial:g} · {STRENGTH_TH['weak']} ≥ {th.weak:g}",
     ]
-    for row in alignment.linkage[:12]:
-        cells = ", ".join(
-            f"{c.framework}={c.target_id}({c.score:.2f})" for c in row.cells if c.target_id
-        )
-        lines.append(f"  {row.strategy.title[:50]}: {cells}")
-    gaps = alignment.gaps("national") if "national" in alignment.framework_names else []
-    if gaps:
-        lines.append("  gaps (national): " + ", ".join(g.target_id for g in gaps))
+    heads = kinds_for("strategy")
+    shown = [it for it in alignment.items if it.item.kind in heads] or list(alignment.items)
+    width = max((display_width(f.column) for f in alignment.frameworks), default=0)
+    for n, it in enumerate(shown[:rows], 1):
+        lines.append(f"{n}. {_short(it.item.title, 70)}")
+        for f in alignment.frameworks:
+            m = it.best(f.name)
+            if m is None:
+                continue
+            label = STRENGTH_TH.get(m.strength, m.strength)
+            lines.append(
+                f"   {pad(f.column, width)}  {m.target_id:<6} {label} {m.share:.2f}  "
+                f"{_short(m.target_title)}"
+            )
+    if len(shown) > rows:
+        lines.append(f"… และอีก {len(shown) - rows} รายการ — {len(shown) - rows} more")
+    for f in alignment.frameworks:
+        gaps = alignment.gaps(f.name)
+        if gaps:
+            lines.append(
+                f"ช่องว่าง (ไม่มีรายการสอดคล้อง) {f.column}: " + ", ".join(g.target_id for g in gaps)
+            )
     return lines
 
 
@@ -83,9 +118,12 @@ def _check_quoted_levels(against: list[str], plan: Plan | None) -> None:
 
 
 def output_format(fmt: str | None, out: str | None) -> str:
-    """The report format: ``--format``, else the ``--out`` suffix, else json."""
+    """The report format: ``--format``, else the ``--out`` suffix, else the terminal
+    table (``"table"``)."""
     if fmt is None:
-        fmt = Path(out).suffix.lstrip(".").lower() if out else "json"
+        if out is None:
+            return "table"
+        fmt = Path(out).suffix.lstrip(".").lower()
         fmt = {"xls": "xlsx", "htm": "html"}.get(fmt, fmt)
     if fmt not in FORMATS:
         raise InputError(
@@ -95,7 +133,7 @@ def output_format(fmt: str | None, out: str | None) -> str:
     if out is None and fmt != "json":
         raise InputError(
             f"รายงาน {fmt} ต้องระบุไฟล์ด้วย --out — --out PATH is required for html, xlsx "
-            "and csv (json alone goes to the screen)"
+            "and csv (json goes to the screen with --json)"
         )
     return fmt
 
@@ -109,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.cluster:
         return run_on_cluster(args)
-    fmt = output_format(args.format, args.out)
+    fmt = "json" if args.json and not args.out else output_format(args.format, args.out)
     out = check_output_file(args.out) if args.out else None
     embedder = optional_embedder(args.embedder)
     against: list[str | Reference] = list(args.against or [])
@@ -141,7 +179,15 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if out is None:
-        print(al.to_json())
+        if fmt == "json":
+            print(al.to_json())
+        else:
+            for line in summary_lines(al):
+                print(line)
+            print(
+                "บันทึกรายงานด้วย --out รายงาน.html (html, xlsx, csv) หรือพิมพ์ JSON ด้วย --json — "
+                "write a report with --out FILE, or print JSON with --json"
+            )
         return 0
     path = write_file(out, lambda tmp: write_report(al, fmt, tmp))
     for line in summary_lines(al):
@@ -249,7 +295,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         choices=(*FORMATS, "jsonl"),
         help="report format (default: from --out suffix; jsonl only with --cluster)",
     )
-    p.add_argument("--out", help="output path (json goes to stdout without --out)")
+    p.add_argument(
+        "--out",
+        help="ไฟล์รายงาน — report file (.html/.xlsx/.csv/.json); without it a short table "
+        "is printed",
+    )
+    p.add_argument(
+        "--json", action="store_true", help="พิมพ์ผลทั้งหมดเป็น JSON — print the whole result as JSON"
+    )
     add_k_option(p, default=3, help="targets kept per framework (default 3)")
     p.add_argument(
         "--statements",

@@ -16,9 +16,8 @@ from pathlib import Path
 from ..errors import InputError
 from ..parse.quality import ParseQuality, assess_quality
 from ..sections import KINDS, LEVELS, Plan
-from ..thai import display_width
 from ._inputs import add_identity_options, add_ocr_option, positive_mb, read_plans
-from ._output import check_output_file, write_file
+from ._output import check_output_file, format_table, write_file
 
 _KIND_HEAD = {
     "vision": "vis",
@@ -63,22 +62,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     add_identity_options(p)
     add_ocr_option(p)
     p.set_defaults(func=run)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    gap = " " * max(0, width - display_width(text))
-    return gap + text if right else text + gap
-
-
-def format_table(rows: list[list[str]], right: set[int]) -> str:
-    """Rows of cells as aligned text columns (``right``: indices of numeric columns)."""
-    widths = [max(display_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    out = []
-    for n, row in enumerate(rows):
-        out.append("  ".join(_pad(c, widths[i], i in right) for i, c in enumerate(row)).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
 
 
 def summary_table(plans: list[Plan]) -> str:
