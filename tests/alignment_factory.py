@@ -196,6 +196,7 @@ def make_alignment(*, top_k: int = 3, with_items: bool = True) -> Alignment:
                         target_title=info.target_titles[k],
                         score=scores[k],
                         strength=THRESHOLDS.label(scores[k]),
+                        share=scores[k],  # the fixture's labels are cut from this value
                         rank=rank,
                         dense=round(scores[k] * 0.9, 4),
                         lexical=round(scores[k] * 0.5, 4),
@@ -235,6 +236,7 @@ def make_alignment(*, top_k: int = 3, with_items: bool = True) -> Alignment:
                     partial=sum(m.strength == "partial" for m in mine),
                     weak=sum(m.strength == "weak" for m in mine),
                     max_score=max(allscores, default=0.0),
+                    max_share=max(allscores, default=0.0),
                     supporters=tuple(
                         it.item.id
                         for it in items
@@ -253,7 +255,13 @@ def make_alignment(*, top_k: int = 3, with_items: bool = True) -> Alignment:
             assert m is not None
             cells.append(
                 LinkageCell(
-                    info.column, info.name, m.target_id, m.target_title, m.score, m.strength
+                    info.column,
+                    info.name,
+                    m.target_id,
+                    m.target_title,
+                    m.score,
+                    m.strength,
+                    m.share,
                 )
             )
             if info.name == "national":
@@ -265,6 +273,7 @@ def make_alignment(*, top_k: int = 3, with_items: bool = True) -> Alignment:
                         m.evidence.sub_title,
                         m.score,
                         m.strength,
+                        m.share,
                     )
                 )
         linkage.append(LinkageRow(strategy=it.item, cells=tuple(cells)))

@@ -268,7 +268,7 @@ def test_sort_by_clicking_a_header(page: Page, report) -> None:
     page.open(path.as_uri())
     col = page.js(
         "Array.from(document.querySelectorAll('#t-evidence thead th'), h => h.innerText.trim())"
-        ".indexOf('คะแนน')"
+        ".indexOf('สัดส่วนหลักฐาน (share)')"
     )
     assert col >= 0
     read = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alignment_factory import make_alignment
 from openpyxl import load_workbook
 
+from plansearch.report._common import strength_th
 from plansearch.report.excel import sheet_title, write_excel
 
 
@@ -13,7 +14,8 @@ def test_workbook_structure(tmp_path):
     wb = load_workbook(write_excel(al, tmp_path / "r.xlsx"))
     names = wb.sheetnames
     assert names[:2] == ["สรุป", "ตารางความเชื่อมโยง"]
-    assert set(al.framework_names) <= set(names)
+    # a sheet per framework, named by its Thai column heading (at most 31 characters)
+    assert {f.column[:31] for f in al.frameworks} <= {n[:31] for n in names}
     assert {"ความครอบคลุม", "รายการที่ไม่สอดคล้อง", "ข้อความซ้ำกับ อปท. อื่น"} <= set(names)
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2"
@@ -23,8 +25,8 @@ def test_workbook_structure(tmp_path):
     heads = [c.value for c in link[1]]
     assert heads[0] == "ยุทธศาสตร์ท้องถิ่น" and "ยุทธศาสตร์ชาติ" in heads
     assert link.max_row == len(al.linkage) + 1
-    nat = wb["national"]
-    assert [c.value for c in nat[1]][6] == "คะแนน"
+    nat = wb[next(n for n in names if n.startswith(al.framework("national").column[:31]))]
+    assert [c.value for c in nat[1]][6] == "สัดส่วนหลักฐาน (share)"
     scores = [nat.cell(r, 7).value for r in range(2, nat.max_row + 1)]
     assert scores and all(isinstance(s, float) and 0 <= s <= 1 for s in scores)
     assert nat.cell(2, 7).number_format == "0.00"
@@ -34,10 +36,11 @@ def test_workbook_structure(tmp_path):
         nat.cell(r, 8).value: nat.cell(r, 8).fill.fgColor.rgb for r in range(2, nat.max_row + 1)
     }
     assert fills["สอดคล้องมาก"].endswith("C6EFCE") and fills["ไม่สอดคล้อง"].endswith("EDEDED")
-    # linkage scores are numbers, coloured by the strength of the suggestion
+    # beside each label, the share it is cut from: a number, coloured by the strength
     first = al.linkage[0].cells[0]
-    assert link.cell(2, 3).value == first.score and link.cell(2, 3).number_format == "0.00"
-    assert link.cell(2, 3).fill.fgColor.rgb.endswith(
+    assert link.cell(2, 3).value == strength_th(first.strength)
+    assert link.cell(2, 4).value == first.share and link.cell(2, 4).number_format == "0.00"
+    assert link.cell(2, 4).fill.fgColor.rgb.endswith(
         {"strong": "C6EFCE", "partial": "FFEB9C"}[first.strength]
     )
     cov = wb["ความครอบคลุม"]

@@ -129,6 +129,9 @@ class TargetCoverage:
     weak: int
     max_score: float
     supporters: tuple[str, ...]  # local item ids whose top-ranked target this is
+    #: the largest share of an item's evidence this target receives (the value the
+    #: strength labels are cut from)
+    max_share: float = 0.0
 
     @property
     def supported(self) -> bool:
@@ -137,12 +140,16 @@ class TargetCoverage:
 
 @dataclass(frozen=True)
 class LinkageCell:
+    """A strategy's best target in one column of the linkage table: its strength label
+    and the share of the item's evidence the label is cut from (``score`` ranks)."""
+
     column: str
     framework: str
     target_id: str | None
     title: str
     score: float
     strength: str
+    share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -401,6 +408,7 @@ def assemble(
     for f, sp in enumerate(spaces):
         for t, tid in enumerate(sp.target_ids):
             col = [it.scores[f][t] for it in item_results]
+            top_share = float(share_sets[f][:, t].max()) if item_results else 0.0
             labels = [str(x) for x in label_sets[f][:, t]] if item_results else []
             tops = tuple(
                 it.item.id
@@ -417,6 +425,7 @@ def assemble(
                     weak=labels.count("weak"),
                     max_score=max(col, default=0.0),
                     supporters=tops,
+                    max_share=round(top_share, 4),
                 )
             )
 
@@ -435,6 +444,7 @@ def assemble(
                     title=m.target_title if m else "",
                     score=m.score if m else 0.0,
                     strength=m.strength if m else "none",
+                    share=m.share if m else 0.0,
                 )
             )
         linkage.append(LinkageRow(it.item, tuple(cells)))

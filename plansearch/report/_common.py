@@ -22,10 +22,12 @@ __all__ = [
     "STRENGTH_FILL",
     "HeatmapData",
     "atomic_write",
+    "criteria_th",
     "heat_rgb",
     "heatmap_matrix",
     "item_label",
     "kind_th",
+    "method_rows",
     "ordered_frameworks",
     "strategy_items",
     "strength_th",
@@ -153,3 +155,42 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     from ..fileio import atomic_write_file
 
     return atomic_write_file(p, write)
+
+
+def criteria_th(al: Alignment) -> str:
+    """The strength legend, from the cut-offs the alignment ran with (the score card's
+    unless the user set their own): each label and the share of the item's evidence it
+    needs."""
+    th = al.thresholds
+    return (
+        f"{strength_th('strong')} ≥ {th.strong:.2f}; {strength_th('partial')} ≥ {th.partial:.2f}; "
+        f"{strength_th('weak')} ≥ {th.weak:.2f}; ต่ำกว่านั้น = {strength_th('none')} "
+        "(สัดส่วนหลักฐานของเป้าหมายในกรอบเดียวกัน 0.00–1.00; สอดคล้องมากและบางส่วนต้องมี"
+        "หลักฐานสูงกว่าข้อความทั่วไปของท้องถิ่นด้วย — share of the item's evidence within the "
+        "framework; strong and partial also need evidence above generic local text)"
+    )
+
+
+def method_rows(al: Alignment) -> list[tuple[str, str]]:
+    """The method and settings, Thai first with English alongside, for the summary of
+    every report (``al.method`` stays the full English statement)."""
+    rows: list[tuple[str, str]] = []
+    s = al.settings
+    if s is not None:
+        c = s.card
+        rows.append(
+            (
+                "วิธีการ (method)",
+                "เทียบความหมายด้วยแบบจำลองภาษา (ข้อความท้องถิ่นกับทุกข้อย่อยของเป้าหมาย เทียบกับ"
+                "ข้อความทั่วไปของท้องถิ่น) ร่วมกับคำไทยที่ตรงกัน"
+                + (f"; ใช้ยุทธศาสตร์แม่เป็นบริบท (น้ำหนัก {s.context_weight:g})" if s.context else "")
+                + f"; ระดับความสอดคล้องจากสัดส่วนหลักฐาน (อุณหภูมิ {c.temperature:g}) — "
+                "semantic similarity to every sub-item of a target, against generic local text, "
+                "plus shared Thai words; strength from the share of the evidence",
+            )
+        )
+    if al.method:
+        rows.append(("รายละเอียดวิธีการ (method, English)", al.method))
+    names = {"embedder": "แบบจำลองภาษา (embedder)", "settings": "รหัสค่าตั้ง (settings)"}
+    rows += [(names.get(k, k), v) for k, v in al.meta]
+    return rows

@@ -13,7 +13,15 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._common import STRENGTH_FILL, atomic_write, item_label, kind_th, strength_th
+from ._common import (
+    STRENGTH_FILL,
+    atomic_write,
+    criteria_th,
+    item_label,
+    kind_th,
+    method_rows,
+    strength_th,
+)
 from .tables import is_formula_like
 
 if TYPE_CHECKING:
@@ -116,13 +124,9 @@ def build_workbook(al: Alignment) -> Any:
         ["จังหวัด", al.province or "-"],
         ["แหล่งข้อมูล", al.source or "-"],
         ["จำนวนรายการที่วิเคราะห์", len(al.items)],
-        ["กรอบอ้างอิง", ", ".join(f"{f.name} ({f.title})" for f in al.frameworks)],
-        ["วิธีการ", al.method],
-        [
-            "เกณฑ์ สอดคล้องมาก / บางส่วน / น้อย",
-            f"≥ {al.thresholds.strong:.2f} / ≥ {al.thresholds.partial:.2f} / "
-            f"≥ {al.thresholds.weak:.2f}",
-        ],
+        ["กรอบอ้างอิง", ", ".join(f"{f.column} ({f.title})" for f in al.frameworks)],
+        ["เกณฑ์ระดับความสอดคล้อง (strength legend)", criteria_th(al)],
+        *[[k, v] for k, v in method_rows(al)],
         ["ยุทธศาสตร์ที่ไม่มีรายการสนับสนุน (ช่องว่าง)", len(al.gaps())],
         ["รายการที่ไม่สอดคล้องกับกรอบใด", len(al.orphans())],
         ["ข้อความซ้ำกับ อปท. อื่น", len(al.near_duplicates)],
@@ -137,7 +141,7 @@ def build_workbook(al: Alignment) -> Any:
                 columns.append(c.column)
     heads = ["ยุทธศาสตร์ท้องถิ่น"]
     for col in columns:
-        heads += [col, f"คะแนน ({col})"]
+        heads += [col, f"ระดับ ({col})", f"สัดส่วนหลักฐาน ({col})"]
     rows: list[list[Any]] = []
     for row in al.linkage:
         s = row.strategy
@@ -145,17 +149,19 @@ def build_workbook(al: Alignment) -> Any:
         line: list[Any] = [f"{s.number} {s.title}" if s.number else s.title]
         for col in columns:
             cell = cells.get(col)
+            found = cell is not None and cell.target_id is not None
             line += [
                 f"{cell.target_id} {cell.title}" if cell and cell.target_id else "-",
-                cell.score if cell else None,
+                strength_th(cell.strength) if cell and found else "-",
+                cell.share if cell and found else None,
             ]
         rows.append(line)
     _sheet(
         ws,
         heads,
         rows,
-        [40] + [36, 10] * len(columns),
-        score_cols=tuple(range(3, len(heads) + 1, 2)),
+        [40] + [36, 14, 10] * len(columns),
+        score_cols=tuple(range(4, len(heads) + 1, 3)),
     )
     for r, row in enumerate(al.linkage, 2):
         cells = {c.column: c for c in row.cells}
@@ -163,11 +169,11 @@ def build_workbook(al: Alignment) -> Any:
             cell = cells.get(col)
             fill = STRENGTH_FILL.get(cell.strength) if cell and cell.target_id else None
             if fill:
-                for col_no in (2 + 2 * k, 3 + 2 * k):
+                for col_no in (2 + 3 * k, 3 + 3 * k, 4 + 3 * k):
                     ws.cell(row=r, column=col_no).fill = PatternFill("solid", fgColor=fill)
 
     for f in al.frameworks:
-        ws = wb.create_sheet(sheet_title(f.name, taken))
+        ws = wb.create_sheet(sheet_title(f.column or f.title or f.name, taken))
         heads = [
             "รายการท้องถิ่น",
             "ข้อความเต็ม",
@@ -175,7 +181,7 @@ def build_workbook(al: Alignment) -> Any:
             "อันดับ",
             "รหัส",
             "เป้าหมาย/ยุทธศาสตร์",
-            "คะแนน",
+            "สัดส่วนหลักฐาน (share)",
             "ระดับความสอดคล้อง",
             "หลักฐาน (ข้อย่อยที่ตรงที่สุด)",
             "คำที่ตรงกัน",
@@ -191,7 +197,7 @@ def build_workbook(al: Alignment) -> Any:
                         m.rank,
                         m.target_id,
                         m.target_title,
-                        m.score,
+                        m.share,
                         strength_th(m.strength),
                         f"{m.evidence.sub_id} {m.evidence.sub_title}",
                         " ".join(m.evidence.shared_terms),
@@ -209,20 +215,21 @@ def build_workbook(al: Alignment) -> Any:
         "สอดคล้องมาก",
         "บางส่วน",
         "น้อย",
-        "คะแนนสูงสุด",
+        "สัดส่วนหลักฐานสูงสุด",
         "สถานะ",
         "รายการท้องถิ่นที่สนับสนุน",
     ]
     labels = {it.item.id: item_label(it) for it in al.items}
+    column_of = {f.name: f.column or f.title or f.name for f in al.frameworks}
     rows = [
         [
-            c.framework,
+            column_of.get(c.framework, c.framework),
             c.target_id,
             c.title,
             c.strong,
             c.partial,
             c.weak,
-            c.max_score,
+            c.max_share,
             "มีการสนับสนุน" if c.supported else "ช่องว่าง (ไม่มีรายการสนับสนุน)",
             "\n".join(labels.get(i, i) for i in c.supporters),
         ]
@@ -237,18 +244,18 @@ def build_workbook(al: Alignment) -> Any:
     ws = wb.create_sheet(sheet_title("รายการที่ไม่สอดคล้อง", taken))
     rows = []
     for it in al.orphans():
-        best = max((ms[0] for ms in it.matches if ms), key=lambda m: m.score, default=None)
+        best = max((ms[0] for ms in it.matches if ms), key=lambda m: m.share, default=None)
         rows.append(
             [
                 item_label(it),
                 kind_th(it.item.kind),
-                best.score if best else None,
+                best.share if best else None,
                 f"{best.target_id} {best.target_title}" if best else "-",
             ]
         )
     _sheet(
         ws,
-        ["รายการท้องถิ่น", "ประเภท", "คะแนนสูงสุด", "เป้าหมายที่ใกล้ที่สุด"],
+        ["รายการท้องถิ่น", "ประเภท", "สัดส่วนหลักฐานสูงสุด", "เป้าหมายที่ใกล้ที่สุด"],
         rows,
         [50, 14, 12, 50],
         score_cols=(3,),

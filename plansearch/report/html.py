@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING
 from ._assets import _CSS, _JS, CSP
 from ._common import (
     atomic_write,
+    criteria_th,
     heat_rgb,
     heatmap_matrix,
     item_label,
     kind_th,
+    method_rows,
     ordered_frameworks,
     strength_th,
 )
@@ -108,11 +110,6 @@ def _summary(al: Alignment) -> str:
     for it in al.items:
         kinds[it.item.kind] = kinds.get(it.item.kind, 0) + 1
     by_kind = ", ".join(f"{kind_th(k)} {n}" for k, n in kinds.items()) or "—"
-    th = al.thresholds
-    crit = (
-        f"{strength_th('strong')} ≥ {th.strong:.2f}; {strength_th('partial')} ≥ {th.partial:.2f}; "
-        f"{strength_th('weak')} ≥ {th.weak:.2f}; ต่ำกว่านั้น = {strength_th('none')}"
-    )
     fws = "; ".join(f"{f.title or f.name} ({len(f.target_ids)} รายการ)" for f in al.frameworks)
     kv = [
         ("หน่วยงาน", al.org or "—"),
@@ -120,9 +117,8 @@ def _summary(al: Alignment) -> str:
         ("แหล่งข้อมูล", al.source or "—"),
         ("จำนวนรายการที่วิเคราะห์", f"{len(al.items)} ({by_kind})"),
         ("กรอบอ้างอิงที่ใช้เทียบ", fws or "—"),
-        ("วิธีการ", al.method or "—"),
-        ("เกณฑ์ระดับความสอดคล้อง (คะแนน 0.00–1.00)", crit),
-        *[(str(k), str(v)) for k, v in al.meta],
+        ("เกณฑ์ระดับความสอดคล้อง (strength legend)", criteria_th(al)),
+        *method_rows(al),
     ]
     rows = "".join(f'<tr><th scope="row">{_e(k)}</th><td>{_e(v)}</td></tr>' for k, v in kv)
     orphans = al.orphans()
@@ -248,7 +244,8 @@ def _linkage(al: Alignment) -> str:
             cells.append(
                 (
                     f"<b>{_e(found.target_id)}</b> {_e(found.title)}<br>"
-                    f'<span class="num">{_fmt(found.score)}</span> {_badge(found.strength)}',
+                    f"{_badge(found.strength)} "
+                    f'<span class="num" title="สัดส่วนหลักฐาน (share)">{_fmt(found.share)}</span>',
                     f"{found.target_id} {found.title}",
                 )
             )
@@ -256,7 +253,7 @@ def _linkage(al: Alignment) -> str:
     return (
         '<section id="linkage"><h2>ตารางความเชื่อมโยง</h2>'
         '<p class="sub">ความเชื่อมโยงระหว่างยุทธศาสตร์ของ อปท. กับยุทธศาสตร์ระดับต่าง ๆ '
-        "(ข้อเสนอที่ดีที่สุดพร้อมคะแนน 0.00–1.00)</p>"
+        "(ข้อเสนอที่ดีที่สุด ระดับความสอดคล้อง และสัดส่วนหลักฐานที่ใช้ตัดสินระดับ 0.00–1.00)</p>"
         + _table("t-linkage", heads, rows, caption="ตารางความเชื่อมโยง")
         + "</section>"
     )
@@ -270,8 +267,8 @@ def _evidence(al: Alignment) -> str:
         ("กรอบอ้างอิง", "text"),
         ("อันดับ", "num"),
         ("เป้าหมายที่สอดคล้อง", "text"),
-        ("คะแนน", "num"),
         ("ระดับ", "num"),
+        ("สัดส่วนหลักฐาน (share)", "num"),
         ("ส่วนย่อยที่ตรงที่สุด", "text"),
         ("คำสำคัญร่วม", "text"),
     ]
@@ -299,8 +296,8 @@ def _evidence(al: Alignment) -> str:
                         (_e(titles.get(name, name)), titles.get(name, name)),
                         (str(m.rank), m.rank),
                         (f"<b>{_e(m.target_id)}</b> {_e(m.target_title)}", m.target_id),
-                        _num(m.score),
                         (_badge(m.strength), order.get(m.strength, 0)),
+                        _num(m.share),
                         (sub, f"{ev.sub_id} {ev.sub_title}"),
                         (terms, ", ".join(ev.shared_terms)),
                     ]
@@ -321,7 +318,7 @@ def _coverage(al: Alignment) -> str:
         (strength_th("strong"), "num"),
         (strength_th("partial"), "num"),
         (strength_th("weak"), "num"),
-        ("คะแนนสูงสุด", "num"),
+        ("สัดส่วนหลักฐานสูงสุด (share)", "num"),
         ("รายการท้องถิ่นที่สนับสนุน", "text"),
         ("สถานะ", "text"),
     ]
@@ -341,7 +338,7 @@ def _coverage(al: Alignment) -> str:
                 (str(c.strong), c.strong),
                 (str(c.partial), c.partial),
                 (str(c.weak), c.weak),
-                _num(c.max_score),
+                _num(c.max_share),
                 (sup, len(c.supporters)),
                 (status, "1" if c.supported else "0"),
             ]
@@ -367,24 +364,25 @@ def _orphans(al: Alignment) -> str:
     heads = [
         ("รายการท้องถิ่น", "text"),
         ("ประเภท", "text"),
-        ("คะแนนสูงสุด", "num"),
+        ("สัดส่วนหลักฐานสูงสุด (share)", "num"),
         ("เป้าหมายที่ใกล้ที่สุด", "text"),
     ]
     rows: list[list[Cell]] = []
     for it in al.orphans():
-        best = max((ms[0] for ms in it.matches if ms), key=lambda m: m.score, default=None)
+        best = max((ms[0] for ms in it.matches if ms), key=lambda m: m.share, default=None)
         near = f"{best.target_id} {best.target_title}" if best else "—"
         rows.append(
             [
                 _item_cell(it),
                 (_e(kind_th(it.item.kind)), kind_th(it.item.kind)),
-                _num(best.score if best else None),
+                _num(best.share if best else None),
                 (_e(near), near),
             ]
         )
     return (
         '<section id="orphans"><h2>รายการที่ไม่สอดคล้องกับกรอบใด</h2>'
-        f'<p class="sub">คะแนนสูงสุดต่ำกว่าเกณฑ์ {al.thresholds.weak:.2f} ในทุกกรอบอ้างอิง</p>'
+        '<p class="sub">เป้าหมายอันดับแรกของทุกกรอบได้ระดับ "ไม่สอดคล้อง" '
+        "— the top target of every framework is labelled none</p>"
         + _table("t-orphans", heads, rows, caption="รายการที่ไม่สอดคล้องกับกรอบใด")
         + "</section>"
     )
