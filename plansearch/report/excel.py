@@ -1,9 +1,10 @@
-"""The Excel (.xlsx) alignment report: summary, linkage table, a sheet per framework.
+"""The Excel (.xlsx) alignment report: summary, the ผ.02 linkage form, the linkage
+table, a sheet per framework, coverage, orphans and near-duplicates.
 
-Thai headers, frozen header rows, auto-filters, column widths, scores as numbers
-(``0.00``) coloured by strength. Written atomically with openpyxl.
+Thai headers and sheet names, frozen header rows, auto-filters, column widths, shares as
+numbers (``0.00``) coloured by strength. Written atomically with openpyxl.
 
->>> al.to_excel("reports/khamong.xlsx")  # doctest: +SKIP
+>>> write_excel(al, "reports/khamong.xlsx")  # doctest: +SKIP
 PosixPath('reports/khamong.xlsx')
 """
 
@@ -22,6 +23,7 @@ from ._common import (
     method_rows,
     strength_th,
 )
+from .form02 import FORM_SHEET, write_form02
 from .tables import is_formula_like
 
 if TYPE_CHECKING:
@@ -132,6 +134,9 @@ def build_workbook(al: Alignment) -> Any:
         ["ข้อความซ้ำกับ อปท. อื่น", len(al.near_duplicates)],
     ]
     _sheet(ws, ["หัวข้อ", "ค่า"], summary, [44, 100])
+
+    ws = wb.create_sheet(sheet_title(FORM_SHEET, taken))
+    write_form02(ws, al)
 
     ws = wb.create_sheet(sheet_title("ตารางความเชื่อมโยง", taken))
     columns: list[str] = []
