@@ -2,8 +2,8 @@
 
 The pipeline, one package per stage::
 
-    parse  → sections → embed  → index  → alignment → report
-    parse/   sections.py embed/   index/   alignment/  report/
+    parse  → sections → embed  → search  → alignment → report
+    parse/   sections.py embed/   search/   alignment/  report/
 
 Quick start::
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from .version import __version__
 
 #: public name -> module that defines it (loaded lazily, PEP 562)
 _EXPORTS: dict[str, str] = {
@@ -41,8 +41,9 @@ _EXPORTS: dict[str, str] = {
     "load_corpus": "plansearch.corpus",
     "ingest_corpus": "plansearch.corpus",
     "CorpusResult": "plansearch.corpus",
-    "PlanIndex": "plansearch.index.planindex",
-    "Hit": "plansearch.index.planindex",
+    "PlanIndex": "plansearch.search.index",
+    "SearchIndex": "plansearch.search.index",
+    "Hit": "plansearch.search.index",
     "reference": "plansearch.alignment.references",
     "load_reference": "plansearch.alignment.references",
     "available_references": "plansearch.alignment.references",
@@ -60,11 +61,11 @@ _EXPORTS: dict[str, str] = {
     "TargetCoverage": "plansearch.alignment.results",
     "LinkageRow": "plansearch.alignment.results",
     "LinkageCell": "plansearch.alignment.results",
-    "NearDuplicate": "plansearch.alignment.results",
-    "similar_goals": "plansearch.alignment.similar",
-    "SimilarGoals": "plansearch.alignment.similar",
-    "SimilarHit": "plansearch.alignment.similar",
-    "OrgGroup": "plansearch.alignment.similar",
+    "NearDuplicate": "plansearch.search.similar",
+    "similar_goals": "plansearch.search.similar",
+    "SimilarGoals": "plansearch.search.similar",
+    "SimilarHit": "plansearch.search.similar",
+    "OrgGroup": "plansearch.search.similar",
     "PlanSearchError": "plansearch.errors",
     "InputError": "plansearch.errors",
     "EmptyDocumentError": "plansearch.errors",
@@ -84,6 +85,9 @@ _EXPORTS: dict[str, str] = {
     "UnknownReferenceError": "plansearch.errors",
 }
 
+#: public names bound to an object of another name: ``PlanIndex`` is the SearchIndex class
+_ALIASES: dict[str, str] = {"PlanIndex": "SearchIndex"}
+
 __all__ = [*sorted(_EXPORTS), "__version__"]
 
 
@@ -91,7 +95,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'plansearch' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), _ALIASES.get(name, name))
     globals()[name] = value
     return value
 
@@ -118,11 +122,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         LinkageCell,
         LinkageRow,
         Match,
-        NearDuplicate,
         TargetCoverage,
         Thresholds,
     )
-    from .alignment.similar import OrgGroup, SimilarGoals, SimilarHit, similar_goals
     from .corpus import CorpusResult, ingest_corpus, load_corpus
     from .embed import Embedder
     from .embed.base import BaseEmbedder
@@ -148,7 +150,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         UnknownReferenceError,
         UnsupportedFormatError,
     )
-    from .index.planindex import Hit, PlanIndex
     from .parse.parser import parse_plan
+    from .search.index import Hit, SearchIndex
+    from .search.index import SearchIndex as PlanIndex
+    from .search.similar import (
+        NearDuplicate,
+        OrgGroup,
+        SimilarGoals,
+        SimilarHit,
+        similar_goals,
+    )
     from .sections import KINDS, LEVELS, Plan, Section, read_jsonl, write_jsonl
     from .thai import tokenize

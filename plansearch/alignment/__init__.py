@@ -6,7 +6,7 @@
   score itself is computed only in :mod:`.scoring`, with the constants of one
   :class:`~.settings.AlignSettings` (:mod:`.settings`);
 * :mod:`.engine` — :func:`align`; :mod:`.results` — the frozen result types;
-* :mod:`.similar` — similar goals across organisations, near-duplicate passages;
+* similar goals and near-duplicate passages live in :mod:`plansearch.search.similar`;
 * :mod:`.bulk` — matrix-only alignment for national-scale batches.
 
 Example::

@@ -42,7 +42,7 @@ import numpy as np
 
 from ..errors import InputError, ModelError
 from ..fileio import atomic_write_text, atomic_writer
-from ..index.distributed import ShardReport, run_shards, shard_bounds
+from ..search.distributed import ShardReport, run_shards, shard_bounds
 from ..sections import Plan, Section
 from .bulk import BulkResult, align_bulk, prepare_spaces
 from .settings import DEFAULT_SETTINGS, AlignSettings
@@ -197,7 +197,7 @@ def align_shard(
     The items' vectors come from :func:`.engine.item_vectors` (context included) and
     the scores from :func:`.bulk.align_bulk`, exactly as in one process.
     """
-    from ..index.distributed import _load_embedder
+    from ..search.distributed import _load_embedder
     from ..thai import tokenize
     from .engine import frozen_embedder, item_vectors
 
@@ -324,7 +324,7 @@ def align_corpus(
             (finished shards stay in ``work_dir``; rerun to resume).
         ModelError: a worker has another model than this process.
     """
-    from ..index.distributed import _load_embedder
+    from ..search.distributed import _load_embedder
     from .engine import DEFAULT_FRAMEWORKS
 
     t0 = time.perf_counter()

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..labels import STRENGTH_TH as STRENGTH_TH  # re-exported (defined in plansearch.labels)
 from ..labels import STRENGTHS as STRENGTHS
+from ..search.similar import NearDuplicate as NearDuplicate  # defined with search (issue 19)
 from ..sections import Section
 from .settings import AlignSettings, Thresholds
 
@@ -140,15 +141,6 @@ class LinkageRow:
 
     strategy: Section
     cells: tuple[LinkageCell, ...]
-
-
-@dataclass(frozen=True)
-class NearDuplicate:
-    """Two passages from different organisations that are (almost) the same text."""
-
-    a: Section
-    b: Section
-    similarity: float
 
 
 @dataclass(frozen=True)

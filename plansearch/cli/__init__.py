@@ -17,8 +17,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .. import __version__
 from ..errors import PlanSearchError
+from ..version import __version__
 from ._errors import EXIT_BUG, EXIT_USAGE, Parser, bug_line, error_line, os_error_line
 
 #: Subcommand modules, in the order ``--help`` lists them (pipeline order).

@@ -417,7 +417,7 @@ def _duplicates(al: Alignment) -> str:
 
 def render_html(alignment: Alignment, *, title: str | None = None) -> str:
     """The report as one HTML string (see :func:`write_html`)."""
-    from .. import __version__
+    from ..version import __version__
 
     al = alignment
     if title is None:

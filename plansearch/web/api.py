@@ -61,7 +61,7 @@ TOKEN = Depends(require_token)
 # ------------------------------------------------------------------- plans
 @router.get("/health")
 def health(wb: Workbench = WB) -> dict[str, Any]:
-    from .. import __version__
+    from ..version import __version__
 
     return {"ok": True, "version": __version__, "schema": wb.db.schema_version()}
 
