@@ -162,6 +162,12 @@ def test_duplicate_ids_replace(sections, emb):
     b = Section.from_text("ถนนลาดยาง", id="dup")
     idx2 = PlanIndex.build([a, b], embedder=emb)
     assert len(idx2) == 1 and idx2.get("dup") == b
+    # a local index does not delete (a Milvus index does): a clear error, nothing lost
+    with pytest.raises(InputError, match="cannot delete"):
+        idx2.delete(["dup"])
+    with pytest.raises(InputError, match="cannot delete"):
+        idx2.delete_plan("plan.pdf")
+    assert len(idx2) == 1
 
 
 def test_vectors_for(index, emb, sections):

@@ -149,6 +149,17 @@ def test_similar_goals_equal_faiss(faiss_index: PlanIndex, milvus_index: SearchI
             assert {h.section.id for h in b.hits[:3]} <= {h.section.id for h in a.hits}
             assert all(h.section.org != "องค์การบริหารส่วนตำบลโขมง" for h in b.hits)
     assert milvus_index.values("org") == sorted(v for v in faiss_index.values("org") if v)
+    assert sorted(s.id for s in milvus_index.sections) == sorted(s.id for s in faiss_index.sections)
+
+
+def test_copy_a_local_index_into_milvus(db: str, faiss_index: PlanIndex) -> None:
+    """``from_index`` copies the stored vectors (nothing embedded again)."""
+    copy = SearchIndex.from_index(faiss_index, uri=db, name="copy")
+    assert len(copy) == len(faiss_index)
+    for q in QUERIES[:3]:
+        assert_same_ranking(faiss_index.search(q, k=10), copy.search(q, k=10))
+    some = [s.id for s in faiss_index.sections[:5]]
+    np.testing.assert_array_equal(copy.vectors_for(some), faiss_index.vectors_for(some))
 
 
 def test_delete_and_add_plan_keep_bm25_fresh(db: str, seed: list[Section]) -> None:

@@ -123,6 +123,7 @@ def build_in_milvus(
 ) -> int:
     """``plansearch index CORPUS --store milvus --uri URI [--name NAME | --out NAME]``."""
     from ..search.index import SearchIndex
+    from ..search.stores.milvus_schema import collection_name
 
     if not args.uri:
         raise InputError(
@@ -149,8 +150,7 @@ def build_in_milvus(
     if not args.quiet:
         print(
             f"indexed {len(index)} sections with {embedder.name} into Milvus "
-            f"{args.uri} (collection {getattr(index.store, 'collection', name)}) in "
-            f"{time.perf_counter() - t0:.1f}s",
+            f"{args.uri} (collection {collection_name(name)}) in {time.perf_counter() - t0:.1f}s",
             file=sys.stderr,
         )
     return 0
