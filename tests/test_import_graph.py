@@ -10,9 +10,10 @@ Every ``import`` counts — at module level or inside a function — except thos
 * ``search`` takes part in no import cycle between subpackages, and its own modules
   import each other without cycles.
 
-:func:`package_cycles` lists the cycles between all subpackages; the whole package
-is to have none (issue 19), which ``assert package_cycles() == []`` checks once the
-remaining ones are fixed.
+:func:`package_cycles` lists the cycles between subpackages and :func:`module_cycles`
+those between modules; the whole package is to have none (issue 19), which
+``assert package_cycles() == module_cycles() == []`` checks once the remaining ones
+are fixed.
 """
 
 from __future__ import annotations
@@ -167,6 +168,19 @@ def package_cycles(*, ignore: set[tuple[str, str]] | None = None) -> list[tuple[
     return sorted(tuple(c) for c in _strongly_connected(graph) if len(c) > 1)
 
 
+def module_cycles(
+    within: str = "plansearch", *, ignore: set[tuple[str, str]] | None = None
+) -> list[tuple[str, ...]]:
+    """Groups of modules under ``within`` that import each other in a cycle (function-level
+    imports included), each sorted; ``[]`` when there is none."""
+    skip = _pending() if ignore is None else ignore
+    inside = {m for m in import_graph() if m == within or m.startswith(within + ".")}
+    graph = {
+        m: {t for t in import_graph()[m] if t in inside and (m, t) not in skip} for m in inside
+    }
+    return sorted(tuple(c) for c in _strongly_connected(graph) if len(c) > 1)
+
+
 def reachable(start: str, *, ignore: set[tuple[str, str]]) -> set[str]:
     """Modules ``start`` imports, directly or through others."""
     graph = import_graph()
@@ -220,19 +234,14 @@ def test_no_module_imports_the_facade():
 def test_search_is_in_no_cycle():
     cycles = package_cycles()
     assert not [c for c in cycles if "search" in c], cycles
-    inner = {
-        m: {t for t in targets if subpackage(t) == "search"}
-        for m, targets in import_graph().items()
-        if subpackage(m) == "search"
-    }
-    loops = [c for c in _strongly_connected(inner) if len(c) > 1]
-    assert loops == [], loops
+    assert module_cycles("plansearch.search") == []
+    assert not [c for c in module_cycles() if any(subpackage(m) == "search" for m in c)]
 
 
-def test_package_cycles_finds_a_cycle():
-    """The helper sees a cycle where there is one (so ``[]`` means none)."""
+def test_cycle_helpers_find_a_cycle():
+    """The helpers see a cycle where there is one (so ``[]`` means none)."""
     assert _strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) in (
         [["a", "b", "c"], ["d"]],
         [["d"], ["a", "b", "c"]],
     )
-    assert isinstance(package_cycles(), list)
+    assert package_cycles(ignore=set()) == [("alignment", "search")] or not _pending()
