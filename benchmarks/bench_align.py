@@ -39,7 +39,7 @@ from synthetic_vectors import synthesize
 
 from plansearch.alignment.bulk import align_bulk, prepare_spaces
 from plansearch.frameworks import reference_from_dict
-from plansearch.index.lexical import tokenize
+from plansearch.search.bm25 import tokenize
 
 BUILTIN = ["national", "masterplan", "nesdp13", "nesdp12", "sdg", "dla"]
 PROVINCIAL_THEMES = (

@@ -18,7 +18,7 @@ queries in one call, 2 threads) and recall@10 against exact search.
 Every index is built, measured and freed before the next (3M × 384 float32 is
 4.6 GB). HNSW (FAISS and hnswlib) is only built up to ``--hnsw-max`` vectors:
 its build is the slowest by far on 2 cores (measured times in the table).
-``auto`` is exactly what :class:`plansearch.index.dense.DenseIndex` builds.
+``auto`` is exactly what :class:`plansearch.search.vectors.faiss.FaissBackend` builds.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent))
 from faiss.contrib.ivf_tools import add_preassigned
 from synthetic_vectors import neighbour_stats, synthesize
 
-from plansearch.index import dense as D
+from plansearch.search.vectors import faiss as D
 
 K = 10
 
@@ -208,12 +208,12 @@ def run_size(n: int, real: np.ndarray, a: argparse.Namespace) -> list[Row]:
 
     if "auto" in variants:
         t = time.perf_counter()
-        auto = D.DenseIndex(x.shape[1])
+        auto = D.FaissBackend(x.shape[1])
         auto.add(x)
         bt = time.perf_counter() - t
-        # IVF: codes + ids + the direct map (8 bytes) DenseIndex keeps for reconstruct()
+        # IVF: codes + ids + the direct map (8 bytes) FaissBackend keeps for vectors()
         bpv = 4.0 * x.shape[1] if auto.kind == "flat" else ivf_bytes(auto._index) + 8
-        p = auto.params
+        p = auto.config
         M(
             "auto",
             f"{p['factory']} np{p.get('nprobe', '-')}",

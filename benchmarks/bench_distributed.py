@@ -4,7 +4,7 @@
         [--shard-size 512] [--workers 1 2] [--align] [--no-embed]
 
 Builds ``--n`` synthetic sections (``synthetic_corpus.py``), embeds them with
-:func:`plansearch.index.distributed.embed_sharded` in this process (one thread) and on
+:func:`plansearch.search.distributed.embed_sharded` in this process (one thread) and on
 ``LocalCluster`` s of 1 and 2 single-threaded worker processes, and prints texts/s,
 the speed-up over one worker, and the minimum cosine between the cluster's vectors
 and the single-process vectors. Then it projects the time of a 3-million-section
@@ -39,7 +39,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from synthetic_corpus import generate  # noqa: E402
 
-from plansearch.index.distributed import embed_sharded  # noqa: E402
+from plansearch.search.distributed import embed_sharded  # noqa: E402
 
 
 def embed_rows(texts: list[str], spec: str | None, args: argparse.Namespace) -> None:

@@ -3,9 +3,9 @@
     python benchmarks/bench_hybrid.py --sizes 100000,1000000,3000000
 
 Builds, per size, exactly the two engines a :class:`plansearch.PlanIndex` holds — the
-automatic :class:`~plansearch.index.dense.DenseIndex` over synthetic e5-like vectors
+automatic :class:`~plansearch.search.vectors.faiss.FaissBackend` over synthetic e5-like vectors
 (``synthetic_vectors.py``, same neighbour structure as real vectors) and the
-:class:`~plansearch.index.lexical.BM25Index` over the synthetic corpus's Thai tokens
+:class:`~plansearch.search.lexical.BM25Index` over the synthetic corpus's Thai tokens
 (``--segment-max`` distinct sections segmented with PyThaiNLP, cycled to the size) —
 and times what ``PlanIndex.search(mode=...)`` does after embedding the query: the
 dense search, the BM25 search for the same candidate depth, and the fusion.
@@ -35,10 +35,11 @@ from bench_lexical import SHORT_QUERIES, segment
 from synthetic_corpus import iter_sections
 from synthetic_vectors import synthesize
 
-from plansearch.index.dense import DenseIndex
-from plansearch.index.fusion import DEFAULT_FUSION, fuse
-from plansearch.index.lexical import BM25Index, tokenize
-from plansearch.index.planindex import HYBRID_FACTOR, HYBRID_MIN_CANDIDATES
+from plansearch.search.bm25 import tokenize
+from plansearch.search.fusion import DEFAULT_FUSION, fuse
+from plansearch.search.index import HYBRID_FACTOR, HYBRID_MIN_CANDIDATES
+from plansearch.search.lexical import BM25Index
+from plansearch.search.vectors.faiss import FaissBackend
 
 K = 10
 
@@ -51,7 +52,7 @@ def percentiles(ms: list[float]) -> tuple[float, float]:
 def run_size(n: int, real: np.ndarray, a: argparse.Namespace) -> dict:
     t = time.perf_counter()
     x = synthesize(real, n, seed=1)
-    dense = DenseIndex(x.shape[1])
+    dense = FaissBackend(x.shape[1])
     dense.add(x)
     dense_build = time.perf_counter() - t
     qv = synthesize(real, a.queries, seed=7)
@@ -86,9 +87,9 @@ def run_size(n: int, real: np.ndarray, a: argparse.Namespace) -> dict:
         times["lexical"].append((t2 - t1) * 1e3)
         times["hybrid"].append((t3 - t0) * 1e3)
     if a.similar:
-        from plansearch.alignment import similar as similar_mod
-        from plansearch.alignment.topics import profiler_for, small_blas
         from plansearch.embed import Embedder
+        from plansearch.search import similar as similar_mod
+        from plansearch.search.topics import profiler_for, small_blas
 
         prof = profiler_for(Embedder())
         _ = prof.area_vectors  # embedded once, outside the timing
@@ -102,7 +103,7 @@ def run_size(n: int, real: np.ndarray, a: argparse.Namespace) -> dict:
             t1 = time.perf_counter()
             with small_blas():
                 cand = prof.profile_vectors(
-                    dense.reconstruct(ids), [texts[j % m] for j in ids.tolist()]
+                    dense.vectors(ids), [texts[j % m] for j in ids.tolist()]
                 )
                 qp = prof.profile_vectors(qv[i : i + 1], [SHORT_QUERIES[i % len(SHORT_QUERIES)]])
                 np.argsort(-(cand @ qp[0]))
@@ -113,7 +114,7 @@ def run_size(n: int, real: np.ndarray, a: argparse.Namespace) -> dict:
         "n": n,
         "dense_build_s": dense_build,
         "lexical_build_s": lex_build,
-        "dense_index": dense.params.get("factory", dense.kind),
+        "dense_index": dense.config.get("factory", dense.kind),
     }
     for mode, ms in times.items():
         out[f"{mode}_p50"], out[f"{mode}_p99"] = percentiles(ms[1:])

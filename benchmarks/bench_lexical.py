@@ -3,7 +3,7 @@
     python benchmarks/bench_lexical.py --sizes 100000,1000000
 
 Documents are synthetic national-corpus sections (``synthetic_corpus.py``),
-segmented ONCE with ``plansearch.index.lexical.tokenize`` (PyThaiNLP newmm +
+segmented ONCE with ``plansearch.search.bm25.tokenize`` (PyThaiNLP newmm +
 compound parts); every engine gets the same token lists, so segmentation time is
 excluded from indexing (it is printed separately, measured on distinct texts).
 Queries: 200 token lists, half short user queries (keyword phrases), half
@@ -32,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from synthetic_corpus import iter_sections
 
-from plansearch.index.lexical import K1, B, BM25Index, tokenize
+from plansearch.search.bm25 import K1, B, tokenize
+from plansearch.search.lexical import BM25Index
 
 SHORT_QUERIES = (
     "น้ำประปาหมู่บ้าน", "ถนนคอนกรีต", "ผู้สูงอายุ", "ขยะ", "ศูนย์พัฒนาเด็กเล็ก",

@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic_corpus import generate
 
 from plansearch import HashingEmbedder, PlanIndex
-from plansearch.index.milvus_store import MilvusPlanIndex
+from plansearch.search import SearchIndex
 
 
 def du(path: Path) -> int:
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.reuse:  # query an earlier run's indexes again (build times: see that run)
         faiss_index = PlanIndex.load(work / "faiss", emb)
         faiss_dir, faiss_build = work / "faiss", float("nan")
-        store = MilvusPlanIndex.open(uri, "bench", emb)
+        store = SearchIndex.open(uri, "bench", emb)
         milvus_build = float("nan")
         assert len(faiss_index) == len(store) == a.n
     else:
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         faiss_dir = faiss_index.save(work / "faiss")
         print(f"FAISS ({faiss_index.dense_type}) built in {faiss_build:.1f}s", flush=True)
         t = time.perf_counter()
-        store = MilvusPlanIndex.build(sections, emb, uri=uri, name="bench", show_progress=False)
+        store = SearchIndex.build(sections, emb, uri=uri, name="bench", show_progress=False)
         milvus_build = time.perf_counter() - t
         print(f"Milvus Lite built in {milvus_build:.1f}s", flush=True)
 

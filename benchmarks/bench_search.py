@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent.parent))
 
 from plansearch import HashingEmbedder, ModelError, PlanIndex, Section, similar_goals
-from plansearch.index import fusion
+from plansearch.search import fusion
 
 DEV = Path("/work/shared/eval/dev_alignment.jsonl")
 

@@ -47,8 +47,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from plansearch import Section, align, reference, similar_goals  # noqa: E402
-from plansearch.alignment import similar as similar_mod  # noqa: E402
-from plansearch.alignment import topics as topics_mod  # noqa: E402
+from plansearch.search import similar as similar_mod  # noqa: E402
+from plansearch.search import topics as topics_mod  # noqa: E402
 from plansearch.thai import tokenize  # noqa: E402
 
 
@@ -447,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--frameworks-only", action="store_true", help="skip the similar-goal part")
     args = ap.parse_args(argv)
     from plansearch.embed import Embedder
-    from plansearch.index import PlanIndex
+    from plansearch.search import SearchIndex as PlanIndex
 
     if args.fast:
         args.embedder = "hashing"

@@ -2,10 +2,10 @@
 
 The pipeline, one package per stage::
 
-    parse  → sections → embed  → index  → alignment → report
-    parse/   sections.py embed/   index/   alignment/  report/
-                                         ↑
-                              frameworks/ (registry, data, target spaces)
+    parse  → sections → embed  → search  → alignment → report
+    parse/   sections.py embed/   search/   alignment/  report/
+                                          ↑
+                               frameworks/ (registry, data, target spaces)
 
 Quick start::
 
@@ -43,8 +43,9 @@ _EXPORTS: dict[str, str] = {
     "load_corpus": "plansearch.corpus",
     "ingest_corpus": "plansearch.corpus",
     "CorpusResult": "plansearch.corpus",
-    "PlanIndex": "plansearch.index.planindex",
-    "Hit": "plansearch.index.planindex",
+    "PlanIndex": "plansearch.search.index",
+    "SearchIndex": "plansearch.search.index",
+    "Hit": "plansearch.search.index",
     "reference": "plansearch.frameworks",
     "load_reference": "plansearch.frameworks",
     "available_references": "plansearch.frameworks",
@@ -65,11 +66,11 @@ _EXPORTS: dict[str, str] = {
     "TargetCoverage": "plansearch.alignment.results",
     "LinkageRow": "plansearch.alignment.results",
     "LinkageCell": "plansearch.alignment.results",
-    "NearDuplicate": "plansearch.alignment.results",
-    "similar_goals": "plansearch.alignment.similar",
-    "SimilarGoals": "plansearch.alignment.similar",
-    "SimilarHit": "plansearch.alignment.similar",
-    "OrgGroup": "plansearch.alignment.similar",
+    "NearDuplicate": "plansearch.search.similar",
+    "similar_goals": "plansearch.search.similar",
+    "SimilarGoals": "plansearch.search.similar",
+    "SimilarHit": "plansearch.search.similar",
+    "OrgGroup": "plansearch.search.similar",
     "PlanSearchError": "plansearch.errors",
     "InputError": "plansearch.errors",
     "EmptyDocumentError": "plansearch.errors",
@@ -89,6 +90,9 @@ _EXPORTS: dict[str, str] = {
     "UnknownReferenceError": "plansearch.errors",
 }
 
+#: public names bound to an object of another name: ``PlanIndex`` is the SearchIndex class
+_ALIASES: dict[str, str] = {"PlanIndex": "SearchIndex"}
+
 __all__ = [*sorted(_EXPORTS), "__version__"]
 
 
@@ -96,7 +100,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'plansearch' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), _ALIASES.get(name, name))
     globals()[name] = value
     return value
 
@@ -115,11 +119,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         LinkageCell,
         LinkageRow,
         Match,
-        NearDuplicate,
         TargetCoverage,
     )
     from .alignment.settings import AlignSettings, Thresholds
-    from .alignment.similar import OrgGroup, SimilarGoals, SimilarHit, similar_goals
     from .corpus import CorpusResult, ingest_corpus, load_corpus
     from .embed import Embedder
     from .embed.base import BaseEmbedder
@@ -155,7 +157,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         reference_from_sections,
         targets_of,
     )
-    from .index.planindex import Hit, PlanIndex
     from .parse.parser import parse_plan
+    from .search.index import Hit, SearchIndex
+    from .search.index import SearchIndex as PlanIndex
+    from .search.similar import (
+        NearDuplicate,
+        OrgGroup,
+        SimilarGoals,
+        SimilarHit,
+        similar_goals,
+    )
     from .sections import KINDS, LEVELS, Plan, Section, read_jsonl, write_jsonl
     from .thai import tokenize

@@ -166,7 +166,7 @@ def test_result_count_is_called_k_everywhere():
 
 
 def test_results_are_iterable_and_sized():
-    from plansearch.alignment.similar import SimilarGoals, SimilarHit
+    from plansearch.search.similar import SimilarGoals, SimilarHit
 
     section = plansearch.Section.from_text("ส่งเสริมอาชีพผู้สูงอายุ", org="อบต.ตัวอย่าง")
     hit = SimilarHit(section, 0.9, 1)

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from plansearch import InputError, PlanIndex, read_jsonl
-from plansearch.alignment.similar import SIMILAR_KINDS, similar_goals
-from plansearch.alignment.topics import profiler_for, rerank_by_topic
 from plansearch.cli import main
 from plansearch.embed.hashing import HashingEmbedder
-from plansearch.index.planindex import DEFAULT_SEARCH_TOPICS
+from plansearch.search.index import DEFAULT_SEARCH_TOPICS
+from plansearch.search.similar import SIMILAR_KINDS, similar_goals
+from plansearch.search.topics import profiler_for, rerank_by_topic
 
 DATA = Path(__file__).parent / "data" / "search_knowledge_sections.jsonl"
 GOALS = {"kind": "goal"}  # the four goals: electricity (boilerplate), water, road, occupation

@@ -14,7 +14,8 @@
 * :mod:`.results` — the frozen result types, assembled from the evidence;
 * :mod:`.scorecard` — every constant, with its provenance (``scorecard.json``);
   :mod:`.settings` — what a user chooses;
-* :mod:`.bulk` / :mod:`.distributed` — matrix-only alignment for national-scale batches.
+* :mod:`.bulk` / :mod:`.distributed` — matrix-only alignment for national-scale batches;
+* similar goals and near-duplicate passages live in :mod:`plansearch.search.similar`.
 
 Example::
 

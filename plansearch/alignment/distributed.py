@@ -43,7 +43,7 @@ import numpy as np
 from ..errors import InputError, ModelError
 from ..fileio import atomic_write_text, atomic_writer
 from ..frameworks.registry import default_frameworks
-from ..index.distributed import ShardReport, run_shards, shard_bounds
+from ..search.distributed import ShardReport, run_shards, shard_bounds
 from ..sections import Plan, Section
 from .bulk import BulkResult, align_bulk, prepare_spaces
 from .items import ItemQueries, items_from
@@ -198,7 +198,7 @@ def align_shard(
     the frozen view included) and the scores from :func:`.bulk.align_bulk`, exactly as
     in one process.
     """
-    from ..index.distributed import _load_embedder
+    from ..search.distributed import _load_embedder
 
     emb = _load_embedder(spec, threads)
     pool = Plan(org=None, province=None, source=None, sections=tuple(ancestors) + tuple(items))
@@ -325,7 +325,7 @@ def align_corpus(
             (finished shards stay in ``work_dir``; rerun to resume).
         ModelError: a worker has another model than this process.
     """
-    from ..index.distributed import _load_embedder
+    from ..search.distributed import _load_embedder
 
     t0 = time.perf_counter()
     if k < 1:

@@ -4,8 +4,9 @@ For local items ``i`` and the targets ``t`` of one framework::
 
     lex[i, t] = Σ idf(w), w ∈ words(i) ∩ words(subtree t) / Σ idf(w), w ∈ words(i)
 
-The idf is computed over the space's nodes (a word the framework never uses still counts
-in an item's denominator, with the mean idf). Everything is sparse matrix algebra, so bulk
+The idf is computed over the space's nodes with the one BM25 idf of the package
+(:class:`plansearch.search.bm25.Vocabulary`); a word the framework never uses still counts
+in an item's denominator, with the mean idf. Everything is sparse matrix algebra, so bulk
 alignment of 100k items is one sparse product per chunk.
 
 >>> from plansearch.frameworks import builtin_space
@@ -16,8 +17,6 @@ alignment of 100k items is one sparse product per chunk.
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,37 +24,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import sparse
 
+from ..search.bm25 import Vocabulary
 from ..thai import tokenize
 
 if TYPE_CHECKING:
     from ..frameworks.space import TargetSpace
-
-
-class Vocabulary:
-    """Word ids and inverse document frequencies over a collection of token lists."""
-
-    def __init__(self, docs: Sequence[Sequence[str]]) -> None:
-        df: Counter[str] = Counter()
-        for d in docs:
-            df.update(set(d))
-        self.index = {t: i for i, t in enumerate(sorted(df))}
-        n = max(len(docs), 1)
-        self.idf = np.array(
-            [math.log(1.0 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in sorted(df)],
-            dtype=np.float32,
-        )
-
-    def matrix(self, docs: Sequence[Sequence[str]]) -> sparse.csr_matrix:
-        """Binary document-term matrix (unknown words dropped)."""
-        rows, cols = [], []
-        for i, d in enumerate(docs):
-            for t in set(d):
-                j = self.index.get(t)
-                if j is not None:
-                    rows.append(i)
-                    cols.append(j)
-        data = np.ones(len(rows), dtype=np.float32)
-        return sparse.csr_matrix((data, (rows, cols)), shape=(len(docs), len(self.index)))
 
 
 def word_matrix(item_tokens: Sequence[Sequence[str]]) -> tuple[sparse.csr_matrix, list[str]]:

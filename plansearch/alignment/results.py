@@ -21,6 +21,7 @@ import numpy as np
 from ..frameworks.registry import kinds_for
 from ..labels import STRENGTH_TH as STRENGTH_TH  # re-exported (defined in plansearch.labels)
 from ..labels import STRENGTHS as STRENGTHS
+from ..search.similar import NearDuplicate as NearDuplicate  # defined with search (issue 19)
 from ..sections import Plan, Section
 from .calibrate import logistic, shares, strength_labels
 from .settings import AlignSettings, Thresholds
@@ -158,15 +159,6 @@ class LinkageRow:
 
     strategy: Section
     cells: tuple[LinkageCell, ...]
-
-
-@dataclass(frozen=True)
-class NearDuplicate:
-    """Two passages from different organisations that are (almost) the same text."""
-
-    a: Section
-    b: Section
-    similarity: float
 
 
 @dataclass(frozen=True)

@@ -139,9 +139,8 @@ def output_format(fmt: str | None, out: str | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import plansearch
-
     from ..alignment.pipeline import align
+    from ..frameworks import load_reference
     from ..parse.parser import parse_plan
     from .index import optional_embedder
 
@@ -152,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     embedder = optional_embedder(args.embedder)
     against: list[str | Reference] = list(args.against or [])
     for ref in args.reference or []:
-        against.append(plansearch.load_reference(input_path(ref, folder=False, what="framework")))
+        against.append(load_reference(input_path(ref, folder=False, what="framework")))
     plan: Plan | None = None
     if args.statements:
         if args.org or args.province or args.ocr:

@@ -19,7 +19,7 @@ from ._inputs import add_identity_options, add_ocr_option, input_path, positive_
 from ._output import check_output_dir
 
 if TYPE_CHECKING:
-    from ..index.planindex import PlanIndex
+    from ..search.index import SearchIndex
 
 EMBEDDER_HELP = (
     "'default' (bundled multilingual-e5-small), 'hashing' or 'hashing:DIM' (fast, for "
@@ -49,7 +49,7 @@ def index_dir(value: str, *, option: str) -> Path:
     return check_output_dir(value, option=option)
 
 
-def save_index(index: PlanIndex, out: Path, *, option: str) -> Path:
+def save_index(index: SearchIndex, out: Path, *, option: str) -> Path:
     """``index.save(out)`` with a file-system failure reported as one line."""
     check_output_dir(out, option=option)
     try:
@@ -84,13 +84,11 @@ def load_sections(
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..index.planindex import PlanIndex
+    from ..search.index import SearchIndex
 
     if getattr(args, "store", "files") == "milvus":  # shared vector database (Milvus)
-        from ..index.milvus_store import cli_build
-
         sections = load_sections(args.source, org=args.org, province=args.province, ocr=args.ocr)
-        return cli_build(args, sections, make_embedder(args.embedder))
+        return build_in_milvus(args, sections, make_embedder(args.embedder))
     if not args.out:
         raise InputError("--out DIR is required (or --store milvus --uri URI)")
     out = index_dir(args.out, option="--out")
@@ -107,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if args.cluster:
         index = build_on_cluster(sections, args, out)
     else:
-        index = PlanIndex.build(sections, embedder=embedder, show_progress=progress)
+        index = SearchIndex.build(sections, embedder=embedder, show_progress=progress)
     t2 = time.perf_counter()
     saved = save_index(index, out, option="--out")
     if not args.quiet:
@@ -120,9 +118,47 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_on_cluster(sections: list[Section], args: argparse.Namespace, out: Path) -> PlanIndex:
+def build_in_milvus(
+    args: argparse.Namespace, sections: list[Section], embedder: BaseEmbedder
+) -> int:
+    """``plansearch index CORPUS --store milvus --uri URI [--name NAME | --out NAME]``."""
+    from ..search.index import SearchIndex
+    from ..search.stores.milvus_schema import collection_name
+
+    if not args.uri:
+        raise InputError(
+            "--store milvus ต้องระบุ --uri / needs --uri: a Milvus Lite file (indexes/plans.db) "
+            "or a server (http://localhost:19530)"
+        )
+    if getattr(args, "cluster", None):
+        raise InputError(
+            "--cluster กับ --store milvus ยังใช้ร่วมกันไม่ได้ / --cluster with --store milvus is "
+            "not supported yet: build with --cluster --out DIR, then copy it with "
+            "SearchIndex.from_index(SearchIndex.load(DIR), uri=URI, name=NAME)"
+        )
+    name = args.name or (Path(args.out).name if args.out else "default")
+    if not sections:
+        raise InputError(f"no sections found in {args.source}; nothing to index")
+    t0 = time.perf_counter()
+    index = SearchIndex.build(
+        sections,
+        embedder,
+        uri=args.uri,
+        name=name,
+        show_progress=False if args.quiet else None,
+    )
+    if not args.quiet:
+        print(
+            f"indexed {len(index)} sections with {embedder.name} into Milvus "
+            f"{args.uri} (collection {collection_name(name)}) in {time.perf_counter() - t0:.1f}s",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def build_on_cluster(sections: list[Section], args: argparse.Namespace, out: Path) -> SearchIndex:
     """Embed on a Dask cluster (``--cluster``), shards kept in ``--work-dir`` for resuming."""
-    from ..index.distributed import build_index
+    from ..search.distributed import build_index
 
     work = Path(args.work_dir) if args.work_dir else out.with_name(out.name + ".shards")
     check_output_dir(work, option="--work-dir")

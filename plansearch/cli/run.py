@@ -33,10 +33,10 @@ def run(args: argparse.Namespace) -> int:
 
     from ..alignment.pipeline import align
     from ..alignment.results import Alignment
-    from ..alignment.similar import near_duplicates
     from ..frameworks import aligned_kinds, fallback_kinds
-    from ..index.planindex import PlanIndex
     from ..report import write_excel, write_heatmap_png, write_html
+    from ..search.index import SearchIndex
+    from ..search.similar import near_duplicates
     from ..sections import Plan
     from .index import make_embedder, save_index
 
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     plans = list(result.plans)
     sections = [s for p in plans for s in p.sections]
     print(f"parsed {len(plans)} plans, {len(sections)} sections from {args.corpus}")
-    index = PlanIndex.build(sections, embedder=embedder)
+    index = SearchIndex.build(sections, embedder=embedder)
     if index_out is not None:
         save_index(index, index_out, option="--index")
         print(f"index: {len(index)} sections → {index_out}")

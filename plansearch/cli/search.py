@@ -10,8 +10,8 @@ import json
 from collections.abc import Callable, Sequence
 
 from ..errors import InputError
-from ..index.filters import FILTER_FIELDS
-from ..index.planindex import MODES, Hit
+from ..search.filters import FILTER_FIELDS
+from ..search.index import MODES, Hit
 from ..sections import KINDS, LEVELS
 from ..thai import display_width
 from ._inputs import non_blank, positive_int
@@ -64,12 +64,12 @@ def query_text(value: str, *, option: str = "QUERY") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..index.planindex import DEFAULT_SEARCH_TOPICS, PlanIndex
+    from ..search.index import DEFAULT_SEARCH_TOPICS, SearchIndex
     from .index import optional_embedder
 
     query = query_text(args.query)
     embedder = optional_embedder(args.embedder)
-    index = PlanIndex.load(args.index, embedder=embedder)
+    index = SearchIndex.load(args.index, embedder=embedder)
     where: dict[str, list[str]] = {}
     for field in FILTER_FIELDS:
         values = getattr(args, field, None)

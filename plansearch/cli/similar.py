@@ -12,14 +12,14 @@ from ._inputs import org_name, positive_int
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..alignment.similar import similar_goals
-    from ..index.planindex import PlanIndex
+    from ..search.index import SearchIndex
+    from ..search.similar import similar_goals
     from .index import optional_embedder
     from .search import fit, query_text
 
     text = query_text(args.text, option="TEXT")
     embedder = optional_embedder(args.embedder)
-    index = PlanIndex.load(args.index, embedder=embedder)
+    index = SearchIndex.load(args.index, embedder=embedder)
     where = {"province": args.province} if args.province else None
     res = similar_goals(
         index,

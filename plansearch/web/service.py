@@ -131,7 +131,7 @@ class Workbench:
         if self._index is None:
             with self._lock:
                 if self._index is None:
-                    from ..index.planindex import PlanIndex
+                    from ..search.index import SearchIndex as PlanIndex
 
                     if self.index_dir is not None:
                         idx = PlanIndex.load(self.index_dir, self.embedder)
@@ -705,7 +705,7 @@ class Workbench:
         return [h for h in hits if h.section.id not in self._stale][:k]
 
     def similar(self, q: str, *, k: int = 10, exclude_org: str | None = None) -> Any:
-        from ..alignment.similar import similar_goals
+        from ..search.similar import similar_goals
 
         idx = self.index
         with self._index_lock:
