@@ -204,7 +204,7 @@
     out.textContent = "";
     document.getElementById("review-progress").textContent = progressText(r);
     r.blocks.forEach(function (b, bi) {
-      var head = b.strategy ? ("ยุทธศาสตร์ที่ " + (b.strategy.number || "") + " " + b.strategy.title) : "รายการที่ไม่ระบุยุทธศาสตร์";
+      var head = b.heading;
       var table = el("table", {}, [el("thead", {}, [el("tr", {}, [el("th", { text: "ยุทธศาสตร์ / กลยุทธ์ / แนวทาง", cls: "item" })].concat(
         r.frameworks.map(function (f) { return el("th", { text: f.letter + " " + f.heading }); })))])]);
       var tbody = el("tbody");
