@@ -9,8 +9,8 @@ Needs the optional ``web`` extra (``pip install -e '.[web]'``). Layers, top down
   province's plans), ``export`` (Excel/CSV/HTML with decisions), ``reimport`` (an
   edited Excel back);
 * the workspace: ``workbench`` (one per server, wiring) over ``plans``,
-  ``frameworks``, ``decisions``, ``alignments``, ``search`` (model and index) and
-  ``jobs`` (background work);
+  ``frameworks``, ``decisions``, ``alignments``, ``embedder`` (the model), ``search``
+  (the index) and ``jobs`` (background work);
 * ``db``: the SQLite workspace.
 
 >>> from plansearch.web import create_app          # doctest: +SKIP

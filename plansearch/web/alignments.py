@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 from ..sections import Plan
 from .db import Workspace
 from .decisions import Decisions
+from .embedder import SharedEmbedder
 from .frameworks import FrameworkStore
 from .jobs import Progress
 from .plans import PlanStore, plan_from_row
-from .search import SharedEmbedder
 
 if TYPE_CHECKING:
     from ..alignment.results import Alignment

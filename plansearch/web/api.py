@@ -89,7 +89,8 @@ async def replace_source(
 
 @router.delete("/plans/{plan_id}", dependencies=[TOKEN])
 def delete_plan(plan_id: str, wb: Workbench = WB) -> dict[str, Any]:
-    return {"deleted": wb.delete_plan(plan_id)}
+    wb.delete_plan(plan_id)
+    return {"deleted": True}
 
 
 @router.patch("/plans/{plan_id}/sections/{key}", dependencies=[TOKEN])

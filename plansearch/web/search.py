@@ -1,11 +1,10 @@
-"""The workbench's model and search index: loaded once per server, shared by requests.
+"""The workbench's search index: built once per server, shared by requests.
 
-:class:`SharedEmbedder` loads the embedding model on first use (alignment and search
-both use it). :class:`WorkspaceSearch` searches the saved index given to
-``plansearch serve --index`` together with the workspace's own plans: built on first
-use from every stored plan, kept current as plans are uploaded, and hiding the
-sections of deleted or replaced sources from its results. This is the one module of
-the workbench that imports the search package.
+:class:`WorkspaceSearch` searches the saved index given to ``plansearch serve --index``
+together with the workspace's own plans: built on first use from every stored plan
+(with the server's :class:`~.embedder.SharedEmbedder`), kept current as plans are
+uploaded, and hiding the sections of deleted or replaced sources from its results.
+This is the one module of the workbench that imports the search package.
 
 >>> search = WorkspaceSearch(plans, SharedEmbedder("hashing"))   # doctest: +SKIP
 >>> search.search("ถนนคอนกรีต", k=5)                             # doctest: +SKIP
@@ -20,34 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from ..sections import Section
+from .embedder import SharedEmbedder
 from .plans import PlanStore
 
 #: The facets the search page filters by.
 FACETS = ("province", "org", "level", "kind")
-
-
-class SharedEmbedder:
-    """The embedder of the server, loaded once on first use (thread-safe).
-
-    ``spec`` is an embedder or a name for :class:`plansearch.Embedder` (``None``: the
-    bundled model; ``"hashing"`` for tests)."""
-
-    def __init__(self, spec: Any = None) -> None:
-        self.spec = spec
-        self._model: Any = None
-        self._lock = threading.Lock()
-
-    def get(self) -> Any:
-        """The loaded embedder (:class:`plansearch.embed.base.BaseEmbedder`)."""
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    from ..embed import Embedder
-                    from ..embed.base import BaseEmbedder
-
-                    spec = self.spec
-                    self._model = spec if isinstance(spec, BaseEmbedder) else Embedder(spec)
-        return self._model
 
 
 class WorkspaceSearch:

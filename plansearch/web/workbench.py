@@ -7,7 +7,8 @@ parts, one module per concern:
 * :mod:`.frameworks` — the registry's and the organisation's own (:class:`FrameworkStore`);
 * :mod:`.decisions` — accept / change / reject / undo, and the learning examples;
 * :mod:`.alignments` — :func:`plansearch.align` runs, cached per plan (:class:`Aligner`);
-* :mod:`.search` — the shared embedder and the search index (:class:`WorkspaceSearch`);
+* :mod:`.embedder` — the model, loaded once (:class:`SharedEmbedder`);
+* :mod:`.search` — the index over ``--index`` and the plans (:class:`WorkspaceSearch`);
 * :mod:`.jobs` — background work and its progress.
 
 The review, coverage and exports (:mod:`.review`, :mod:`.coverage`, :mod:`.export`) read
@@ -28,10 +29,11 @@ from typing import Any
 from .alignments import Aligner
 from .db import Workspace
 from .decisions import Decisions
+from .embedder import SharedEmbedder
 from .frameworks import FrameworkStore
 from .jobs import Jobs
 from .plans import PlanStore, PlanUpdate
-from .search import SharedEmbedder, WorkspaceSearch
+from .search import WorkspaceSearch
 from .uploads import DEFAULT_MAX_UPLOAD
 
 
@@ -85,13 +87,12 @@ class Workbench:
         self.aligner.forget(plan_id)
         return self.plans.info(plan_id)
 
-    def delete_plan(self, plan_id: str) -> bool:
+    def delete_plan(self, plan_id: str) -> None:
         """Remove a plan, its decisions and runs (its sections leave the search results)."""
         plan = self.plans.plan(plan_id)
         self.search.hide(s.id for s in plan.sections)
         self.aligner.forget(plan_id)
         self.plans.delete(plan_id)
-        return True
 
     def _changed(self, update: PlanUpdate) -> None:
         if update.replaced:
