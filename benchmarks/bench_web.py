@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(
                 ("first search: model load + index build", f"{time.perf_counter() - t0:.2f} s")
             )
-            rows.append(("indexed sections", str(len(wb.index))))
+            rows.append(("indexed sections", str(len(wb.search.index))))
             for name, path, key in (
                 ("search", "/api/search", "q"),
                 ("similar goals", "/api/similar", "q"),
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             names = [f["name"] for f in r.json()["frameworks"]]
             warm = []
             for _ in range(3):
-                wb._forget(pid)
+                wb.aligner.forget(pid)
                 t = time.perf_counter()
                 c.post(
                     f"/api/plans/{pid}/align", json={"frameworks": frameworks}

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from plansearch import Section, parse_plan
 from plansearch.parse import ParseQuality, assess_quality
 from plansearch.sections import KINDS, LEVELS
-from plansearch.web.service import quality_report
+from plansearch.web.plans import quality_report
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = {p.name[:3]: p for p in (ROOT / "corpus" / "raw").glob("*.txt")}

@@ -418,10 +418,18 @@ def test_export_xlsx_holds_decisions_in_the_linkage_layout(
     mine = [r for r in rows if r[1] == key and r[2] == "national"]
     assert mine and mine[0][5] == other and mine[0][7] == "เปลี่ยน" and mine[0][8] == "นางสาวทดสอบ"
     assert "256" in mine[0][9]  # Buddhist era (2560s)
-    linkage = [c for row in book["ผ.02 ความเชื่อมโยง"].iter_rows(values_only=True) for c in row]
-    assert any(isinstance(c, str) and c.startswith("ยุทธศาสตร์ที่") for c in linkage)
-    assert any(isinstance(c, str) and c.startswith("ก. ยุทธศาสตร์ชาติ") for c in linkage)
-    assert any(isinstance(c, str) and c.startswith("ค. ") for c in linkage)
+    form = list(book["ผ.02 ความเชื่อมโยง"].iter_rows(values_only=True))
+    cells = [c for row in form for c in row if isinstance(c, str)]
+    assert any(c.startswith("ยุทธศาสตร์ ") for c in cells)  # a block per local strategy
+    letters = [row[0] for row in form if row[0] in ("ก.", "ข.", "ค.", "ฉ.")]
+    assert {"ก.", "ข.", "ค.", "ฉ."} <= set(letters)
+    assert ("ก.", "ยุทธศาสตร์ชาติ") in [(row[0], row[1]) for row in form]
+    # the decided cell shows the reviewer's choice, who and when (Buddhist era)
+    decided = [c for c in cells if c.startswith(f"{other} ") and "เปลี่ยน" in c]
+    assert decided and "นางสาวทดสอบ" in decided[0] and "256" in decided[0]
+    # the status column of the decisions sheet is a drop-down of the statuses
+    dv = book["การตัดสินใจ"].data_validations.dataValidation
+    assert dv and "ยอมรับ" in dv[0].formula1 and "H2" in str(dv[0].sqref)
 
 
 def test_export_csv_and_html(client: TestClient, seed: dict[str, Any]) -> None:

@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from ..web.app import TOKEN_FILE, create_app
+        from ..web.app import create_app
+        from ..web.auth import TOKEN_FILE
     except ImportError as exc:
         raise WebNotInstalledError(
             "ต้องติดตั้งส่วนเสริม web / the workbench needs the web extra: "

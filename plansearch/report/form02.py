@@ -84,12 +84,16 @@ def thai_date(when: str | datetime | None, *, time: bool = True) -> str:
 
 
 class DecisionLike(Protocol):
-    """What a reviewer decided for one (item, framework) cell."""
+    """What a reviewer decided for one (item, framework) cell (read-only attributes)."""
 
-    action: str  # "accept", "change" or "reject"
-    target_id: str | None
-    who: str
-    at: str
+    @property
+    def action(self) -> str: ...  # "accept", "change" or "reject"
+    @property
+    def target_id(self) -> str | None: ...
+    @property
+    def who(self) -> str: ...
+    @property
+    def at(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
-"""The workbench's HTTP API (JSON), used by the pages and by scripts.
+"""The workbench's HTTP API (JSON), used by the pages and by scripts: routes only.
 
-Reads are open; every request that changes state needs the ``X-Plansearch-Token``
-header (see :mod:`plansearch.web.app`). Who made a change comes from the JSON field
-``who`` or the ``X-Plansearch-User`` header (URL-encoded UTF-8). Errors are JSON
-``{"error": <type>, "detail": <Thai / English message>}`` with a 4xx status.
+Each route reads the request and calls the workspace (:class:`~.workbench.Workbench`
+and the review, coverage and export modules). Reads are open; every request that
+changes state needs the ``X-Plansearch-Token`` header, and who made a change comes from
+the field ``who`` or the ``X-Plansearch-User`` header (:mod:`.auth`). Errors are JSON
+``{"error": <type>, "detail": <Thai / English message>}`` with a 4xx status
+(:mod:`.app`).
 
 >>> # curl -H "X-Plansearch-Token: $(cat ws/api-token)" -F file=@plan.docx \\
 >>> #      http://127.0.0.1:8000/api/plans
@@ -11,47 +13,26 @@ header (see :mod:`plansearch.web.app`). Who made a change comes from the JSON fi
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any
-from urllib.parse import unquote
 
-from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ..errors import InputError
-from . import export
-from .service import Workbench
+from ..version import __version__
+from . import export, reimport
+from .auth import require_token, who_of
+from .coverage import province_coverage
+from .review import plan_review
+from .workbench import Workbench
 
 router = APIRouter(prefix="/api")
-MAX_WHO = 80
-UNKNOWN_USER = "ไม่ระบุชื่อ"
 
 
 def workbench(request: Request) -> Workbench:
     wb: Workbench = request.app.state.workbench
     return wb
-
-
-def require_token(request: Request) -> None:
-    """CSRF / script token: the header must equal the server's token."""
-    given = request.headers.get("x-plansearch-token", "")
-    if not secrets.compare_digest(given.encode(), request.app.state.token.encode()):
-        raise HTTPException(
-            status_code=403,
-            detail="ต้องมีโทเค็น X-Plansearch-Token / the X-Plansearch-Token header is missing "
-            "or wrong (pages send it; scripts read it from <workspace>/api-token)",
-        )
-    origin = request.headers.get("origin")
-    if origin and origin != "null":
-        host = request.headers.get("host", "")
-        if origin.split("://", 1)[-1] != host:
-            raise HTTPException(status_code=403, detail=f"cross-origin request from {origin!r}")
-
-
-def who_of(request: Request, given: str | None = None) -> str:
-    raw = given or unquote(request.headers.get("x-plansearch-user", ""))
-    name = " ".join(str(raw).split())[:MAX_WHO]
-    return name or UNKNOWN_USER
 
 
 WB = Depends(workbench)
@@ -61,14 +42,12 @@ TOKEN = Depends(require_token)
 # ------------------------------------------------------------------- plans
 @router.get("/health")
 def health(wb: Workbench = WB) -> dict[str, Any]:
-    from ..version import __version__
-
     return {"ok": True, "version": __version__, "schema": wb.db.schema_version()}
 
 
 @router.get("/plans")
 def list_plans(wb: Workbench = WB) -> list[dict[str, Any]]:
-    return wb.plans()
+    return wb.plans.listing()
 
 
 async def _upload_bytes(file: UploadFile | None, text: str | None) -> tuple[bytes, str | None]:
@@ -81,43 +60,37 @@ async def _upload_bytes(file: UploadFile | None, text: str | None) -> tuple[byte
 
 @router.post("/plans", status_code=201, dependencies=[TOKEN])
 async def upload_plan(
-    request: Request,
     file: Annotated[UploadFile | None, File()] = None,
     text: Annotated[str | None, Form()] = None,
-    who: Annotated[str | None, Form()] = None,
     wb: Workbench = WB,
 ) -> dict[str, Any]:
     """Upload a plan (multipart ``file``: .txt/.pdf/.docx, or ``text``) → id and structure."""
     data, name = await _upload_bytes(file, text)
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(wb.add_plan, data, name, who=who_of(request, who))
+    return await run_in_threadpool(wb.add_plan, data, name)
 
 
 @router.get("/plans/{plan_id}")
 def get_plan(plan_id: str, wb: Workbench = WB) -> dict[str, Any]:
-    return wb.plan_info(plan_id)
+    return wb.plans.info(plan_id)
 
 
 @router.put("/plans/{plan_id}/source", dependencies=[TOKEN])
 async def replace_source(
     plan_id: str,
-    request: Request,
     file: Annotated[UploadFile | None, File()] = None,
     text: Annotated[str | None, Form()] = None,
     wb: Workbench = WB,
 ) -> dict[str, Any]:
     """Re-upload an edited plan: decisions stay with unchanged sections; changes listed."""
-    wb.plan(plan_id)
+    wb.plans.plan(plan_id)
     data, name = await _upload_bytes(file, text)
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(wb.add_plan, data, name, plan_id=plan_id)
 
 
 @router.delete("/plans/{plan_id}", dependencies=[TOKEN])
 def delete_plan(plan_id: str, wb: Workbench = WB) -> dict[str, Any]:
-    return {"deleted": wb.delete_plan(plan_id)}
+    wb.delete_plan(plan_id)
+    return {"deleted": True}
 
 
 @router.patch("/plans/{plan_id}/sections/{key}", dependencies=[TOKEN])
@@ -147,8 +120,8 @@ def align_plan(
     background: bool = Query(False),
     wb: Workbench = WB,
 ) -> Any:
-    """Align against ``{"frameworks": [...]}`` (default: national, nesdp13, sdg, dla and
-    the levels the plan quotes) → linkage review rows, top 3 per cell, with evidence.
+    """Align against ``{"frameworks": [...]}`` (default: the registry's defaults and the
+    levels the plan quotes) → linkage review rows, top 3 per cell, with evidence.
     ``?background=1`` returns a job to poll at ``/api/jobs/{id}`` instead."""
     names = (body or {}).get("frameworks") or None
     if names is not None and (
@@ -156,20 +129,20 @@ def align_plan(
     ):
         raise InputError("frameworks ต้องเป็นรายการชื่อ / 'frameworks' must be a list of names")
     if background:
-        return JSONResponse({"job": wb.start_job(plan_id, names)}, status_code=202)
-    wb.align(plan_id, names)
-    return wb.review(plan_id)
+        return JSONResponse({"job": wb.align_in_background(plan_id, names)}, status_code=202)
+    wb.aligner.align(plan_id, names)
+    return plan_review(wb, plan_id)
 
 
 @router.get("/jobs/{job_id}")
 def job(job_id: str, wb: Workbench = WB) -> dict[str, Any]:
-    return wb.job(job_id)
+    return wb.jobs.get(job_id)
 
 
 @router.get("/plans/{plan_id}/review")
 def review(plan_id: str, wb: Workbench = WB) -> dict[str, Any]:
     """The latest linkage review of a plan (aligned now if it never was)."""
-    return wb.review(plan_id)
+    return plan_review(wb, plan_id)
 
 
 @router.put("/plans/{plan_id}/decisions", dependencies=[TOKEN])
@@ -192,7 +165,7 @@ def decide(
             if not isinstance(d.get(field), str) or not d.get(field):
                 raise InputError(f"ขาด {field} / missing field {field!r}")
         target = d.get("target_id")
-        res = wb.decide(
+        res = wb.decisions.decide(
             plan_id,
             d["section_key"],
             d["framework"],
@@ -206,11 +179,7 @@ def decide(
 
 @router.get("/plans/{plan_id}/decisions")
 def decisions(plan_id: str, wb: Workbench = WB) -> dict[str, Any]:
-    wb.plan(plan_id)
-    return {
-        "history": [d.to_dict() for d in wb.db.history(plan_id)],
-        "current": [d.to_dict() for d in wb.db.current(plan_id).values()],
-    }
+    return wb.decisions.history(plan_id)
 
 
 # ------------------------------------------------------------------ exports
@@ -238,13 +207,11 @@ def export_csv(plan_id: str, wb: Workbench = WB) -> Response:
 
 @router.get("/plans/{plan_id}/export.html")
 def export_html(plan_id: str, wb: Workbench = WB) -> Response:
-    from .app import REPORT_CSP
-
     return _download(
         export.export_html(wb, plan_id),
         "text/html; charset=utf-8",
         f"report-{plan_id}.html",
-        csp=REPORT_CSP,
+        csp=export.REPORT_CSP,
     )
 
 
@@ -252,9 +219,7 @@ def export_html(plan_id: str, wb: Workbench = WB) -> Response:
 async def import_xlsx(plan_id: str, file: Annotated[UploadFile, File()], wb: Workbench = WB) -> Any:
     """Upload an edited export → the differences (nothing applied yet) and an import id."""
     data = await file.read()
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(export.diff_import, wb, plan_id, data)
+    return await run_in_threadpool(reimport.diff_import, wb, plan_id, data)
 
 
 @router.post("/plans/{plan_id}/import/{import_id}/apply", dependencies=[TOKEN])
@@ -265,13 +230,14 @@ def apply_import(
     body: Annotated[dict[str, Any] | None, Body()] = None,
     wb: Workbench = WB,
 ) -> dict[str, Any]:
-    return export.apply_import(wb, plan_id, import_id, who=who_of(request, (body or {}).get("who")))
+    who = who_of(request, (body or {}).get("who"))
+    return reimport.apply_import(wb, plan_id, import_id, who=who)
 
 
 # -------------------------------------------------------------- frameworks
 @router.get("/frameworks")
 def frameworks(wb: Workbench = WB) -> list[dict[str, Any]]:
-    return wb.frameworks()
+    return wb.frameworks.listing()
 
 
 @router.post("/frameworks", status_code=201, dependencies=[TOKEN])
@@ -286,7 +252,7 @@ async def upload_framework(
     """Your own framework: YAML/JSON/CSV, or Excel with columns id, title, text, parent_id
     (``level``: its planning level, default ``province`` for CSV/Excel)."""
     data = await file.read()
-    return wb.add_framework(
+    return wb.frameworks.add(
         data, file.filename, name=name, level=level or None, who=who_of(request, who)
     )
 
@@ -309,7 +275,9 @@ def search(
     """Hybrid search over the index and the workspace's plans."""
     if not q.strip():
         raise InputError("คำค้นว่าง / the query is empty")
-    hits = wb.search(q, k=k, where=_where(province=province, org=org, level=level, kind=kind))
+    hits = wb.search.search(
+        q, k=k, where=_where(province=province, org=org, level=level, kind=kind)
+    )
     return {"query": q, "hits": [h.to_dict() for h in hits]}
 
 
@@ -323,16 +291,16 @@ def similar(
     """Similar goals of other organisations, grouped by organisation."""
     if not q.strip():
         raise InputError("คำค้นว่าง / the query is empty")
-    res = wb.similar(q, k=k, exclude_org=exclude_org)
+    res = wb.search.similar(q, k=k, exclude_org=exclude_org)
     return res.to_dict() if res is not None else {"query": q, "groups": []}
 
 
 @router.get("/coverage")
 def coverage(province: str | None = None, wb: Workbench = WB) -> dict[str, Any]:
     """Which national strategies, milestones and SDGs a province's plans support; gaps."""
-    return wb.coverage(province)
+    return province_coverage(wb, province)
 
 
 @router.get("/facets")
 def facets(wb: Workbench = WB) -> dict[str, list[str]]:
-    return wb.facets()
+    return wb.search.facets()

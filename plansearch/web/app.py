@@ -1,12 +1,11 @@
-"""The workbench web application (FastAPI): security layers, error mapping, assets.
+"""The workbench web application (FastAPI): assembly, security layers, error mapping.
 
 ``create_app(workspace, embedder="hashing")`` builds the app; ``plansearch serve``
 runs it with uvicorn. Layers, outermost first: the body-size limit (413 before a
 byte is stored), security headers (CSP without inline script, no framing, no
-sniffing), an optional Host allow-list (DNS rebinding), then the routes. Every
-state-changing API call needs the ``X-Plansearch-Token`` header: the pages read it
-from a ``<meta>`` tag (same-origin only, so it is the CSRF token), scripts get it
-from ``<workspace>/api-token``.
+sniffing), an optional Host allow-list (DNS rebinding), then the routes of
+:mod:`.api` and :mod:`.pages` over one :class:`~.workbench.Workbench`. Every
+state-changing API call needs the workspace's token (:mod:`.auth`).
 
 >>> app = create_app("ws", embedder="hashing")   # doctest: +SKIP
 """
@@ -14,7 +13,6 @@ from ``<workspace>/api-token``.
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +20,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from ..errors import PlanSearchError, ReferenceFormatError
-from .service import NotFoundError, Workbench
+from ..errors import (
+    DocumentTooLargeError,
+    PlanSearchError,
+    ReferenceFormatError,
+    UnsupportedFormatError,
+)
+from .api import router as api_router
+from .auth import workspace_token
+from .db import NotFoundError
+from .pages import router as pages_router
 from .uploads import (
     DEFAULT_MAX_UPLOAD,
     BodyLimit,
@@ -34,22 +40,31 @@ from .uploads import (
     UploadTooLargeError,
     UploadTypeError,
 )
+from .workbench import Workbench
 
 HERE = Path(__file__).parent
-TOKEN_HEADER = "X-Plansearch-Token"
-TOKEN_FILE = "api-token"
 #: Content-Security-Policy of every page: only this server's own script and style.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-#: CSP of downloaded HTML reports (inline script and style are theirs, nothing else).
-REPORT_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-    "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
 EMBEDDER_ENV = "PLANSEARCH_WEB_EMBEDDER"
+#: HTTP status of each error a request can cause, the first class that matches
+#: (any other :class:`PlanSearchError` is bad input: 422).
+ERROR_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (NotFoundError, 404),
+    (UploadTooLargeError, 413),
+    (DocumentTooLargeError, 413),
+    (UploadTypeError, 415),
+    (UnsupportedFormatError, 415),
+    (ReferenceFormatError, 422),
+)
+
+
+def status_of(exc: PlanSearchError) -> int:
+    """The HTTP status that answers ``exc`` (see :data:`ERROR_STATUS`)."""
+    return next((status for cls, status in ERROR_STATUS if isinstance(exc, cls)), 422)
 
 
 class SecurityHeaders:
@@ -121,9 +136,6 @@ def create_app(
     for tests). ``index_dir`` is a saved :class:`PlanIndex` to search besides the
     workspace's plans. ``allowed_hosts`` limits the ``Host`` header (``None``: any).
     """
-    from .api import router as api_router
-    from .pages import router as pages_router
-
     if embedder is None:
         embedder = os.environ.get(EMBEDDER_ENV) or None
     app = WorkbenchApp(
@@ -137,58 +149,15 @@ def create_app(
     app.state.workbench = Workbench(
         workspace, embedder=embedder, index_dir=index_dir, max_upload=max_upload
     )
-    app.state.token = token or _workspace_token(Path(workspace))
+    app.state.token = token or workspace_token(Path(workspace))
     app.include_router(api_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    def error(status: int, exc: Exception) -> JSONResponse:
+    @app.exception_handler(PlanSearchError)
+    async def _error(request: Request, exc: PlanSearchError) -> JSONResponse:
         return JSONResponse(
-            {"error": type(exc).__name__, "detail": str(exc)},
-            status_code=status,
+            {"error": type(exc).__name__, "detail": str(exc)}, status_code=status_of(exc)
         )
 
-    @app.exception_handler(NotFoundError)
-    async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:
-        return error(404, exc)
-
-    @app.exception_handler(UploadTooLargeError)
-    async def _too_large(request: Request, exc: UploadTooLargeError) -> JSONResponse:
-        return error(413, exc)
-
-    @app.exception_handler(UploadTypeError)
-    async def _bad_type(request: Request, exc: UploadTypeError) -> JSONResponse:
-        return error(415, exc)
-
-    @app.exception_handler(ReferenceFormatError)
-    async def _bad_reference(request: Request, exc: ReferenceFormatError) -> JSONResponse:
-        return error(422, exc)
-
-    @app.exception_handler(PlanSearchError)
-    async def _bad_input(request: Request, exc: PlanSearchError) -> JSONResponse:
-        from ..errors import DocumentTooLargeError, UnsupportedFormatError
-
-        if isinstance(exc, DocumentTooLargeError):
-            return error(413, exc)
-        if isinstance(exc, UnsupportedFormatError):
-            return error(415, exc)
-        return error(422, exc)
-
     return app
-
-
-def _workspace_token(folder: Path) -> str:
-    """The workspace's API token (made once, readable only by its owner)."""
-    if str(folder) == ":memory:":
-        return secrets.token_urlsafe(24)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / TOKEN_FILE
-    if path.exists():
-        text = path.read_text(encoding="ascii").strip()
-        if text:
-            return text
-    token = secrets.token_urlsafe(24)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(token + "\n")
-    return token

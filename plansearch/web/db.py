@@ -101,6 +101,13 @@ class WorkspaceError(PlanSearchError):
     """The workspace database cannot be opened or is newer than this plansearch."""
 
 
+class NotFoundError(PlanSearchError, KeyError):
+    """No plan, section, framework, import or job with that id in this workspace (404)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "not found"
+
+
 def now_iso() -> str:
     """Current UTC time, ISO 8601 with seconds (what every row records)."""
     return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,29 +1,40 @@
-"""Exports with the planners' decisions, and the re-import of an edited Excel file.
+"""Exports with the planners' decisions: the ผ.02 Excel workbook, CSV and the HTML report.
 
-The workbook is the library's report (:func:`plansearch.report.write_excel`) with two sheets in
-front: ``ผ.02 ความเชื่อมโยง`` (the linkage block of the official project form, one
-block per local strategy, each cell's decided target, who decided and when, in Thai
-Buddhist-era dates) and ``การตัดสินใจ`` (one row per cell, the sheet a planner edits
-and imports back). No cell is ever a formula: text that starts with ``=`` is stored
-as text, and CSV cells that a spreadsheet would evaluate get a leading apostrophe.
+The workbook is the library's report (:func:`plansearch.report.build_workbook`) with its
+ผ.02 sheet (:mod:`plansearch.report.form02`: the official block layout, one block per
+local strategy) filled with the decisions — who decided and when, in Thai Buddhist-era
+dates — and ``การตัดสินใจ`` second (one row per cell, the sheet a planner edits and
+imports back: :mod:`.reimport`; its status column offers the statuses as a drop-down).
+No cell is ever a formula: text that starts with ``=`` is stored as text, and CSV cells
+that a spreadsheet would evaluate get a leading apostrophe.
+
+>>> export_xlsx(wb, "p-1")[:2]   # doctest: +SKIP
+b'PK'
 """
 
 from __future__ import annotations
 
 import csv
+import html
 import io
-import tempfile
-from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError
-from ..report import write_excel, write_html
+from ..labels import STRENGTH_TH
+from ..report.form02 import FORM_SHEET, thai_date, write_form02
 from ..report.tables import safe_cell
-from .service import ACTION_TH, STRENGTH_TH, Workbench
+from .decisions import ACTION_TH
+from .review import plan_review
 
+if TYPE_CHECKING:
+    from .workbench import Workbench
+
+#: CSP of a downloaded HTML report (its own inline script and style, nothing else).
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+    "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 DECISION_SHEET = "การตัดสินใจ"
-LINKAGE_SHEET = "ผ.02 ความเชื่อมโยง"
+LINKAGE_SHEET = FORM_SHEET
 DECISION_HEADERS: tuple[str, ...] = (
     "รหัสแผน (plan_id)",
     "รหัสหัวข้อ (section_key)",
@@ -39,41 +50,20 @@ DECISION_HEADERS: tuple[str, ...] = (
     "ข้อเสนอ 2",
     "ข้อเสนอ 3",
 )
-THAI_MONTHS = (
-    "ม.ค.",
-    "ก.พ.",
-    "มี.ค.",
-    "เม.ย.",
-    "พ.ค.",
-    "มิ.ย.",
-    "ก.ค.",
-    "ส.ค.",
-    "ก.ย.",
-    "ต.ค.",
-    "พ.ย.",
-    "ธ.ค.",
+#: Columns of the HTML report's decisions.
+LINKAGE_HEADERS: tuple[str, ...] = (
+    "ส่วนของแผน",
+    "กรอบ",
+    "เป้าหมายที่เชื่อมโยง",
+    "สถานะ",
+    "ผู้ตัดสิน",
+    "วันที่ (พ.ศ.)",
 )
-BANGKOK = timezone(timedelta(hours=7))
-
-
-def thai_date(iso: str | datetime | None) -> str:
-    """An ISO time as a Thai Buddhist-era date in Bangkok time.
-
-    >>> thai_date("2026-12-01T10:39:04+00:00")
-    '1 ธ.ค. 2569 17:39 น.'
-    """
-    if not iso:
-        return ""
-    t = iso if isinstance(iso, datetime) else datetime.fromisoformat(iso)
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=UTC)
-    t = t.astimezone(BANGKOK)
-    return f"{t.day} {THAI_MONTHS[t.month - 1]} {t.year + 543} {t:%H:%M} น."
 
 
 def cell_rows(wb: Workbench, plan_id: str) -> list[dict[str, Any]]:
     """One record per (plan item, framework): the suggestion and the standing decision."""
-    review = wb.review(plan_id)
+    review = plan_review(wb, plan_id)
     titles = {f["name"]: {t["id"]: t["title"] for t in f["targets"]} for f in review["frameworks"]}
     out = []
     for block in review["blocks"]:
@@ -95,8 +85,7 @@ def cell_rows(wb: Workbench, plan_id: str) -> list[dict[str, Any]]:
                         "plan_id": plan_id,
                         "section_key": s["key"],
                         "framework": f["name"],
-                        "strategy": block["strategy"],
-                        "section": s,
+                        "block": block["heading"],
                         "label": label.strip(),
                         "framework_th": f"{f['letter']} {f['heading']}",
                         "target_id": target,
@@ -106,7 +95,7 @@ def cell_rows(wb: Workbench, plan_id: str) -> list[dict[str, Any]]:
                         "at": d["at"] if d else "",
                         "suggestions": [
                             f"{m['target_id']} {m['title']} ({STRENGTH_TH[m['strength']]} "
-                            f"{m['score']:.2f})"
+                            f"{m['share']:.2f})"
                             for m in sug
                         ],
                         "top": sug[0]["target_id"] if sug else None,
@@ -136,69 +125,22 @@ def defuse_workbook(book: Any) -> int:
 
 
 def export_xlsx(wb: Workbench, plan_id: str) -> bytes:
-    """The Excel workbook with decisions (ผ.02 block + decisions sheet + the report)."""
-    from openpyxl import load_workbook
-    from openpyxl.styles import Alignment as CellAlign
-    from openpyxl.styles import Font, PatternFill
+    """The Excel workbook with decisions (the ผ.02 form, the decisions sheet, the report)."""
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
 
-    ap = wb.aligned(plan_id)
+    from ..report import build_workbook
+
+    ap = wb.aligner.aligned(plan_id)
     rows = cell_rows(wb, plan_id)
-    info = wb.db.plan(plan_id) or {}
-    with tempfile.TemporaryDirectory(prefix="plansearch-web-") as tmp:
-        path = Path(tmp) / "report.xlsx"
-        write_excel(ap.alignment, path)
-        book = load_workbook(path)
+    info = wb.plans.row(plan_id)
+    book = build_workbook(ap.alignment)
+    del book[FORM_SHEET]  # the report's form, without decisions: replaced below
+    ws = book.create_sheet(FORM_SHEET, 0)
+    decided = {key: d for key, d in wb.decisions.current(plan_id).items() if d.action != "undo"}
+    write_form02(ws, ap.alignment, decisions=decided, plan_name=str(info.get("name", "")))
+
     bold = Font(bold=True)
-    wrap = CellAlign(wrap_text=True, vertical="top")
-    fills = {
-        "accept": "C6EFCE",
-        "change": "FFEB9C",
-        "reject": "FFC7CE",
-        "suggested": "F2F2F2",
-    }
-
-    ws = book.create_sheet(LINKAGE_SHEET, 0)
-    _put(ws, 1, 1, "ความเชื่อมโยงของยุทธศาสตร์การพัฒนา (ส่วนหัวแบบ ผ.02)").font = Font(bold=True, size=14)
-    _put(ws, 2, 1, "องค์กรปกครองส่วนท้องถิ่น")
-    _put(ws, 2, 2, ap.alignment.org or "-")
-    _put(ws, 3, 1, "จังหวัด")
-    _put(ws, 3, 2, ap.alignment.province or "-")
-    _put(ws, 4, 1, "แผน")
-    _put(ws, 4, 2, info.get("name", ""))
-    _put(ws, 5, 1, "วันที่ส่งออก")
-    _put(ws, 5, 2, thai_date(datetime.now(UTC)))
-    heads = ["ส่วนของแผน", "กรอบ", "เป้าหมายที่เชื่อมโยง", "สถานะ", "ผู้ตัดสิน", "วันที่ (พ.ศ.)"]
-    r = 7
-    for k, h in enumerate(heads, 1):
-        _put(ws, r, k, h).font = bold
-    last_strategy: Any = object()
-    for rec in rows:
-        if rec["strategy"] != last_strategy:
-            last_strategy = rec["strategy"]
-            r += 1
-            st = rec["strategy"]
-            head = (
-                f"ยุทธศาสตร์ที่ {st['number'] or ''} {st['title']}".replace("  ", " ")
-                if st
-                else "รายการที่ไม่ระบุยุทธศาสตร์"
-            )
-            _put(ws, r, 1, head).font = Font(bold=True, size=12)
-        r += 1
-        values = [
-            rec["label"],
-            rec["framework_th"],
-            f"{rec['target_id']} {rec['target_title']}" if rec["target_id"] else "-",
-            ACTION_TH[rec["status"]],
-            rec["who"],
-            thai_date(rec["at"]),
-        ]
-        for k, v in enumerate(values, 1):
-            c = _put(ws, r, k, v)
-            c.alignment = wrap
-        ws.cell(row=r, column=4).fill = PatternFill("solid", fgColor=fills[rec["status"]])
-    for col, width in zip("ABCDEF", (50, 34, 50, 18, 16, 20), strict=True):
-        ws.column_dimensions[col].width = width
-
     ws = book.create_sheet(DECISION_SHEET, 1)
     for k, h in enumerate(DECISION_HEADERS, 1):
         _put(ws, 1, k, h).font = bold
@@ -210,10 +152,39 @@ def export_xlsx(wb: Workbench, plan_id: str) -> bytes:
     ):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "D2"
+    if rows:  # the status column offers the statuses the import understands
+        status = DECISION_HEADERS.index("สถานะ") + 1
+        letter = ws.cell(row=1, column=status).column_letter
+        listed = ",".join(ACTION_TH[k] for k in ("accept", "change", "reject", "suggested"))
+        dv = DataValidation(
+            type="list",
+            formula1=f'"{listed}"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="สถานะไม่ถูกต้อง",
+            error=f"เลือกสถานะจากรายการ: {listed}",
+        )
+        ws.add_data_validation(dv)
+        dv.add(f"{letter}2:{letter}{len(rows) + 1}")
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
     defuse_workbook(book)
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+def _linkage_values(rec: dict[str, Any]) -> list[str]:
+    """One cell in :data:`LINKAGE_HEADERS` order (the ผ.02 sheet and the HTML report)."""
+    return [
+        rec["label"],
+        rec["framework_th"],
+        f"{rec['target_id']} {rec['target_title']}" if rec["target_id"] else "-",
+        ACTION_TH[rec["status"]],
+        rec["who"],
+        thai_date(rec["at"]),
+    ]
 
 
 def _decision_values(rec: dict[str, Any]) -> list[Any]:
@@ -245,126 +216,27 @@ def export_csv(wb: Workbench, plan_id: str) -> bytes:
 
 def export_html(wb: Workbench, plan_id: str) -> bytes:
     """The library's self-contained HTML report, with the reviewers' decisions first."""
-    import html
+    from ..report import render_html
 
-    ap = wb.aligned(plan_id)
-    with tempfile.TemporaryDirectory(prefix="plansearch-web-") as tmp:
-        path = Path(tmp) / "report.html"
-        write_html(ap.alignment, path)
-        page = path.read_text(encoding="utf-8")
+    page = render_html(wb.aligner.aligned(plan_id).alignment)
     decided = [r for r in cell_rows(wb, plan_id) if r["status"] != "suggested"]
-    heads = ("ส่วนของแผน", "กรอบ", "เป้าหมายที่เชื่อมโยง", "สถานะ", "ผู้ตัดสิน", "วันที่ (พ.ศ.)")
     body = "".join(
-        "<tr>"
-        + "".join(
-            f"<td>{html.escape(str(v))}</td>"
-            for v in (
-                r["label"],
-                r["framework_th"],
-                f"{r['target_id']} {r['target_title']}" if r["target_id"] else "-",
-                ACTION_TH[r["status"]],
-                r["who"],
-                thai_date(r["at"]),
-            )
-        )
-        + "</tr>"
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in _linkage_values(r)) + "</tr>"
         for r in decided
     )
     section = (
         '<section id="decisions"><h2>การตัดสินใจของผู้ตรวจ</h2>'
         f"<p>{len(decided)} ช่องที่ตรวจแล้ว (ช่องอื่นเป็นข้อเสนอของระบบ)</p>"
         "<table><thead><tr>"
-        + "".join(f"<th>{h}</th>" for h in heads)
+        + "".join(f"<th>{h}</th>" for h in LINKAGE_HEADERS)
         + f"</tr></thead><tbody>{body}</tbody></table></section>"
     )
     return page.replace("<main>", "<main>" + section, 1).encode("utf-8")
 
 
-# ----------------------------------------------------------------- re-import
-def diff_import(wb: Workbench, plan_id: str, data: bytes) -> dict[str, Any]:
-    """Compare an edited workbook with the standing decisions; store it pending."""
-    from openpyxl import load_workbook
-
-    if not data.startswith(b"PK\x03\x04"):
-        raise InputError("ไฟล์นี้ไม่ใช่ Excel (.xlsx) / the file is not an .xlsx workbook")
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise InputError(
-            f"อ่านไฟล์ Excel ไม่ได้ / cannot read this workbook ({type(exc).__name__})"
-        ) from None
-    if DECISION_SHEET not in book.sheetnames:
-        raise InputError(
-            f"ไม่พบแผ่นงาน {DECISION_SHEET!r} / the workbook has no {DECISION_SHEET!r} sheet; "
-            "export it from the workbench first"
-        )
-    sheet = list(book[DECISION_SHEET].iter_rows(values_only=True))
-    book.close()
-    if not sheet or tuple(str(h or "") for h in sheet[0][: len(DECISION_HEADERS)]) != (
-        DECISION_HEADERS
-    ):
-        raise InputError("หัวตารางของแผ่นงานถูกแก้ไข / the decisions sheet's header row was changed")
-    current = {(r["section_key"], r["framework"]): r for r in cell_rows(wb, plan_id)}
-    status_of = {v: k for k, v in ACTION_TH.items()}
-    changes: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
-    for n, raw in enumerate(sheet[1:], 2):
-        vals = ["" if v is None else str(v).strip() for v in raw[: len(DECISION_HEADERS)]]
-        vals += [""] * (len(DECISION_HEADERS) - len(vals))
-        pid, key, fw, _label, _fwth, target, _title, status = vals[:8]
-        if not any(vals):
-            continue
-        if pid != plan_id:
-            errors.append({"row": n, "error": f"แถวนี้เป็นของแผนอื่น ({pid})"})
-            continue
-        cur = current.get((key, fw))
-        if cur is None:
-            errors.append({"row": n, "error": f"ไม่พบหัวข้อ/กรอบ {key} {fw} ในแผนปัจจุบัน"})
-            continue
-        want = status_of.get(status, "")
-        base = {
-            "row": n,
-            "section_key": key,
-            "framework": fw,
-            "label": cur["label"],
-            "before": {"status": cur["status"], "target_id": cur["target_id"]},
-        }
-        if want == "reject" or not target:
-            if cur["status"] != "reject":
-                rejected = cur["target_id"] or cur["top"]
-                changes.append({**base, "action": "reject", "target_id": rejected})
-            continue
-        valid = wb.target_ids(plan_id, fw) or set()
-        if target not in valid:
-            errors.append({"row": n, "error": f"ไม่มีเป้าหมาย {target} ในกรอบ {fw}"})
-            continue
-        if cur["status"] in ("accept", "change") and cur["target_id"] == target:
-            continue
-        if cur["status"] == "suggested" and target == cur["top"] and want in ("", "suggested"):
-            continue
-        action = "accept" if target == cur["top"] else "change"
-        changes.append({**base, "action": action, "target_id": target})
-    import_id = wb.db.add_import(plan_id, changes) if changes else None
-    return {"import_id": import_id, "changes": changes, "errors": errors}
-
-
-def apply_import(wb: Workbench, plan_id: str, import_id: str, *, who: str) -> dict[str, Any]:
-    """Apply a pending import (each change becomes a decision by ``who``)."""
-    from .service import NotFoundError
-
-    changes = wb.db.take_import(plan_id, import_id)
-    if changes is None:
-        raise NotFoundError(f"ไม่พบการนำเข้าที่รอ / no pending import {import_id!r}")
-    applied = [
-        wb.decide(plan_id, c["section_key"], c["framework"], c["action"], c["target_id"], who=who)
-        for c in changes
-    ]
-    return {"applied": len(applied)}
-
-
 __all__ = [
-    "apply_import",
-    "diff_import",
+    "REPORT_CSP",
+    "cell_rows",
     "export_csv",
     "export_html",
     "export_xlsx",

@@ -1,4 +1,4 @@
-"""The workbench's pages (Thai, server-rendered with Jinja2; behaviour in static/app.js).
+"""The workbench's pages: routes only (Thai, Jinja2 templates; behaviour in static/app.js).
 
 Templates autoescape everything; no page has inline script or style (the CSP allows
 only this server's own files), and every state-changing action goes through the
@@ -14,8 +14,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from ..labels import KIND_TH, STRENGTH_TH
 from ..sections import KINDS
-from .service import KIND_TH, STRENGTH_TH, Workbench
+from .coverage import province_coverage
+from .workbench import Workbench
 
 router = APIRouter()
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -47,12 +49,12 @@ def home() -> RedirectResponse:
 
 @router.get("/plans", response_class=HTMLResponse, include_in_schema=False)
 def plans_page(request: Request) -> HTMLResponse:
-    return _page(request, "plans.html", plans=_wb(request).plans())
+    return _page(request, "plans.html", plans=_wb(request).plans.listing())
 
 
 @router.get("/plans/{plan_id}", response_class=HTMLResponse, include_in_schema=False)
 def plan_page(plan_id: str, request: Request) -> HTMLResponse:
-    info = _wb(request).plan_info(plan_id)
+    info = _wb(request).plans.info(plan_id)
     by_key = {s["key"]: s for s in info["sections"]}
     return _page(request, "plan.html", nav="plans", plan=info, by_key=by_key, kinds=KINDS)
 
@@ -60,20 +62,19 @@ def plan_page(plan_id: str, request: Request) -> HTMLResponse:
 @router.get("/plans/{plan_id}/review", response_class=HTMLResponse, include_in_schema=False)
 def review_page(plan_id: str, request: Request) -> HTMLResponse:
     wb = _wb(request)
-    info = wb.plan_info(plan_id)
     return _page(
         request,
         "review.html",
         nav="plans",
-        plan=info,
-        frameworks=wb.frameworks(),
-        last=wb.last_frameworks(plan_id),
+        plan=wb.plans.info(plan_id),
+        frameworks=wb.frameworks.listing(),
+        last=wb.aligner.last_frameworks(plan_id),
     )
 
 
 @router.get("/frameworks", response_class=HTMLResponse, include_in_schema=False)
 def frameworks_page(request: Request) -> HTMLResponse:
-    return _page(request, "frameworks.html", frameworks=_wb(request).frameworks())
+    return _page(request, "frameworks.html", frameworks=_wb(request).frameworks.listing())
 
 
 @router.get("/search", response_class=HTMLResponse, include_in_schema=False)
@@ -87,13 +88,13 @@ def search_page(
 ) -> HTMLResponse:
     wb = _wb(request)
     where = {k: v for k, v in dict(province=province, org=org, level=level, kind=kind).items() if v}
-    hits = wb.search(q, k=20, where=where) if q.strip() else []
+    hits = wb.search.search(q, k=20, where=where) if q.strip() else []
     return _page(
         request,
         "search.html",
         q=q,
         hits=hits,
-        facets=wb.facets(),
+        facets=wb.search.facets(),
         chosen=dict(province=province, org=org, level=level, kind=kind),
     )
 
@@ -103,17 +104,17 @@ def similar_page(
     request: Request, q: str = Query("", max_length=2000), exclude_org: str = ""
 ) -> HTMLResponse:
     wb = _wb(request)
-    res = wb.similar(q, k=15, exclude_org=exclude_org or None) if q.strip() else None
+    res = wb.search.similar(q, k=15, exclude_org=exclude_org or None) if q.strip() else None
     return _page(
         request,
         "similar.html",
         q=q,
         exclude_org=exclude_org,
         result=res,
-        orgs=wb.facets()["org"],
+        orgs=wb.search.facets()["org"],
     )
 
 
 @router.get("/coverage", response_class=HTMLResponse, include_in_schema=False)
 def coverage_page(request: Request, province: str = "") -> HTMLResponse:
-    return _page(request, "coverage.html", cov=_wb(request).coverage(province or None))
+    return _page(request, "coverage.html", cov=province_coverage(_wb(request), province or None))

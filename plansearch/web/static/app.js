@@ -204,7 +204,7 @@
     out.textContent = "";
     document.getElementById("review-progress").textContent = progressText(r);
     r.blocks.forEach(function (b, bi) {
-      var head = b.strategy ? ("ยุทธศาสตร์ที่ " + (b.strategy.number || "") + " " + b.strategy.title) : "รายการที่ไม่ระบุยุทธศาสตร์";
+      var head = b.heading;
       var table = el("table", {}, [el("thead", {}, [el("tr", {}, [el("th", { text: "ยุทธศาสตร์ / กลยุทธ์ / แนวทาง", cls: "item" })].concat(
         r.frameworks.map(function (f) { return el("th", { text: f.letter + " " + f.heading }); })))])]);
       var tbody = el("tbody");
@@ -244,7 +244,7 @@
     cell.suggestions.forEach(function (m, i) {
       var li = el("li", { cls: m.strength + (chosenId === m.target_id ? " chosen" : ""), title: "หลักฐาน: " + m.evidence.sub_id + " " + m.evidence.sub_title }, [
         el("b", { text: m.target_id }), " " + m.title + " ",
-        el("span", { cls: "score", text: STRENGTH_TH[m.strength] + " " + m.score.toFixed(2) })]);
+        el("span", { cls: "score", title: "สัดส่วนหลักฐาน (share)", text: STRENGTH_TH[m.strength] + " " + m.share.toFixed(2) })]);
       var ev = "หลักฐาน: " + m.evidence.sub_title + (m.evidence.shared_terms.length ? " · คำที่ตรงกัน: " + m.evidence.shared_terms.join(" ") : "");
       li.appendChild(el("div", { cls: "ev", text: ev }));
       var acts = el("div", { cls: "acts" });

@@ -1,0 +1,125 @@
+"""The workbench's search index: built once per server, shared by requests.
+
+:class:`WorkspaceSearch` searches the saved index given to ``plansearch serve --index``
+together with the workspace's own plans: built on first use from every stored plan
+(with the server's :class:`~.embedder.SharedEmbedder`), kept current as plans are
+uploaded, and hiding the sections of deleted or replaced sources from its results.
+This is the one module of the workbench that imports the search package.
+
+>>> search = WorkspaceSearch(plans, SharedEmbedder("hashing"))   # doctest: +SKIP
+>>> search.search("ถนนคอนกรีต", k=5)                             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ..sections import Section
+from .embedder import SharedEmbedder
+from .plans import PlanStore
+
+#: The facets the search page filters by.
+FACETS = ("province", "org", "level", "kind")
+
+
+class WorkspaceSearch:
+    """Hybrid search and similar goals over ``--index`` plus the workspace's plans."""
+
+    def __init__(
+        self, plans: PlanStore, embedder: SharedEmbedder, index_dir: str | Path | None = None
+    ) -> None:
+        self.plans = plans
+        self.embedder = embedder
+        self.index_dir = Path(index_dir) if index_dir else None
+        self._index: Any = None
+        self._load_lock = threading.Lock()  # building the index
+        self._lock = threading.RLock()  # index reads and writes
+        #: keys of sections deleted or replaced since the index was built (hidden in results)
+        self._stale: set[str] = set()
+
+    @property
+    def index(self) -> Any:
+        """The search index (``--index`` plus workspace plans), built once."""
+        if self._index is None:
+            with self._load_lock:
+                if self._index is None:
+                    from ..search.index import SearchIndex as PlanIndex
+
+                    emb = self.embedder.get()
+                    if self.index_dir is not None:
+                        idx = PlanIndex.load(self.index_dir, emb)
+                    else:
+                        idx = PlanIndex(emb)
+                    for p in self.plans.listing():
+                        idx.add(self.plans.plan(p["id"]).sections)
+                    self._index = idx
+        return self._index
+
+    def warm_up(self) -> threading.Thread:
+        """Load the model and build the index in the background (``plansearch serve``
+        calls it at start, so the first request does not wait for them)."""
+
+        def run() -> None:
+            try:
+                _ = self.index  # loads the embedder too
+            except Exception:
+                pass  # the first request that needs them reports the error itself
+
+        t = threading.Thread(target=run, name="plansearch-warm-up", daemon=True)
+        t.start()
+        return t
+
+    def update(self, sections: Iterable[Section], *, removed: Iterable[str] = ()) -> None:
+        """A plan was stored: index its ``sections``; hide the ``removed`` section keys.
+
+        An index being built right now reads the plan from the database itself; an
+        index not built yet will."""
+        self._stale.update(removed)
+        with self._load_lock:
+            idx = self._index
+        if idx is not None:
+            with self._lock:
+                idx.add(list(sections))
+
+    def hide(self, keys: Iterable[str]) -> None:
+        """Leave these section keys out of every result (their plan was deleted)."""
+        self._stale.update(keys)
+
+    def search(self, q: str, *, k: int = 10, where: dict[str, Any] | None = None) -> list[Any]:
+        """The ``k`` best hits (:class:`plansearch.SearchHit`) for ``q`` under ``where``."""
+        idx = self.index
+        with self._lock:
+            if len(idx) == 0:
+                return []
+            hits = idx.search(q, k=k + len(self._stale), where=where or None)
+        return [h for h in hits if h.section.id not in self._stale][:k]
+
+    def similar(self, q: str, *, k: int = 10, exclude_org: str | None = None) -> Any:
+        """Similar goals of other organisations (``None`` when nothing is indexed)."""
+        from ..search.similar import similar_goals
+
+        idx = self.index
+        with self._lock:
+            if len(idx) == 0:
+                return None
+            res = similar_goals(idx, q, k=k + len(self._stale), exclude_org=exclude_org or None)
+        if not self._stale:
+            return res
+        hits = tuple(h for h in res.hits if h.section.id not in self._stale)[:k]
+        keep = {id(h) for h in hits}
+        groups = tuple(
+            replace(g, hits=tuple(h for h in g.hits if id(h) in keep))
+            for g in res.groups
+            if any(id(h) in keep for h in g.hits)
+        )
+        return replace(res, hits=hits, groups=groups)
+
+    def facets(self) -> dict[str, list[str]]:
+        """The values of each facet in the index, sorted (for the filter menus)."""
+        idx = self.index
+        with self._lock:
+            return {f: sorted({v for v in idx.values(f) if v}) for f in FACETS}
