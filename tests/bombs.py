@@ -290,6 +290,58 @@ def pages_pdf(n: int = 1500) -> bytes:
     return bytes(pdf.output())
 
 
+# ------------------------------------------------------------------ hostile parse functions
+# (run in a plansearch.isolation worker by name: "bombs:allocate", …)
+
+
+def allocate(data: bytes, *, mb: int) -> int:
+    """Hold ``mb`` MiB (a parser that inflates everything into memory)."""
+    block = bytearray(mb * MiB)
+    return len(block) + len(data)
+
+
+def spin(data: bytes) -> None:
+    """Never return (a parser stuck in a loop)."""
+    while True:
+        pass
+
+
+def sleep(data: bytes, *, seconds: float) -> float:
+    """Wait without using CPU (a parser blocked on something)."""
+    import time
+
+    time.sleep(seconds)
+    return seconds
+
+
+def fail(data: bytes, *, message: str) -> None:
+    """Raise a named plansearch error, then a plain bug."""
+    from plansearch.errors import EmptyDocumentError
+
+    if message:
+        raise EmptyDocumentError(message)
+    raise KeyError("a bug")
+
+
+def crash(data: bytes) -> None:
+    """Die the way a C library does on a bad pointer."""
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def pid(data: bytes) -> int:
+    import os
+
+    return os.getpid()
+
+
+def echo_bytes(data: bytes) -> bytes:
+    """Return something that is not plain JSON data."""
+    return data
+
+
 #: name → (generator, file suffix) for the measurement below and the tests.
 BOMBS = {
     "huge_text_docx": (lambda: huge_text_docx(1 << 30), ".docx"),
