@@ -203,16 +203,26 @@ def test_a_swap_that_also_rewrites_the_record_is_caught_by_the_probes(
         _reload(tiny)
 
 
-def test_an_export_without_a_record_is_made_again(tiny: Path) -> None:
+def test_an_export_without_a_record_is_made_again(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plansearch.embed import onnx_backend
+
     _reload(tiny)
     onnx = tiny / "onnx"
     card = json.loads((onnx / "card.json").read_text("utf-8"))
     del card["file_model.onnx"]  # as written before graphs were recorded
     (onnx / "card.json").write_text(json.dumps(card), encoding="utf-8")
-    before = (onnx / "model.onnx").stat().st_ino
+    exports: list[Path] = []
+    real = onnx_backend.export_fp32
+    monkeypatch.setattr(
+        onnx_backend, "export_fp32", lambda model, out: (exports.append(out), real(model, out))
+    )
     _reload(tiny)
-    assert (onnx / "model.onnx").stat().st_ino != before
+    assert exports == [onnx / "model.onnx"]
     assert "file_model.onnx" in json.loads((onnx / "card.json").read_text("utf-8"))
+    _reload(tiny)
+    assert len(exports) == 1  # recorded now: not made again
 
 
 def test_an_untouched_export_loads_without_hashing(tiny: Path, hashes: list[str]) -> None:

@@ -59,8 +59,10 @@ _CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _THAI = re.compile("[\u0e01-\u0e5b]")
 _REPLACEMENT = "\ufffd"
-#: More replaced characters than this share of the text (or 16) means "not this text".
+#: More replaced characters than this share of the text (and than :data:`MIN_REPAIRED`,
+#: one damaged character) means "not text in these encodings": refused.
 MAX_REPAIRED_SHARE = 0.01
+MIN_REPAIRED = 3
 #: Line numbers named in a note.
 _NAMED_LINES = 5
 
@@ -179,7 +181,7 @@ def _repair(data: bytes, name: str, declared: str | None) -> DecodedText:
         except UnicodeDecodeError:
             legacy_at = []
     text = "\n".join(parts)
-    if replaced > max(16, MAX_REPAIRED_SHARE * len(text)):
+    if replaced > max(MIN_REPAIRED, MAX_REPAIRED_SHARE * len(text)):
         raise EncodingError(
             f"{name}: ถอดรหัสไม่ได้ / is neither UTF-8, UTF-16 nor Thai TIS-620/Windows-874 "
             f"text ({replaced} invalid byte sequences); re-save it as UTF-8"
