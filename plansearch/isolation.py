@@ -511,10 +511,6 @@ def parse_plan_record(data: bytes, **options: Any) -> dict[str, Any]:
     }
 
 
-def _tuples(value: Any) -> Any:
-    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
-
-
 def plan_from_record(record: dict[str, Any]) -> Any:
     """The :class:`~plansearch.Plan` of a :func:`parse_plan_record` result."""
     from .parse.quality import ParseQuality
@@ -526,9 +522,7 @@ def plan_from_record(record: dict[str, Any]) -> Any:
         province=record["province"],
         source=record["source"],
         sections=tuple(Section.from_dict(s) for s in record["sections"]),
-        quality=None
-        if quality is None
-        else ParseQuality(**{k: _tuples(v) for k, v in quality.items()}),
+        quality=None if quality is None else ParseQuality.from_record(quality),
     )
 
 

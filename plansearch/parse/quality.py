@@ -199,6 +199,27 @@ class ParseQuality:
         "issue": Thai message}`` (what the workbench lists, each linked to its section)."""
         return [{"key": f.sections[0], "issue": f.message} for f in self.flags if f.sections]
 
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any]) -> ParseQuality:
+        """The inverse of ``dataclasses.asdict`` (how a parse in a worker process sends
+        its quality back as JSON)."""
+
+        def fix(raw: Any) -> QualityFix | None:
+            if raw is None:
+                return None
+            kinds = tuple((str(a), str(b)) for a, b in raw["kinds"])
+            return QualityFix(raw["label"], raw["label_en"], kinds)
+
+        flags = tuple(
+            QualityFlag(
+                f["code"], tuple(f["sections"]), f["message"], f["message_en"], fix(f.get("fix"))
+            )
+            for f in data.get("flags", ())
+        )
+        found = tuple((str(k), int(n)) for k, n in data.get("found", ()))
+        rest = {k: v for k, v in data.items() if k not in ("found", "flags", "notes")}
+        return cls(found=found, flags=flags, notes=tuple(data.get("notes", ())), **rest)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, for the API and ``plansearch ingest --json``: ``sections``,
         ``counts`` (per kind), ``strategies``/``tactics`` (role counts), ``issues``
