@@ -65,7 +65,7 @@ PRELOAD = ("plansearch.parse", "plansearch.parse.readers.pdf", "docx")
 class WorkerLimits:
     """Limits of one worker (memory) and of one call in it (CPU, wall time).
 
-    The defaults leave room for the largest document :mod:`plansearch.parse.limits`
+    The defaults leave room for the largest document :mod:`plansearch.limits`
     lets through (3 million XML elements take about 1.5 GB in python-docx).
 
     >>> WorkerLimits().memory_mb

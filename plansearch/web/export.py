@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..labels import STRENGTH_TH
 from ..report.form02 import FORM_SHEET, thai_date, write_form02
-from ..report.tables import safe_cell
+from ..report.tables import is_formula_like, safe_cell
 from .decisions import ACTION_TH
 from .review import plan_review
 
@@ -107,8 +107,10 @@ def cell_rows(wb: Workbench, plan_id: str) -> list[dict[str, Any]]:
 def _put(ws: Any, row: int, col: int, value: Any) -> Any:
     c = ws.cell(row=row, column=col)
     c.value = value
-    if isinstance(value, str) and value.startswith("="):
+    if isinstance(value, str):
         c.data_type = "s"  # text, never a formula
+        if is_formula_like(value):
+            c.quotePrefix = True  # and it stays text when edited in Excel
     return c
 
 

@@ -16,6 +16,7 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from ..limits import check_archive
 from .db import NotFoundError
 from .decisions import ACTION_TH
 from .export import DECISION_HEADERS, DECISION_SHEET, cell_rows
@@ -30,6 +31,7 @@ def diff_import(wb: Workbench, plan_id: str, data: bytes) -> dict[str, Any]:
 
     if not data.startswith(b"PK\x03\x04"):
         raise InputError("ไฟล์นี้ไม่ใช่ Excel (.xlsx) / the file is not an .xlsx workbook")
+    check_archive(data, what="Excel")  # a ZIP/XML bomb is refused before openpyxl opens it
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:

@@ -28,7 +28,7 @@ from ...errors import (
     ScannedDocumentError,
     UnsupportedFormatError,
 )
-from ..limits import check_archive, check_pdf_pages
+from ...limits import check_archive, check_pdf_pages
 from .base import (
     DEFAULT_MAX_BYTES,
     ZIP_MAGIC,
@@ -71,7 +71,7 @@ def extract_bytes(
     ``ocr=True`` reads a PDF without a text layer with Tesseract (see :mod:`.ocr`).
     Before any reader opens it, a ZIP-based file is checked for bombs and a PDF for its
     page count (``max_pages``, default ``$PLANSEARCH_MAX_PAGES`` or 1,000; see
-    :mod:`plansearch.parse.limits`)."""
+    :mod:`plansearch.limits`)."""
     if len(data) > max_bytes:
         raise too_large(name, len(data), max_bytes)
     if not data.strip():
