@@ -27,13 +27,13 @@ from plansearch.errors import (
     TooManyPagesError,
     UnsafeDocumentError,
 )
-from plansearch.parse import extract_bytes, parse_plan
 from plansearch.limits import (
     MAX_PAGES_ENV,
     ArchiveLimits,
     check_archive,
     check_pdf_pages,
 )
+from plansearch.parse import extract_bytes, parse_plan
 from plansearch.parse.readers.docx import DocxReader
 
 SECONDS = 2.0
