@@ -193,7 +193,7 @@ def cluster_security_of(args: argparse.Namespace) -> object:
                 "ต้องระบุ --tls-ca --tls-cert --tls-key ครบ / TLS needs all three: the CA, "
                 "this machine's certificate and its key"
             )
-        return cluster_security(*files)  # type: ignore[arg-type]
+        return cluster_security(*files)
     return INSECURE if args.insecure else None
 
 
