@@ -31,8 +31,12 @@ def province_coverage(wb: Workbench, province: str | None) -> dict[str, Any]:
     every = wb.plans.listing()
     plans = [p for p in every if not province or p["province"] == province]
     support: dict[str, dict[str, list[str]]] = {f: {} for f in COVERAGE_FRAMEWORKS}
+    not_aligned = []
     for p in plans:
-        ap = wb.aligner.align(p["id"], wb.aligner.last_frameworks(p["id"]))
+        ap = wb.aligner.stored(p["id"])  # read-only: a GET never aligns
+        if ap is None:
+            not_aligned.append(p["id"])
+            continue
         current = wb.decisions.current(p["id"])
         label = p["org"] or p["name"]
         for f in COVERAGE_FRAMEWORKS:
@@ -59,6 +63,7 @@ def province_coverage(wb: Workbench, province: str | None) -> dict[str, Any]:
     return {
         "province": province,
         "plans": [{"id": p["id"], "org": p["org"], "name": p["name"]} for p in plans],
+        "not_aligned": not_aligned,
         "frameworks": out,
         "provinces": sorted({p["province"] for p in every if p["province"]}),
     }

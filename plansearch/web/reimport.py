@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 
 def diff_import(wb: Workbench, plan_id: str, data: bytes) -> dict[str, Any]:
     """Compare an edited workbook with the standing decisions; store it pending."""
+    return diff_rows(wb, plan_id, read_sheet(data))
+
+
+def read_sheet(data: bytes) -> list[list[str]]:
+    """The rows of the decisions sheet of an edited export (header checked), as text
+    (what a parse worker returns; :func:`diff_rows` compares them)."""
     from openpyxl import load_workbook
 
     if not data.startswith(b"PK\x03\x04"):
@@ -49,6 +55,12 @@ def diff_import(wb: Workbench, plan_id: str, data: bytes) -> dict[str, Any]:
         DECISION_HEADERS
     ):
         raise InputError("หัวตารางของแผ่นงานถูกแก้ไข / the decisions sheet's header row was changed")
+    return [["" if v is None else str(v).strip() for v in row] for row in sheet]
+
+
+def diff_rows(wb: Workbench, plan_id: str, sheet: list[list[str]]) -> dict[str, Any]:
+    """Compare the rows of :func:`read_sheet` with the standing decisions; store the
+    changes as a pending import (nothing applied)."""
     current = {(r["section_key"], r["framework"]): r for r in cell_rows(wb, plan_id)}
     status_of = {v: k for k, v in ACTION_TH.items()}
     changes: list[dict[str, Any]] = []

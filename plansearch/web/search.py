@@ -89,6 +89,12 @@ class WorkspaceSearch:
         """Leave these section keys out of every result (their plan was deleted)."""
         self._stale.update(keys)
 
+    def show(self, sections: Iterable[Section]) -> None:
+        """Index these sections again and show them in results (a plan was restored)."""
+        items = list(sections)
+        self._stale.difference_update(s.id for s in items)
+        self.update(items)
+
     def search(self, q: str, *, k: int = 10, where: dict[str, Any] | None = None) -> list[Any]:
         """The ``k`` best hits (:class:`plansearch.SearchHit`) for ``q`` under ``where``."""
         idx = self.index
