@@ -135,11 +135,10 @@ def test_create_admin_takes_the_password_from_the_environment(
 def test_off_localhost_without_an_account_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    line = _one_line_exit_2(
-        capsys,
-        ["serve", "--workspace", str(tmp_path / "ws"), "--host", "0.0.0.0"]
-        + ["--port", str(_free_port()), "--embedder", "hashing"],
-    )
+    ws, port = str(tmp_path / "ws"), str(_free_port())
+    argv = ["serve", "--workspace", ws, "--host", "0.0.0.0", "--port", port, "--embedder"]
+    argv.append("hashing")
+    line = _one_line_exit_2(capsys, argv)
     assert "--create-admin" in line
 
 
