@@ -151,6 +151,10 @@ def _upload(server: dict[str, Any], path: str, files: dict[str, Any], **kw: Any)
     return r, seconds, extra_mb, max(sampler.latencies)
 
 
+def _cells() -> bytes:
+    return bombs.cells_xlsx(300_000, 16)  # 4.8 million cells in 0.3 MB
+
+
 CASES = {
     "docx_huge_text": ("/api/plans", "bomb.docx", lambda: bombs.huge_text_docx(512 * MB)),
     "docx_many_elements": ("/api/plans", "bomb.docx", lambda: bombs.many_elements_docx()),
