@@ -8,8 +8,8 @@ What a server on an office network needs besides the app's own limits (:mod:`.ap
   keep-alive timer stops at the first byte, so it alone lets a slow client stay);
 * **body timeouts**: :class:`~.uploads.BodyLimit` (idle time and a minimum rate);
 * **connections**: at most :attr:`ServerLimits.per_client` open connections per client
-  address (more are closed at once), and :attr:`ServerLimits.concurrency` in all
-  (uvicorn answers 503 past it);
+  address (more are closed at once; a trusted proxy's address is exempt: it carries
+  everyone's), and :attr:`ServerLimits.concurrency` in all (uvicorn answers 503 past it);
 * **keep-alive**: idle connections close after :attr:`ServerLimits.keep_alive` seconds;
 * **proxy headers** (``X-Forwarded-For``/``-Proto``) are believed only from
   ``trusted_proxies``.
@@ -69,7 +69,8 @@ class GuardedH11Protocol(H11Protocol):
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         address = self.client[0] if self.client else None
-        if address is not None:
+        exempt: frozenset[str] = getattr(self.config, "plansearch_exempt", frozenset())
+        if address is not None and address not in exempt:
             counts = self._per_client()
             if counts[address] >= self._limits.per_client:
                 self.logger.warning("too many connections from %s: closed", address)
@@ -145,6 +146,8 @@ def make_config(
         server_header=False,
     )
     config.plansearch_limits = lim  # type: ignore[attr-defined]
+    # a reverse proxy carries everyone's connections: its own limits apply there
+    config.plansearch_exempt = frozenset(trusted_proxies)  # type: ignore[attr-defined]
     return config
 
 
