@@ -7,8 +7,9 @@ and anything odd becomes :class:`~plansearch.IndexCorruptedError` with what to d
 never a raw ``ValueError`` deep in numpy, or a crash in native code.
 
 >>> m = {"embedder": {"name": "hashing-8", "fingerprint": "hashing-8:v1"},
-...      "dimension": 8, "count": 0, "dense": {"type": "flat"},
-...      "lexical": {"type": "bm25", "k1": 1.5, "b": 0.75, "vocabulary_size": 0}}
+...      "dimension": 8, "count": 0, "dense": {"type": "flat"}, "fusion": "weighted",
+...      "lexical": {"type": "bm25", "k1": 1.5, "b": 0.75, "vocabulary_size": 0},
+...      "plansearch_version": "0.1.0", "created_at": "2026-12-06T10:00:00+00:00"}
 >>> check_index_manifest(m, Path("idx")).dimension
 8
 """
