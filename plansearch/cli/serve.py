@@ -263,8 +263,8 @@ def run(args: argparse.Namespace) -> int:
     _check_args(args)
     loopback = is_loopback(args.host)
     login = args.login or not loopback
-    try:
-        sock = bind(args.host, args.port)
+    try:  # "localhost" may resolve to ::1 first; the printed address is 127.0.0.1
+        sock = bind("127.0.0.1" if args.host == "localhost" else args.host, args.port)
     except (OSError, UnicodeError) as exc:
         raise InputError(
             f"เปิดที่อยู่ {args.host}:{args.port} ไม่ได้ / cannot listen on "

@@ -256,6 +256,8 @@ class LocalStore(Store):
                     f"`plansearch index CORPUS --out {d}`"
                 )
             unused = set(version.manifest["files"]) - set(required)
+            if not backend_cls.files(info.dense):  # a backend that does not name its files
+                unused &= {storage.SECTIONS_FILE, TOPICS_FILE, *BM25Index.FILES}
             if unused:
                 raise IndexCorruptedError(
                     f"ดัชนีเสียหาย / {d}: the manifest lists files this index does not use "
