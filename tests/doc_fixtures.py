@@ -95,7 +95,7 @@ def docx_typed(text: str, out: Path) -> Path:
 # -- automatic numbering -------------------------------------------------------------
 
 
-class _Numbering:
+class Numbering:
     """Writes abstractNum/num definitions into the document's numbering part."""
 
     def __init__(self, d) -> None:  # type: ignore[no-untyped-def]
@@ -174,7 +174,7 @@ class _Numbering:
         return nid
 
 
-def _set_numbering(paragraph, num_id: int, ilvl: int) -> None:  # type: ignore[no-untyped-def]
+def set_numbering(paragraph, num_id: int, ilvl: int) -> None:  # type: ignore[no-untyped-def]
     ppr = paragraph._p.get_or_add_pPr()
     ppr.get_or_add_numPr().get_or_add_numId().val = num_id
     ppr.get_or_add_numPr().get_or_add_ilvl().val = ilvl
@@ -185,7 +185,7 @@ def docx_auto(text: str, out: Path) -> tuple[Path, int]:
     Returns the path and how many paragraphs were auto-numbered."""
     d = _new_document()
     _add_page_field(d)
-    numbering = _Numbering(d)
+    numbering = Numbering(d)
     auto = 0
     for line in _lines(text):
         m = parse_marker(thai_digits_to_arabic(line))
@@ -207,7 +207,7 @@ def docx_auto(text: str, out: Path) -> tuple[Path, int]:
         ilvl = len(parts) - 1
         nid = numbering.num_for(m.style[0], fmt, parts)
         p = d.add_paragraph(rest)
-        _set_numbering(p, nid, ilvl)
+        set_numbering(p, nid, ilvl)
         auto += 1
     d.save(str(out))
     return out, auto
@@ -347,11 +347,14 @@ def pdf_fpdf(text: str, out: Path, *, repeat: int = 1, shaping: bool = False) ->
 
 __all__ = [
     "HEADER",
+    "W_NS",
+    "Numbering",
     "docx_auto",
     "docx_table",
     "docx_typed",
     "pdf_fpdf",
     "pdf_libreoffice",
+    "set_numbering",
     "soffice",
     "table_rows",
     "thai_font",
