@@ -22,12 +22,14 @@ parser files each column's paragraphs under the cell to their left.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
 from ..vocabulary import match_term
 from .base import Block
-from .pdf_text import PrintedLine, join_thai, starts_item
+from .pdf_layout import Rule
+from .pdf_text import PrintedLine, join_thai, marker_end, starts_item
 
 #: a header cell is short (a column title, not a sentence)
 MAX_HEAD = 80
@@ -73,9 +75,50 @@ def _header_at(lines: list[PrintedLine], i: int, lh: float) -> tuple[list[Printe
         return None
     if any(b.left < a.right for a, b in pairwise(pieces)):
         return None  # overlapping pieces are not cells of one row
+    pieces, j = _wrapped_header(lines, pieces, j)
     if sum(_names_kind(p.text) for p in pieces) < 2:
         return None
     return pieces, j
+
+
+def _wrapped_header(
+    lines: list[PrintedLine], pieces: list[PrintedLine], j: int
+) -> tuple[list[PrintedLine], int]:
+    """Header cells whose titles wrap in a narrow column (``แนวทางการ`` / ``พัฒนา``):
+    the next printed rows, set like the header (bold, or not) and at most a line and a
+    half below it, whose pieces all lie inside the header's columns, add to the titles."""
+    lefts = [p.left for p in pieces]
+    above = lines[j - 1]
+    out = list(pieces)
+    for _ in range(3):
+        if j >= len(lines):
+            break
+        ln = lines[j]
+        size = max(ln.font, above.font)
+        if ln.page != above.page or ln.bold != pieces[0].bold:
+            break
+        if not 0 < above.base - ln.base <= (2.2 if ln.bold else 1.8) * size:
+            break
+        cols = [_column(p, lefts, 0.5 * size) for p in _pieces(ln)]
+        if any(c is None for c in cols) or (not ln.bold and len(cols) == len(pieces)):
+            break
+        for p, c in zip(_pieces(ln), cols, strict=True):
+            assert c is not None
+            head = out[c]
+            out[c] = PrintedLine(
+                head.page,
+                join_thai(head.text, p.text),
+                head.left,
+                max(head.right, p.right),
+                min(head.bottom, p.bottom),
+                head.top,
+                size=head.size,
+                bold=head.bold,
+                baseline=head.baseline,
+            )
+        above = ln
+        j += 1
+    return out, j
 
 
 def _column(piece: PrintedLine, lefts: list[float], tol: float) -> int | None:
@@ -121,8 +164,10 @@ def _cells(ln: PrintedLine, lefts: list[float], tol: float) -> list[tuple[Printe
 _Cell = tuple[int, PrintedLine, int]  # line index, the cell's printed piece, column
 
 
-def _table_at(lines: list[PrintedLine], i: int, lh: float) -> tuple[int, int, list[_Cell]] | None:
-    """(end, number of header cells, cells) of the table whose header starts at ``i``."""
+def _table_at(
+    lines: list[PrintedLine], i: int, lh: float
+) -> tuple[int, list[float], list[_Cell]] | None:
+    """(end, column lefts, cells) of the table whose header starts at ``i``."""
     found = _header_at(lines, i, lh)
     if found is None:
         return None
@@ -150,45 +195,120 @@ def _table_at(lines: list[PrintedLine], i: int, lh: float) -> tuple[int, int, li
     if not any(c > 0 for _, _, c in body):
         return None
     end = body[-1][0] + 1
-    return end, len(head), cells[: len(head)] + body
+    return end, lefts, cells[: len(head)] + body
 
 
-def _blocks(cells: list[_Cell], n_head: int, table: int) -> list[Block]:
+def _low(values: list[float], default: float) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 4] if ordered else default
+
+
+def _ruled(rules: Sequence[Rule], above: PrintedLine, below: PrintedLine) -> bool:
+    """Is there a horizontal border between the printed rows ``above`` and ``below``?"""
+    top = above.base - 0.1 * above.font
+    bottom = below.base + 0.6 * below.font
+    return any(
+        bottom < y < top and min(x1, below.right) - max(x0, below.left) > 0
+        for y, x0, x1 in rules
+    )
+
+
+def _blocks(
+    cells: list[_Cell],
+    n_head: int,
+    table: int,
+    lefts: list[float],
+    rules: Mapping[int, Sequence[Rule]],
+) -> list[Block]:
     """Header cells as row 0, then each row's cells; wrapped lines of a cell joined into
-    paragraphs (a new paragraph where a line starts a numbered item)."""
+    paragraphs.
+
+    A new row starts below a horizontal border (the cell boxes of a ruled table);
+    without borders, where no column goes on at the line pitch from the line above it.
+    A row cut by a page break goes on at the top of the next page unless its first cell
+    there starts a new item (a number, ยุทธศาสตร์ที่ N…). In a cell, a line with a list
+    number starts a new paragraph; so does one that starts another item
+    (``ยุทธศาสตร์ที่ 2``) where the line above ended short of the cell's right edge."""
     out = [
         Block(p.text.replace("\t", " "), page=p.page, table=table, row=0, col=c)
         for _, p, c in cells[:n_head]
     ]
-    paragraphs: dict[tuple[int, int], list[tuple[str, int]]] = {}
+    body = sorted(cells[n_head:], key=lambda t: (t[1].page, -t[1].base, t[1].left))
+    printed: list[list[tuple[PrintedLine, int]]] = []
+    for _, p, c in body:
+        if printed:
+            q = printed[-1][0][0]
+            if q.page == p.page and abs(q.base - p.base) <= 0.35 * max(p.font, q.font):
+                printed[-1].append((p, c))
+                continue
+        printed.append([(p, c)])
+    steps = []
+    last: dict[int, PrintedLine] = {}
+    for row_pieces in printed:
+        for p, c in row_pieces:
+            q = last.get(c)
+            if q is not None and q.page == p.page and 0.8 * p.font < q.base - p.base < 2.5 * p.font:
+                steps.append(q.base - p.base)
+            last[c] = p
+    pitch = _low(steps, 1.5 * (body[0][1].font if body else 12.0))
+    rights = [*lefts[1:], max((p.right for _, p, _ in body), default=0.0) + 1.0]
+    paragraphs: dict[tuple[int, int], list[list[object]]] = {}
     row = 0
-    other = True  # a cell right of the first column was seen in the current row
-    page = cells[n_head - 1][1].page if n_head else 0
-    for _, p, c in cells[n_head:]:
-        text = p.text.replace("\t", " ")
-        if c == 0 and other:
-            # a row cut by a page break goes on at the top of the next page, unless the
-            # first cell there starts a new item (a number, ยุทธศาสตร์ที่ N…)
-            if not (p.page != page and row > 0 and not starts_item(text)):
-                row += 1
-            other = False
-        elif c > 0:
-            other = True
-            row = max(row, 1)
-        page = p.page
-        cell = paragraphs.setdefault((row, c), [])
-        if cell and not starts_item(text):
-            cell[-1] = (join_thai(cell[-1][0], text), cell[-1][1])
+    last = {}
+    above: PrintedLine | None = None
+    for row_pieces in printed:
+        first = row_pieces[0][0]
+        if above is None:
+            new = True
+        elif first.page != above.page:
+            col0 = next((p for p, c in row_pieces if c == 0), None)
+            new = col0 is not None and starts_item(col0.text)
+        elif rules.get(first.page):
+            new = _ruled(rules[first.page], above, first)
         else:
-            cell.append((text, p.page))
+            new = not any(
+                c in last and last[c].page == p.page and last[c].base - p.base <= 1.15 * pitch
+                for p, c in row_pieces
+            )
+        if new:
+            row += 1
+        for p, c in row_pieces:
+            text = p.text.replace("\t", " ")
+            cell = paragraphs.setdefault((row, c), [])
+            prev = cell[-1][2] if cell else None
+            if cell and not _new_paragraph(prev, p, text, rights[c]):  # type: ignore[arg-type]
+                cell[-1][0] = join_thai(cell[-1][0], text)  # type: ignore[arg-type]
+                cell[-1][2] = p
+            else:
+                cell.append([text, p.page, p])
+            last[c] = p
+        above = max((p for p, _ in row_pieces), key=lambda p: -p.base)
     for (r, c), paras in sorted(paragraphs.items()):
-        out.extend(Block(text, page=page, table=table, row=r, col=c) for text, page in paras)
+        out.extend(
+            Block(str(text), page=int(page), table=table, row=r, col=c)  # type: ignore[call-overload]
+            for text, page, _ in paras
+        )
     return out
 
 
-def find_tables(lines: list[PrintedLine], lh: float, first_id: int = 0) -> dict[int, PdfTable]:
+def _new_paragraph(prev: PrintedLine, p: PrintedLine, text: str, right: float) -> bool:
+    if marker_end(text):
+        return True
+    if not starts_item(text):
+        return False
+    room = right - prev.right - 0.3 * p.font
+    return p.next_word() <= room
+
+
+def find_tables(
+    lines: list[PrintedLine],
+    lh: float,
+    first_id: int = 0,
+    rules: Mapping[int, Sequence[Rule]] | None = None,
+) -> dict[int, PdfTable]:
     """Tables among the printed ``lines`` (in reading order), by their first line index;
-    ``lh`` is the usual line height, ``first_id`` the number of the first table."""
+    ``lh`` is the usual line height, ``first_id`` the number of the first table, ``rules``
+    the horizontal rules of each page (row borders)."""
     out: dict[int, PdfTable] = {}
     i = 0
     while i < len(lines):
@@ -196,7 +316,8 @@ def find_tables(lines: list[PrintedLine], lh: float, first_id: int = 0) -> dict[
         if found is None:
             i += 1
             continue
-        end, n_head, cells = found
-        out[i] = PdfTable(i, end, tuple(_blocks(cells, n_head, first_id + len(out))))
+        end, lefts, cells = found
+        blocks = _blocks(cells, len(lefts), first_id + len(out), lefts, rules or {})
+        out[i] = PdfTable(i, end, tuple(blocks))
         i = end
     return out

@@ -22,7 +22,13 @@ _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 @dataclass
 class PrintedLine:
-    """One printed line (or table cell) of a page: its text and its box in points."""
+    """One printed line (or table cell) of a page: its text and its box in points.
+
+    ``baseline`` is where its glyphs stand, ``size`` their font size, ``bold`` whether
+    its first run is set in a bold font, ``text_left`` the x where the text after a
+    leading list number starts (the indent of a hanging item's wrapped lines), and
+    ``edges`` the right edge of each of its non-space characters (for the width of its
+    first word)."""
 
     page: int
     text: str
@@ -33,10 +39,47 @@ class PrintedLine:
     first_word: float = 0.0  # width of the text before the first space
     #: the pieces a line was merged from across tab stops or table gaps (left to right)
     parts: tuple[PrintedLine, ...] = ()
+    size: float = 0.0
+    bold: bool = False
+    baseline: float | None = None
+    text_left: float | None = None
+    edges: tuple[float, ...] = ()
+    col: int = 0  # its column on the page (0 = the first or only one)
 
     @property
     def height(self) -> float:
         return max(self.top - self.bottom, 1.0)
+
+    @property
+    def font(self) -> float:
+        """The font size (the box height where the PDF did not say)."""
+        return self.size or self.height
+
+    @property
+    def base(self) -> float:
+        return self.baseline if self.baseline is not None else self.bottom
+
+    @property
+    def indent(self) -> float:
+        """Where the text after a leading list number starts (``left`` without one)."""
+        return self.text_left if self.text_left is not None else self.left
+
+    def next_word(self) -> float:
+        """Width of the first word: a Thai word (PyThaiNLP's dictionary segmentation)
+        or the text before the first space."""
+        if self.first_word or not self.edges:
+            return self.first_word
+        head = self.text[:40]
+        if _THAI.match(head):
+            from pythainlp.tokenize import word_tokenize
+
+            words = [w for w in word_tokenize(head, engine="newmm") if w.strip()]
+            word = words[0] if words else head
+        else:
+            word = head.split()[0] if head.split() else head
+        k = min(max(len("".join(word.split())), 1), len(self.edges))
+        self.first_word = max(self.edges[k - 1] - self.left, 0.0) or 0.01
+        return self.first_word
 
 
 #: one character and its box: character, x0, y0, x1, y1
@@ -119,6 +162,16 @@ def starts_item(text: str) -> bool:
     if parse_marker(t) is not None or STRATEGY_NUMBERED.match(t) or bare_marker(t):
         return True
     return match_term(t) is not None and len(t) <= 80
+
+
+def marker_end(text: str) -> int:
+    """Where the text after a leading list number starts (0 without one).
+
+    >>> marker_end("๑.๒ ส่งเสริมอาชีพ"), marker_end("ส่งเสริมอาชีพ")
+    (4, 0)
+    """
+    m = parse_marker(text.translate(_THAI_DIGITS))
+    return m.end if m is not None else 0
 
 
 def bare_marker(text: str) -> bool:

@@ -1,0 +1,252 @@
+"""A PDF page as printed lines, built from PDFium's characters and their geometry.
+
+PDFium's text layer breaks lines where a glyph's box leaves the line, and a Thai mark
+drawn below or above its letter (``ู`` under ``ร`` in ``รู้``, a tone mark LibreOffice
+raises over an upper vowel) often does: the text layer then reads ``ความร`` / ``ู้``
+on two lines. Here a line is the run of characters on one *baseline* (the glyph
+origin PDFium reports), and a Thai mark always stays with the letters before it:
+
+1. characters in content-stream order become **runs**: a new run starts where the
+   baseline moves by more than a third of the font size, where the pen goes back
+   left, or where a gap wider than the font size opens (a tab stop, a table cell,
+   another column); the PDF's spaces, and gaps wider than a fifth of the font size,
+   are spaces (PDFium's generated spaces are not: it puts them inside Thai words);
+2. runs on one baseline across the page form a **row**, read left to right (a table
+   written cell by cell, or two columns written one after the other, come back
+   side by side);
+3. a row becomes a :class:`~plansearch.parse.readers.pdf_text.PrintedLine` with its
+   box, baseline, font size, boldness, the x where the text after a list number
+   starts (a hanging indent), and its runs as ``parts``.
+
+Thai marks PDFium gives away from their letter are put back with
+:func:`~plansearch.parse.readers.pdf_text.place_marks`.
+
+>>> _is_bold("ABCDEE+Garuda-Bold", 400), _is_bold("Laksaman", 700), _is_bold("Loma", 400)
+(True, True, False)
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .pdf_text import Box, PrintedLine, marker_end, place_marks
+
+#: Thai marks drawn over or under the letter before them (no advance of their own):
+#: never the start of a run (sara am ``ำ`` has an advance: it is not one of them)
+MARKS = frozenset(
+    "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e"
+)
+#: a run breaks at a horizontal gap wider than this many font sizes
+GAP = 1.0
+#: a gap between glyphs wider than this many font sizes is a space
+WORD_GAP = 0.2
+#: characters on baselines closer than this many font sizes are on one row
+SAME_ROW = 0.35
+
+
+@dataclass
+class _Run:
+    """Characters of one run: boxes ``(char, x0, y0, x1, y1)``, baseline, font size."""
+
+    boxes: list[Box] = field(default_factory=list)
+    baseline: float = 0.0
+    size: float = 0.0
+    first: int = 0  # text-page index of the first character (for its font)
+    right: float = 0.0  # right edge of the ink so far
+    pen: float = 0.0  # x of the last glyph origin
+    advance: float = 0.0  # where the pen stood after the last glyph (its advance)
+
+    @property
+    def left(self) -> float:
+        return min(b[1] for b in self.boxes if b[0].strip())
+
+
+def _is_bold(font: str, weight: int) -> bool:
+    return weight >= 600 or "bold" in font.lower() or "heavy" in font.lower()
+
+
+class _TextPage:
+    """Thin typed access to one PDFium text page (the raw calls, with reused buffers)."""
+
+    def __init__(self, textpage: object) -> None:
+        import pypdfium2.raw as raw
+
+        self.raw = raw
+        self.tp = textpage
+        self.left, self.right = ctypes.c_double(), ctypes.c_double()
+        self.bottom, self.top = ctypes.c_double(), ctypes.c_double()
+        self.x, self.y = ctypes.c_double(), ctypes.c_double()
+        self.name = ctypes.create_string_buffer(128)
+
+    def font(self, i: int) -> tuple[str, int]:
+        n = self.raw.FPDFText_GetFontInfo(self.tp, i, self.name, 128, None)
+        name = self.name.raw[: max(n - 1, 0)].decode("latin-1", "replace") if n else ""
+        return name, int(self.raw.FPDFText_GetFontWeight(self.tp, i))
+
+
+def _runs(tp: _TextPage) -> list[_Run]:
+    raw = tp.raw
+    handle = tp.tp
+    count = raw.FPDFText_CountChars(handle)
+    get_unicode = raw.FPDFText_GetUnicode
+    get_box = raw.FPDFText_GetCharBox
+    get_origin = raw.FPDFText_GetCharOrigin
+    get_size = raw.FPDFText_GetFontSize
+    generated = raw.FPDFText_IsGenerated
+    bl, br, bb, bt = (ctypes.byref(v) for v in (tp.left, tp.right, tp.bottom, tp.top))
+    ox, oy = ctypes.byref(tp.x), ctypes.byref(tp.y)
+    get_loose = raw.FPDFText_GetLooseCharBox
+    rect = raw.FS_RECTF()
+    loose = ctypes.byref(rect)
+    runs: list[_Run] = []
+    cur: _Run | None = None
+    space = False
+    for i in range(max(count, 0)):
+        code = get_unicode(handle, i)
+        ch = "-" if code == 0xFFFE else chr(code) if 0 < code < 0x110000 else ""
+        if not ch or ch in "\r\n":
+            continue
+        if ch.isspace() or generated(handle, i):
+            # PDFium's own (generated) spaces fall inside Thai words (before ``า`` after
+            # a tone mark); a gap between glyphs is measured below instead
+            space = space or (ch.isspace() and not generated(handle, i))
+            continue
+        get_box(handle, i, bl, br, bb, bt)
+        get_origin(handle, i, ox, oy)
+        get_loose(handle, i, loose)
+        x0, x1, y0, y1 = tp.left.value, tp.right.value, tp.bottom.value, tp.top.value
+        px, py = tp.x.value, tp.y.value
+        size = get_size(handle, i) or max(y1 - y0, 1.0)
+        if ch in MARKS and cur is not None:
+            cur.boxes.append((ch, x0, y0, x1, y1))  # a mark stays with its letters
+            continue
+        if (
+            cur is None
+            or abs(py - cur.baseline) > SAME_ROW * max(size, cur.size)
+            or px < cur.pen - 0.3 * size
+            or x0 - cur.right > GAP * max(size, cur.size)
+        ):
+            cur = _Run(baseline=py, size=size, first=i, right=x1, pen=px, advance=rect.left)
+            runs.append(cur)
+        elif space or rect.left - cur.advance > WORD_GAP * size:
+            cur.boxes.append((" ", cur.right, y0, max(x0, cur.right), y0))
+        space = False
+        cur.boxes.append((ch, x0, y0, x1, y1))
+        cur.right = max(cur.right, x1)
+        cur.advance = max(cur.advance, rect.right)
+        cur.pen = px
+        cur.size = max(cur.size, size) if len(cur.boxes) > 1 else size
+    return [r for r in runs if any(b[0].strip() for b in r.boxes)]
+
+
+def _rows(runs: list[_Run]) -> list[list[_Run]]:
+    """Runs on one baseline, top to bottom, each row left to right."""
+    rows: list[list[_Run]] = []
+    for run in sorted(runs, key=lambda r: -r.baseline):
+        if rows:
+            last = rows[-1]
+            base = last[0]
+            if abs(run.baseline - base.baseline) <= SAME_ROW * max(run.size, base.size):
+                last.append(run)
+                continue
+        rows.append([run])
+    for row in rows:
+        row.sort(key=lambda r: r.left)
+    return rows
+
+
+def _part(run: _Run, boxes: Sequence[Box], page: int, bold: bool) -> PrintedLine:
+    ink = [b for b in boxes if b[0].strip()] or list(boxes)
+    text = "".join(b[0] for b in boxes).strip()
+    left = min(b[1] for b in ink)
+    end = marker_end(text)
+    text_left = left
+    if end:  # the x where the item's text starts after its number ("1. การ…")
+        k = len(boxes) - len("".join(b[0] for b in boxes).lstrip()) + end
+        rest = [b for b in boxes[k:] if b[0].strip()]
+        if rest:
+            text_left = rest[0][1]
+    words = [b[3] for b in boxes if b[0].strip()]
+    return PrintedLine(
+        page,
+        text,
+        left,
+        max(b[3] for b in ink),
+        min(b[2] for b in ink),
+        max(b[4] for b in ink),
+        0.0,
+        size=run.size,
+        bold=bold,
+        baseline=run.baseline,
+        text_left=text_left,
+        edges=tuple(words),
+    )
+
+
+def _merge(a: PrintedLine, b: PrintedLine, sep: str) -> PrintedLine:
+    """``b`` after ``a`` on one line (``sep``: the space or tab between them)."""
+    return PrintedLine(
+        a.page,
+        f"{a.text}{sep}{b.text}",
+        min(a.left, b.left),
+        max(a.right, b.right),
+        min(a.bottom, b.bottom),
+        max(a.top, b.top),
+        0.0,
+        (*(a.parts or (a,)), *(b.parts or (b,))) if sep == "\t" else (),
+        size=max(a.size, b.size),
+        bold=a.bold,
+        baseline=a.baseline,
+        text_left=a.text_left,
+        edges=a.edges + b.edges,
+    )
+
+
+def page_lines(textpage: object, number: int) -> list[PrintedLine]:
+    """The printed rows of one page (``textpage``: a PDFium text page handle), top to
+    bottom; a row of several runs keeps them in ``parts``."""
+    tp = _TextPage(textpage)
+    out: list[PrintedLine] = []
+    for row in _rows(_runs(tp)):
+        parts: list[PrintedLine] = []
+        for run in row:
+            boxes = place_marks(run.boxes)
+            name, weight = tp.font(run.first)
+            part = _part(run, boxes, number, _is_bold(name, weight))
+            parts.append(part)
+        if len(parts) == 1:
+            out.append(parts[0])
+        elif parts:
+            line = parts[0]
+            for p in parts[1:]:
+                line = _merge(line, p, "\t")
+            out.append(line)
+    return out
+
+
+#: a horizontal rule: its height, left and right (points); a table's row borders
+Rule = tuple[float, float, float]
+
+
+def page_rules(page: object) -> list[Rule]:
+    """The horizontal rules of a page: thin horizontal paths (LibreOffice draws table
+    borders as lines) and the top and bottom edges of rectangles (fpdf2 and others draw
+    each cell as a box)."""
+    import pypdfium2.raw as raw
+
+    out: list[Rule] = []
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2):  # type: ignore[attr-defined]
+        try:
+            x0, y0, x1, y1 = obj.get_bounds()
+        except Exception:  # a path PDFium cannot measure is no border
+            continue
+        if x1 - x0 < 8:
+            continue
+        if y1 - y0 <= 3:
+            out.append(((y0 + y1) / 2, x0, x1))
+        else:
+            out.append((y0, x0, x1))
+            out.append((y1, x0, x1))
+    return out

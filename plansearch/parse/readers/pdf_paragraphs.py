@@ -1,0 +1,411 @@
+"""Printed lines → paragraphs, decided by the layout: columns, indents, gaps, fonts.
+
+A PDF has no paragraphs, only printed lines. A line goes on the paragraph above it
+only when everything on the page says so:
+
+* **the same flow** – the same column of the same page, or the top of the next
+  column or page right after the bottom of the last one (an item that wraps over a
+  page break, the page's running header and number already dropped);
+* **no paragraph gap** – the step from the line above is less than the document's
+  line pitch for that font size plus half a line (a blank line becomes a blank block);
+* **the same font** – a heading set bold or larger does not run into its text;
+* **the line above was full** – the first word of the line (a Thai word by
+  dictionary segmentation, or the text before the first space) would not have fitted
+  at the end of the line above;
+* **the indent of a wrapped line** – the paragraph's own continuation indent once it
+  has one; for its second line the indent of the text after a hanging list number,
+  the first line's indent, or the column's margin (a first-line indent). A line at
+  another indent starts a new paragraph;
+* **a list number at the start** – starts a new item, unless the line sits at the
+  hanging indent of the item above (a wrapped ``2566`` or ``1.`` inside the text);
+  a heading term with nothing but a qualifier after it (``แนวทางการพัฒนา``) starts a
+  new paragraph too.
+
+:func:`reading_order` finds the columns of each page first (a vertical gutter that no
+line crosses, with text filling both sides), and puts each column's lines after the
+previous column's.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from itertools import pairwise
+from statistics import median
+
+from ..vocabulary import STRATEGY_NUMBERED, is_heading_remainder, match_term
+from .base import Block
+from .pdf_text import PrintedLine, bare_marker, join_thai, marker_end
+
+#: a list number and its text after a tab are at most this many font sizes apart
+MARKER_GAP = 6.0
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+#: a text ending like this announces what follows: the next line is a new paragraph
+_ANNOUNCES = (":", "：", "ดังนี้", "ดังต่อไปนี้", "ได้แก่")
+
+
+# ---------------------------------------------------------------------------
+# columns
+# ---------------------------------------------------------------------------
+
+
+def _pieces(ln: PrintedLine) -> tuple[PrintedLine, ...]:
+    return ln.parts or (ln,)
+
+
+def _gutter(lines: list[PrintedLine]) -> tuple[float, float] | None:
+    """A vertical gap no line crosses, in the middle of the text, with text on both
+    sides that fills its column: ``(left, right)`` of the gap, or ``None``."""
+    pieces = [p for ln in lines for p in _pieces(ln)]
+    if len(pieces) < 6:
+        return None
+    left = min(p.left for p in pieces)
+    right = max(p.right for p in pieces)
+    width = right - left
+    size = median(p.font for p in pieces)
+    if width < 12 * size:
+        return None
+    lo, hi = int(left + 0.3 * width), int(right - 0.3 * width)
+    if hi <= lo:
+        return None
+    cover = [0] * (hi - lo + 1)
+    for ln in lines:
+        for p in _pieces(ln):
+            a, b = max(int(p.left), lo), min(int(p.right), hi)
+            for x in range(a, b + 1):
+                cover[x - lo] += 1
+    limit = max(1, len(lines) // 20)
+    best: tuple[int, int] | None = None
+    start = None
+    for k, c in enumerate([*cover, limit + 1]):
+        if c <= limit and start is None:
+            start = k
+        elif c > limit and start is not None:
+            if best is None or k - start > best[1] - best[0]:
+                best = (start, k)
+            start = None
+    if best is None or best[1] - best[0] < 0.6 * size:
+        return None
+    g0, g1 = lo + best[0], lo + best[1]
+    west = [p for p in pieces if p.right <= g0 + 1]
+    east = [p for p in pieces if p.left >= g1 - 1]
+    if len(west) < 3 or len(east) < 3:
+        return None
+    # both sides hold running text: their lines fill most of their column
+    if median(p.right - p.left for p in west) < 0.45 * (g0 - left):
+        return None
+    if median(p.right - p.left for p in east) < 0.45 * (right - g1):
+        return None
+    return float(g0), float(g1)
+
+
+def _split(ln: PrintedLine, g0: float, g1: float) -> tuple[PrintedLine | None, PrintedLine | None]:
+    """The pieces of ``ln`` west and east of the gutter (``None`` if it crosses it)."""
+    pieces = _pieces(ln)
+    west = [p for p in pieces if p.right <= g0 + 1]
+    east = [p for p in pieces if p.left >= g1 - 1]
+    if len(west) + len(east) != len(pieces):
+        return None, None
+    return _join_pieces(west), _join_pieces(east)
+
+
+def _join_pieces(pieces: list[PrintedLine]) -> PrintedLine | None:
+    if not pieces:
+        return None
+    line = pieces[0]
+    for p in pieces[1:]:
+        line = PrintedLine(
+            line.page,
+            f"{line.text}\t{p.text}",
+            line.left,
+            p.right,
+            min(line.bottom, p.bottom),
+            max(line.top, p.top),
+            0.0,
+            (*_pieces(line), p),
+            size=max(line.size, p.size),
+            bold=line.bold,
+            baseline=line.baseline,
+            text_left=line.text_left,
+            edges=line.edges + p.edges,
+        )
+    return line
+
+
+def reading_order(lines: list[PrintedLine]) -> list[PrintedLine]:
+    """One page's lines (top to bottom) in reading order: on a page in columns, each
+    column top to bottom, the lines across the columns (a title, a running header)
+    where they stand. Column lines get ``col`` 1, 2 …"""
+    gutter = _gutter(lines)
+    if gutter is None:
+        return lines
+    g0, g1 = gutter
+    out: list[PrintedLine] = []
+    west: list[PrintedLine] = []
+    east: list[PrintedLine] = []
+
+    def flush() -> None:
+        for k, side in ((1, west), (2, east)):
+            for ln in reading_order(side) if k == 2 else side:
+                ln.col = k if ln.col == 0 else ln.col + k
+                out.append(ln)
+        west.clear()
+        east.clear()
+
+    for ln in lines:
+        w, e = _split(ln, g0, g1)
+        if w is None and e is None:
+            flush()
+            out.append(ln)
+            continue
+        if w is not None:
+            west.append(w)
+        if e is not None:
+            east.append(e)
+    flush()
+    return out
+
+
+# ---------------------------------------------------------------------------
+# wide gaps inside a line
+# ---------------------------------------------------------------------------
+
+
+def settle_gaps(lines: list[PrintedLine]) -> list[PrintedLine]:
+    """A line of several pieces (runs split at wide gaps) keeps them apart (tab-joined,
+    as the parser reads table rows) only where a piece starts or ends at an x where
+    pieces of other lines of the page do too (cells of a table, a tab stop); a wide
+    space inside a sentence (stretched by justification) becomes a space again, and a
+    list number alone in its piece is joined to the text after it, whose left is the
+    line's ``text_left`` (a hanging indent)."""
+    lefts = Counter(round(p.left) for ln in lines for p in _pieces(ln)[1:])
+    rights = Counter(round(p.right) for ln in lines for p in _pieces(ln)[:-1])
+
+    def aligned(x: float, seen: Counter[int]) -> bool:
+        return sum(seen.get(round(x) + d, 0) for d in (-2, -1, 0, 1, 2)) >= 2
+
+    out: list[PrintedLine] = []
+    for ln in lines:
+        if not ln.parts:
+            out.append(ln)
+            continue
+        kept: list[PrintedLine] = [ln.parts[0]]
+        for p in ln.parts[1:]:
+            prev = kept[-1]
+            number = bare_marker(prev.text) and p.left - prev.right <= MARKER_GAP * p.font
+            if not number and (aligned(p.left, lefts) or aligned(prev.right, rights)):
+                kept.append(p)
+                continue
+            kept[-1] = PrintedLine(
+                prev.page,
+                f"{prev.text} {p.text}",
+                prev.left,
+                p.right,
+                min(prev.bottom, p.bottom),
+                max(prev.top, p.top),
+                0.0,
+                (),
+                size=max(prev.size, p.size),
+                # "1.<tab>text": a list number and its item's text (Word's list numbers,
+                # a typed number and a tab before a hanging indent)
+                bold=p.bold if number else prev.bold,
+                baseline=prev.baseline,
+                text_left=p.left if number else prev.text_left,
+                edges=prev.edges + p.edges,
+            )
+        line = _join_pieces(kept)
+        assert line is not None
+        line.col = ln.col
+        out.append(line)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# paragraphs
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Geometry:
+    """What the whole document says about its layout."""
+
+    pitch: dict[int, float]  # font size (rounded) → baseline step between wrapped lines
+    ratio: float  # the usual step / font size (for sizes seen once)
+    left: dict[tuple[int, int], float]  # (page width class, column) → text margin
+    right: dict[tuple[int, int], float]  # (page width class, column) → right edge
+    width: dict[int, int]  # page → width class
+    first: set[int] = field(default_factory=set)  # ids of the first line of a flow
+    last: set[int] = field(default_factory=set)  # ids of the last line of a flow
+
+    def step(self, size: float) -> float:
+        return self.pitch.get(round(size), self.ratio * size)
+
+    def key(self, ln: PrintedLine) -> tuple[int, int]:
+        return self.width.get(ln.page, 0), ln.col
+
+
+def _geometry(lines: list[PrintedLine], widths: dict[int, float]) -> _Geometry:
+    width_class = {p: round(w / 20) for p, w in widths.items()}
+    steps: dict[int, list[float]] = defaultdict(list)
+    ratios: list[float] = []
+    flows: dict[tuple[int, int], list[PrintedLine]] = defaultdict(list)
+    for ln in lines:
+        flows[(ln.page, ln.col)].append(ln)
+    first: set[int] = set()
+    last: set[int] = set()
+    left: dict[tuple[int, int], list[float]] = defaultdict(list)
+    right: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for (page, col), flow in flows.items():
+        first.add(id(flow[0]))
+        last.add(id(flow[-1]))
+        key = (width_class.get(page, 0), col)
+        for ln in flow:
+            if not ln.parts:
+                left[key].append(ln.left)
+                right[key].append(ln.right)
+        for a, b in pairwise(flow):
+            size = max(a.font, b.font)
+            step = a.base - b.base
+            if abs(a.font - b.font) <= 0.5 and 0.9 * size < step < 3.5 * size:
+                steps[round(size)].append(step)
+                ratios.append(step / size)
+    pitch = {s: _low(v) for s, v in steps.items() if len(v) >= 3}
+    return _Geometry(
+        pitch=pitch,
+        ratio=_low(ratios) if ratios else 1.4,
+        left={k: min(v) for k, v in left.items()},
+        right={k: max(v) for k, v in right.items()},
+        width=width_class,
+        first=first,
+        last=last,
+    )
+
+
+def _low(values: list[float]) -> float:
+    """The usual small value (the step between the lines of a paragraph, where the
+    steps across blank lines are the larger ones)."""
+    ordered = sorted(values)
+    return ordered[len(ordered) // 4]
+
+
+@dataclass
+class _Paragraph:
+    first: PrintedLine
+    last: PrintedLine
+    text: str
+    indent: float  # where its text starts after a list number (its left without one)
+    cont: float | None = None  # the indent of its wrapped lines, once seen
+    lines: int = 1
+
+
+def _numbered(text: str) -> bool:
+    t = text.translate(_THAI_DIGITS)
+    return marker_end(t) > 0 or STRATEGY_NUMBERED.match(t) is not None
+
+
+def _heading_like(text: str) -> bool:
+    """A heading term with only a qualifier after it (``แนวทางการพัฒนา``, ``พันธกิจ :``)."""
+    tm = match_term(text)
+    return tm is not None and len(text) <= 80 and is_heading_remainder(tm.remainder)
+
+
+class _Assembler:
+    def __init__(self, geo: _Geometry) -> None:
+        self.geo = geo
+        self.joined = 0
+
+    def full(self, ln: PrintedLine, nxt: PrintedLine) -> bool:
+        """Did ``ln`` end because the first word of ``nxt`` did not fit after it?"""
+        right = self.geo.right.get(self.geo.key(ln), ln.right)
+        room = right - ln.right
+        size = ln.font
+        if room <= 0.6 * size:
+            return True
+        return nxt.next_word() > room - 0.5 * size
+
+    def decide(self, para: _Paragraph, ln: PrintedLine) -> str:
+        """``"join"``, ``"break"`` or ``"gap"`` (a new paragraph after a blank line)."""
+        last, first = para.last, para.first
+        size = max(last.font, ln.font)
+        if (ln.page, ln.col) == (last.page, last.col):
+            step = last.base - ln.base
+            if step < 0.5 * size:
+                return "break"  # not below the line before (another column, a cell)
+            if step > self.geo.step(size) + 0.5 * size:
+                return "gap"
+        elif id(last) not in self.geo.last or id(ln) not in self.geo.first:
+            return "break"
+        if bare_marker(para.text) and para.lines == 1:
+            return "join"  # "1." alone: the item's text did not fit after it
+        if last.parts or ln.parts:
+            return "break"  # table rows and tab stops stay lines of their own
+        if para.text.rstrip().endswith(_ANNOUNCES):
+            return "break"
+        if abs(ln.font - first.font) > 0.75 or ln.bold != first.bold:
+            return "break"
+        if not self.full(last, ln):
+            return "break"
+        tol = 0.45 * size
+        hanging = para.indent - first.left > tol
+        if para.cont is not None:
+            expected = [para.cont]
+        else:
+            margin = self.geo.left.get(self.geo.key(first), first.left)
+            expected = [first.left, para.indent]
+            if first.left > margin + tol:
+                expected.append(margin)  # a first-line indent
+        at_indent = any(abs(ln.left - x) <= tol for x in expected)
+        if _numbered(ln.text):
+            # a number at the hanging indent of the item above is inside its text
+            if hanging and at_indent and ln.left > first.left + tol:
+                return "join"
+            return "break"
+        if _heading_like(ln.text.translate(_THAI_DIGITS)):
+            return "break"
+        return "join" if at_indent else "break"
+
+    def run(self, items: list[PrintedLine | list[Block]]) -> list[Block]:
+        blocks: list[Block] = []
+        para: _Paragraph | None = None
+        for item in items:
+            if isinstance(item, list):  # a table's blocks
+                if para is not None:
+                    blocks.append(Block(para.text, page=para.first.page))
+                    para = None
+                blocks.extend(item)
+                continue
+            ln = item
+            if para is not None:
+                how = self.decide(para, ln)
+                if how == "join":
+                    if bare_marker(para.text) and para.lines == 1:
+                        para.text = f"{para.text} {ln.text}"
+                        para.indent = ln.left
+                    else:
+                        para.text = join_thai(para.text, ln.text)
+                        if para.cont is None:
+                            para.cont = ln.left
+                    para.last = ln
+                    para.lines += 1
+                    self.joined += 1
+                    continue
+                blocks.append(Block(para.text, page=para.first.page))
+                if how == "gap":
+                    blocks.append(Block("", page=para.first.page))
+            para = _Paragraph(ln, ln, ln.text, ln.indent)
+        if para is not None:
+            blocks.append(Block(para.text, page=para.first.page))
+        return blocks
+
+
+def assemble(
+    items: list[PrintedLine | list[Block]], widths: dict[int, float]
+) -> tuple[list[Block], int]:
+    """Lines (in reading order) and tables (their blocks, where they stand) → blocks,
+    and how many lines were joined to the line before."""
+    lines = [x for x in items if isinstance(x, PrintedLine)]
+    if not lines:
+        return [b for x in items if isinstance(x, list) for b in x], 0
+    asm = _Assembler(_geometry(lines, widths))
+    blocks = asm.run(items)
+    return blocks, asm.joined
