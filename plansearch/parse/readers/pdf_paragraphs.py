@@ -102,8 +102,9 @@ def _gutter(lines: list[PrintedLine]) -> tuple[float, float] | None:
 def _split(ln: PrintedLine, g0: float, g1: float) -> tuple[PrintedLine | None, PrintedLine | None]:
     """The pieces of ``ln`` west and east of the gutter (``None`` if it crosses it)."""
     pieces = _pieces(ln)
-    west = [p for p in pieces if p.right <= g0 + 1]
-    east = [p for p in pieces if p.left >= g1 - 1]
+    mid = (g0 + g1) / 2
+    west = [p for p in pieces if p.right <= mid]
+    east = [p for p in pieces if p.left >= mid]
     if len(west) + len(east) != len(pieces):
         return None, None
     return _join_pieces(west), _join_pieces(east)
@@ -192,7 +193,12 @@ def settle_gaps(lines: list[PrintedLine]) -> list[PrintedLine]:
         kept: list[PrintedLine] = [ln.parts[0]]
         for p in ln.parts[1:]:
             prev = kept[-1]
-            number = bare_marker(prev.text) and p.left - prev.right <= MARKER_GAP * p.font
+            number = (
+                len(kept) == 1
+                and prev is ln.parts[0]
+                and bare_marker(prev.text)
+                and p.left - prev.right <= MARKER_GAP * p.font
+            )
             if not number and (aligned(p.left, lefts) or aligned(prev.right, rights)):
                 kept.append(p)
                 continue
@@ -304,9 +310,13 @@ def _numbered(text: str) -> bool:
 
 
 def _heading_like(text: str) -> bool:
-    """A heading term with only a qualifier after it (``แนวทางการพัฒนา``, ``พันธกิจ :``)."""
+    """A heading term with only a qualifier after it (``แนวทางการพัฒนา``, ``พันธกิจ :``),
+    not the end of a bracket or quote opened on the line above (``…ตาม`` /
+    ``วิสัยทัศน์)``)."""
     tm = match_term(text)
-    return tm is not None and len(text) <= 80 and is_heading_remainder(tm.remainder)
+    if tm is None or len(text) > 80 or not is_heading_remainder(tm.remainder):
+        return False
+    return not any(text.count(b) > text.count(a) for a, b in ("()", "“”", "[]"))
 
 
 class _Assembler:

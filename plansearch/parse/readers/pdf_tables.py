@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from ..vocabulary import match_term
+from ..vocabulary import is_heading_remainder, match_term
 from .base import Block
 from .pdf_layout import Rule
 from .pdf_text import PrintedLine, join_thai, marker_end, starts_item
@@ -49,8 +49,10 @@ def _center(ln: PrintedLine) -> float:
 
 
 def _names_kind(text: str) -> bool:
+    """A column title naming a kind of section (``แนวทางการพัฒนา``, ``ยุทธศาสตร์ :``),
+    not a line of running text that starts with such a word."""
     tm = match_term(text)
-    return tm is not None and tm.kind is not None
+    return tm is not None and tm.kind is not None and is_heading_remainder(tm.remainder)
 
 
 def _pieces(ln: PrintedLine) -> tuple[PrintedLine, ...]:
