@@ -32,7 +32,7 @@ from ...errors import (
 )
 from ..thai_repair import repair_thai
 from .base import Block, ExtractedDocument
-from .pdf_layout import Rule, page_lines, page_rules
+from .pdf_layout import PageRules, page_lines, page_rules
 from .pdf_paragraphs import assemble, reading_order, settle_gaps
 from .pdf_tables import find_tables
 from .pdf_text import PrintedLine
@@ -120,7 +120,7 @@ def _repair(ln: PrintedLine) -> bool:
 
 
 def _items(
-    lines: list[PrintedLine], rules: dict[int, list[Rule]]
+    lines: list[PrintedLine], rules: dict[int, PageRules]
 ) -> list[PrintedLine | list[Block]]:
     """Tables (their blocks) and the other lines of each page in reading order."""
     lh = median(ln.height for ln in lines)
@@ -166,7 +166,7 @@ class PdfReader:
             pages: list[list[PrintedLine]] = []
             heights: list[float] = []
             widths: dict[int, float] = {}
-            rules: dict[int, list[Rule]] = {}
+            rules: dict[int, PageRules] = {}
             for i in range(len(pdf)):
                 page = pdf[i]
                 try:

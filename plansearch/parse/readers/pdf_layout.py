@@ -226,27 +226,52 @@ def page_lines(textpage: object, number: int) -> list[PrintedLine]:
     return out
 
 
-#: a horizontal rule: its height, left and right (points); a table's row borders
-Rule = tuple[float, float, float]
+@dataclass(frozen=True)
+class PageRules:
+    """The ruled lines of a page: ``horizontal`` as ``(y, x0, x1)``, ``vertical`` as
+    ``(x, y0, y1)`` (points). Table borders: LibreOffice draws them as lines, fpdf2 and
+    others draw each cell as a box (its four edges count)."""
+
+    horizontal: tuple[tuple[float, float, float], ...] = ()
+    vertical: tuple[tuple[float, float, float], ...] = ()
+
+    def columns_at(self, y: float) -> list[float]:
+        """The x of the vertical rules crossing height ``y``, left to right."""
+        xs = sorted(x for x, y0, y1 in self.vertical if y0 - 1 <= y <= y1 + 1)
+        out: list[float] = []
+        for x in xs:
+            if not out or x - out[-1] > 2.5:
+                out.append(x)
+        return out
+
+    def band(self, y: float, x0: float, x1: float) -> tuple[float, float] | None:
+        """The nearest horizontal rules above and below height ``y`` that reach over
+        ``x0``…``x1`` (a row of a ruled table), as ``(top, bottom)``."""
+        over = [r for r in self.horizontal if r[1] <= x1 and r[2] >= x0 and r[2] - r[1] > 4]
+        above = [r[0] for r in over if r[0] > y]
+        below = [r[0] for r in over if r[0] < y]
+        if not above or not below:
+            return None
+        return min(above), max(below)
 
 
-def page_rules(page: object) -> list[Rule]:
-    """The horizontal rules of a page: thin horizontal paths (LibreOffice draws table
-    borders as lines) and the top and bottom edges of rectangles (fpdf2 and others draw
-    each cell as a box)."""
+def page_rules(page: object) -> PageRules:
+    """The horizontal and vertical rules of a page (thin paths, and rectangle edges)."""
     import pypdfium2.raw as raw
 
-    out: list[Rule] = []
+    horizontal: list[tuple[float, float, float]] = []
+    vertical: list[tuple[float, float, float]] = []
     for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2):  # type: ignore[attr-defined]
         try:
             x0, y0, x1, y1 = obj.get_bounds()
         except Exception:  # a path PDFium cannot measure is no border
             continue
-        if x1 - x0 < 8:
-            continue
-        if y1 - y0 <= 3:
-            out.append(((y0 + y1) / 2, x0, x1))
-        else:
-            out.append((y0, x0, x1))
-            out.append((y1, x0, x1))
-    return out
+        wide, tall = x1 - x0, y1 - y0
+        if wide >= 4 and tall <= 3:
+            horizontal.append(((y0 + y1) / 2, x0, x1))
+        elif tall >= 4 and wide <= 3:
+            vertical.append(((x0 + x1) / 2, y0, y1))
+        elif wide >= 4 and tall >= 4:  # a box: its four edges
+            horizontal += [(y0, x0, x1), (y1, x0, x1)]
+            vertical += [(x0, y0, y1), (x1, y0, y1)]
+    return PageRules(tuple(horizontal), tuple(vertical))

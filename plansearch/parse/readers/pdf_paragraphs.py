@@ -35,7 +35,7 @@ from statistics import median
 
 from ..vocabulary import STRATEGY_NUMBERED, is_heading_remainder, match_term
 from .base import Block
-from .pdf_text import PrintedLine, bare_marker, join_thai, marker_end
+from .pdf_text import PrintedLine, bare_marker, join_thai, marker_end, split_label
 
 #: a list number and its text after a tab are at most this many font sizes apart
 MARKER_GAP = 6.0
@@ -347,6 +347,8 @@ class _Assembler:
             return "break"
         if bare_marker(para.text) and para.lines == 1:
             return "join"  # "1." alone: the item's text did not fit after it
+        if para.lines == 1 and split_label(para.text, ln.text):
+            return "join"  # "ประเด็น" / "ยุทธศาสตร์ที่ 1 …"
         if last.parts or ln.parts:
             return "break"  # table rows and tab stops stay lines of their own
         if para.text.rstrip().endswith(_ANNOUNCES):

@@ -22,14 +22,15 @@ parser files each column's paragraphs under the cell to their left.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
 from ..vocabulary import is_heading_remainder, match_term
 from .base import Block
-from .pdf_layout import Rule
-from .pdf_text import PrintedLine, join_thai, marker_end, starts_item
+from .pdf_grid import grid_table_at
+from .pdf_layout import PageRules
+from .pdf_text import PrintedLine, join_thai, new_cell_paragraph, starts_item
 
 #: a header cell is short (a column title, not a sentence)
 MAX_HEAD = 80
@@ -205,13 +206,13 @@ def _low(values: list[float], default: float) -> float:
     return ordered[len(ordered) // 4] if ordered else default
 
 
-def _ruled(rules: Sequence[Rule], above: PrintedLine, below: PrintedLine) -> bool:
+def _ruled(rules: PageRules, above: PrintedLine, below: PrintedLine) -> bool:
     """Is there a horizontal border between the printed rows ``above`` and ``below``?"""
     top = above.base - 0.1 * above.font
     bottom = below.base + 0.6 * below.font
     return any(
         bottom < y < top and min(x1, below.right) - max(x0, below.left) > 0
-        for y, x0, x1 in rules
+        for y, x0, x1 in rules.horizontal
     )
 
 
@@ -220,7 +221,7 @@ def _blocks(
     n_head: int,
     table: int,
     lefts: list[float],
-    rules: Mapping[int, Sequence[Rule]],
+    rules: Mapping[int, PageRules],
 ) -> list[Block]:
     """Header cells as row 0, then each row's cells; wrapped lines of a cell joined into
     paragraphs.
@@ -265,7 +266,7 @@ def _blocks(
         elif first.page != above.page:
             col0 = next((p for p, c in row_pieces if c == 0), None)
             new = col0 is not None and starts_item(col0.text)
-        elif rules.get(first.page):
+        elif first.page in rules and rules[first.page].horizontal:
             new = _ruled(rules[first.page], above, first)
         else:
             new = not any(
@@ -277,8 +278,7 @@ def _blocks(
         for p, c in row_pieces:
             text = p.text.replace("\t", " ")
             cell = paragraphs.setdefault((row, c), [])
-            prev = cell[-1][2] if cell else None
-            if cell and not _new_paragraph(prev, p, text, rights[c]):  # type: ignore[arg-type]
+            if cell and not new_cell_paragraph(cell[-1][2], cell[-1][0], p, text, rights[c]):  # type: ignore[arg-type]
                 cell[-1][0] = join_thai(cell[-1][0], text)  # type: ignore[arg-type]
                 cell[-1][2] = p
             else:
@@ -293,20 +293,11 @@ def _blocks(
     return out
 
 
-def _new_paragraph(prev: PrintedLine, p: PrintedLine, text: str, right: float) -> bool:
-    if marker_end(text):
-        return True
-    if not starts_item(text):
-        return False
-    room = right - prev.right - 0.3 * p.font
-    return p.next_word() <= room
-
-
 def find_tables(
     lines: list[PrintedLine],
     lh: float,
     first_id: int = 0,
-    rules: Mapping[int, Sequence[Rule]] | None = None,
+    rules: Mapping[int, PageRules] | None = None,
 ) -> dict[int, PdfTable]:
     """Tables among the printed ``lines`` (in reading order), by their first line index;
     ``lh`` is the usual line height, ``first_id`` the number of the first table, ``rules``
@@ -314,6 +305,11 @@ def find_tables(
     out: dict[int, PdfTable] = {}
     i = 0
     while i < len(lines):
+        grid = grid_table_at(lines, i, rules or {}, _names_kind, first_id + len(out))
+        if grid is not None:
+            out[i] = PdfTable(i, grid.end, grid.blocks)
+            i = grid.end
+            continue
         found = _table_at(lines, i, lh)
         if found is None:
             i += 1

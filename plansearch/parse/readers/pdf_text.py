@@ -183,3 +183,37 @@ def join_thai(a: str, b: str) -> str:
     if _THAI.match(a[-1]) and _THAI.match(b[0]):
         return a + b
     return f"{a} {b}"
+
+
+def new_cell_paragraph(
+    prev: PrintedLine, before: str, line: PrintedLine, text: str, right: float
+) -> bool:
+    """Does the table cell line ``line`` (its text ``text``) start a new paragraph after
+    the cell line ``prev`` (the paragraph so far: ``before``)? Not after a list number
+    alone (``1.``, its text did not fit beside it) or a label cut in two (``ประเด็น`` /
+    ``ยุทธศาสตร์ที่ 1``). A list number does; another item (``ยุทธศาสตร์ที่ 2``) does
+    where ``prev`` ended short of the cell's right edge ``right`` (the item's first word
+    would have fitted after it)."""
+    if bare_marker(before) or split_label(before, text):
+        return False
+    if marker_end(text):
+        return True
+    if not starts_item(text):
+        return False
+    room = right - prev.right - 0.6 * line.font
+    return line.next_word() <= room
+
+
+def split_label(before: str, text: str) -> bool:
+    """``ประเด็น`` / ``ยุทธศาสตร์ที่ 1 …``: a strategy label broken over two lines (the
+    label runs across the break).
+
+    >>> split_label("ประเด็น", "ยุทธศาสตร์ที่ 1 ด้านการพัฒนา"), split_label("ข้อ", "ยุทธศาสตร์ที่ 1")
+    (True, False)
+    """
+    head = before.strip()
+    if not head or len(head) > 24:
+        return False
+    joined = join_thai(head, text.strip()).translate(_THAI_DIGITS)
+    m = STRATEGY_NUMBERED.match(joined)
+    return m is not None and m.end("label") > len(head)
