@@ -101,6 +101,7 @@ def _runs(tp: _TextPage) -> list[_Run]:
     rect = raw.FS_RECTF()
     loose = ctypes.byref(rect)
     runs: list[_Run] = []
+    loose_marks: list[Box] = []
     cur: _Run | None = None
     space = False
     for i in range(max(count, 0)):
@@ -119,8 +120,13 @@ def _runs(tp: _TextPage) -> list[_Run]:
         x0, x1, y0, y1 = tp.left.value, tp.right.value, tp.bottom.value, tp.top.value
         px, py = tp.x.value, tp.y.value
         size = get_size(handle, i) or max(y1 - y0, 1.0)
-        if ch in MARKS and cur is not None:
-            cur.boxes.append((ch, x0, y0, x1, y1))  # a mark stays with its letters
+        if ch in MARKS:
+            # a mark stays with the letters it is drawn on: the run being written, or
+            # (written before its letter, at the start of a line) the run under it
+            if cur is not None and _over(cur, x0, y0, x1, y1):
+                cur.boxes.append((ch, x0, y0, x1, y1))
+            else:
+                loose_marks.append((ch, x0, y0, x1, y1))
             continue
         if (
             cur is None
@@ -138,7 +144,31 @@ def _runs(tp: _TextPage) -> list[_Run]:
         cur.advance = max(cur.advance, rect.right)
         cur.pen = px
         cur.size = max(cur.size, size) if len(cur.boxes) > 1 else size
+    for mark in loose_marks:
+        home = min(runs, key=lambda r: _distance(r, mark), default=None)
+        if home is not None:
+            home.boxes.append(mark)
     return [r for r in runs if any(b[0].strip() for b in r.boxes)]
+
+
+def _over(run: _Run, x0: float, y0: float, x1: float, y1: float) -> bool:
+    """Is a mark with this box drawn on the run (over its letters, near its baseline)?"""
+    middle = (y0 + y1) / 2
+    left = min((b[1] for b in run.boxes), default=run.right)
+    return (
+        left - 0.5 * run.size <= (x0 + x1) / 2 <= run.right + 0.5 * run.size
+        and run.baseline - 0.8 * run.size <= middle <= run.baseline + 1.6 * run.size
+    )
+
+
+def _distance(run: _Run, mark: Box) -> float:
+    """How far a mark is from a run: vertically from the run's middle, plus how far
+    outside the run's letters it lies."""
+    x = (mark[1] + mark[3]) / 2
+    y = (mark[2] + mark[4]) / 2
+    left = min((b[1] for b in run.boxes), default=run.right)
+    outside = max(left - x, x - run.right, 0.0)
+    return abs(y - (run.baseline + 0.4 * run.size)) + outside
 
 
 def _rows(runs: list[_Run]) -> list[list[_Run]]:

@@ -174,13 +174,15 @@ def reading_order(lines: list[PrintedLine]) -> list[PrintedLine]:
 
 def settle_gaps(lines: list[PrintedLine]) -> list[PrintedLine]:
     """A line of several pieces (runs split at wide gaps) keeps them apart (tab-joined,
-    as the parser reads table rows) only where a piece starts or ends at an x where
-    pieces of other lines of the page do too (cells of a table, a tab stop); a wide
-    space inside a sentence (stretched by justification) becomes a space again, and a
-    list number alone in its piece is joined to the text after it, whose left is the
-    line's ``text_left`` (a hanging indent)."""
+    as the parser reads table rows and tab stops), except where the gap is a space
+    stretched by justification: the line runs to the right edge of the text, its gaps
+    are about equal and its pieces hold no narrow spaces, and the piece after the gap does not start (nor the one before it
+    end) at an x where pieces of other lines of the page do too (cells of a table). A list number alone in the
+    first piece is joined to the text after it, whose left is the line's ``text_left``
+    (a hanging indent)."""
     lefts = Counter(round(p.left) for ln in lines for p in _pieces(ln)[1:])
     rights = Counter(round(p.right) for ln in lines for p in _pieces(ln)[:-1])
+    edge = max((ln.right for ln in lines), default=0.0)
 
     def aligned(x: float, seen: Counter[int]) -> bool:
         return sum(seen.get(round(x) + d, 0) for d in (-2, -1, 0, 1, 2)) >= 2
@@ -190,6 +192,11 @@ def settle_gaps(lines: list[PrintedLine]) -> list[PrintedLine]:
         if not ln.parts:
             out.append(ln)
             continue
+        gaps = [b.left - a.right for a, b in pairwise(ln.parts)]
+        # justification stretches every space of a line evenly: no narrow ones are left
+        even = max(gaps) - min(gaps) <= 0.25 * ln.font and not any(
+            " " in p.text for p in ln.parts
+        )
         kept: list[PrintedLine] = [ln.parts[0]]
         for p in ln.parts[1:]:
             prev = kept[-1]
@@ -199,7 +206,12 @@ def settle_gaps(lines: list[PrintedLine]) -> list[PrintedLine]:
                 and bare_marker(prev.text)
                 and p.left - prev.right <= MARKER_GAP * p.font
             )
-            if not number and (aligned(p.left, lefts) or aligned(prev.right, rights)):
+            justified = (
+                even
+                and ln.right >= edge - ln.font
+                and not (aligned(p.left, lefts) or aligned(prev.right, rights))
+            )
+            if not number and not justified:
                 kept.append(p)
                 continue
             kept[-1] = PrintedLine(
@@ -242,6 +254,8 @@ class _Geometry:
     width: dict[int, int]  # page → width class
     first: set[int] = field(default_factory=set)  # ids of the first line of a flow
     last: set[int] = field(default_factory=set)  # ids of the last line of a flow
+    #: (page width class, column) → the usual baseline of a page's first line
+    top: dict[tuple[int, int], float] = field(default_factory=dict)
 
     def step(self, size: float) -> float:
         return self.pitch.get(round(size), self.ratio * size)
@@ -259,12 +273,14 @@ def _geometry(lines: list[PrintedLine], widths: dict[int, float]) -> _Geometry:
         flows[(ln.page, ln.col)].append(ln)
     first: set[int] = set()
     last: set[int] = set()
+    tops: dict[tuple[int, int], list[float]] = defaultdict(list)
     left: dict[tuple[int, int], list[float]] = defaultdict(list)
     right: dict[tuple[int, int], list[float]] = defaultdict(list)
     for (page, col), flow in flows.items():
         first.add(id(flow[0]))
         last.add(id(flow[-1]))
         key = (width_class.get(page, 0), col)
+        tops[key].append(round(flow[0].base / 2) * 2)
         for ln in flow:
             if not ln.parts:
                 left[key].append(ln.left)
@@ -284,6 +300,7 @@ def _geometry(lines: list[PrintedLine], widths: dict[int, float]) -> _Geometry:
         width=width_class,
         first=first,
         last=last,
+        top={k: float(Counter(v).most_common(1)[0][0]) for k, v in tops.items()},
     )
 
 
@@ -345,6 +362,8 @@ class _Assembler:
                 return "gap"
         elif id(last) not in self.geo.last or id(ln) not in self.geo.first:
             return "break"
+        elif ln.base < self.geo.top.get(self.geo.key(ln), ln.base) - 0.6 * self.geo.step(size):
+            return "gap"  # the new page or column starts lower: a blank line at its top
         if bare_marker(para.text) and para.lines == 1:
             return "join"  # "1." alone: the item's text did not fit after it
         if para.lines == 1 and split_label(para.text, ln.text):
