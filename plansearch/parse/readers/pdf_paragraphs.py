@@ -28,18 +28,20 @@ previous column's.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
 from statistics import median
 
-from ..vocabulary import STRATEGY_NUMBERED, is_heading_remainder, match_term
+from ..vocabulary import STRATEGY_NUMBERED, match_term
 from .base import Block
 from .pdf_text import PrintedLine, bare_marker, join_thai, marker_end, split_label
 
 #: a list number and its text after a tab are at most this many font sizes apart
 MARKER_GAP = 6.0
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+_WORDS = re.compile(r"[\u0e01-\u0e4e\w]")
 #: a text ending like this announces what follows: the next line is a new paragraph
 _ANNOUNCES = (":", "：", "ดังนี้", "ดังต่อไปนี้", "ได้แก่")
 
@@ -176,10 +178,11 @@ def settle_gaps(lines: list[PrintedLine]) -> list[PrintedLine]:
     """A line of several pieces (runs split at wide gaps) keeps them apart (tab-joined,
     as the parser reads table rows and tab stops), except where the gap is a space
     stretched by justification: the line runs to the right edge of the text, its gaps
-    are about equal and its pieces hold no narrow spaces, and the piece after the gap does not start (nor the one before it
-    end) at an x where pieces of other lines of the page do too (cells of a table). A list number alone in the
-    first piece is joined to the text after it, whose left is the line's ``text_left``
-    (a hanging indent)."""
+    are about equal and its pieces hold no narrow spaces, and the piece after the gap
+    does not start (nor the one before it end) at an x where pieces of other lines of
+    the page do too (cells of a table). A list number alone in the first piece is
+    joined to the text after it, whose left is the line's ``text_left`` (a hanging
+    indent)."""
     lefts = Counter(round(p.left) for ln in lines for p in _pieces(ln)[1:])
     rights = Counter(round(p.right) for ln in lines for p in _pieces(ln)[:-1])
     edge = max((ln.right for ln in lines), default=0.0)
@@ -327,11 +330,12 @@ def _numbered(text: str) -> bool:
 
 
 def _heading_like(text: str) -> bool:
-    """A heading term with only a qualifier after it (``แนวทางการพัฒนา``, ``พันธกิจ :``),
-    not the end of a bracket or quote opened on the line above (``…ตาม`` /
-    ``วิสัยทัศน์)``)."""
+    """A heading term alone on its line (``แนวทางการพัฒนา``, ``พันธกิจ :``,
+    ``วิสัยทัศน์ (Vision)``), not the end of a bracket or quote opened on the line above
+    (``…ตาม`` / ``วิสัยทัศน์)``) nor a sentence that starts with the word (``โอกาส`` /
+    ``ทางการศึกษา``)."""
     tm = match_term(text)
-    if tm is None or len(text) > 80 or not is_heading_remainder(tm.remainder):
+    if tm is None or _WORDS.search(tm.remainder):
         return False
     return not any(text.count(b) > text.count(a) for a, b in ("()", "“”", "[]"))
 
