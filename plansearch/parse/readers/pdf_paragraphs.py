@@ -197,9 +197,7 @@ def settle_gaps(lines: list[PrintedLine]) -> list[PrintedLine]:
             continue
         gaps = [b.left - a.right for a, b in pairwise(ln.parts)]
         # justification stretches every space of a line evenly: no narrow ones are left
-        even = max(gaps) - min(gaps) <= 0.25 * ln.font and not any(
-            " " in p.text for p in ln.parts
-        )
+        even = max(gaps) - min(gaps) <= 0.25 * ln.font and not any(" " in p.text for p in ln.parts)
         kept: list[PrintedLine] = [ln.parts[0]]
         for p in ln.parts[1:]:
             prev = kept[-1]
