@@ -41,6 +41,7 @@ from .pdf_text import PrintedLine, bare_marker, join_thai, marker_end, split_lab
 #: a list number and its text after a tab are at most this many font sizes apart
 MARKER_GAP = 6.0
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+_THAI_LETTER = re.compile("[\u0e01-\u0e4e]")
 _WORDS = re.compile(r"[\u0e01-\u0e4e\w]")
 #: a text ending like this announces what follows: the next line is a new paragraph
 _ANNOUNCES = (":", "：", "ดังนี้", "ดังต่อไปนี้", "ได้แก่")
@@ -257,6 +258,8 @@ class _Geometry:
     last: set[int] = field(default_factory=set)  # ids of the last line of a flow
     #: (page width class, column) → the usual baseline of a page's first line
     top: dict[tuple[int, int], float] = field(default_factory=dict)
+    #: lines break inside runs of Thai (a dictionary line breaker), not only at spaces
+    thai_breaks: bool = True
 
     def step(self, size: float) -> float:
         return self.pitch.get(round(size), self.ratio * size)
@@ -293,16 +296,49 @@ def _geometry(lines: list[PrintedLine], widths: dict[int, float]) -> _Geometry:
                 steps[round(size)].append(step)
                 ratios.append(step / size)
     pitch = {s: _low(v) for s, v in steps.items() if len(v) >= 3}
+    right_of = {k: max(v) for k, v in right.items()}
     return _Geometry(
         pitch=pitch,
         ratio=_low(ratios) if ratios else 1.4,
         left={k: min(v) for k, v in left.items()},
-        right={k: max(v) for k, v in right.items()},
+        right=right_of,
         width=width_class,
         first=first,
         last=last,
         top={k: float(Counter(v).most_common(1)[0][0]) for k, v in tops.items()},
+        thai_breaks=_breaks_thai(flows, right_of, width_class),
     )
+
+
+def _breaks_thai(
+    flows: dict[tuple[int, int], list[PrintedLine]],
+    right: dict[tuple[int, int], float],
+    width_class: dict[int, int],
+) -> bool:
+    """Does the document break lines inside runs of Thai letters (a word processor's
+    dictionary line breaking), or only at spaces (a simple typesetter)? Of the lines
+    that end in a Thai letter before a line that starts with one, a dictionary breaker
+    leaves almost none with room for the next line's first Thai word (the generated
+    layout corpus: at most 3 % in LibreOffice's exports, 20–65 % in fpdf2's)."""
+    space_only = pairs = 0
+    for (page, col), flow in flows.items():
+        edge = right.get((width_class.get(page, 0), col))
+        if edge is None:
+            continue
+        for a, b in pairwise(flow):
+            if a.parts or b.parts:
+                continue
+            if not (_THAI_LETTER.match(a.text[-1:]) and _THAI_LETTER.match(b.text[:1])):
+                continue
+            if not 0 < a.base - b.base < 2.5 * a.font:
+                continue
+            room = edge - a.right - 0.5 * a.font
+            pairs += 1
+            if b.next_word(True) <= room < b.next_word(False):
+                space_only += 1
+        if pairs >= 300:
+            break
+    return not (space_only >= 3 and space_only >= 0.15 * pairs)
 
 
 def _low(values: list[float]) -> float:
@@ -344,13 +380,14 @@ class _Assembler:
         self.joined = 0
 
     def full(self, ln: PrintedLine, nxt: PrintedLine) -> bool:
-        """Did ``ln`` end because the first word of ``nxt`` did not fit after it?"""
-        right = self.geo.right.get(self.geo.key(ln), ln.right)
-        room = right - ln.right
+        """Did ``ln`` end because the first word of ``nxt`` did not fit after it? (A Thai
+        word where the document breaks lines inside Thai runs, as word processors do;
+        else the text up to the first space.)"""
+        room = self.geo.right.get(self.geo.key(ln), ln.right) - ln.right
         size = ln.font
         if room <= 0.6 * size:
             return True
-        return nxt.next_word() > room - 0.5 * size
+        return nxt.next_word(self.geo.thai_breaks) > room - 0.5 * size
 
     def decide(self, para: _Paragraph, ln: PrintedLine) -> str:
         """``"join"``, ``"break"`` or ``"gap"`` (a new paragraph after a blank line)."""

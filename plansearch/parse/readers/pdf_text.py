@@ -64,22 +64,26 @@ class PrintedLine:
         """Where the text after a leading list number starts (``left`` without one)."""
         return self.text_left if self.text_left is not None else self.left
 
-    def next_word(self) -> float:
-        """Width of the first word: a Thai word (PyThaiNLP's dictionary segmentation)
-        or the text before the first space."""
-        if self.first_word or not self.edges:
+    def next_word(self, thai: bool = True) -> float:
+        """Width of the first word: with ``thai``, a Thai word (PyThaiNLP's dictionary
+        segmentation, as a word processor breaks Thai lines), else the text before the
+        first space (as a typesetter that breaks only at spaces does)."""
+        if not self.edges:
             return self.first_word
-        head = self.text[:40]
-        if _THAI.match(head):
+        if thai and self.first_word:
+            return self.first_word
+        head = self.text[:40] if thai else self.text
+        word = head.split()[0] if head.split() else head
+        if thai and _THAI.match(head):
             from pythainlp.tokenize import word_tokenize
 
             words = [w for w in word_tokenize(head, engine="newmm") if w.strip()]
             word = words[0] if words else head
-        else:
-            word = head.split()[0] if head.split() else head
         k = min(max(len("".join(word.split())), 1), len(self.edges))
-        self.first_word = max(self.edges[k - 1] - self.left, 0.0) or 0.01
-        return self.first_word
+        width = max(self.edges[k - 1] - self.left, 0.0) or 0.01
+        if thai:
+            self.first_word = width
+        return width
 
 
 #: one character and its box: character, x0, y0, x1, y1
