@@ -44,6 +44,8 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"[\d๐-๙]+")
+_LETTERS = re.compile(r"[^\W\d_]")
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _OCR_HINT = (
     "ไฟล์ PDF นี้ไม่มีข้อความ (เป็นภาพสแกน) ต้องทำ OCR ก่อน ใช้ตัวเลือก --ocr / "
     "{name} has no text layer (a scanned PDF): add --ocr on the command line, or "
@@ -83,20 +85,33 @@ def _furniture(pages: list[list[PrintedLine]], heights: list[float]) -> tuple[se
             if ln.top >= h * (1 - BAND) or ln.bottom <= h * BAND:
                 keyed.append((ln, re.sub(r"\s+", "", _DIGITS.sub("#", ln.text))))
     drop: set[int] = set()
-    # a page number sits at the same height on every page; a list number left alone at
-    # the foot of one page ("(๔)", its text on the next page) does not
-    numbers = [ln for ln, _ in keyed if _PAGE_NUMBER.fullmatch(re.sub(r"\s+", "", ln.text))]
-    for ln in numbers:
+    # a page number sits at the same height on every page and counts with the pages; a
+    # list number alone at the foot or head of a page ("(๔)", its text on the next
+    # line) does neither
+    numbers: list[tuple[PrintedLine, int]] = []
+    for ln, _ in keyed:
+        text = re.sub(r"\s+", "", ln.text)
+        if _PAGE_NUMBER.fullmatch(text):
+            digits = _DIGITS.search(text)
+            if digits is not None:
+                numbers.append((ln, int(digits.group().translate(_THAI_DIGITS))))
+    for ln, value in numbers:
         level = (ln.top + ln.bottom) / 2
-        pages_there = {o.page for o in numbers if abs((o.top + o.bottom) / 2 - level) <= ln.height}
-        if len(pages) < 2 or len(pages_there) >= 2:
+        offset = ln.page - value
+        pages_there = {
+            o.page
+            for o, v in numbers
+            if o.page - v == offset and abs((o.top + o.bottom) / 2 - level) <= ln.height
+        }
+        if len(pages_there) >= 2 or (len(pages) < 2 and offset == 0):
             drop.add(id(ln))
     page_numbers = len(drop)
     if len(pages) < 2:
         return drop, 0, page_numbers
     on_pages: dict[str, set[int]] = {}
     for ln, key in keyed:
-        on_pages.setdefault(key, set()).add(ln.page)
+        if len(_LETTERS.findall(key)) >= 3:  # a running title, not a lone number
+            on_pages.setdefault(key, set()).add(ln.page)
     running = {k for k, p in on_pages.items() if len(p) >= 2 and len(p) >= 0.5 * len(pages)}
     seen: set[str] = set()
     headers = 0
