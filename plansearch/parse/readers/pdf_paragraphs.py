@@ -180,13 +180,16 @@ def settle_gaps(lines: list[PrintedLine]) -> list[PrintedLine]:
     as the parser reads table rows and tab stops), except where the gap is a space
     stretched by justification: the line runs to the right edge of the text, its gaps
     are about equal and its pieces hold no narrow spaces, and the piece after the gap
-    does not start (nor the one before it end) at an x where pieces of other lines of
-    the page do too (cells of a table). A list number alone in the first piece is
-    joined to the text after it, whose left is the line's ``text_left`` (a hanging
-    indent)."""
-    lefts = Counter(round(p.left) for ln in lines for p in _pieces(ln)[1:])
-    rights = Counter(round(p.right) for ln in lines for p in _pieces(ln)[:-1])
+    does not start (nor end, short of the text's edge) at an x where pieces of other
+    lines of the page do too (cells of a table, tab stops). A list number alone in the
+    first piece is joined to the text after it, whose left is the line's
+    ``text_left`` (a hanging indent)."""
     edge = max((ln.right for ln in lines), default=0.0)
+    lefts = Counter(round(p.left) for ln in lines for p in _pieces(ln)[1:])
+    # right-aligned tab stops (page numbers of a contents list), not the text's edge
+    rights = Counter(
+        round(p.right) for ln in lines for p in _pieces(ln)[1:] if p.right < edge - p.font
+    )
 
     def aligned(x: float, seen: Counter[int]) -> bool:
         return sum(seen.get(round(x) + d, 0) for d in (-2, -1, 0, 1, 2)) >= 2
@@ -211,7 +214,7 @@ def settle_gaps(lines: list[PrintedLine]) -> list[PrintedLine]:
             justified = (
                 even
                 and ln.right >= edge - ln.font
-                and not (aligned(p.left, lefts) or aligned(prev.right, rights))
+                and not (aligned(p.left, lefts) or aligned(p.right, rights))
             )
             if not number and not justified:
                 kept.append(p)

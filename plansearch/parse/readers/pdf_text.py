@@ -17,6 +17,7 @@ from ..vocabulary import STRATEGY_NUMBERED, match_term, parse_marker
 _N = r"[1-9]\d{0,2}"
 _BARE = re.compile(rf"\({_N}\)|{_N}(?:\.{_N})*[.)]|{_N}(?:\.{_N})+|\.(?:{_N})?|[-–•]")
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
+_THAI_LETTERS = re.compile(r"[\u0e01-\u0e4f]")
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
@@ -184,7 +185,15 @@ def bare_marker(text: str) -> bool:
 
 
 def join_thai(a: str, b: str) -> str:
-    if _THAI.match(a[-1]) and _THAI.match(b[0]):
+    """Two lines of one paragraph: Thai letters meet without a space (Thai does not put
+    spaces between words), anything else (a number, Latin) with one.
+
+    >>> join_thai("การพัฒนา", "ท้องถิ่น"), join_thai("ยุทธศาสตร์ที่ ๑", "การพัฒนา")
+    ('การพัฒนาท้องถิ่น', 'ยุทธศาสตร์ที่ ๑ การพัฒนา')
+    """
+    if not a or not b:
+        return a + b
+    if _THAI_LETTERS.match(a[-1]) and _THAI_LETTERS.match(b[0]):
         return a + b
     return f"{a} {b}"
 
