@@ -185,7 +185,11 @@ def settle_gaps(lines: list[PrintedLine]) -> list[PrintedLine]:
     first piece is joined to the text after it, whose left is the line's
     ``text_left`` (a hanging indent)."""
     edge = max((ln.right for ln in lines), default=0.0)
-    lefts = Counter(round(p.left) for ln in lines for p in _pieces(ln)[1:])
+    # pieces that start at a tab stop (not those pushed against the text's edge by
+    # justification: "ยุทธศาสตร์ที่<gap>๑" on every strategy's first line)
+    lefts = Counter(
+        round(p.left) for ln in lines for p in _pieces(ln)[1:] if p.right < edge - 1.0
+    )
     # right-aligned tab stops (page numbers of a contents list), not the text's edge
     rights = Counter(
         round(p.right) for ln in lines for p in _pieces(ln)[1:] if p.right < edge - p.font
