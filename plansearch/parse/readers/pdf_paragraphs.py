@@ -267,6 +267,8 @@ class _Geometry:
     top: dict[tuple[int, int], float] = field(default_factory=dict)
     #: lines break inside runs of Thai (a dictionary line breaker), not only at spaces
     thai_breaks: bool = True
+    #: paragraphs start indented and wrap back to the margin (a first-line indent)
+    first_line_indents: bool = False
 
     def step(self, size: float) -> float:
         return self.pitch.get(round(size), self.ratio * size)
@@ -304,17 +306,47 @@ def _geometry(lines: list[PrintedLine], widths: dict[int, float]) -> _Geometry:
                 ratios.append(step / size)
     pitch = {s: _low(v) for s, v in steps.items() if len(v) >= 3}
     right_of = {k: max(v) for k, v in right.items()}
+    left_of = {k: min(v) for k, v in left.items()}
     return _Geometry(
         pitch=pitch,
         ratio=_low(ratios) if ratios else 1.4,
-        left={k: min(v) for k, v in left.items()},
+        left=left_of,
         right=right_of,
         width=width_class,
         first=first,
         last=last,
         top={k: float(Counter(v).most_common(1)[0][0]) for k, v in tops.items()},
         thai_breaks=_breaks_thai(flows, right_of, width_class),
+        first_line_indents=_first_line_indents(flows, left_of, right_of, width_class),
     )
+
+
+def _first_line_indents(
+    flows: dict[tuple[int, int], list[PrintedLine]],
+    left: dict[tuple[int, int], float],
+    right: dict[tuple[int, int], float],
+    width_class: dict[int, int],
+) -> bool:
+    """Do the document's paragraphs start with a first-line indent? Evidence: nearly
+    full, indented lines (no list number) followed by a line at the margin, against
+    nearly full indented lines followed by another at the same indent."""
+    to_margin = same = 0
+    for (page, col), flow in flows.items():
+        key = (width_class.get(page, 0), col)
+        if key not in left or key not in right:
+            continue
+        margin, edge = left[key], right[key]
+        for a, b in pairwise(flow):
+            tol = 0.45 * a.font
+            if a.parts or b.parts or a.left <= margin + tol or _numbered(a.text):
+                continue
+            if a.right < edge - 3 * a.font or not 0 < a.base - b.base < 2.5 * a.font:
+                continue
+            if abs(b.left - margin) <= tol:
+                to_margin += 1
+            elif abs(b.left - a.left) <= tol:
+                same += 1
+    return to_margin >= 3 and to_margin > 2 * same
 
 
 def _breaks_thai(
@@ -368,6 +400,12 @@ class _Paragraph:
 def _numbered(text: str) -> bool:
     t = text.translate(_THAI_DIGITS)
     return marker_end(t) > 0 or STRATEGY_NUMBERED.match(t) is not None
+
+
+def _counts(text: str) -> bool:
+    """Does the text end with a number, so that a noun on the next line is what it
+    counts (``…ทั้ง 5`` / ``ยุทธศาสตร์``), not a heading?"""
+    return text.rstrip()[-1:].translate(_THAI_DIGITS).isdigit()
 
 
 def _heading_like(text: str) -> bool:
@@ -424,10 +462,17 @@ class _Assembler:
             return "break"
         tol = 0.45 * size
         hanging = para.indent - first.left > tol
+        margin = self.geo.left.get(self.geo.key(first), first.left)
         if para.cont is not None:
             expected = [para.cont]
+        elif (
+            self.geo.first_line_indents
+            and first.left > margin + tol
+            and not _numbered(first.text)
+            and not hanging
+        ):
+            expected = [margin]  # the document's paragraphs wrap back to the margin
         else:
-            margin = self.geo.left.get(self.geo.key(first), first.left)
             expected = [first.left, para.indent]
             if first.left > margin + tol:
                 expected.append(margin)  # a first-line indent
@@ -437,8 +482,8 @@ class _Assembler:
             if hanging and at_indent and ln.left > first.left + tol:
                 return "join"
             return "break"
-        if _heading_like(ln.text.translate(_THAI_DIGITS)):
-            return "break"
+        if _heading_like(ln.text.translate(_THAI_DIGITS)) and not _counts(para.text):
+            return "break"  # "แนวทางการพัฒนา" alone: a heading, unless it is counted
         return "join" if at_indent else "break"
 
     def run(self, items: list[PrintedLine | list[Block]]) -> list[Block]:
