@@ -44,7 +44,8 @@ _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _THAI_LETTER = re.compile("[\u0e01-\u0e4e]")
 _WORDS = re.compile(r"[\u0e01-\u0e4e\w]")
 #: a text ending like this announces what follows: the next line is a new paragraph
-_ANNOUNCES = (":", "：", "ดังนี้", "ดังต่อไปนี้", "ได้แก่")
+#: (not a colon: "Goals :" / "SDGs)" wraps where a full line ends with one)
+_ANNOUNCES = ("ดังนี้", "ดังต่อไปนี้")
 
 
 # ---------------------------------------------------------------------------
@@ -203,9 +204,10 @@ def settle_gaps(lines: list[PrintedLine]) -> list[PrintedLine]:
         if not ln.parts:
             out.append(ln)
             continue
-        gaps = [b.left - a.right for a, b in pairwise(ln.parts)]
+        words = ln.parts[1:] if bare_marker(ln.parts[0].text) else ln.parts
+        gaps = [b.left - a.right for a, b in pairwise(words)] or [0.0]
         # justification stretches every space of a line evenly: no narrow ones are left
-        even = max(gaps) - min(gaps) <= 0.25 * ln.font and not any(" " in p.text for p in ln.parts)
+        even = max(gaps) - min(gaps) <= 0.25 * ln.font and not any(" " in p.text for p in words)
         kept: list[PrintedLine] = [ln.parts[0]]
         for p in ln.parts[1:]:
             prev = kept[-1]
