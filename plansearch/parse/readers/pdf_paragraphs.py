@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from statistics import median
@@ -95,12 +96,19 @@ def _gutter(lines: list[PrintedLine]) -> tuple[float, float] | None:
     east = [p for p in pieces if p.left >= g1 - 1]
     if len(west) < 3 or len(east) < 3:
         return None
-    # both sides hold running text: their lines fill most of their column
-    if median(p.right - p.left for p in west) < 0.45 * (g0 - left):
+    # both sides hold running text: many of their lines fill their column (not a
+    # column of page numbers or amounts)
+    if _upper(p.right - p.left for p in west) < 0.6 * (g0 - left):
         return None
-    if median(p.right - p.left for p in east) < 0.45 * (right - g1):
+    if _upper(p.right - p.left for p in east) < 0.6 * (right - g1):
         return None
     return float(g0), float(g1)
+
+
+def _upper(values: Iterable[float]) -> float:
+    """The upper quartile."""
+    ordered = sorted(values)
+    return ordered[(3 * len(ordered)) // 4] if ordered else 0.0
 
 
 def _split(ln: PrintedLine, g0: float, g1: float) -> tuple[PrintedLine | None, PrintedLine | None]:
@@ -400,8 +408,10 @@ class _Paragraph:
 
 
 def _numbered(text: str) -> bool:
+    """Does the line start with a list number (``1.``, ``(๒)``, ``๓.`` alone) or a
+    numbered strategy label (``ยุทธศาสตร์ที่ 2``)?"""
     t = text.translate(_THAI_DIGITS)
-    return marker_end(t) > 0 or STRATEGY_NUMBERED.match(t) is not None
+    return marker_end(t) > 0 or bare_marker(t) or STRATEGY_NUMBERED.match(t) is not None
 
 
 def _counts(text: str) -> bool:
