@@ -120,6 +120,8 @@ def _furniture(pages: list[list[PrintedLine]], heights: list[float]) -> tuple[se
             if key in seen:
                 drop.add(id(ln))
                 headers += 1
+            else:
+                ln.furniture = True  # kept once, as a paragraph of its own
             seen.add(key)
     return drop, headers, page_numbers
 

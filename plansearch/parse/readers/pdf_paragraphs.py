@@ -96,13 +96,19 @@ def _gutter(lines: list[PrintedLine]) -> tuple[float, float] | None:
     east = [p for p in pieces if p.left >= g1 - 1]
     if len(west) < 3 or len(east) < 3:
         return None
-    # both sides hold running text: many of their lines fill their column (not a
-    # column of page numbers or amounts)
-    if _upper(p.right - p.left for p in west) < 0.6 * (g0 - left):
-        return None
-    if _upper(p.right - p.left for p in east) < 0.6 * (right - g1):
+    if not (_text_column(west, left, g0, size) and _text_column(east, g1, right, size)):
         return None
     return float(g0), float(g1)
+
+
+def _text_column(pieces: list[PrintedLine], left: float, right: float, size: float) -> bool:
+    """Do these pieces make a column of text (not one of page numbers or amounts)? Many
+    of its lines fill it, or its lines start at its left edge and are words, not
+    numbers (a list of short headings beside running text)."""
+    if _upper(p.right - p.left for p in pieces) >= 0.6 * (right - left):
+        return True
+    flush = sum(1 for p in pieces if p.left - left <= size)
+    return flush >= 0.6 * len(pieces) and median(len(p.text) for p in pieces) >= 6
 
 
 def _upper(values: Iterable[float]) -> float:
@@ -450,6 +456,8 @@ class _Assembler:
         """``"join"``, ``"break"`` or ``"gap"`` (a new paragraph after a blank line)."""
         last, first = para.last, para.first
         size = max(last.font, ln.font)
+        if last.furniture or ln.furniture:
+            return "gap"  # a running header kept once stands alone
         if (ln.page, ln.col) == (last.page, last.col):
             step = last.base - ln.base
             if step < 0.5 * size:

@@ -51,7 +51,10 @@ def _center(ln: PrintedLine) -> float:
 
 def _names_kind(text: str) -> bool:
     """A column title naming a kind of section (``แนวทางการพัฒนา``, ``ยุทธศาสตร์ :``),
-    not a line of running text that starts with such a word."""
+    not a line of running text that starts with such a word nor a numbered heading
+    (``ประเด็นยุทธศาสตร์ที่ 4`` heading each of two columns)."""
+    if any(c.isdigit() for c in text):
+        return False
     tm = match_term(text)
     return tm is not None and tm.kind is not None and is_heading_remainder(tm.remainder)
 

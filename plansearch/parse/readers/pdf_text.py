@@ -46,6 +46,7 @@ class PrintedLine:
     text_left: float | None = None
     edges: tuple[float, ...] = ()
     col: int = 0  # its column on the page (0 = the first or only one)
+    furniture: bool = False  # the one copy kept of a running page header or footer
 
     @property
     def height(self) -> float:
