@@ -139,27 +139,50 @@ def _repair(ln: PrintedLine) -> bool:
 def _items(
     lines: list[PrintedLine], rules: dict[int, PageRules]
 ) -> list[PrintedLine | list[Block]]:
-    """Tables (their blocks) and the other lines of each page in reading order."""
+    """Tables (their blocks) and the other lines, page by page in reading order: ruled
+    tables first (by their cell boxes), then each page's columns, then tables without
+    borders inside the columns."""
     lh = median(ln.height for ln in lines)
-    tables = find_tables(lines, lh, rules=rules)
+    grids = find_tables(lines, lh, rules=rules, borderless=False)
     items: list[PrintedLine | list[Block]] = []
     chunk: list[PrintedLine] = []
+    count = len(grids)
 
     def flush() -> None:
+        nonlocal count
         by_page: dict[int, list[PrintedLine]] = {}
         for ln in chunk:
             by_page.setdefault(ln.page, []).append(ln)
-        for on_page in by_page.values():
-            items.extend(settle_gaps(reading_order(on_page)))
+        flow = [ln for on_page in by_page.values() for ln in reading_order(on_page)]
+        tables = find_tables(flow, lh, count, rules, ruled=False)
+        count += len(tables)
+        i = 0
+        run: list[PrintedLine] = []
+
+        def settle() -> None:
+            for page in dict.fromkeys(ln.page for ln in run):
+                items.extend(settle_gaps([ln for ln in run if ln.page == page], by_page[page]))
+            run.clear()
+
+        while i < len(flow):
+            table = tables.get(i)
+            if table is None:
+                run.append(flow[i])
+                i += 1
+                continue
+            settle()
+            items.append(list(table.blocks))
+            i = table.end
+        settle()
         chunk.clear()
 
     i = 0
     while i < len(lines):
-        table = tables.get(i)
-        if table is not None:
+        grid = grids.get(i)
+        if grid is not None:
             flush()
-            items.append(list(table.blocks))
-            i = table.end
+            items.append(list(grid.blocks))
+            i = grid.end
             continue
         chunk.append(lines[i])
         i += 1

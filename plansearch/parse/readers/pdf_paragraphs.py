@@ -190,7 +190,9 @@ def reading_order(lines: list[PrintedLine]) -> list[PrintedLine]:
 # ---------------------------------------------------------------------------
 
 
-def settle_gaps(lines: list[PrintedLine]) -> list[PrintedLine]:
+def settle_gaps(
+    lines: list[PrintedLine], page: list[PrintedLine] | None = None
+) -> list[PrintedLine]:
     """A line of several pieces (runs split at wide gaps) keeps them apart (tab-joined,
     as the parser reads table rows and tab stops), except where the gap is a space
     stretched by justification: the line runs to the right edge of the text, its gaps
@@ -198,16 +200,18 @@ def settle_gaps(lines: list[PrintedLine]) -> list[PrintedLine]:
     does not start (nor end, short of the text's edge) at an x where pieces of other
     lines of the page do too (cells of a table, tab stops). A list number alone in the
     first piece is joined to the text after it, whose left is the line's
-    ``text_left`` (a hanging indent)."""
-    edge = max((ln.right for ln in lines), default=0.0)
+    ``text_left`` (a hanging indent). ``page``: all the lines of their page (default:
+    ``lines``), whose edge and tab stops count."""
+    context = page if page is not None else lines
+    edge = max((ln.right for ln in context), default=0.0)
     # pieces that start at a tab stop (not those pushed against the text's edge by
     # justification: "ยุทธศาสตร์ที่<gap>๑" on every strategy's first line)
     lefts = Counter(
-        round(p.left) for ln in lines for p in _pieces(ln)[1:] if p.right < edge - 1.0
+        round(p.left) for ln in context for p in _pieces(ln)[1:] if p.right < edge - 1.0
     )
     # right-aligned tab stops (page numbers of a contents list), not the text's edge
     rights = Counter(
-        round(p.right) for ln in lines for p in _pieces(ln)[1:] if p.right < edge - p.font
+        round(p.right) for ln in context for p in _pieces(ln)[1:] if p.right < edge - p.font
     )
 
     def aligned(x: float, seen: Counter[int]) -> bool:

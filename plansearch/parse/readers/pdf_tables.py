@@ -84,6 +84,8 @@ def _header_at(lines: list[PrintedLine], i: int, lh: float) -> tuple[list[Printe
     pieces, j = _wrapped_header(lines, pieces, j)
     if sum(_names_kind(p.text) for p in pieces) < 2:
         return None
+    if len({p.text for p in pieces}) < len(pieces):
+        return None  # "กลยุทธ์" heading each of two columns: not column titles
     return pieces, j
 
 
@@ -301,19 +303,25 @@ def find_tables(
     lh: float,
     first_id: int = 0,
     rules: Mapping[int, PageRules] | None = None,
+    *,
+    ruled: bool = True,
+    borderless: bool = True,
 ) -> dict[int, PdfTable]:
-    """Tables among the printed ``lines`` (in reading order), by their first line index;
-    ``lh`` is the usual line height, ``first_id`` the number of the first table, ``rules``
-    the horizontal rules of each page (row borders)."""
+    """Tables among the printed ``lines``, by their first line index: ruled tables read
+    by their cell boxes (``rules``: the rules of each page; :mod:`.pdf_grid`), and
+    tables without borders read by their header's columns (lines in reading order: a
+    page in two columns is split into them first). ``lh`` is the usual line height,
+    ``first_id`` the number of the first table."""
     out: dict[int, PdfTable] = {}
     i = 0
     while i < len(lines):
-        grid = grid_table_at(lines, i, rules or {}, _names_kind, first_id + len(out))
-        if grid is not None:
-            out[i] = PdfTable(i, grid.end, grid.blocks)
-            i = grid.end
-            continue
-        found = _table_at(lines, i, lh)
+        if ruled:
+            grid = grid_table_at(lines, i, rules or {}, _names_kind, first_id + len(out))
+            if grid is not None:
+                out[i] = PdfTable(i, grid.end, grid.blocks)
+                i = grid.end
+                continue
+        found = _table_at(lines, i, lh) if borderless else None
         if found is None:
             i += 1
             continue
