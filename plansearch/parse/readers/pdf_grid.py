@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from .base import Block
 from .pdf_layout import PageRules
-from .pdf_text import PrintedLine, join_thai, new_cell_paragraph, starts_item
+from .pdf_text import PrintedLine, join_thai, new_cell_paragraph, split_label, starts_item
 
 
 @dataclass(frozen=True)
@@ -143,11 +143,11 @@ def grid_table_at(
             last_page = row_page
             continue  # the header repeated on a new page
         col0 = cells.get(min(cells)) if cells else None
-        goes_on = (
-            body
-            and row_page != last_page
-            and not (min(cells) == 0 and col0 is not None and starts_item(col0[0].text))
-        )
+        starts = min(cells) == 0 and col0 is not None and starts_item(col0[0].text)
+        if starts and body and 0 in body[-1] and col0 is not None:
+            # "ประเด็น" / (page break) / "ยุทธศาสตร์ที่ 3 …": one label cut by the break
+            starts = not split_label(_text(body[-1][0]), col0[0].text)
+        goes_on = body and row_page != last_page and not starts
         if goes_on:
             for c, ps in cells.items():
                 body[-1].setdefault(c, []).extend(ps)

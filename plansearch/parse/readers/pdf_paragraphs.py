@@ -285,6 +285,8 @@ class _Geometry:
     last: set[int] = field(default_factory=set)  # ids of the last line of a flow
     #: (page width class, column) → the usual baseline of a page's first line
     top: dict[tuple[int, int], float] = field(default_factory=dict)
+    #: (page width class, column) → the usual baseline of a page's last line
+    bottom: dict[tuple[int, int], float] = field(default_factory=dict)
     #: lines break inside runs of Thai (a dictionary line breaker), not only at spaces
     thai_breaks: bool = True
     #: paragraphs start indented and wrap back to the margin (a first-line indent)
@@ -307,6 +309,7 @@ def _geometry(lines: list[PrintedLine], widths: dict[int, float]) -> _Geometry:
     first: set[int] = set()
     last: set[int] = set()
     tops: dict[tuple[int, int], list[float]] = defaultdict(list)
+    bottoms: dict[tuple[int, int], list[float]] = defaultdict(list)
     left: dict[tuple[int, int], list[float]] = defaultdict(list)
     right: dict[tuple[int, int], list[float]] = defaultdict(list)
     for (page, col), flow in flows.items():
@@ -314,6 +317,7 @@ def _geometry(lines: list[PrintedLine], widths: dict[int, float]) -> _Geometry:
         last.add(id(flow[-1]))
         key = (width_class.get(page, 0), col)
         tops[key].append(round(flow[0].base / 2) * 2)
+        bottoms[key].append(round(flow[-1].base / 2) * 2)
         for ln in flow:
             if not ln.parts:
                 left[key].append(ln.left)
@@ -336,6 +340,7 @@ def _geometry(lines: list[PrintedLine], widths: dict[int, float]) -> _Geometry:
         first=first,
         last=last,
         top={k: float(Counter(v).most_common(1)[0][0]) for k, v in tops.items()},
+        bottom={k: float(min(v)) for k, v in bottoms.items()},
         thai_breaks=_breaks_thai(flows, right_of, width_class),
         first_line_indents=_first_line_indents(flows, left_of, right_of, width_class),
     )
@@ -472,6 +477,10 @@ class _Assembler:
             return "break"
         elif ln.base < self.geo.top.get(self.geo.key(ln), ln.base) - 0.6 * self.geo.step(size):
             return "gap"  # the new page or column starts lower: a blank line at its top
+        elif last.base > self.geo.bottom.get(self.geo.key(last), last.base) + 1.6 * self.geo.step(
+            size
+        ):
+            return "gap"  # the page ended two lines early: its paragraph ended there
         if bare_marker(para.text) and para.lines == 1:
             return "join"  # "1." alone: the item's text did not fit after it
         if para.lines == 1 and split_label(para.text, ln.text):
