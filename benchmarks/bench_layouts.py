@@ -13,7 +13,8 @@ fpdf2), cached under ``~/.cache/plansearch/layouts``. Each cell compares
   found / in the text;
 * ``glued``: items of the text whose title ended up inside another item; ``lost``:
   items found nowhere; ``extra``: items the text does not have; ``par``: items found
-  under another parent;
+  under another parent; ``cut``: items whose title stops short of the text's (their
+  paragraph split) or runs on into text the text's item does not hold;
 * ``thai``: damaged Thai sequences: decomposed sara am, a mark after a space, Private
   Use Area or control characters (``damage_count``), marks out of Thai spelling order,
   and every run of characters that differs from the text inside a section's shared
@@ -56,7 +57,8 @@ def run(layouts: list[L.Layout], plans: list[str]) -> tuple[int, int]:
     print(f"{len(items)} documents ({built:.1f} s to build or find in {L.CACHE})\n")
     head = (
         f"{'plan':4} {'layout':28} {'str':>7} {'tac':>7} {'prj':>5} {'oth':>7} "
-        f"{'glued':>5} {'lost':>4} {'extra':>5} {'par':>3} {'thai':>4} {'docx':>4} {'s':>5}"
+        f"{'glued':>5} {'lost':>4} {'extra':>5} {'par':>3} {'cut':>3} {'thai':>4} {'docx':>4} "
+        f"{'s':>5}"
     )
     print(head)
     print("-" * len(head))
@@ -79,7 +81,8 @@ def run(layouts: list[L.Layout], plans: list[str]) -> tuple[int, int]:
         print(
             f"{s.plan:4} {s.layout.name:28} {counts[0]:>7} {counts[1]:>7} {counts[2]:>5} "
             f"{counts[3]:>7} {len(score.glued):5d} {len(score.lost):4d} {len(score.extra):5d} "
-            f"{len(score.parents):3d} {len(score.damaged):4d} {docx_ok:>4} {dt:5.2f}"
+            f"{len(score.parents):3d} {len(score.titles):3d} {len(score.damaged):4d} {docx_ok:>4} "
+            f"{dt:5.2f}"
         )
         ok += score.ok
         misses.extend((s.key, m) for m in score.misses())

@@ -920,11 +920,12 @@ class Score:
     extra: tuple[str, ...] = ()  # items the text does not have (split or invented)
     parents: tuple[str, ...] = ()  # items found under another parent
     damaged: tuple[str, ...] = ()  # damaged Thai sequences (see :func:`damaged_thai`)
+    titles: tuple[str, ...] = ()  # items whose title was cut short or runs into another
 
     @property
     def ok(self) -> bool:
         return all(g == w for _, g, w in self.counts) and not (
-            self.glued or self.lost or self.extra or self.parents or self.damaged
+            self.glued or self.lost or self.extra or self.parents or self.damaged or self.titles
         )
 
     def count(self, kind: str) -> tuple[int, int]:
@@ -940,6 +941,7 @@ class Score:
             *(f"extra: {x}" for x in self.extra),
             *(f"parent: {x}" for x in self.parents),
             *(f"damaged: {x}" for x in self.damaged),
+            *(f"title: {x}" for x in self.titles),
         ]
 
 
@@ -1016,7 +1018,9 @@ def compare(want: Plan, got: Plan) -> Score:
     extra = [_label(g) for k, g in enumerate(gs) if k not in matched_got]
     wid = {s.id: i for i, s in enumerate(ws)}
     gid = {s.id: k for k, s in enumerate(gs)}
-    parents, damaged = [], []
+    parents: list[str] = []
+    damaged: list[str] = []
+    titles: list[str] = []
     for i, k in pairs.items():
         w, g = ws[i], gs[k]
         wp = wid.get(w.parent_id) if w.parent_id else None
@@ -1024,6 +1028,8 @@ def compare(want: Plan, got: Plan) -> Score:
         if (wp is None) != (gp is None) or (wp is not None and pairs.get(wp) != gp):
             parents.append(f"{_label(w)} under {_label(gs[gp]) if gp is not None else 'nothing'}")
         damaged.extend(damaged_thai(w, g))
+        if not same_title(w, g):
+            titles.append(f"{_label(w)} read as “{g.title[:50]}”")
     kinds = [*COUNTED, "other"]
 
     def kind_of(s: Section) -> str:
@@ -1032,4 +1038,21 @@ def compare(want: Plan, got: Plan) -> Score:
     counts = tuple(
         (k, sum(kind_of(s) == k for s in gs), sum(kind_of(s) == k for s in ws)) for k in kinds
     )
-    return Score(counts, tuple(glued), tuple(lost), tuple(extra), tuple(parents), tuple(damaged))
+    return Score(
+        counts,
+        tuple(glued),
+        tuple(lost),
+        tuple(extra),
+        tuple(parents),
+        tuple(damaged),
+        tuple(titles),
+    )
+
+
+def same_title(want: Section, got: Section) -> bool:
+    """The document's title starts with the text's and stays inside the text's section
+    (the text file may break a paragraph the document prints whole), compared without
+    spaces; a title cut short (the item's paragraph split by the reader) is not."""
+    a, b = squash(want.title).rstrip("…"), squash(got.title).rstrip("…")
+    whole = squash(want.text)
+    return b.startswith(a) and (whole.startswith(b) or a.startswith(b))

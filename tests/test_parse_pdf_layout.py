@@ -3,7 +3,8 @@ page 842 pt high, lines about 20 pt apart as fpdf2 writes them)."""
 
 from __future__ import annotations
 
-from plansearch.parse.readers.pdf import _assemble, _furniture
+from plansearch.parse.readers.pdf import _furniture
+from plansearch.parse.readers.pdf_paragraphs import assemble
 from plansearch.parse.readers.pdf_text import PrintedLine
 
 H = 842.0
@@ -34,7 +35,7 @@ def test_a_wrapped_list_number_that_lost_its_first_digit_joins_its_text() -> Non
         _ln(1, "ยุทธศาสตร์การพัฒนาบนฐานความหลากหลายทางชีวภาพ", 32, 660, 520),
         _ln(1, ".๕ ยุทธศาสตร์การเสริมสร้างธรรมาภิบาล", 32, 640, 200),
     ]
-    blocks, _ = _assemble(lines)
+    blocks, _ = assemble(list(lines), {1: 595.0})
     assert [b.text for b in blocks] == [
         ".๓ ยุทธศาสตร์การปรับโครงสร้างเศรษฐกิจให้สมดุลและยั่งยืน",
         ".๔ ยุทธศาสตร์การพัฒนาบนฐานความหลากหลายทางชีวภาพ",

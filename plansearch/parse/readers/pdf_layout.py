@@ -28,6 +28,7 @@ Thai marks PDFium gives away from their letter are put back with
 from __future__ import annotations
 
 import ctypes
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -54,7 +55,8 @@ class _Run:
 
     boxes: list[Box] = field(default_factory=list)
     baseline: float = 0.0
-    size: float = 0.0
+    size: float = 0.0  # the largest font size in the run (for telling rows apart)
+    sizes: Counter[float] = field(default_factory=Counter)  # letters per font size
     first: int = 0  # text-page index of the first character (for its font)
     right: float = 0.0  # right edge of the ink so far
     pen: float = 0.0  # x of the last glyph origin
@@ -146,6 +148,7 @@ def _runs(tp: _TextPage) -> list[_Run]:
         cur.advance = max(cur.advance, rect.right)
         cur.pen = px
         cur.size = max(cur.size, size) if len(cur.boxes) > 1 else size
+        cur.sizes[round(size, 1)] += 1
     for mark in loose_marks:
         home = min(runs, key=lambda r: _distance(r, mark), default=None)
         if home is not None:
@@ -220,7 +223,10 @@ def _part(run: _Run, boxes: Sequence[Box], page: int, bold: bool) -> PrintedLine
         min(b[2] for b in ink),
         max(b[4] for b in ink),
         0.0,
-        size=run.size,
+        # the size most of its letters have: Word sets Thai (complex script) and Latin
+        # runs in their own sizes, and a line's digits must not make it a heading
+        size=run.sizes.most_common(1)[0][0] if run.sizes else run.size,
+        tallest=run.size,
         bold=bold,
         baseline=run.baseline,
         text_left=text_left,
@@ -239,7 +245,8 @@ def _merge(a: PrintedLine, b: PrintedLine, sep: str) -> PrintedLine:
         max(a.top, b.top),
         0.0,
         (*(a.parts or (a,)), *(b.parts or (b,))) if sep == "\t" else (),
-        size=max(a.size, b.size),
+        size=(a if len(a.text) >= len(b.text) else b).size,
+        tallest=max(a.tallest, b.tallest),
         bold=a.bold,
         baseline=a.baseline,
         text_left=a.text_left,

@@ -142,7 +142,8 @@ def _join_pieces(pieces: list[PrintedLine]) -> PrintedLine | None:
             max(line.top, p.top),
             0.0,
             (*_pieces(line), p),
-            size=max(line.size, p.size),
+            size=(line if len(line.text) >= len(p.text) else p).size,
+            tallest=max(line.tallest, p.tallest),
             bold=line.bold,
             baseline=line.baseline,
             text_left=line.text_left,
@@ -252,7 +253,8 @@ def settle_gaps(
                 max(prev.top, p.top),
                 0.0,
                 (),
-                size=max(prev.size, p.size),
+                size=(prev if len(prev.text) >= len(p.text) else p).size,
+                tallest=max(prev.tallest, p.tallest),
                 # "1.<tab>text": a list number and its item's text (Word's list numbers,
                 # a typed number and a tab before a hanging indent)
                 bold=p.bold if number else prev.bold,
@@ -323,9 +325,9 @@ def _geometry(lines: list[PrintedLine], widths: dict[int, float]) -> _Geometry:
                 left[key].append(ln.left)
                 right[key].append(ln.right)
         for a, b in pairwise(flow):
-            size = max(a.font, b.font)
+            size = max(a.tallest, b.tallest)  # the largest glyphs set the line height
             step = a.base - b.base
-            if abs(a.font - b.font) <= 0.5 and 0.9 * size < step < 3.5 * size:
+            if abs(a.tallest - b.tallest) <= 0.5 and 0.9 * size < step < 3.5 * size:
                 steps[round(size)].append(step)
                 ratios.append(step / size)
     pitch = {s: _low(v) for s, v in steps.items() if len(v) >= 3}
@@ -465,21 +467,20 @@ class _Assembler:
         """``"join"``, ``"break"`` or ``"gap"`` (a new paragraph after a blank line)."""
         last, first = para.last, para.first
         size = max(last.font, ln.font)
+        pitch = self.geo.step(max(last.tallest, ln.tallest))
         if last.furniture or ln.furniture:
             return "gap"  # a running header kept once stands alone
         if (ln.page, ln.col) == (last.page, last.col):
             step = last.base - ln.base
             if step < 0.5 * size:
                 return "break"  # not below the line before (another column, a cell)
-            if step > self.geo.step(size) + 0.5 * size:
+            if step > pitch + 0.5 * size:
                 return "gap"
         elif id(last) not in self.geo.last or id(ln) not in self.geo.first:
             return "break"
-        elif ln.base < self.geo.top.get(self.geo.key(ln), ln.base) - 0.6 * self.geo.step(size):
+        elif ln.base < self.geo.top.get(self.geo.key(ln), ln.base) - 0.6 * pitch:
             return "gap"  # the new page or column starts lower: a blank line at its top
-        elif last.base > self.geo.bottom.get(self.geo.key(last), last.base) + 1.6 * self.geo.step(
-            size
-        ):
+        elif last.base > self.geo.bottom.get(self.geo.key(last), last.base) + 1.6 * pitch:
             return "gap"  # the page ended two lines early: its paragraph ended there
         if bare_marker(para.text) and para.lines == 1:
             return "join"  # "1." alone: the item's text did not fit after it
@@ -489,7 +490,11 @@ class _Assembler:
             return "break"  # table rows and tab stops stay lines of their own
         if para.text.rstrip().endswith(_ANNOUNCES):
             return "break"
-        if abs(ln.font - first.font) > 0.75 or ln.bold != first.bold:
+        if ln.bold != first.bold:
+            return "break"
+        # sizes compare between Thai lines (Word sets Latin runs in a size of their own)
+        thai = _THAI_LETTER.search(ln.text) and _THAI_LETTER.search(first.text)
+        if thai and abs(ln.font - first.font) > 0.75:
             return "break"
         if not self.full(last, ln):
             return "break"

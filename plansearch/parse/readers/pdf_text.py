@@ -17,6 +17,8 @@ from ..vocabulary import STRATEGY_NUMBERED, match_term, parse_marker
 _N = r"[1-9]\d{0,2}"
 _BARE = re.compile(rf"\({_N}\)|{_N}(?:\.{_N})*[.)]|{_N}(?:\.{_N})+|\.(?:{_N})?|[-–•]")
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
+_NO_BREAK_BEFORE = frozenset(")]}”’,.;:!?%/([{")
+_NO_BREAK_AFTER = frozenset("([{“‘")
 _THAI_LETTERS = re.compile(r"[\u0e01-\u0e4f]")
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
@@ -47,6 +49,7 @@ class PrintedLine:
     edges: tuple[float, ...] = ()
     col: int = 0  # its column on the page (0 = the first or only one)
     furniture: bool = False  # the one copy kept of a running page header or footer
+    tallest: float = 0.0  # the largest font size on the line (it sets the line height)
 
     @property
     def height(self) -> float:
@@ -56,6 +59,9 @@ class PrintedLine:
     def font(self) -> float:
         """The font size (the box height where the PDF did not say)."""
         return self.size or self.height
+
+    def __post_init__(self) -> None:
+        self.tallest = max(self.tallest, self.font)
 
     @property
     def base(self) -> float:
@@ -79,8 +85,17 @@ class PrintedLine:
         if thai and _THAI.match(head):
             from pythainlp.tokenize import word_tokenize
 
-            words = [w for w in word_tokenize(head, engine="newmm") if w.strip()]
-            word = words[0] if words else head
+            tokens = word_tokenize(head, engine="newmm")
+            word = tokens[0] if tokens else head
+            # no line break next to brackets and closing punctuation (Unicode line
+            # breaking: "การเกษตร(เพื่อ" is one unit)
+            for token in tokens[1:]:
+                if not token.strip():
+                    break
+                if token[0] in _NO_BREAK_BEFORE or word[-1] in _NO_BREAK_AFTER:
+                    word += token
+                else:
+                    break
         k = min(max(len("".join(word.split())), 1), len(self.edges))
         width = max(self.edges[k - 1] - self.left, 0.0) or 0.01
         if thai:
