@@ -41,6 +41,9 @@ from .pdf_text import PrintedLine, bare_marker, join_thai, marker_end, split_lab
 
 #: a list number and its text after a tab are at most this many font sizes apart
 MARKER_GAP = 6.0
+#: a gap between pieces of a line up to this many font sizes, in line with no tab stop
+#: or cell of another line, is a (wide) space
+WIDE_SPACE = 1.6
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _THAI_LETTER = re.compile("[\u0e01-\u0e4e]")
 _WORDS = re.compile(r"[\u0e01-\u0e4e\w]")
@@ -236,12 +239,12 @@ def settle_gaps(
                 and bare_marker(prev.text)
                 and p.left - prev.right <= MARKER_GAP * p.font
             )
-            justified = (
-                even
-                and ln.right >= edge - ln.font
-                and not (aligned(p.left, lefts) or aligned(p.right, rights))
-            )
-            if not number and not justified:
+            stop = aligned(p.left, lefts) or aligned(p.right, rights)
+            justified = even and ln.right >= edge - ln.font and not stop
+            # a gap not much wider than a space that lines up with nothing (two spaces
+            # in a monospaced font) is a space
+            wide = not stop and p.left - prev.right <= WIDE_SPACE * ln.font
+            if not number and not justified and not wide:
                 kept.append(p)
                 continue
             kept[-1] = PrintedLine(
@@ -515,6 +518,10 @@ class _Assembler:
             if first.left > margin + tol:
                 expected.append(margin)  # a first-line indent
         at_indent = any(abs(ln.left - x) <= tol for x in expected)
+        if para.cont is None and hanging and first.left - tol <= ln.left <= para.indent + tol:
+            # a list number wider than its hanging indent pushes the first line's text to
+            # the next tab stop: the wrapped lines start at the paragraph's indent, between
+            at_indent = True
         if _numbered(ln.text):
             # a number at the hanging indent of the item above is inside its text
             if hanging and at_indent and ln.left > first.left + tol:
