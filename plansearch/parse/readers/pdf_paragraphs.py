@@ -464,6 +464,13 @@ class _Assembler:
         size = ln.font
         if room <= 0.6 * size:
             return True
+        if (
+            self.geo.thai_breaks
+            and room <= 2.0 * size
+            and _THAI_LETTER.match(ln.text[-1:])
+            and _THAI_LETTER.match(nxt.text[:1])
+        ):
+            return True  # a word the dictionary does not know, broken at a syllable
         return nxt.next_word(self.geo.thai_breaks) > room - 0.5 * size
 
     def decide(self, para: _Paragraph, ln: PrintedLine) -> str:
