@@ -506,8 +506,7 @@ class _Assembler:
         thai = _THAI_LETTER.search(ln.text) and _THAI_LETTER.search(first.text)
         if thai and abs(ln.font - first.font) > 0.75:
             return "break"
-        if not self.full(last, ln):
-            return "break"
+        full = self.full(last, ln)
         tol = 0.45 * size
         hanging = para.indent - first.left > tol
         margin = self.geo.left.get(self.geo.key(first), first.left)
@@ -531,12 +530,21 @@ class _Assembler:
             at_indent = True
         if _numbered(ln.text):
             # a number at the hanging indent of the item above is inside its text
-            if hanging and at_indent and ln.left > first.left + tol:
+            if full and hanging and at_indent and ln.left > first.left + tol:
                 return "join"
             return "break"
-        if _heading_like(ln.text.translate(_THAI_DIGITS)) and not _counts(para.text):
+        text = ln.text.translate(_THAI_DIGITS)
+        if _heading_like(text) and not _counts(para.text):
             return "break"  # "แนวทางการพัฒนา" alone: a heading, unless it is counted
-        return "join" if at_indent else "break"
+        if not at_indent:
+            return "break"
+        if full:
+            return "join"
+        # a plain line right under a numbered item, at its indent, is that item's text
+        # (as the parser reads it) even where a word processor's line breaking left room
+        if _numbered(first.text) and match_term(text) is None:
+            return "join"
+        return "break"
 
     def run(self, items: list[PrintedLine | list[Block]]) -> list[Block]:
         blocks: list[Block] = []

@@ -18,7 +18,7 @@ _N = r"[1-9]\d{0,2}"
 _BARE = re.compile(rf"\({_N}\)|{_N}(?:\.{_N})*[.)]|{_N}(?:\.{_N})+|\.(?:{_N})?|[-–•]")
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 _NO_BREAK_BEFORE = frozenset(")]}”’,.;:!?%/([{")
-_NO_BREAK_AFTER = frozenset("([{“‘")
+_NO_BREAK_AFTER = frozenset("([{“‘.,")
 _THAI_LETTERS = re.compile(r"[\u0e01-\u0e4f]")
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
