@@ -45,6 +45,8 @@ MARKER_GAP = 6.0
 #: or cell of another line, is a (wide) space
 WIDE_SPACE = 1.6
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+_CHAPTER = re.compile(r"(?:บทที่|ส่วนที่|ภาคที่)\s*\d+")
+_PAGE_REF = re.compile(r"[\d๐-๙]{1,4}(?:\s*[-–,]\s*[\d๐-๙]{1,4})*")
 _THAI_LETTER = re.compile("[\u0e01-\u0e4e]")
 _WORDS = re.compile(r"[\u0e01-\u0e4e\w]")
 #: a text ending like this announces what follows: the next line is a new paragraph
@@ -243,7 +245,11 @@ def settle_gaps(
             justified = even and ln.right >= edge - ln.font and not stop
             # a gap not much wider than a space that lines up with nothing (two spaces
             # in a monospaced font) is a space
-            wide = not stop and p.left - prev.right <= WIDE_SPACE * ln.font
+            wide = (
+                not stop
+                and p.left - prev.right <= WIDE_SPACE * ln.font
+                and not _PAGE_REF.fullmatch(p.text)  # a contents entry's page number
+            )
             if not number and not justified and not wide:
                 kept.append(p)
                 continue
@@ -542,8 +548,12 @@ class _Assembler:
             return "join"
         # a plain line right under a numbered item, at its indent, is that item's text
         # (as the parser reads it) even where a word processor's line breaking left room
-        if _numbered(first.text) and match_term(text) is None:
-            return "join"
+        # at the end of a line that is still mostly full
+        right = self.geo.right.get(self.geo.key(last), last.right)
+        mostly = last.right >= margin + 0.6 * (right - margin)
+        if mostly and _numbered(first.text) and match_term(text) is None:
+            if not _CHAPTER.match(text):
+                return "join"
         return "break"
 
     def run(self, items: list[PrintedLine | list[Block]]) -> list[Block]:
