@@ -213,7 +213,7 @@ def settle_gaps(
     # pieces that start at a tab stop (not those pushed against the text's edge by
     # justification: "ยุทธศาสตร์ที่<gap>๑" on every strategy's first line)
     lefts = Counter(
-        round(p.left) for ln in context for p in _pieces(ln)[1:] if p.right < edge - 1.0
+        round(p.left) for ln in context for p in _pieces(ln)[1:] if p.right < edge - 0.5 * p.font
     )
     # right-aligned tab stops (page numbers of a contents list), not the text's edge
     rights = Counter(
@@ -327,7 +327,8 @@ def _geometry(lines: list[PrintedLine], widths: dict[int, float]) -> _Geometry:
         first.add(id(flow[0]))
         last.add(id(flow[-1]))
         key = (width_class.get(page, 0), col)
-        tops[key].append(round(flow[0].base / 2) * 2)
+        body = [ln for ln in flow if not ln.furniture] or flow
+        tops[key].append(round(body[0].base / 2) * 2)
         bottoms[key].append(round(flow[-1].base / 2) * 2)
         for ln in flow:
             if not ln.parts:
