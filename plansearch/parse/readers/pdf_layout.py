@@ -113,7 +113,7 @@ def _runs(tp: _TextPage) -> list[_Run]:
         ch = "-" if code == 0xFFFE else chr(code) if 0 < code < 0x110000 else ""
         if not ch or ch in "\r\n":
             continue
-        if ch.isspace() or generated(handle, i):
+        if ch.isspace() or (generated(handle, i) and code != 0xFFFE):
             # PDFium's own (generated) spaces fall inside Thai words (before ``า`` after
             # a tone mark); a gap between glyphs is measured below instead
             space = space or (ch.isspace() and not generated(handle, i))

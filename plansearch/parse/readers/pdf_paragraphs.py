@@ -240,6 +240,8 @@ def settle_gaps(
                 and prev is ln.parts[0]
                 and bare_marker(prev.text)
                 and p.left - prev.right <= MARKER_GAP * p.font
+                # a number and its text, not the first of a row of cells ("-", "๑ แห่ง")
+                and (len(ln.parts) == 2 or (even and ln.right >= edge - ln.font))
             )
             stop = aligned(p.left, lefts) or aligned(p.right, rights)
             justified = even and ln.right >= edge - ln.font and not stop
@@ -441,6 +443,18 @@ def _numbered(text: str) -> bool:
     return marker_end(t) > 0 or bare_marker(t) or STRATEGY_NUMBERED.match(t) is not None
 
 
+def _at_tab(ln: PrintedLine, above: PrintedLine, geo: _Geometry) -> bool:
+    """Does ``ln`` start at a tab stop of the row above it (right of the margin, where
+    one of that row's cells starts or ends), not at a paragraph's indent?"""
+    margin = geo.left.get(geo.key(ln), ln.left)
+    if ln.left <= margin + ln.font:
+        return False
+    return any(
+        abs(ln.left - p.left) <= 2 or p.right < ln.left <= p.right + MARKER_GAP * ln.font
+        for p in above.parts[1:]
+    ) or ln.left > margin + 2 * ln.font
+
+
 def _counts(text: str) -> bool:
     """Does the text end with a number, so that a noun on the next line is what it
     counts (``…ทั้ง 5`` / ``ยุทธศาสตร์``), not a heading?"""
@@ -481,7 +495,8 @@ class _Assembler:
         return nxt.next_word(self.geo.thai_breaks) > room - 0.5 * size
 
     def decide(self, para: _Paragraph, ln: PrintedLine) -> str:
-        """``"join"``, ``"break"`` or ``"gap"`` (a new paragraph after a blank line)."""
+        """``"join"``, ``"break"``, ``"gap"`` (a new paragraph after a blank line) or
+        ``"row"`` (the rest of a wrapped row of tab-separated cells)."""
         last, first = para.last, para.first
         size = max(last.font, ln.font)
         pitch = self.geo.step(max(last.tallest, ln.tallest))
@@ -503,6 +518,8 @@ class _Assembler:
             return "join"  # "1." alone: the item's text did not fit after it
         if para.lines == 1 and split_label(para.text, ln.text):
             return "join"  # "ประเด็น" / "ยุทธศาสตร์ที่ 1 …"
+        if last.parts and self.full(last, ln) and _at_tab(ln, last, self.geo):
+            return "row"  # a row of tab-separated cells wrapped: its rest starts at a stop
         if last.parts or ln.parts:
             return "break"  # table rows and tab stops stay lines of their own
         if para.text.rstrip().endswith(_ANNOUNCES):
@@ -570,6 +587,12 @@ class _Assembler:
             ln = item
             if para is not None:
                 how = self.decide(para, ln)
+                if how == "row":
+                    para.text = f"{para.text}\t{ln.text}"
+                    para.last = ln
+                    para.lines += 1
+                    self.joined += 1
+                    continue
                 if how == "join":
                     if bare_marker(para.text) and para.lines == 1:
                         para.text = f"{para.text} {ln.text}"

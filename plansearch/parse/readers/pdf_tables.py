@@ -30,7 +30,7 @@ from ..vocabulary import is_heading_remainder, match_term
 from .base import Block
 from .pdf_grid import grid_table_at
 from .pdf_layout import PageRules
-from .pdf_text import PrintedLine, join_thai, new_cell_paragraph, starts_item
+from .pdf_text import PrintedLine, join_thai, marker_end, new_cell_paragraph, starts_item
 
 #: a header cell is short (a column title, not a sentence)
 MAX_HEAD = 80
@@ -110,6 +110,8 @@ def _wrapped_header(
         cols = [_column(p, lefts, 0.5 * size) for p in _pieces(ln)]
         if any(c is None for c in cols) or (not ln.bold and len(cols) == len(pieces)):
             break
+        if any(marker_end(p.text) or starts_item(p.text) for p in _pieces(ln)):
+            break  # the first row of the body
         for p, c in zip(_pieces(ln), cols, strict=True):
             assert c is not None
             head = out[c]
@@ -274,9 +276,15 @@ def _blocks(
         elif first.page in rules and rules[first.page].horizontal:
             new = _ruled(rules[first.page], above, first)
         else:
-            new = not any(
+            # no column goes on at the line pitch, or the first column starts a new cell
+            # (cells are top-aligned: a row's first cell starts at the row's top)
+            goes_on = [
                 c in last and last[c].page == p.page and last[c].base - p.base <= 1.15 * pitch
                 for p, c in row_pieces
+            ]
+            new = not any(goes_on) or any(
+                c == 0 and 0 in last and not on
+                for (p, c), on in zip(row_pieces, goes_on, strict=True)
             )
         if new:
             row += 1

@@ -211,6 +211,8 @@ def join_thai(a: str, b: str) -> str:
         return a + b
     if _THAI_LETTERS.match(a[-1]) and _THAI_LETTERS.match(b[0]):
         return a + b
+    if a[-1] in "-‐" and b[0].isalpha():
+        return a + b  # "e-" / "Service": a hyphen at the end of a line joins
     return f"{a} {b}"
 
 
