@@ -110,10 +110,11 @@ def _runs(tp: _TextPage) -> list[_Run]:
     space = False
     for i in range(max(count, 0)):
         code = get_unicode(handle, i)
-        ch = "-" if code == 0xFFFE else chr(code) if 0 < code < 0x110000 else ""
+        # PDFium reports a hyphen it took for a line-end hyphenation as 2 (U+FFFE in text)
+        ch = "-" if code in (2, 0xFFFE) else chr(code) if 0 < code < 0x110000 else ""
         if not ch or ch in "\r\n":
             continue
-        if ch.isspace() or (generated(handle, i) and code != 0xFFFE):
+        if ch.isspace() or (generated(handle, i) and ch != "-"):
             # PDFium's own (generated) spaces fall inside Thai words (before ``า`` after
             # a tone mark); a gap between glyphs is measured below instead
             space = space or (ch.isspace() and not generated(handle, i))

@@ -272,6 +272,7 @@ def settle_gaps(
                 baseline=prev.baseline,
                 text_left=p.left if number else prev.text_left,
                 edges=prev.edges + p.edges,
+                numbered_from=(prev.text, p.text) if number else (),
             )
         line = _join_pieces(kept)
         assert line is not None
@@ -588,7 +589,8 @@ class _Assembler:
             if para is not None:
                 how = self.decide(para, ln)
                 if how == "row":
-                    para.text = f"{para.text}\t{ln.text}"
+                    cells = "\t".join(ln.numbered_from) if ln.numbered_from else ln.text
+                    para.text = f"{para.text}\t{cells}"
                     para.last = ln
                     para.lines += 1
                     self.joined += 1

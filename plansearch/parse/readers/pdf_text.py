@@ -50,6 +50,8 @@ class PrintedLine:
     col: int = 0  # its column on the page (0 = the first or only one)
     furniture: bool = False  # the one copy kept of a running page header or footer
     tallest: float = 0.0  # the largest font size on the line (it sets the line height)
+    #: a list number joined to the text after its tab: the two pieces' texts as printed
+    numbered_from: tuple[str, ...] = ()
 
     @property
     def height(self) -> float:
