@@ -255,5 +255,5 @@ class PdfReader:
         counts = Counter(b.page for b in blocks if b.text)
         empty = [p for p in range(1, len(pages) + 1) if not counts.get(p)]
         if empty:
-            notes.append(f"pages without text (scanned?): {', '.join(map(str, empty[:10]))}")
+            notes.append(f"pages without text (scanned?): {', '.join(map(str, empty))}")
         return ExtractedDocument.from_blocks(blocks, format="pdf", notes=notes)

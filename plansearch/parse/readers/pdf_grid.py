@@ -55,7 +55,9 @@ def _column(piece: PrintedLine, xs: list[float]) -> int | None:
     return None
 
 
-def _band_of(ln: PrintedLine, rules: Mapping[int, PageRules], xs: list[float]):  # type: ignore[no-untyped-def]
+def _band_of(
+    ln: PrintedLine, rules: Mapping[int, PageRules], xs: list[float]
+) -> tuple[float, float] | None:
     page = rules.get(ln.page)
     if page is None:
         return None

@@ -247,8 +247,8 @@ def _blocks(
     printed: list[list[tuple[PrintedLine, int]]] = []
     for _, p, c in body:
         if printed:
-            q = printed[-1][0][0]
-            if q.page == p.page and abs(q.base - p.base) <= 0.35 * max(p.font, q.font):
+            top = printed[-1][0][0]
+            if top.page == p.page and abs(top.base - p.base) <= 0.35 * max(p.font, top.font):
                 printed[-1].append((p, c))
                 continue
         printed.append([(p, c)])
