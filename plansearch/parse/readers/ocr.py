@@ -4,7 +4,8 @@ Off by default (``parse_plan(path, ocr=True)`` turns it on): OCR takes seconds p
 and its text needs checking. A PDF without any text layer is read page by page; in a PDF
 with text on some pages, only the pages without text are (:func:`ocr_scanned_pages`).
 Needs the ``tesseract`` command and its Thai data (Debian: ``apt-get install
-tesseract-ocr tesseract-ocr-tha``). Each page is rendered by PDFium at 300 dpi; the lines Tesseract reads become blocks with their page number.
+tesseract-ocr tesseract-ocr-tha``). Each page is rendered by PDFium at 300 dpi; the
+lines Tesseract reads become blocks with their page number.
 """
 
 from __future__ import annotations

@@ -450,10 +450,13 @@ def _at_tab(ln: PrintedLine, above: PrintedLine, geo: _Geometry) -> bool:
     margin = geo.left.get(geo.key(ln), ln.left)
     if ln.left <= margin + ln.font:
         return False
-    return any(
-        abs(ln.left - p.left) <= 2 or p.right < ln.left <= p.right + MARKER_GAP * ln.font
-        for p in above.parts[1:]
-    ) or ln.left > margin + 2 * ln.font
+    return (
+        any(
+            abs(ln.left - p.left) <= 2 or p.right < ln.left <= p.right + MARKER_GAP * ln.font
+            for p in above.parts[1:]
+        )
+        or ln.left > margin + 2 * ln.font
+    )
 
 
 def _counts(text: str) -> bool:
