@@ -498,6 +498,13 @@ class _Assembler:
             return True  # a word the dictionary does not know, broken at a syllable
         return nxt.next_word(self.geo.thai_breaks) > room - 0.5 * size
 
+    def indent_of(self, ln: PrintedLine, first: PrintedLine) -> float:
+        """Where ``ln`` starts, in the column of ``first`` (in another column, indents
+        count from that column's margin)."""
+        here = self.geo.left.get(self.geo.key(ln), ln.left)
+        there = self.geo.left.get(self.geo.key(first), first.left)
+        return ln.left - here + there
+
     def decide(self, para: _Paragraph, ln: PrintedLine) -> str:
         """``"join"``, ``"break"``, ``"gap"`` (a new paragraph after a blank line) or
         ``"row"`` (the rest of a wrapped row of tab-separated cells)."""
@@ -551,14 +558,15 @@ class _Assembler:
             expected = [first.left, para.indent]
             if first.left > margin + tol:
                 expected.append(margin)  # a first-line indent
-        at_indent = any(abs(ln.left - x) <= tol for x in expected)
-        if para.cont is None and hanging and first.left - tol <= ln.left <= para.indent + tol:
+        x = self.indent_of(ln, first)
+        at_indent = any(abs(x - e) <= tol for e in expected)
+        if para.cont is None and hanging and first.left - tol <= x <= para.indent + tol:
             # a list number wider than its hanging indent pushes the first line's text to
             # the next tab stop: the wrapped lines start at the paragraph's indent, between
             at_indent = True
         if _numbered(ln.text):
             # a number at the hanging indent of the item above is inside its text
-            if full and hanging and at_indent and ln.left > first.left + tol:
+            if full and hanging and at_indent and x > first.left + tol:
                 return "join"
             return "break"
         text = ln.text.translate(_THAI_DIGITS)
@@ -605,7 +613,7 @@ class _Assembler:
                     else:
                         para.text = join_thai(para.text, ln.text)
                         if para.cont is None:
-                            para.cont = ln.left
+                            para.cont = self.indent_of(ln, para.first)
                     para.last = ln
                     para.lines += 1
                     self.joined += 1
