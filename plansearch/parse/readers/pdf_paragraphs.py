@@ -297,7 +297,7 @@ class _Geometry:
     width: dict[int, int]  # page → width class
     first: set[int] = field(default_factory=set)  # ids of the first line of a flow
     last: set[int] = field(default_factory=set)  # ids of the last line of a flow
-    #: (page width class, column) → the usual baseline of a page's first line
+    #: (page width class, 0) → the usual baseline of a page's (or column's) first line
     top: dict[tuple[int, int], float] = field(default_factory=dict)
     #: (page width class, column) → the usual baseline of a page's last line
     bottom: dict[tuple[int, int], float] = field(default_factory=dict)
@@ -331,7 +331,8 @@ def _geometry(lines: list[PrintedLine], widths: dict[int, float]) -> _Geometry:
         last.add(id(flow[-1]))
         key = (width_class.get(page, 0), col)
         body = [ln for ln in flow if not ln.furniture] or flow
-        tops[key].append(round(body[0].base / 2) * 2)
+        # the columns of a page share its top margin
+        tops[(key[0], 0)].append(round(body[0].base / 2) * 2)
         bottoms[key].append(round(flow[-1].base / 2) * 2)
         for ln in flow:
             if not ln.parts:
@@ -521,7 +522,7 @@ class _Assembler:
                 return "gap"
         elif id(last) not in self.geo.last or id(ln) not in self.geo.first:
             return "break"
-        elif ln.base < self.geo.top.get(self.geo.key(ln), ln.base) - 0.6 * pitch:
+        elif ln.base < self.geo.top.get((self.geo.key(ln)[0], 0), ln.base) - 0.6 * pitch:
             return "gap"  # the new page or column starts lower: a blank line at its top
         elif last.base > self.geo.bottom.get(self.geo.key(last), last.base) + 1.6 * pitch:
             return "gap"  # the page ended two lines early: its paragraph ended there
@@ -581,7 +582,8 @@ class _Assembler:
         # at the end of a line that is still mostly full
         right = self.geo.right.get(self.geo.key(last), last.right)
         mostly = last.right >= margin + 0.6 * (right - margin)
-        if mostly and _numbered(first.text) and match_term(text) is None:
+        same_flow = (ln.page, ln.col) == (last.page, last.col)  # a page break hides gaps
+        if same_flow and mostly and _numbered(first.text) and match_term(text) is None:
             if not _CHAPTER.match(text):
                 return "join"
         return "break"
