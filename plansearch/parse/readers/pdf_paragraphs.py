@@ -241,7 +241,7 @@ def settle_gaps(
                 and bare_marker(prev.text)
                 and p.left - prev.right <= MARKER_GAP * p.font
                 # a number and its text, not the first of a row of cells ("-", "๑ แห่ง")
-                and (len(ln.parts) == 2 or (even and ln.right >= edge - ln.font))
+                and not any(aligned(q.left, lefts) for q in ln.parts[2:])
             )
             stop = aligned(p.left, lefts) or aligned(p.right, rights)
             justified = even and ln.right >= edge - ln.font and not stop
