@@ -137,7 +137,7 @@ def _runs(tp: _TextPage) -> list[_Run]:
             cur is None
             or abs(py - cur.baseline) > SAME_ROW * max(size, cur.size)
             or px < cur.pen - 0.3 * size
-            or x0 - cur.right > GAP * max(size, cur.size)
+            or rect.left - cur.advance > GAP * max(size, cur.size)
         ):
             cur = _Run(baseline=py, size=size, first=i, right=x1, pen=px, advance=rect.left)
             runs.append(cur)
