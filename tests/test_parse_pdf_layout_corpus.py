@@ -171,3 +171,55 @@ def test_two_columns_are_read_one_after_the_other() -> None:
     second = next(i for i, t in enumerate(lines) if t.startswith("ประเด็นยุทธศาสตร์ที่ 2"))
     assert first < second
     assert L.compare(L.expected(s), plan).ok
+
+
+# -- a scanned page among text pages -------------------------------------------------------
+
+
+def _half_scanned(tmp_path: Path) -> Path:
+    """The test plan with projects typeset on page 1 and, as a scan (an image, no text),
+    the small plan on page 2."""
+    import pypdfium2 as pdfium
+    from fpdf import FPDF
+
+    small = L.sample("sp", L.layout("fpdf-plain"))
+    assert small is not None
+    scan_src = L.build([small])[small.key]
+    png = tmp_path / "scan.png"
+    pdfium.PdfDocument(str(scan_src))[0].render(scale=200 / 72).to_pil().save(png)
+    pdf = FPDF(format="A4")
+    pdf.add_font("thai", "", str(L.FONT_DIR / "Laksaman.ttf"))
+    pdf.add_page()
+    pdf.set_font("thai", size=14)
+    text = L.PLANS["tp"].read_text(encoding="utf-8")
+    pdf.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.add_page()
+    pdf.image(str(png), x=0, y=0, w=210)
+    out = tmp_path / "half-scanned.pdf"
+    pdf.output(str(out))
+    return out
+
+
+@NEEDS_FONTS
+def test_a_scanned_page_among_text_pages_is_named(tmp_path: Path) -> None:
+    doc = load_document(_half_scanned(tmp_path))
+    assert "pages without text (scanned?): 2" in doc.notes
+    assert {b.page for b in doc.blocks if b.text} == {1}
+
+
+@pytest.mark.slow
+@NEEDS_FONTS
+def test_ocr_reads_the_scanned_page_in_its_place(tmp_path: Path) -> None:
+    from plansearch.parse.readers.ocr import tesseract_languages
+
+    if "tha" not in tesseract_languages():
+        pytest.skip("needs apt-get install tesseract-ocr tesseract-ocr-tha")
+    path = _half_scanned(tmp_path)
+    plan = parse_plan(path, ocr=True)
+    doc = load_document(path, ocr=True)
+    assert doc.format == "pdf"
+    assert any(n.startswith("OCR by Tesseract") and n.endswith("check the text") for n in doc.notes)
+    assert {b.page for b in doc.blocks if b.text} == {1, 2}
+    assert [b.page for b in doc.blocks if b.text] == sorted(b.page for b in doc.blocks if b.text)
+    assert len(plan.of("project")) == 4  # page 1, read from its text layer
+    assert any(s.page == 2 for s in plan)  # page 2, read by Tesseract
