@@ -332,6 +332,7 @@ def pdf_fpdf(text: str, out: Path, *, repeat: int = 1, shaping: bool = False) ->
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
     pdf.set_font("thai", size=14)
+
     def next_stop(x: float) -> float:
         return (int((x - pdf.l_margin) / 12.7) + 1) * 12.7 + pdf.l_margin
 

@@ -1,21 +1,27 @@
-"""PDF text layer → blocks, read the way a Thai reader sees the page.
+"""PDF → blocks, read from the page's layout the way a Thai reader sees the page.
 
-Text comes from PDFium (``pypdfium2``), which keeps Thai marks in their places where
-``pypdf`` decomposes sara am (``ตำาบล``) and swaps marks (``สาธารณ่ปโภค``); see
-``benchmarks/bench_pdf.py`` for the counts. On top of the raw text layer:
+Characters, their boxes, baselines and fonts come from PDFium (``pypdfium2``), which
+keeps Thai marks in their places where ``pypdf`` decomposes sara am (``ตำาบล``) and swaps
+marks (``สาธารณ่ปโภค``); see ``benchmarks/bench_pdf.py`` for the counts. Then:
 
-* :func:`~plansearch.parse.thai_repair.repair_thai` fixes the remaining faults
-  (spaces before marks, Private Use Area glyph codes, decomposed sara am);
-* running page headers/footers (a line in the top or bottom band that repeats on at
-  least half of the pages, digits ignored) are kept once and dropped elsewhere, and
-  bare page numbers are dropped;
-* printed lines broken by the layout are re-joined into one block when the line
-  before fills its column and the next does not start a numbered item or a heading;
-  Thai is joined without a space (Thai does not put spaces between words);
-* a vertical gap larger than a line becomes a blank line (a paragraph break).
+1. :mod:`.pdf_layout` – each page's printed lines, built from the glyphs on one
+   baseline (a Thai mark stays with its letter), with font size, boldness and the
+   hanging indent of a list number; the page's ruled lines (table borders);
+2. running page headers/footers (a line in the top or bottom band that repeats on at
+   least half of the pages, digits ignored) are kept once and dropped elsewhere, and
+   page numbers (at one height on several pages, counting with the pages) are dropped;
+   :func:`~plansearch.parse.thai_repair.repair_thai` fixes the remaining Thai faults;
+3. ruled tables whose header names plan parts are read by their cell boxes
+   (:mod:`.pdf_grid`); each page's columns are put one after the other
+   (:func:`.pdf_paragraphs.reading_order`); tables without borders are read by their
+   header's columns (:mod:`.pdf_tables`);
+4. :mod:`.pdf_paragraphs` – printed lines become paragraphs, one block each, by
+   indents, gaps, fonts and whether the line above was full; a paragraph gap becomes a
+   blank block.
 
 A PDF without a text layer (a scan) raises :class:`~plansearch.errors.ScannedDocumentError`
-saying how to OCR it; a password-protected one :class:`~plansearch.errors.EncryptedDocumentError`.
+saying how to OCR it (:mod:`.ocr`, also for the scanned pages of a PDF with text on
+others); a password-protected one :class:`~plansearch.errors.EncryptedDocumentError`.
 """
 
 from __future__ import annotations
