@@ -153,7 +153,7 @@ def test_an_item_wrapped_over_a_page_break_is_joined() -> None:
 
 
 def test_a_justified_wide_space_is_a_space_and_a_tab_stop_stays() -> None:
-    from plansearch.parse.readers.pdf_paragraphs import settle_gaps
+    from plansearch.parse.readers.pdf_columns import settle_gaps
 
     def row(base: float, *cells: tuple[str, float, float]) -> PrintedLine:
         parts = tuple(_line(t, a, base, b) for t, a, b in cells)
@@ -177,7 +177,7 @@ def test_a_justified_wide_space_is_a_space_and_a_tab_stop_stays() -> None:
 
 
 def test_two_columns_are_read_column_by_column() -> None:
-    from plansearch.parse.readers.pdf_paragraphs import reading_order
+    from plansearch.parse.readers.pdf_columns import reading_order
 
     def row(base: float, west: str, east: str) -> PrintedLine:
         a, b = _line(west, 72, base, 280), _line(east, 315, base, 523)

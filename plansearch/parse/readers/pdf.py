@@ -38,8 +38,9 @@ from ...errors import (
 )
 from ..thai_repair import repair_thai
 from .base import Block, ExtractedDocument
+from .pdf_columns import reading_order, settle_gaps
 from .pdf_layout import PageRules, page_lines, page_rules
-from .pdf_paragraphs import assemble, reading_order, settle_gaps
+from .pdf_paragraphs import assemble
 from .pdf_tables import find_tables
 from .pdf_text import PrintedLine
 
