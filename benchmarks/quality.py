@@ -254,6 +254,24 @@ def similar_per_org(index, dev: list[dict]) -> dict[str, tuple[int, float]]:
 SEED_DIR = ROOT / "corpus" / "raw"
 
 
+def without_knowledge(names: list[str] | None) -> None:
+    """Ablation: align without some knowledge files (``project_types``, ``dla_scope``, …):
+    they no longer hang under the built-in targets (or, ``dla_scope``, leave nodes out)."""
+    if not names:
+        return
+    from plansearch.frameworks import knowledge as kn
+
+    for name in names:
+        if name == kn.SCOPE_FILE:
+            kn.out_of_local_scope.cache_clear()
+            kn.out_of_local_scope = lambda framework: frozenset()  # type: ignore[assignment]
+        elif name in kn.HANGING:
+            del kn.HANGING[name]
+        else:
+            raise SystemExit(f"no knowledge file {name!r}: {[*kn.HANGING, kn.SCOPE_FILE]}")
+    kn.knowledge_units.cache_clear()
+
+
 def fold_embedders(raw_emb: Any, cache_dir: Path, backend: str) -> tuple[Any, Any, dict]:
     """For an adapted embedder: the unadapted one (zero-shot column) and, per held-out
     seed, the embedder with an adapter re-trained without that seed (trained once with
@@ -292,6 +310,7 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
     import align_eval as ae
 
     cache_dir = args.cache or ae.CACHE_DIR
+    without_knowledge(args.without_knowledge)
     emb = ae.CachedEmbedder(raw_emb, cache_dir)
     tasks = ae.dev_tasks(args.dev, args.labels)
     if args.custom.exists():
@@ -306,7 +325,9 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
     base, fold_emb, folds_made = fold_embedders(raw_emb, cache_dir, args.backend)
     try:
         rep = ae.evaluate(tasks, emb, base=base, fold_emb=fold_emb)
-        gains = ae.corrections_gain(corrected, emb, fold_emb=fold_emb)
+        gains = (
+            {} if args.no_corrections else ae.corrections_gain(corrected, emb, fold_emb=fold_emb)
+        )
     finally:
         for e in [emb, base, *folds_made.values()]:
             if e is not None:
@@ -381,6 +402,8 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
     print(text)
     args.results.mkdir(parents=True, exist_ok=True)
     tag = "fast" if args.fast else when.strftime("%Y-%m-%d")
+    if args.without_knowledge:
+        tag += "_without_" + "_".join(args.without_knowledge)
     (args.results / f"quality_frameworks_{tag}.md").write_text(text + "\n", encoding="utf-8")
     payload = {
         "embedder": emb.fingerprint,
@@ -526,6 +549,13 @@ def main(argv: list[str] | None = None) -> int:
         help="store the measured strength precision/coverage for the report's method line",
     )
     ap.add_argument("--frameworks-only", action="store_true", help="skip the similar-goal part")
+    ap.add_argument(
+        "--without-knowledge",
+        nargs="+",
+        metavar="FILE",
+        help="ablation: leave these knowledge files out (e.g. project_types dla_scope)",
+    )
+    ap.add_argument("--no-corrections", action="store_true", help="skip learning from corrections")
     args = ap.parse_args(argv)
     from plansearch.embed import Embedder
     from plansearch.index import PlanIndex
