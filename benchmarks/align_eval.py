@@ -549,6 +549,44 @@ def compact_table(
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- evidence
+
+
+def evidence_agreement(
+    items: Sequence[str], emb: Any, contexts: Sequence[str] | None = None
+) -> dict[str, float]:
+    """Does the sub-item quoted for an item's national link support the claim? Label-free:
+    the national evidence lies under a master plan (``under_mp``) and that master plan is
+    the item's own top master-plan link (``agrees``), or it is the strategy or one of its
+    sub-strategies (``strategy_level``); ``disagrees`` = under another master plan."""
+    from plansearch import align, reference
+
+    ref = reference("national")
+    mp_of: dict[str, str] = {}
+    for mp in ref.of_type("master_plan"):
+        for node in ref.subtree(mp.id):
+            mp_of[node.id] = mp.id
+    kw: dict[str, Any] = {} if contexts is None else {"context": list(contexts)}
+    al = align(list(items), ["national", "masterplan"], embedder=emb, k=1, **kw)
+    agree = strat = 0
+    for it in al.items:
+        nat, mp = it.best("national"), it.best("masterplan")
+        if nat is None or mp is None:
+            continue
+        under = mp_of.get(nat.evidence.sub_id)
+        if under is None:
+            strat += 1
+        elif under == mp.target_id:
+            agree += 1
+    n = max(len(al.items), 1)
+    return {
+        "n": float(len(al.items)),
+        "agrees": agree / n,
+        "strategy_level": strat / n,
+        "disagrees": (len(al.items) - agree - strat) / n,
+    }
+
+
 # --------------------------------------------------------------------------- corrections
 
 

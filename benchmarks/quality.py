@@ -328,6 +328,12 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
         gains = (
             {} if args.no_corrections else ae.corrections_gain(corrected, emb, fold_emb=fold_emb)
         )
+        agreement = {
+            t.name: ae.evidence_agreement(t.items, emb, t.contexts)
+            for t in tasks
+            if t.name in ("dev:national", "proj:national", "formal:th-official:national",
+                          "formal:en:national")
+        }  # fmt: skip
     finally:
         for e in [emb, base, *folds_made.values()]:
             if e is not None:
@@ -390,6 +396,20 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
         "",
         reliability_table(*reliability(rep)),
         "",
+        "## evidence of the national link (label-free)",
+        "",
+        "share of items whose quoted national sub-item lies under their own top master "
+        "plan (agrees), is the strategy or a sub-strategy (strategy level), or lies under "
+        "another master plan (disagrees)",
+        "",
+        "| items | n | agrees | strategy level | disagrees |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {k} | {int(v['n'])} | {v['agrees']:.3f} | {v['strategy_level']:.3f} "
+            f"| {v['disagrees']:.3f} |"
+            for k, v in agreement.items()
+        ],
+        "",
         "## learning from corrections (hit@1 on the other items, mean of 5 draws)",
         "",
     ]
@@ -414,6 +434,7 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
         "lopo_strong_threshold": rep.lopo_folds,
         "notes": rep.notes,
         "corrections": gains,
+        "evidence_agreement": agreement,
     }
     (args.results / f"quality_frameworks_{tag}.json").write_text(
         json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8"

@@ -284,7 +284,8 @@ class FrameworkEvidence:
     :mod:`.results` read.
 
     ``dense`` holds the (adapted) model's subtree cosines and each target's best node
-    (the evidence a match names), ``lexical`` the Thai words, ``evidence`` the combined
+    (the evidence a match names: the node closest to the item in the same ensemble of
+    views the score reads), ``lexical`` the Thai words, ``evidence`` the combined
     ``(items, targets)`` evidence in z units (dense ensemble + lexical + priors + votes).
     """
 
@@ -307,21 +308,25 @@ def framework_evidence(
 ) -> FrameworkEvidence:
     """The items' evidence for one prepared framework (``extra``: priors, already weighted)."""
     sims = (queries.vectors @ prep.node_vecs.T).astype(np.float32)
-    dense = DenseScores(
-        subtree_scores(sims, prep.layout, card.top_nodes),
-        subtree_best_node(sims, prep.layout),
-    )
+    combined = subtree_scores(sims, prep.layout, card.top_nodes)
     lex = lexical_scores(queries.texts, prep.space, queries.tokens, model=prep.lexical)
-    views = [(dense.combined, *prep.mu_sd, 1.0)]
+    views = [(combined, *prep.mu_sd, 1.0)]
+    node_views = [(sims, *prep.mu_sd, 1.0)]
     fprep = prep.frozen
     if fprep is not None and queries.frozen is not None:  # ensemble with the frozen model
         fsims = (queries.frozen @ fprep.node_vecs.T).astype(np.float32)
         fdense = subtree_scores(fsims, fprep.layout, card.top_nodes)
         views = [
-            (dense.combined, *prep.mu_sd, 1.0 - card.frozen_weight),
+            (combined, *prep.mu_sd, 1.0 - card.frozen_weight),
             (fdense, *fprep.mu_sd, card.frozen_weight),
         ]
+        node_views = [
+            (sims, *prep.mu_sd, 1.0 - card.frozen_weight),
+            (fsims, *fprep.mu_sd, card.frozen_weight),
+        ]
     z = mixed_z(views)
+    # the evidence a match quotes: the node the ensemble finds closest, as the score does
+    dense = DenseScores(combined, subtree_best_node(mixed_z(node_views), prep.layout))
     if examples is not None:
         votes = examples.votes(queries.vectors, prep.space, card)
         if votes is not None:
