@@ -15,7 +15,9 @@ from plansearch.alignment.evidence import (
     anchor_prior,
     dense_scores,
     evidence,
+    in_register,
     parent_prior,
+    register_of,
     zscore,
 )
 from plansearch.alignment.items import item_vectors
@@ -74,8 +76,11 @@ def test_scores_equal_reference_scoring_maths(emb, items, prepared) -> None:
     texts = [s.content for s in items]
 
     def ev(prep):
-        dense = dense_scores(q, prep.node_vecs, prep.space, S.top_nodes)
-        z = zscore(dense.combined, prep.background)
+        dense = dense_scores(q, prep.node_vecs, prep.space, S.top_nodes).combined
+        # the item's cosines in the register of local plans (evidence.in_register)
+        level, scale = register_of(q, prep.register.pool)
+        dense = in_register(dense, level, scale, prep.register, S.register_weight)
+        z = zscore(dense, prep.background)
         return evidence(z, lexical_scores(texts, prep.space, toks).coverage, S)
 
     for prep in prepared:
@@ -112,7 +117,9 @@ def test_other_top_nodes_use_reference_path(emb, items, prepared, top_nodes) -> 
     ids, _ = align_matrix(q, prep, top_k=2, top_nodes=top_nodes)
 
     def z_of(p):
-        return zscore(dense_scores(q, p.node_vecs, p.space, top_nodes).combined, p.background)
+        dense = dense_scores(q, p.node_vecs, p.space, top_nodes).combined
+        level, scale = register_of(q, p.register.pool)
+        return zscore(in_register(dense, level, scale, p.register, 1.0), p.background)
 
     z = z_of(prep) + anchor_prior(
         evidence(z_of(prep.anchor), 0.0, S), prep.walk, S.anchor_weight, S.temperature

@@ -10,6 +10,10 @@ its whole subtree of nodes ``n``, :mod:`plansearch.frameworks.space`)::
     lex[i, t]     = idf-weighted share of the item's words in subtree t (:mod:`.lexical`)
     evidence[i,t] = dense_weight · z + lexical_weight · lex + priors + examples
 
+Before the z-score, each item's cosines are re-expressed in the register of local plans
+(:func:`in_register`: by the level and spread of its similarities to texts written like
+local plans), so English or official prose is measured in the same units as local text.
+
 The priors: a framework that is a level of another (master plans) inherits its parent's
 evidence (:func:`parent_prior`); one anchored to another (SDGs, milestones) takes the
 item's anchor shares through a crosswalk of the two frameworks' texts
@@ -146,6 +150,83 @@ def dense_scores(
     return DenseScores(subtree_scores(sims, lay, top_nodes), subtree_best_node(sims, lay))
 
 
+# ------------------------------------------------------------------------ register
+@dataclass(frozen=True)
+class Register:
+    """The register of local plans for one embedder: texts written in it (``pool``,
+    passage vectors of :func:`~plansearch.frameworks.knowledge.local_register_texts`)
+    and where generic local text's similarities to them sit (mean ``level`` and
+    ``scale`` over the standard budget programmes, :func:`register_of`)."""
+
+    pool: np.ndarray
+    level: float
+    scale: float
+
+    @classmethod
+    def of(cls, pool: np.ndarray, generic_queries: np.ndarray) -> Register:
+        level, scale = register_of(generic_queries, pool)
+        return cls(np.asarray(pool, np.float32), float(level.mean()), float(scale.mean()))
+
+
+def register_of(q: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each item's register: the median (level) and 1.4826 × median absolute deviation
+    (scale) of its cosines to texts in the register of local plans. Text in another
+    language or register (English, official prose) sits lower and narrower; the
+    median and MAD ignore the few texts an item is actually about.
+
+    >>> lvl, scl = register_of(np.eye(3, dtype=np.float32), np.eye(3, dtype=np.float32))
+    >>> lvl.tolist(), scl.tolist()
+    ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0])
+    """
+    sims = np.asarray(q, np.float32) @ np.asarray(pool, np.float32).T
+    level = np.median(sims, axis=1)
+    scale = np.float32(1.4826) * np.median(np.abs(sims - level[:, None]), axis=1)
+    return level.astype(np.float32), scale.astype(np.float32)
+
+
+def in_register(
+    scores: np.ndarray,
+    level: np.ndarray,
+    scale: np.ndarray,
+    register: Register,
+    weight: float,
+) -> np.ndarray:
+    """Cosine scores of items (rows) re-expressed in the register of local plans::
+
+        out[i] = register.level + (scores[i] − level[i]) · register.scale / scale[i]
+
+    (``weight`` of the way there). An item written like local plans is barely moved;
+    English report prose, whose cosines to Thai text run lower and narrower, is measured
+    as if written in Thai local wording, so its evidence is not all below generic local
+    text. The item's ranking of nodes and targets is unchanged.
+
+    >>> reg = Register(np.zeros((1, 2), np.float32), 0.2, 0.1)
+    >>> in_register(np.array([[0.3, 0.5]]), np.array([0.1]), np.array([0.05]), reg, 1.0)
+    array([[0.6, 1. ]], dtype=float32)
+    """
+    if weight <= 0:
+        return np.asarray(scores, np.float32)
+    scale = np.maximum(np.asarray(scale, np.float32), np.float32(1e-6))
+    moved = register.level + (scores - level[:, None]) * (register.scale / scale[:, None])
+    out = scores + np.float32(weight) * (moved - scores)
+    return np.asarray(out, np.float32)
+
+
+def view_scores(
+    q: np.ndarray, prep: PreparedSpace, card: ScoreCard
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One embedding view of items against a prepared space: ``(raw subtree scores,
+    subtree scores in the register of local plans, node cosines in that register)``."""
+    sims = (q @ prep.node_vecs.T).astype(np.float32)
+    raw = subtree_scores(sims, prep.layout, card.top_nodes)
+    reg = prep.register
+    if reg is None or card.register_weight <= 0:
+        return raw, raw, sims
+    level, scale = register_of(q, reg.pool)
+    w = card.register_weight
+    return raw, in_register(raw, level, scale, reg, w), in_register(sims, level, scale, reg, w)
+
+
 def standardise(raw: np.ndarray, mu: float | np.ndarray, sd: float | np.ndarray) -> np.ndarray:
     """``(raw − mu) / sd`` in float32 (``mu``/``sd`` scalars or one per target column)."""
     return ((raw - mu) / sd).astype(np.float32)
@@ -277,6 +358,25 @@ def anchor_prior(
     return (np.float32(weight) * (shares(anchor_ev, temperature) @ walk)).astype(np.float32)
 
 
+def _same_nodes(
+    other_sims: np.ndarray, other: PreparedSpace, prep: PreparedSpace, sims: np.ndarray
+) -> np.ndarray:
+    """The other view's node cosines in ``prep``'s node order. A bare target's borrowed
+    nodes depend on the embedder, so the frozen view may lack some of the adapted view's
+    nodes: those keep the adapted view's cosine, in the frozen view's units."""
+    if [n.id for n in other.space.nodes] == [n.id for n in prep.space.nodes]:
+        return other_sims
+    where = {n.id: j for j, n in enumerate(other.space.nodes)}
+    mu, sd = prep.mu_sd
+    fmu, fsd = other.mu_sd
+    out = (sims - mu) / sd * fsd + fmu
+    for j, n in enumerate(prep.space.nodes):
+        k = where.get(n.id)
+        if k is not None:
+            out[:, j] = other_sims[:, k]
+    return out.astype(np.float32)
+
+
 # ------------------------------------------------------------------- per framework
 @dataclass(frozen=True)
 class FrameworkEvidence:
@@ -307,26 +407,24 @@ def framework_evidence(
     examples: ExampleSet | None = None,
 ) -> FrameworkEvidence:
     """The items' evidence for one prepared framework (``extra``: priors, already weighted)."""
-    sims = (queries.vectors @ prep.node_vecs.T).astype(np.float32)
-    combined = subtree_scores(sims, prep.layout, card.top_nodes)
+    raw, combined, sims = view_scores(queries.vectors, prep, card)
     lex = lexical_scores(queries.texts, prep.space, queries.tokens, model=prep.lexical)
     views = [(combined, *prep.mu_sd, 1.0)]
     node_views = [(sims, *prep.mu_sd, 1.0)]
     fprep = prep.frozen
     if fprep is not None and queries.frozen is not None:  # ensemble with the frozen model
-        fsims = (queries.frozen @ fprep.node_vecs.T).astype(np.float32)
-        fdense = subtree_scores(fsims, fprep.layout, card.top_nodes)
+        _, fdense, fsims = view_scores(queries.frozen, fprep, card)
         views = [
             (combined, *prep.mu_sd, 1.0 - card.frozen_weight),
             (fdense, *fprep.mu_sd, card.frozen_weight),
         ]
         node_views = [
             (sims, *prep.mu_sd, 1.0 - card.frozen_weight),
-            (fsims, *fprep.mu_sd, card.frozen_weight),
+            (_same_nodes(fsims, fprep, prep, sims), *fprep.mu_sd, card.frozen_weight),
         ]
     z = mixed_z(views)
     # the evidence a match quotes: the node the ensemble finds closest, as the score does
-    dense = DenseScores(combined, subtree_best_node(mixed_z(node_views), prep.layout))
+    dense = DenseScores(raw, subtree_best_node(mixed_z(node_views), prep.layout))
     if examples is not None:
         votes = examples.votes(queries.vectors, prep.space, card)
         if votes is not None:

@@ -9,7 +9,7 @@ fingerprint differs, so nothing cached for the shipped card is reused).
 
 >>> card = score_card()
 >>> card.temperature, card.thresholds.strong
-(0.36, 0.85)
+(0.35, 0.85)
 >>> card.replace(temperature=0.4).fingerprint() != card.fingerprint()
 True
 """
@@ -94,6 +94,7 @@ class ScoreCard:
     example_floor: float
     example_min_peers: int
     frozen_weight: float
+    register_weight: float
     parent_weight: float
     anchor_weight: float
     temperature: float
@@ -131,6 +132,8 @@ class ScoreCard:
             raise SettingsError("logistic_scale and temperature must be positive")
         if self.frozen_weight > 1:
             raise SettingsError(f"frozen_weight must be in [0, 1]: {self.frozen_weight!r}")
+        if self.register_weight > 1:
+            raise SettingsError(f"register_weight must be in [0, 1]: {self.register_weight!r}")
 
     def replace(self, **changes: Any) -> ScoreCard:
         """A copy with some values changed (``thresholds`` may be a dict)."""

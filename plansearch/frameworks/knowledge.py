@@ -56,6 +56,20 @@ def programme_texts() -> list[str]:
     return [f"{p['title']} {p['text']}" for p in local_programs()]
 
 
+def local_register_texts() -> list[str]:
+    """Texts in the register of Thai local plans: the budget programmes, the strategy
+    families and their typical project phrasings, and the typical project types. An
+    item's similarities to them say how close its wording is to local plans' (its
+    *register*), whatever it is about (:func:`plansearch.alignment.evidence.register_of`).
+    """
+    texts = programme_texts()
+    for fam in strategy_families():
+        texts.append(f"{fam['title']} {fam['text']}")
+        texts += [f"{c['title']} {c.get('text', '')}".strip() for c in fam.get("children", ())]
+    texts += [f"{e['title']} {e['text']}" for e in knowledge_file("project_types")["entries"]]
+    return texts
+
+
 @lru_cache(maxsize=1)
 def strategy_families() -> tuple[dict[str, Any], ...]:
     """The conventional strategy families of local plans, each with ``programmes``: the
