@@ -138,7 +138,7 @@ def hierarchy_task(name: str, emb, types: set[str]) -> tuple[np.ndarray, np.ndar
         parts = []
         for (_e, w, full, prog_q), q in zip(views, qs, strict=True):
             vecs = full.node_vecs[keep]
-            bg = background_scores(prog_q, vecs, rest, CARD, full.register)
+            bg = background_scores(prog_q, vecs, rest, CARD)
             prep = PreparedSpace(rest, vecs, bg, CARD, register=full.register)
             parts.append((view_scores(q[j : j + 1], prep, CARD)[1], *prep.mu_sd, w))
         z = mixed_z(parts)

@@ -37,6 +37,7 @@ from .evidence import (
     SubtreeLayout,
     anchor_prior,
     evidence,
+    foreign_share,
     in_register,
     mixed_z,
     parent_prior,
@@ -217,9 +218,15 @@ def align_bulk(
     View = tuple[np.ndarray, SubtreeLayout, np.ndarray, np.ndarray, np.ndarray, float, Any]
     views: list[View]
 
+    # an item in another language is re-expressed in the register of local plans (its
+    # letters read from its words: without item_tokens, no correction)
+    foreign = np.zeros(n, np.float32)
+    if item_tokens is not None:
+        foreign = np.array([foreign_share("".join(t)) for t in item_tokens], np.float32)
+
     def register(q: np.ndarray, reg: Register | None) -> Any:
         """(the register, each item's level and scale), or None (no correction)."""
-        if reg is None or cfg.register_weight <= 0:
+        if reg is None or cfg.register_weight <= 0 or not foreign.any():
             return None
         return (reg, *register_of(q, reg.pool))
 
@@ -280,7 +287,8 @@ def align_bulk(
         for q, lay, vecs, mu, sd, weight, reg in views:
             dense = subtree_scores(q[a:b] @ vecs.T, lay, cfg.top_nodes)
             if reg is not None:
-                dense = in_register(dense, reg[1][a:b], reg[2][a:b], reg[0], cfg.register_weight)
+                w = cfg.register_weight * foreign[a:b]
+                dense = in_register(dense, reg[1][a:b], reg[2][a:b], reg[0], w)
             parts.append((dense, mu, sd, weight))
         z = mixed_z(parts)
         cov = np.zeros_like(z)

@@ -10,9 +10,10 @@ its whole subtree of nodes ``n``, :mod:`plansearch.frameworks.space`)::
     lex[i, t]     = idf-weighted share of the item's words in subtree t (:mod:`.lexical`)
     evidence[i,t] = dense_weight · z + lexical_weight · lex + priors + examples
 
-Before the z-score, each item's cosines are re-expressed in the register of local plans
-(:func:`in_register`: by the level and spread of its similarities to texts written like
-local plans), so English or official prose is measured in the same units as local text.
+Before the z-score, an item in another language (English) has its cosines re-expressed
+in the register of local plans (:func:`in_register`: by the level and spread of its
+similarities to texts written like local plans), so it is measured in the same units as
+local text.
 
 The priors: a framework that is a level of another (master plans) inherits its parent's
 evidence (:func:`parent_prior`); one anchored to another (SDGs, milestones) takes the
@@ -30,6 +31,7 @@ array([[0.7, 0.8]], dtype=float32)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -184,46 +186,67 @@ def register_of(q: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return level.astype(np.float32), scale.astype(np.float32)
 
 
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
+
+
+def foreign_share(text: str) -> float:
+    """Share of an item's letters that are not Thai: 0 for Thai text, 1 for English.
+
+    Local plans are written in Thai; the register correction (:func:`in_register`)
+    applies to an item in this share, so Thai text of any style is measured as it
+    is and English report prose is re-expressed in the register of local plans.
+
+    >>> foreign_share("ถนนคอนกรีต"), foreign_share("rural roads"), foreign_share("123")
+    (0.0, 1.0, 0.0)
+    """
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(not _THAI.match(c) for c in letters) / len(letters)
+
+
 def in_register(
     scores: np.ndarray,
     level: np.ndarray,
     scale: np.ndarray,
     register: Register,
-    weight: float,
+    weight: float | np.ndarray,
 ) -> np.ndarray:
     """Cosine scores of items (rows) re-expressed in the register of local plans::
 
         out[i] = register.level + (scores[i] − level[i]) · register.scale / scale[i]
 
-    (``weight`` of the way there). An item written like local plans is barely moved;
-    English report prose, whose cosines to Thai text run lower and narrower, is measured
-    as if written in Thai local wording, so its evidence is not all below generic local
-    text. The item's ranking of nodes and targets is unchanged.
+    (``weight`` of the way there: one weight, or one per item). English report prose,
+    whose cosines to Thai text run lower and narrower, is measured as if written in Thai
+    local wording, so its evidence is not all below generic local text. The item's
+    ranking of nodes and targets is unchanged.
 
     >>> reg = Register(np.zeros((1, 2), np.float32), 0.2, 0.1)
     >>> in_register(np.array([[0.3, 0.5]]), np.array([0.1]), np.array([0.05]), reg, 1.0)
     array([[0.6, 1. ]], dtype=float32)
     """
-    if weight <= 0:
+    w = np.broadcast_to(np.asarray(weight, np.float32), (len(scores),))
+    if not (w > 0).any():
         return np.asarray(scores, np.float32)
     scale = np.maximum(np.asarray(scale, np.float32), np.float32(1e-6))
     moved = register.level + (scores - level[:, None]) * (register.scale / scale[:, None])
-    out = scores + np.float32(weight) * (moved - scores)
+    out = scores + w[:, None] * (moved - scores)
     return np.asarray(out, np.float32)
 
 
 def view_scores(
-    q: np.ndarray, prep: PreparedSpace, card: ScoreCard
+    q: np.ndarray, prep: PreparedSpace, card: ScoreCard, foreign: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One embedding view of items against a prepared space: ``(raw subtree scores,
-    subtree scores in the register of local plans, node cosines in that register)``."""
+    subtree scores in the register of local plans, node cosines in that register)``;
+    ``foreign`` is each item's :func:`foreign_share` (``None``: all Thai)."""
     sims = (q @ prep.node_vecs.T).astype(np.float32)
     raw = subtree_scores(sims, prep.layout, card.top_nodes)
     reg = prep.register
-    if reg is None or card.register_weight <= 0:
+    if reg is None or card.register_weight <= 0 or foreign is None or not foreign.any():
         return raw, raw, sims
     level, scale = register_of(q, reg.pool)
-    w = card.register_weight
+    w = card.register_weight * np.asarray(foreign, np.float32)
     return raw, in_register(raw, level, scale, reg, w), in_register(sims, level, scale, reg, w)
 
 
@@ -407,13 +430,13 @@ def framework_evidence(
     examples: ExampleSet | None = None,
 ) -> FrameworkEvidence:
     """The items' evidence for one prepared framework (``extra``: priors, already weighted)."""
-    raw, combined, sims = view_scores(queries.vectors, prep, card)
+    raw, combined, sims = view_scores(queries.vectors, prep, card, queries.foreign)
     lex = lexical_scores(queries.texts, prep.space, queries.tokens, model=prep.lexical)
     views = [(combined, *prep.mu_sd, 1.0)]
     node_views = [(sims, *prep.mu_sd, 1.0)]
     fprep = prep.frozen
     if fprep is not None and queries.frozen is not None:  # ensemble with the frozen model
-        _, fdense, fsims = view_scores(queries.frozen, fprep, card)
+        _, fdense, fsims = view_scores(queries.frozen, fprep, card, queries.foreign)
         views = [
             (combined, *prep.mu_sd, 1.0 - card.frozen_weight),
             (fdense, *fprep.mu_sd, card.frozen_weight),

@@ -26,15 +26,7 @@ import numpy as np
 from ..frameworks.knowledge import local_register_texts, programme_texts
 from ..frameworks.space import TargetSpace
 from .bare import with_borrowed_knowledge
-from .evidence import (
-    Register,
-    SubtreeLayout,
-    background_stats,
-    crosswalk,
-    in_register,
-    register_of,
-    subtree_scores,
-)
+from .evidence import Register, SubtreeLayout, background_stats, crosswalk, subtree_scores
 from .lexical import LexicalModel, lexical_model
 from .scorecard import ScoreCard
 from .subject import without_subject
@@ -175,26 +167,18 @@ def _embed(space: TargetSpace, emb: BaseEmbedder, card: ScoreCard) -> PreparedSp
     register = None
     if card.register_weight > 0:
         register = Register.of(encode(local_register_texts(), "passage"), prog_q)
-    background = background_scores(prog_q, node_vecs, space, card, register)
+    background = background_scores(prog_q, node_vecs, space, card)
     return PreparedSpace(space, node_vecs, background, card, register=register)
 
 
 def background_scores(
-    prog_q: np.ndarray,
-    node_vecs: np.ndarray,
-    space: TargetSpace,
-    card: ScoreCard,
-    register: Register | None,
+    prog_q: np.ndarray, node_vecs: np.ndarray, space: TargetSpace, card: ScoreCard
 ) -> np.ndarray:
-    """The standard budget programmes' subtree scores against the targets (in the
-    register of local plans, as items' are): the background of the z-scores."""
-    raw = subtree_scores(
+    """The standard budget programmes' subtree scores against the targets: the
+    background of the z-scores (Thai local text: in the register of local plans)."""
+    return subtree_scores(
         (prog_q @ node_vecs.T).astype(np.float32), SubtreeLayout.of(space), card.top_nodes
     )
-    if register is None or card.register_weight <= 0:
-        return raw
-    level, scale = register_of(prog_q, register.pool)
-    return in_register(raw, level, scale, register, card.register_weight)
 
 
 def clear_caches() -> None:
