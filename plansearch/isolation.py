@@ -172,10 +172,9 @@ class _Worker:
     """One worker process (a fresh interpreter) and the parent's end of its socket."""
 
     def __init__(self, limits: WorkerLimits, preload: tuple[str, ...]) -> None:
-        import plansearch
-
         mine, theirs = socket.socketpair()
-        home = os.path.dirname(os.path.dirname(os.path.abspath(plansearch.__file__)))
+        # the folder that holds the package (this file is plansearch/isolation.py)
+        home = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", _LAUNCH, str(theirs.fileno()), home],
