@@ -1,7 +1,7 @@
 """Similar goals across subdistricts: blind planner questions and dev leave-one-org-out.
 
     python benchmarks/similar_quality.py [--embedder default|hashing] [--cache DIR]
-        [--out PATH] [--per-query]
+        [--out PATH] [--per-query] [--sensitivity]
 
 A **development measurement** (issue 22, "similar goals use the same knowledge"). The
 corpus is the 148 statements of ``/work/shared/eval/dev_alignment.jsonl``, indexed as
@@ -26,6 +26,7 @@ can come back). The blind questions' ceiling is 0.995. Methods:
 * ``adapted``        — the same with the default (adapted) model;
 * ``similar text``   — ``similar_goals(..., topics=None)``: the hybrid search alone;
 * ``similar``        — ``similar_goals`` (default: re-ranked by service-area profiles);
+* ``similar -PT``    — the same without the project-type knowledge in the profiles;
 * ``similar e5``     — ``similar_goals`` over an index built with the frozen base model
                        (does the adapter help here?).
 
@@ -40,7 +41,8 @@ import json
 import math
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from plansearch import HashingEmbedder, PlanIndex, Section, similar_goals  # noqa: E402
+from plansearch.search import similar as similar_mod  # noqa: E402
+from plansearch.search import topics as topics_mod  # noqa: E402
 from plansearch.thai import tokenize  # noqa: E402
 
 DEV = Path("/work/shared/eval/dev_alignment.jsonl")
@@ -144,6 +148,35 @@ def similar_ranker(index: PlanIndex, dev: list[dict], **kwargs: Any) -> Ranker:
     return rank
 
 
+@contextmanager
+def setting(
+    *, knowledge: bool = True, weight: float | None = None, temperature: float | None = None
+) -> Iterator[None]:
+    """Run with the project-type knowledge off, or another re-rank weight / profile
+    temperature (for the ablation row and the sensitivity grid; nothing is tuned)."""
+    saved = (topics_mod._builtin_knowledge, similar_mod.TOPIC_WEIGHT, topics_mod.TEMPERATURE)
+    if not knowledge:
+        topics_mod._builtin_knowledge = lambda name: {}
+    if weight is not None:
+        similar_mod.TOPIC_WEIGHT = weight
+    if temperature is not None:
+        topics_mod.TEMPERATURE = temperature
+    topics_mod._CACHE.clear()
+    try:
+        yield
+    finally:
+        topics_mod._builtin_knowledge, similar_mod.TOPIC_WEIGHT, topics_mod.TEMPERATURE = saved
+        topics_mod._CACHE.clear()
+
+
+def within(rank: Ranker, **kw: Any) -> Ranker:
+    def run(queries: Sequence[str], exclude: Sequence[str | None]) -> list[list[int]]:
+        with setting(**kw):
+            return rank(queries, exclude)
+
+    return run
+
+
 def build_index(dev: list[dict], emb: Any) -> PlanIndex:
     secs = [Section.from_text(d["text"], org=d["org"], kind="goal", id=d["id"]) for d in dev]
     return PlanIndex.build(secs, embedder=emb)
@@ -170,6 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=None, help="vector cache (benchmarks/out)")
     ap.add_argument("--out", type=Path, default=None, help="also write the table here")
     ap.add_argument("--per-query", action="store_true", help="print each blind question's hits")
+    ap.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="also P@5 around the two untuned constants (re-rank weight, profile temperature)",
+    )
     a = ap.parse_args(argv)
     dev, questions = read_jsonl(a.dev), read_jsonl(a.queries)
     emb, frozen = embedders(a.embedder, a.cache)
@@ -191,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     methods["adapted" if frozen is not None else "dense"] = dense_ranker(emb, dev)
     methods["similar text"] = similar_ranker(index, dev, topics=None)
     methods["similar"] = similar_ranker(index, dev)
+    methods["similar -PT"] = within(similar_ranker(index, dev), knowledge=False)
     if frozen is not None:
         methods["similar e5"] = similar_ranker(build_index(dev, frozen), dev)
 
@@ -215,6 +254,21 @@ def main(argv: list[str] | None = None) -> int:
             f"{md['p5']:>11.3f} {md['reach']:>6.3f} {md['ndcg5']:>7.3f}"
         )
     lines.append(f"{'ceiling':<14} {ceil_q:>10.3f} {'':>7}   {ceil_d:>11.3f}")
+    if a.sensitivity:
+        temps = (0.5, 1.0, 2.0)
+        lines.append(
+            "sensitivity, P@5 blind / dev LOO (rows TOPIC_WEIGHT, columns TEMPERATURE "
+            + " / ".join(f"{t:g}" for t in temps)
+            + "; defaults 0.5, 1: not tuned)"
+        )
+        for w in (0.3, 0.5, 0.7):
+            cells = []
+            for t in temps:
+                rank = within(similar_ranker(index, dev), weight=w, temperature=t)
+                mq = score(rank(q_texts, q_excl), q_want, q_pool, dev)
+                md = score(rank(d_texts, d_excl), d_want, d_pool, dev)
+                cells.append(f"{mq['p5']:.3f} / {md['p5']:.3f}")
+            lines.append(f"  {w:.1f}   " + "   ".join(cells))
     lines.append(f"({time.perf_counter() - t0:.0f} s in all)")
     if hasattr(emb, "save"):
         emb.save()
