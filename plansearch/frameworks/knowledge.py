@@ -17,7 +17,9 @@ Files in ``plansearch/frameworks/data/knowledge`` (sources in ``SOURCES.md`` the
   units that hang under a built-in framework's nodes (they become nodes of the targets'
   subtrees,
   :func:`plansearch.frameworks.space.builtin_space`); :func:`out_of_local_scope` the
-  nodes that are about another organisation's own administration.
+  nodes that are about another organisation's own administration;
+  :func:`function_texts` the project types under the local function (service area of
+  ``services``) each belongs to, which the service-area profiles of search read.
 
 >>> [p["id"] for p in local_programs()][:2]
 ['P01', 'P02']
@@ -28,10 +30,11 @@ Files in ``plansearch/frameworks/data/knowledge`` (sources in ``SOURCES.md`` the
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 from ..thai import fold_for_matching
@@ -189,3 +192,32 @@ def out_of_local_scope(framework: str) -> frozenset[str]:
             if link["framework"] == framework and link["relation"] == "scope_of":
                 ids.add(link["id"])
     return frozenset(ids)
+
+
+#: The knowledge files whose entries name the local function they belong to (a link
+#: with relation ``function`` to a service area of ``services``).
+FUNCTION_FILES: tuple[str, ...] = ("project_types",)
+
+
+@lru_cache(maxsize=16)
+def function_texts(framework: str = "services") -> Mapping[str, tuple[str, ...]]:
+    """The knowledge texts that belong to each node of ``framework`` as its function:
+    node id → the ``"title text"`` of every entry of :data:`FUNCTION_FILES` linked to
+    it with relation ``function`` (a project type under its service area), in file
+    order. Nodes without any are absent.
+
+    >>> texts = function_texts("services")
+    >>> any("ลูกระนาด" in t for t in texts["SV01"])
+    True
+    """
+    out: dict[str, list[str]] = {}
+    for name in FUNCTION_FILES:
+        for entry in knowledge_file(name)["entries"]:
+            text = f"{entry['title']} {entry.get('text') or ''}".strip()
+            for node in dict.fromkeys(
+                link["id"]
+                for link in entry["links"]
+                if link["framework"] == framework and link["relation"] == "function"
+            ):
+                out.setdefault(node, []).append(text)
+    return MappingProxyType({k: tuple(v) for k, v in out.items()})
