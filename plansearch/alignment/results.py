@@ -82,7 +82,7 @@ class Match:
     lexical: float
     evidence: Evidence
     #: the target's share of the item's evidence within this framework (sums to 1 over
-    #: the framework's targets); the strength label reads it (``calibration="share"``)
+    #: the framework's targets): the value the strength label is cut from
     share: float = 0.0
 
 
