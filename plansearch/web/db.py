@@ -94,6 +94,39 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    # 20-29: what the planner saw (issue 21). run_results: each run's frameworks, the
+    # learning it used and its top suggestion per cell (coverage reads them, the review
+    # marks what changed); plan_learning: whether a plan learns from other
+    # organisations' decisions; export_snapshots: what an Excel export showed.
+    (
+        20,
+        """
+        CREATE TABLE run_results (
+            run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+            plan_id TEXT NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+            revision INTEGER NOT NULL,
+            examples INTEGER NOT NULL,
+            examples_sha TEXT NOT NULL,
+            learn_from_others INTEGER NOT NULL,
+            frameworks_json TEXT NOT NULL,
+            cells_json TEXT NOT NULL
+        );
+        CREATE INDEX run_results_plan ON run_results(plan_id, run_id);
+        CREATE TABLE plan_learning (
+            plan_id TEXT PRIMARY KEY REFERENCES plans(id) ON DELETE CASCADE,
+            from_others INTEGER NOT NULL,
+            who TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE TABLE export_snapshots (
+            id TEXT PRIMARY KEY,
+            plan_id TEXT NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+            run_id INTEGER,
+            created_at TEXT NOT NULL,
+            rows_json TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 

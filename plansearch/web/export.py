@@ -8,6 +8,15 @@ imports back: :mod:`.reimport`; its status column offers the statuses as a drop-
 No cell is ever a formula: text that starts with ``=`` is stored as text, and CSV cells
 that a spreadsheet would evaluate get a leading apostrophe.
 
+Every workbook carries what it showed: a *snapshot* (:func:`take_snapshot`) records in
+the workspace database, per decision row, the status and target exported and the
+standing decision at that moment; its id is in the hidden sheet
+:data:`SNAPSHOT_SHEET`. The re-import (:mod:`.reimport`) reads only what the planner
+changed relative to it, and a row also decided in the browser since is a conflict.
+
+Downloads are named after the organisation and the Buddhist-era date
+(:func:`download_name`, sent with :func:`content_disposition`).
+
 >>> export_xlsx(wb, "p-1")[:2]   # doctest: +SKIP
 b'PK'
 """
@@ -17,11 +26,17 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
+import re
+import secrets
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from ..labels import STRENGTH_TH
-from ..report.form02 import FORM_SHEET, thai_date, write_form02
+from ..report.form02 import BANGKOK, FORM_SHEET, thai_date, write_form02
 from ..report.tables import safe_cell
+from .db import now_iso
 from .decisions import ACTION_TH
 from .review import plan_review
 
@@ -35,6 +50,9 @@ REPORT_CSP = (
 )
 DECISION_SHEET = "การตัดสินใจ"
 LINKAGE_SHEET = FORM_SHEET
+#: The hidden sheet that names the export's snapshot (A1 label, B1 id, B2 plan id).
+SNAPSHOT_SHEET = "plansearch"
+SNAPSHOT_LABEL = "snapshot"
 DECISION_HEADERS: tuple[str, ...] = (
     "รหัสแผน (plan_id)",
     "รหัสหัวข้อ (section_key)",
@@ -93,6 +111,7 @@ def cell_rows(wb: Workbench, plan_id: str) -> list[dict[str, Any]]:
                         "status": status,
                         "who": d["who"] if d else "",
                         "at": d["at"] if d else "",
+                        "decision_id": d["id"] if d else None,
                         "suggestions": [
                             f"{m['target_id']} {m['title']} ({STRENGTH_TH[m['strength']]} "
                             f"{m['share']:.2f})"
@@ -124,8 +143,69 @@ def defuse_workbook(book: Any) -> int:
     return n
 
 
+def take_snapshot(wb: Workbench, plan_id: str, run_id: int, rows: list[dict[str, Any]]) -> str:
+    """Record what an export shows (per cell: the status and target exported, and the
+    id of the standing decision then) → the snapshot's id."""
+    shown = [
+        [r["section_key"], r["framework"], r["status"], r["target_id"], r["decision_id"]]
+        for r in rows
+    ]
+    sid = f"x-{secrets.token_hex(8)}"
+    with wb.db.write() as c:
+        c.execute(
+            "INSERT INTO export_snapshots(id, plan_id, run_id, created_at, rows_json) "
+            "VALUES (?,?,?,?,?)",
+            (sid, plan_id, run_id, now_iso(), json.dumps(shown, ensure_ascii=False)),
+        )
+    return sid
+
+
+def snapshot(wb: Workbench, plan_id: str, snapshot_id: str) -> dict[tuple[str, str], Any] | None:
+    """``(section_key, framework) → {"status", "target_id", "decision_id"}`` of an export
+    of this plan (``None``: no such export of this plan in this workspace)."""
+    row = wb.db.conn.execute(
+        "SELECT rows_json FROM export_snapshots WHERE id=? AND plan_id=?", (snapshot_id, plan_id)
+    ).fetchone()
+    if row is None:
+        return None
+    return {
+        (key, fw): {"status": status, "target_id": target, "decision_id": did}
+        for key, fw, status, target, did in json.loads(row[0])
+    }
+
+
+def download_name(wb: Workbench, plan_id: str, what: str, ext: str) -> tuple[str, str]:
+    """``(Thai name, ASCII fallback)`` of a download: what it is, the organisation (or
+    the plan's name) and today's Buddhist-era date in Bangkok.
+
+    e.g. ``('ผ02_องค์การบริหารส่วนตำบลบ้านอ้อน_2569-12-07.xlsx', 'linkage-p-1-2026-12-07.xlsx')``
+    """
+    row = wb.plans.row(plan_id)
+    today = datetime.now(BANGKOK)
+    who = re.sub(r"[^0-9A-Za-z\u0E00-\u0E7F.()-]+", "_", str(row["org"] or row["name"]))
+    who = who.strip("_.")[:80] or plan_id
+    thai = f"{what}_{who}_{today.year + 543}-{today:%m-%d}{ext}"
+    ascii_name = f"{_ASCII.get(what, 'export')}-{plan_id}-{today:%Y-%m-%d}{ext}"
+    return thai, ascii_name
+
+
+#: ASCII fallbacks of the downloads' Thai names.
+_ASCII = {"ผ02": "linkage", "รายงาน": "report", "การตัดสินใจ": "decisions"}
+
+
+def content_disposition(thai: str, ascii_name: str) -> str:
+    """An ``attachment`` header with the Thai name (RFC 5987/6266 ``filename*``) and an
+    ASCII ``filename`` for old clients.
+
+    >>> print(content_disposition("ผ02.xlsx", "linkage.xlsx"))
+    attachment; filename="linkage.xlsx"; filename*=UTF-8''%E0%B8%9C02.xlsx
+    """
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(thai, safe='')}"
+
+
 def export_xlsx(wb: Workbench, plan_id: str) -> bytes:
-    """The Excel workbook with decisions (the ผ.02 form, the decisions sheet, the report)."""
+    """The Excel workbook with decisions (the ผ.02 form, the decisions sheet, the report),
+    carrying the id of its snapshot (see :func:`take_snapshot`)."""
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -169,6 +249,13 @@ def export_xlsx(wb: Workbench, plan_id: str) -> bytes:
     ws.print_title_rows = "1:1"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    hidden = book.create_sheet(SNAPSHOT_SHEET)
+    hidden.sheet_state = "hidden"
+    _put(hidden, 1, 1, SNAPSHOT_LABEL)
+    _put(hidden, 1, 2, take_snapshot(wb, plan_id, ap.run_id, rows))
+    _put(hidden, 2, 1, "plan_id")
+    _put(hidden, 2, 2, plan_id)
+    _put(hidden, 3, 1, "ข้อมูลสำหรับนำเข้ากลับ: อย่าแก้ไข / used by the re-import: do not edit")
     defuse_workbook(book)
     buf = io.BytesIO()
     book.save(buf)
