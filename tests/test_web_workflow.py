@@ -24,12 +24,12 @@ from urllib.parse import unquote
 import pytest
 
 pytest.importorskip("fastapi", reason="pip install -e '.[web]'")
-from fastapi.testclient import TestClient  # noqa: E402
-from test_report_strength_scale import TH_TO_CODE, consistent  # noqa: E402
-from test_web_api import SEED_001, SEED_003, H, TOKEN, copy_of, upload  # noqa: E402
+from fastapi.testclient import TestClient
+from test_report_strength_scale import TH_TO_CODE, consistent
+from test_web_api import SEED_001, SEED_003, TOKEN, H, copy_of, upload
 
-from plansearch.frameworks import targets_of  # noqa: E402
-from plansearch.web.app import create_app  # noqa: E402
+from plansearch.frameworks import targets_of
+from plansearch.web.app import create_app
 
 ORG_A = "องค์การบริหารส่วนตำบลบ้านอ้อน"
 ORG_B = "องค์การบริหารส่วนตำบลบ้านโคกงาม"
