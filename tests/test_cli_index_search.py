@@ -35,7 +35,7 @@ def built(tmp_path, capsys) -> Path:
 def test_index_then_search_table(built, capsys):
     assert main(["search", "น้ำประปาหมู่บ้าน", "--index", str(built), "--k", "3"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split()[:4] == ["#", "score", "org", "kind"]
+    assert out[0].split()[:4] == ["#", "คะแนน/score", "หน่วยงาน/org", "ประเภท/kind"]
     assert len(out) == 2 + 3
     assert "ประปา" in out[2]
     # Thai marks take no columns: every row's "org" column starts at the same display column

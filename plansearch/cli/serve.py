@@ -24,29 +24,49 @@ class WebNotInstalledError(PlanSearchError):
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "serve",
-        help="start the planner workbench (web app) / เปิดระบบตรวจความเชื่อมโยงแผน",
+        help="เปิดระบบตรวจความเชื่อมโยงแผน / start the planner workbench (web app)",
         description=(
-            "Start the planner workbench: upload plans, review and correct linkages, "
-            "export the ผ.02 linkage table, search other plans. Open the printed address "
-            "in a browser."
+            "เปิดระบบตรวจความเชื่อมโยงแผน: อัปโหลดแผน ตรวจและแก้ความเชื่อมโยง ส่งออกแบบ ผ.02 "
+            "ค้นหาแผนอื่น แล้วเปิดที่อยู่ที่แสดงในเบราว์เซอร์ — start the planner workbench: "
+            "upload plans, review and correct linkages, export the ผ.02 linkage table, search "
+            "other plans. Open the printed address in a browser."
         ),
     )
-    p.add_argument("--workspace", default="workspace", help="folder of the workspace database")
-    p.add_argument("--index", default=None, help="a saved index to search besides the workspace")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--workspace",
+        default="workspace",
+        help="โฟลเดอร์พื้นที่ทำงาน (ฐานข้อมูลแผนและการตัดสินใจ) / folder of the workspace "
+        "database (default: %(default)s)",
+    )
+    p.add_argument(
+        "--index",
+        default=None,
+        help="ดัชนีที่สร้างไว้ ค้นหาร่วมกับแผนในพื้นที่ทำงาน / a saved index to search besides the workspace",
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="ที่อยู่ที่รับการเชื่อมต่อ / address to listen on (default: %(default)s: this computer only)",
+    )
+    p.add_argument("--port", type=int, default=8000, help="พอร์ต / port (default: %(default)s)")
     p.add_argument(
         "--embedder",
         default=None,
-        help="embedding model (default: the bundled multilingual-e5-small; 'hashing' for tests)",
+        help="แบบจำลองภาษา / embedding model (default: the bundled multilingual-e5-small; "
+        "'hashing' for tests)",
     )
-    p.add_argument("--max-upload-mb", type=int, default=50, help="upload size limit (MB)")
+    p.add_argument(
+        "--max-upload-mb",
+        type=int,
+        default=50,
+        help="ขนาดไฟล์อัปโหลดสูงสุด (MB) / upload size limit in MB (default: %(default)s)",
+    )
     p.add_argument(
         "--threads",
         type=int,
         default=None,
-        help="CPU threads per model call (default: torch's; 1 is much faster on a busy "
-        "machine: see benchmarks/results/web_2026-12-01.txt)",
+        help="จำนวนเธรดต่อการคำนวณ / CPU threads per model call (default: torch's; 1 is much "
+        "faster on a busy machine: see benchmarks/results/web_2026-12-01.txt)",
     )
     p.set_defaults(func=run)
 
