@@ -66,11 +66,16 @@ def test_search_json_and_filters(built, capsys):
         "dense",
         "--k",
         "10",
+        "--keep-weak",
         "--json",
     ]
     assert main(args) == 0
     kinds = {h["section"]["kind"] for h in json.loads(capsys.readouterr().out)}
     assert kinds == {"goal", "strategy"}
+    # without --keep-weak the results stop where relevance ends (a fifth of the best)
+    assert main(args[:-2] + ["--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert 0 < len(hits) < 10 and all(h["score"] >= 0.2 * hits[0]["score"] for h in hits)
 
 
 def test_search_errors_are_clean(built, tmp_path, capsys):

@@ -81,7 +81,7 @@ def query_text(value: str, *, option: str = "QUERY") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..search.index import DEFAULT_SEARCH_TOPICS, SearchIndex
+    from ..search.index import DEFAULT_SEARCH_TOPICS, RELEVANCE_FLOOR, SearchIndex
     from .index import optional_embedder
 
     query = query_text(args.query)
@@ -93,7 +93,14 @@ def run(args: argparse.Namespace) -> int:
         if values:
             where[field] = values
     topics = None if args.no_topics else DEFAULT_SEARCH_TOPICS
-    hits = index.search(query, k=args.k, where=where or None, mode=args.mode, topics=topics)
+    hits = index.search(
+        query,
+        k=args.k,
+        where=where or None,
+        mode=args.mode,
+        topics=topics,
+        relevance=None if args.keep_weak else RELEVANCE_FLOOR,
+    )
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
     elif not hits:
@@ -157,6 +164,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
         "--no-topics",
         action="store_true",
         help="rank by text alone, without the service-area re-ranking (ไม่จัดลำดับตามด้านบริการ)",
+    )
+    p.add_argument(
+        "--keep-weak",
+        action="store_true",
+        help="แสดงครบ N รายการแม้คะแนนต่ำ / return N hits even when they score below a fifth "
+        "of the best (by default results stop where relevance ends)",
     )
     add_filter_options(p)
     p.add_argument(
