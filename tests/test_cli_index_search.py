@@ -73,7 +73,7 @@ def test_search_json_and_filters(built, capsys):
     kinds = {h["section"]["kind"] for h in json.loads(capsys.readouterr().out)}
     assert kinds == {"goal", "strategy"}
     # without --keep-weak the results stop where relevance ends (a fifth of the best)
-    assert main(args[:-2] + ["--json"]) == 0
+    assert main([*args[:-2], "--json"]) == 0
     hits = json.loads(capsys.readouterr().out)
     assert 0 < len(hits) < 10 and all(h["score"] >= 0.2 * hits[0]["score"] for h in hits)
 
