@@ -224,7 +224,7 @@ def test_an_old_export_is_read_with_a_message(client: TestClient) -> None:
     pid = plan["id"]
     rv = client.post(f"/api/plans/{pid}/align", json={}, headers=H).json()
     book = load_workbook(io.BytesIO(client.get(f"/api/plans/{pid}/export.xlsx").content))
-    del book["plansearch"]  # as every export before issue 21
+    del book["ข้อมูลระบบ"]  # as every export before issue 21
     first = rv["blocks"][0]["rows"][0]["section"]["key"]
     ws = book["การตัดสินใจ"]
     for r in ws.iter_rows(min_row=2):
@@ -403,3 +403,33 @@ def test_the_progress_line_counts_every_column(client: TestClient) -> None:
     ap = wb.aligner.align(pid, progress=lambda stage, msg: said.append(msg))
     columns = len(ap.alignment.frameworks)
     assert columns == 5 and f"กำลังเชื่อมโยงกับ {columns} กรอบ" in said
+
+
+# ------------------------------------------------------------- 9. ผ.02 file
+def test_the_workbench_form02_file(client: TestClient) -> None:
+    """The ผ.02 workbook: the form first with its print set-up, Thai sheet names, the
+    drop-down of statuses, the snapshot hidden, and no live formula anywhere."""
+    from openpyxl import load_workbook
+
+    pid = upload(client, SEED_001)["id"]
+    client.post(f"/api/plans/{pid}/align", json={}, headers=H)
+    book = load_workbook(io.BytesIO(client.get(f"/api/plans/{pid}/export.xlsx").content))
+    assert book.sheetnames[:2] == ["ผ.02 ความเชื่อมโยง", "การตัดสินใจ"]
+    assert all(re.search(r"[\u0E00-\u0E7F]", name) for name in book.sheetnames), book.sheetnames
+    form = book["ผ.02 ความเชื่อมโยง"]
+    assert form.page_setup.orientation == "landscape" and int(form.page_setup.paperSize) == 9
+    assert form.print_title_rows and form.sheet_properties.pageSetUpPr.fitToPage
+    heads = [r[0] for r in form.iter_rows(values_only=True) if r[0]]
+    assert sum(str(h).startswith("ยุทธศาสตร์ ") for h in heads) == 5  # a block per strategy
+    dv = book["การตัดสินใจ"].data_validations.dataValidation
+    assert dv and all(s in dv[0].formula1 for s in ("ยอมรับ", "เปลี่ยน", "ปฏิเสธ"))
+    hidden = [ws.title for ws in book.worksheets if ws.sheet_state != "visible"]
+    assert hidden == ["ข้อมูลระบบ"]
+    formulas = [
+        c.coordinate
+        for ws in book.worksheets
+        for r in ws.iter_rows()
+        for c in r
+        if c.data_type == "f"
+    ]
+    assert formulas == []

@@ -51,7 +51,7 @@ REPORT_CSP = (
 DECISION_SHEET = "การตัดสินใจ"
 LINKAGE_SHEET = FORM_SHEET
 #: The hidden sheet that names the export's snapshot (A1 label, B1 id, B2 plan id).
-SNAPSHOT_SHEET = "plansearch"
+SNAPSHOT_SHEET = "ข้อมูลระบบ"
 SNAPSHOT_LABEL = "snapshot"
 DECISION_HEADERS: tuple[str, ...] = (
     "รหัสแผน (plan_id)",
