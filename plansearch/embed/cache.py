@@ -347,12 +347,18 @@ def encode_cached(
     missing = list(dict.fromkeys(t for t, v in zip(items, got, strict=True) if v is None))
     fresh: dict[str, np.ndarray] = {}
     if missing:
-        if len(missing) >= FIRST_RUN_TEXTS:
+        from .seed import seeded  # the built-in frameworks' vectors ship with plansearch
+
+        shipped = seeded(emb, missing, kind)
+        fresh = {missing[i]: v for i, v in shipped.items()}
+        rest = [t for t in missing if t not in fresh]
+        if len(rest) >= FIRST_RUN_TEXTS:
             from .firstrun import FRAMEWORK_VECTORS, announce
 
             announce("framework-vectors", FRAMEWORK_VECTORS)
-        vecs = emb.encode(missing, kind=kind, show_progress=False)
-        fresh = dict(zip(missing, vecs, strict=True))
+        if rest:
+            fresh.update(zip(rest, emb.encode(rest, kind=kind, show_progress=False), strict=True))
+        vecs = np.stack([fresh[t] for t in missing]).astype(np.float32)
         try:
             store.put(fp, kind, missing, vecs)
         except OSError as exc:

