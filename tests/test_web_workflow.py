@@ -413,7 +413,10 @@ def test_the_workbench_form02_file(client: TestClient) -> None:
 
     pid = upload(client, SEED_001)["id"]
     client.post(f"/api/plans/{pid}/align", json={}, headers=H)
+    db = client.app.state.workbench.db  # type: ignore[attr-defined]
+    before = list(db.conn.iterdump())
     book = load_workbook(io.BytesIO(client.get(f"/api/plans/{pid}/export.xlsx").content))
+    assert list(db.conn.iterdump()) == before  # the snapshot is in the file: nothing written
     assert book.sheetnames[:2] == ["ผ.02 ความเชื่อมโยง", "การตัดสินใจ"]
     assert all(re.search(r"[\u0E00-\u0E7F]", name) for name in book.sheetnames), book.sheetnames
     form = book["ผ.02 ความเชื่อมโยง"]

@@ -97,7 +97,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     # 20-29: what the planner saw (issue 21). run_results: each run's frameworks, the
     # learning it used and its top suggestion per cell (coverage reads them, the review
     # marks what changed); plan_learning: whether a plan learns from other
-    # organisations' decisions; export_snapshots: what an Excel export showed.
+    # organisations' decisions.
     (
         20,
         """
@@ -117,13 +117,6 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             from_others INTEGER NOT NULL,
             who TEXT NOT NULL,
             at TEXT NOT NULL
-        );
-        CREATE TABLE export_snapshots (
-            id TEXT PRIMARY KEY,
-            plan_id TEXT NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
-            run_id INTEGER,
-            created_at TEXT NOT NULL,
-            rows_json TEXT NOT NULL
         );
         """,
     ),

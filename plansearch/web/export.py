@@ -8,11 +8,12 @@ imports back: :mod:`.reimport`; its status column offers the statuses as a drop-
 No cell is ever a formula: text that starts with ``=`` is stored as text, and CSV cells
 that a spreadsheet would evaluate get a leading apostrophe.
 
-Every workbook carries what it showed: a *snapshot* (:func:`take_snapshot`) records in
-the workspace database, per decision row, the status and target exported and the
-standing decision at that moment; its id is in the hidden sheet
-:data:`SNAPSHOT_SHEET`. The re-import (:mod:`.reimport`) reads only what the planner
-changed relative to it, and a row also decided in the browser since is a conflict.
+Every workbook carries what it showed: the hidden sheet :data:`SNAPSHOT_SHEET` holds a
+*snapshot* (:func:`write_snapshot`: its id, the plan, the run and time of the export,
+then per decision row the status and target exported and the id of the standing
+decision at that moment). The re-import (:mod:`.reimport`, :func:`read_snapshot`)
+reads only what the planner changed relative to it, and a row also decided in the
+browser since is a conflict. An export writes nothing to the workspace.
 
 Downloads are named after the organisation and the Buddhist-era date
 (:func:`download_name`, sent with :func:`content_disposition`).
@@ -24,11 +25,11 @@ b'PK'
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
 import json
 import re
-import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -50,9 +51,11 @@ REPORT_CSP = (
 )
 DECISION_SHEET = "การตัดสินใจ"
 LINKAGE_SHEET = FORM_SHEET
-#: The hidden sheet that names the export's snapshot (A1 label, B1 id, B2 plan id).
+#: The hidden sheet with the export's snapshot (see :func:`write_snapshot`).
 SNAPSHOT_SHEET = "ข้อมูลระบบ"
 SNAPSHOT_LABEL = "snapshot"
+#: Columns of the snapshot rows (row 3 on).
+SNAPSHOT_HEADERS = ("section_key", "framework", "status", "target_id", "decision_id")
 DECISION_HEADERS: tuple[str, ...] = (
     "รหัสแผน (plan_id)",
     "รหัสหัวข้อ (section_key)",
@@ -143,35 +146,54 @@ def defuse_workbook(book: Any) -> int:
     return n
 
 
-def take_snapshot(wb: Workbench, plan_id: str, run_id: int, rows: list[dict[str, Any]]) -> str:
-    """Record what an export shows (per cell: the status and target exported, and the
-    id of the standing decision then) → the snapshot's id."""
+def write_snapshot(book: Any, plan_id: str, run_id: int, rows: list[dict[str, Any]]) -> str:
+    """Add the hidden sheet of what this export shows → the snapshot's id.
+
+    Row 1: ``snapshot``, id, ``plan_id``, plan, ``run_id``, run, ``exported_at``, time;
+    row 2: :data:`SNAPSHOT_HEADERS`; then per decision row the cell, the status and
+    target exported and the id of the standing decision (empty: none)."""
     shown = [
-        [r["section_key"], r["framework"], r["status"], r["target_id"], r["decision_id"]]
+        [r["section_key"], r["framework"], r["status"], r["target_id"] or "", r["decision_id"]]
         for r in rows
     ]
-    sid = f"x-{secrets.token_hex(8)}"
-    with wb.db.write() as c:
-        c.execute(
-            "INSERT INTO export_snapshots(id, plan_id, run_id, created_at, rows_json) "
-            "VALUES (?,?,?,?,?)",
-            (sid, plan_id, run_id, now_iso(), json.dumps(shown, ensure_ascii=False)),
-        )
+    at = now_iso()
+    digest = hashlib.sha1(json.dumps([plan_id, run_id, at, shown]).encode()).hexdigest()
+    sid = f"x-{digest[:12]}"
+    ws = book.create_sheet(SNAPSHOT_SHEET)
+    ws.sheet_state = "hidden"
+    head = [SNAPSHOT_LABEL, sid, "plan_id", plan_id, "run_id", run_id, "exported_at", at]
+    for col, value in enumerate(head, 1):
+        _put(ws, 1, col, value)
+    for col, value in enumerate(SNAPSHOT_HEADERS, 1):
+        _put(ws, 2, col, value)
+    for r, values in enumerate(shown, 3):
+        for col, value in enumerate(values, 1):
+            _put(ws, r, col, value)
+    _put(ws, 1, 10, "ข้อมูลสำหรับนำเข้ากลับ อย่าแก้ไข / used by the re-import: do not edit")
     return sid
 
 
-def snapshot(wb: Workbench, plan_id: str, snapshot_id: str) -> dict[tuple[str, str], Any] | None:
-    """``(section_key, framework) → {"status", "target_id", "decision_id"}`` of an export
-    of this plan (``None``: no such export of this plan in this workspace)."""
-    row = wb.db.conn.execute(
-        "SELECT rows_json FROM export_snapshots WHERE id=? AND plan_id=?", (snapshot_id, plan_id)
-    ).fetchone()
-    if row is None:
+def read_snapshot(
+    rows: list[tuple[Any, ...]], plan_id: str
+) -> tuple[str, dict[tuple[str, str], dict[str, Any]]] | None:
+    """``(id, {(section_key, framework): {"status", "target_id", "decision_id"}})`` of
+    a snapshot sheet's rows (``None``: no snapshot of this plan)."""
+    if len(rows) < 2 or not rows[0] or rows[0][0] != SNAPSHOT_LABEL:
         return None
-    return {
-        (key, fw): {"status": status, "target_id": target, "decision_id": did}
-        for key, fw, status, target, did in json.loads(row[0])
-    }
+    head = list(rows[0]) + [None] * 4
+    if str(head[3] or "") != plan_id:
+        return None
+    shown: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows[2:]:
+        key, fw, status, target, did = (list(r) + [None] * 5)[:5]
+        if not key or not fw:
+            continue
+        shown[(str(key), str(fw))] = {
+            "status": str(status or ""),
+            "target_id": str(target) if target else None,
+            "decision_id": int(did) if isinstance(did, int | float) and did == did else None,
+        }
+    return str(head[1]), shown
 
 
 def download_name(wb: Workbench, plan_id: str, what: str, ext: str) -> tuple[str, str]:
@@ -205,7 +227,7 @@ def content_disposition(thai: str, ascii_name: str) -> str:
 
 def export_xlsx(wb: Workbench, plan_id: str) -> bytes:
     """The Excel workbook with decisions (the ผ.02 form, the decisions sheet, the report),
-    carrying the id of its snapshot (see :func:`take_snapshot`)."""
+    carrying a snapshot of what it shows (see :func:`write_snapshot`)."""
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -249,13 +271,7 @@ def export_xlsx(wb: Workbench, plan_id: str) -> bytes:
     ws.print_title_rows = "1:1"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    hidden = book.create_sheet(SNAPSHOT_SHEET)
-    hidden.sheet_state = "hidden"
-    _put(hidden, 1, 1, SNAPSHOT_LABEL)
-    _put(hidden, 1, 2, take_snapshot(wb, plan_id, ap.run_id, rows))
-    _put(hidden, 2, 1, "plan_id")
-    _put(hidden, 2, 2, plan_id)
-    _put(hidden, 3, 1, "ข้อมูลสำหรับนำเข้ากลับ: อย่าแก้ไข / used by the re-import: do not edit")
+    write_snapshot(book, plan_id, ap.run_id, rows)
     defuse_workbook(book)
     buf = io.BytesIO()
     book.save(buf)

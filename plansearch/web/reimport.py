@@ -7,9 +7,9 @@ decision of the person who confirms.
 
 What counts as a change:
 
-* A workbook carries the id of its export's snapshot (:func:`.export.take_snapshot`:
-  per row the status and target exported, and the standing decision then). A row is
-  an edit only when its status or target differs from what was exported, so a
+* A workbook carries a snapshot of what it showed (:func:`.export.write_snapshot`: per
+  row the status and target exported, and the standing decision then). A row is an
+  edit only when its status or target differs from what was exported, so a
   suggestion that moved since the export never reads as an edit.
 * An edited row whose cell was also decided in the browser after the export is a
   **conflict**: listed with both sides, not applied; the planner settles it on the page.
@@ -34,10 +34,9 @@ from .decisions import ACTION_TH
 from .export import (
     DECISION_HEADERS,
     DECISION_SHEET,
-    SNAPSHOT_LABEL,
     SNAPSHOT_SHEET,
     cell_rows,
-    snapshot,
+    read_snapshot,
 )
 
 if TYPE_CHECKING:
@@ -56,8 +55,9 @@ DECIDED = ("accept", "change", "reject")
 def diff_import(wb: Workbench, plan_id: str, data: bytes) -> dict[str, Any]:
     """Compare an edited workbook with what it showed and the standing decisions; store
     the planner's edits as a pending import → ``changes``, ``conflicts``, ``errors``."""
-    sheet, snapshot_id = _read(data)
-    shown = snapshot(wb, plan_id, snapshot_id) if snapshot_id else None
+    sheet, hidden = _read(data)
+    snap = read_snapshot(hidden, plan_id)
+    snapshot_id, shown = snap if snap is not None else (None, None)
     current = {(r["section_key"], r["framework"]): r for r in cell_rows(wb, plan_id)}
     status_of = {v: k for k, v in ACTION_TH.items()}
     changes: list[dict[str, Any]] = []
@@ -126,7 +126,7 @@ def diff_import(wb: Workbench, plan_id: str, data: bytes) -> dict[str, Any]:
     import_id = wb.db.add_import(plan_id, changes) if changes else None
     return {
         "import_id": import_id,
-        "snapshot": snapshot_id if shown is not None else None,
+        "snapshot": snapshot_id,
         "message": None if shown is not None else LEGACY_MESSAGE,
         "changes": changes,
         "conflicts": conflicts,
@@ -134,8 +134,8 @@ def diff_import(wb: Workbench, plan_id: str, data: bytes) -> dict[str, Any]:
     }
 
 
-def _read(data: bytes) -> tuple[list[tuple[Any, ...]], str | None]:
-    """The decisions sheet's rows (header first, checked) and the snapshot id, if any."""
+def _read(data: bytes) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The decisions sheet's rows (header first, checked) and the snapshot sheet's."""
     from openpyxl import load_workbook
 
     if not data.startswith(b"PK\x03\x04"):
@@ -153,20 +153,16 @@ def _read(data: bytes) -> tuple[list[tuple[Any, ...]], str | None]:
                 "export it from the workbench first"
             )
         sheet = list(book[DECISION_SHEET].iter_rows(values_only=True))
-        snapshot_id = None
+        hidden: list[tuple[Any, ...]] = []
         if SNAPSHOT_SHEET in book.sheetnames:
-            for label, value, *_ in book[SNAPSHOT_SHEET].iter_rows(
-                max_row=2, max_col=2, values_only=True
-            ):
-                if label == SNAPSHOT_LABEL and isinstance(value, str):
-                    snapshot_id = value.strip()
+            hidden = list(book[SNAPSHOT_SHEET].iter_rows(values_only=True))
     finally:
         book.close()
     if not sheet or tuple(str(h or "") for h in sheet[0][: len(DECISION_HEADERS)]) != (
         DECISION_HEADERS
     ):
         raise InputError("หัวตารางของแผ่นงานถูกแก้ไข / the decisions sheet's header row was changed")
-    return sheet, snapshot_id
+    return sheet, hidden
 
 
 def _edit(want: str, target: str, cur: dict[str, Any]) -> tuple[str, str | None] | None:
