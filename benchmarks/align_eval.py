@@ -152,6 +152,19 @@ class Task:
     seeds: list[str]  # the plan each item comes from (LOPO folds)
     target_ids: list[str] = field(default_factory=list)
     target_docs: list[str] = field(default_factory=list)  # title + text (baselines)
+    #: per item, the heading it is printed under (``align(context=...)``), or ``None``
+    contexts: list[str] | None = None
+    #: per item, where it comes from (``seed`` / ``budget-style``): one table row each
+    origins: list[str] | None = None
+
+    def rows(self) -> dict[str, list[int]]:
+        """Table rows of this task: ``name`` (every item), or ``name [origin]`` per origin."""
+        if self.origins is None:
+            return {self.name: list(range(len(self.items)))}
+        out: dict[str, list[int]] = {}
+        for i, o in enumerate(self.origins):
+            out.setdefault(f"{self.name} [{o}]", []).append(i)
+        return out
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -190,6 +203,68 @@ def dev_tasks(dev_path: Path, labels_path: Path) -> list[Task]:
                 target_docs=docs,
             )
         )
+    return tasks
+
+
+#: Frameworks the project-level dev set is labelled for.
+PROJECT_FRAMEWORKS = ("national", "masterplan", "nesdp13", "sdg", "dla")
+#: Frameworks the formal-register set is labelled for.
+FORMAL_FRAMEWORKS = ("national", "masterplan", "nesdp13", "sdg")
+
+
+def project_tasks(path: Path) -> list[Task]:
+    """``proj:<framework>``: project names (``benchmarks/data/dev_projects.jsonl``), each
+    with the heading path it is printed under as context (seed items) and its origin
+    (``seed`` items come from a seed plan and are held out with it; ``budget-style``
+    items belong to no plan, so leave-one-plan-out has only the seed rows)."""
+    rows = load_jsonl(path)
+    tasks = []
+    for fw in PROJECT_FRAMEWORKS:
+        got = [r for r in rows if r.get(fw)]
+        if not got:
+            continue
+        ids, docs = _builtin_targets(fw)
+        tasks.append(
+            Task(
+                name=f"proj:{fw}",
+                framework=fw,
+                against=fw,
+                items=[r["text"] for r in got],
+                gold=[list(r[fw]) for r in got],
+                seeds=[(r.get("seed") or "")[:3] for r in got],
+                target_ids=ids,
+                target_docs=docs,
+                contexts=[r.get("context") or "" for r in got],
+                origins=[r.get("origin") or "budget-style" for r in got],
+            )
+        )
+    return tasks
+
+
+def formal_tasks(path: Path) -> list[Task]:
+    """``formal:<register>:<framework>``: statements in other registers (Thai official
+    documents, English report prose; ``benchmarks/data/formal_register.jsonl``). They
+    come from no plan: leave-one-plan-out has nothing to hold out."""
+    rows = load_jsonl(path)
+    tasks = []
+    for reg in dict.fromkeys(r["register"] for r in rows):
+        for fw in FORMAL_FRAMEWORKS:
+            got = [r for r in rows if r["register"] == reg and r.get(fw)]
+            if not got:
+                continue
+            ids, docs = _builtin_targets(fw)
+            tasks.append(
+                Task(
+                    name=f"formal:{reg}:{fw}",
+                    framework=fw,
+                    against=fw,
+                    items=[r["text"] for r in got],
+                    gold=[list(r[fw]) for r in got],
+                    seeds=[""] * len(got),
+                    target_ids=ids,
+                    target_docs=docs,
+                )
+            )
     return tasks
 
 
@@ -239,13 +314,17 @@ def metrics(
         / n
     )
     out: dict[str, float | None] = {"n": float(len(gold)), "hit@1": h1, "hit@3": h3, "mrr": mrr}
-    out["strong_p"] = out["strong_cov"] = None
+    for key in ("strong_p", "strong_cov", "partial_p", "partial_cov", "none_right"):
+        out[key] = None
     if strengths is not None:
-        strong = [i for i, s in enumerate(strengths) if s == "strong"]
-        out["strong_cov"] = len(strong) / n
-        out["strong_p"] = (
-            sum(ranked[i][0] in gold[i] for i in strong) / len(strong) if strong else None
-        )
+        right = [r[0] in g for r, g in zip(ranked, gold, strict=True)]
+        for key, labels in (("strong", {"strong"}), ("partial", {"strong", "partial"})):
+            got = [i for i, s in enumerate(strengths) if s in labels]
+            out[f"{key}_cov"] = len(got) / n
+            out[f"{key}_p"] = sum(right[i] for i in got) / len(got) if got else None
+        n_right = sum(right)
+        none = sum(ok and s == "none" for ok, s in zip(right, strengths, strict=True))
+        out["none_right"] = none / n_right if n_right else None
     return out
 
 
@@ -259,6 +338,8 @@ def run_plansearch(
     from plansearch import align
 
     rows = list(range(len(task.items))) if idx is None else list(idx)
+    if task.contexts is not None:
+        kwargs = {"context": [task.contexts[i] for i in rows], **kwargs}
     al = align([task.items[i] for i in rows], task.against, embedder=emb, k=1, **kwargs)
     ids = list(al.framework(task.framework).target_ids)
     scores = np.array([it.scores_for(task.framework) for it in al.items], dtype=np.float64)
@@ -327,24 +408,43 @@ def evaluate(
     ``fold_emb(seed)`` the embedder of the fold that holds ``seed`` out — with a domain
     adapter, one re-trained without that plan (``benchmarks/train_adapter.py
     --exclude-seed``), so nothing the held-out plan taught is used on it.
+
+    A task with ``origins`` gives one row per origin (``proj:sdg [seed]``); items of no
+    plan (seed ``""``: budget-style project names, formal-register statements) have no
+    leave-one-plan-out row.
     """
     dev: dict[str, dict[str, dict[str, float | None]]] = {}
     cache: dict[str, tuple[np.ndarray, list[str], list[str]]] = {}
     for t in tasks:
         scores, ids, strengths = run_plansearch(t, emb)
         cache[t.name] = (scores, ids, strengths)
-        dev[t.name] = {
-            "plansearch": metrics(rank_rows(scores, ids), t.gold, strengths),
-            "e5": metrics(rank_rows(run_e5(t, base or emb), t.target_ids), t.gold),
-            "tfidf": metrics(rank_rows(run_tfidf(t), t.target_ids), t.gold),
+        ranked = {
+            "plansearch": rank_rows(scores, ids),
+            "e5": rank_rows(run_e5(t, base or emb), t.target_ids),
+            "tfidf": rank_rows(run_tfidf(t), t.target_ids),
         }
+        unadapted = None
         if base is not None and base.fingerprint != emb.fingerprint:
             ub, uids, ust = run_plansearch(t, base)
-            dev[t.name][UNADAPTED] = metrics(rank_rows(ub, uids), t.gold, ust)
-        log(f"  {t.name}: plansearch hit@1 {dev[t.name]['plansearch']['hit@1']:.3f}")
+            unadapted = (rank_rows(ub, uids), ust)
+        for row, idx in t.rows().items():
+            gold = [t.gold[i] for i in idx]
+            dev[row] = {
+                m: metrics(
+                    [r[i] for i in idx],
+                    gold,
+                    [strengths[i] for i in idx] if m == "plansearch" else None,
+                )
+                for m, r in ranked.items()
+            }
+            if unadapted is not None:
+                dev[row][UNADAPTED] = metrics(
+                    [unadapted[0][i] for i in idx], gold, [unadapted[1][i] for i in idx]
+                )
+            log(f"  {row}: plansearch hit@1 {dev[row]['plansearch']['hit@1']:.3f}")
 
     # leave one plan out: refit the strong threshold without the held-out plan
-    seeds = sorted({s for t in tasks for s in t.seeds})
+    seeds = sorted({s for t in tasks for s in t.seeds if s})
     folds: dict[str, float] = {}
     held: dict[str, dict[int, tuple[list[str], str]]] = {t.name: {} for t in tasks}
     notes = []
@@ -353,7 +453,7 @@ def evaluate(
         for t in tasks:
             scores, ids, _ = cache[t.name]
             for i, seed in enumerate(t.seeds):
-                if seed != s:
+                if seed and seed != s:
                     j = int(np.argmax(scores[i]))
                     train.append((float(scores[i, j]), ids[j] in t.gold[i]))
         # strengths come from the target's share of the item's evidence, with a
@@ -373,17 +473,25 @@ def evaluate(
                 held[t.name][i] = (rank_rows(sc[k : k + 1], ids)[0], strengths[k])
     lopo: dict[str, dict[str, dict[str, float | None]]] = {}
     for t in tasks:
-        order = sorted(held[t.name])
-        ranked = [held[t.name][i][0] for i in order]
-        strengths = [held[t.name][i][1] for i in order]
-        gold = [t.gold[i] for i in order]
-        lopo[t.name] = {"plansearch": metrics(ranked, gold, strengths)}
-        # the baselines fit nothing: their held-out numbers are their dev numbers
-        lopo[t.name]["e5"] = dev[t.name]["e5"]
-        lopo[t.name]["tfidf"] = dev[t.name]["tfidf"]
+        for row, idx in t.rows().items():
+            order = [i for i in idx if i in held[t.name]]
+            if not order:
+                continue
+            ranked = [held[t.name][i][0] for i in order]
+            strengths = [held[t.name][i][1] for i in order]
+            gold = [t.gold[i] for i in order]
+            lopo[row] = {"plansearch": metrics(ranked, gold, strengths)}
+            # the baselines fit nothing: their held-out numbers are their dev numbers
+            # on the same items
+            if len(order) == len(idx):
+                lopo[row]["e5"] = dev[row]["e5"]
+                lopo[row]["tfidf"] = dev[row]["tfidf"]
+            else:
+                for m, r in (("e5", run_e5(t, base or emb)), ("tfidf", run_tfidf(t))):
+                    lopo[row][m] = metrics([rank_rows(r, t.target_ids)[i] for i in order], gold)
     notes.append(
         "no built-in knowledge in this version derives from seed 004 except the "
-        "`dla` framework, which no task aligns against"
+        "`dla` framework, which no task aligns against in seed 004's fold"
     )
     return Report(dev, lopo, folds, notes)
 
@@ -393,8 +501,11 @@ def _cell(v: float | None) -> str:
 
 
 def table(results: dict[str, dict[str, dict[str, float | None]]]) -> str:
-    head = "| task | n | method | hit@1 | hit@3 | MRR | strong P | strong cov |"
-    lines = [head, "|---|---|---|---|---|---|---|---|"]
+    head = (
+        "| task | n | method | hit@1 | hit@3 | MRR | strong P | strong cov | partial+ P "
+        "| partial+ cov | right but none |"
+    )
+    lines = [head, "|---|---|---|---|---|---|---|---|---|---|---|"]
     for task, per in results.items():
         for m in (*METHODS, UNADAPTED):
             if m not in per:
@@ -402,7 +513,9 @@ def table(results: dict[str, dict[str, dict[str, float | None]]]) -> str:
             r = per[m]
             lines.append(
                 f"| {task} | {int(r['n'] or 0)} | {m} | {_cell(r['hit@1'])} | {_cell(r['hit@3'])} "
-                f"| {_cell(r['mrr'])} | {_cell(r['strong_p'])} | {_cell(r['strong_cov'])} |"
+                f"| {_cell(r['mrr'])} | {_cell(r['strong_p'])} | {_cell(r['strong_cov'])} "
+                f"| {_cell(r.get('partial_p'))} | {_cell(r.get('partial_cov'))} "
+                f"| {_cell(r.get('none_right'))} |"
             )
     return "\n".join(lines)
 
@@ -411,22 +524,67 @@ def compact_table(
     dev: dict[str, dict[str, dict[str, float | None]]],
     lopo: dict[str, dict[str, dict[str, float | None]]],
 ) -> str:
-    """One row per task: plansearch (dev and leave-one-plan-out) beside the baselines."""
+    """One row per task: plansearch (dev and leave-one-plan-out) beside the baselines;
+    "right → none": the share of right top links labelled "none"."""
     lines = [
-        "| task | n | plansearch hit@1 / hit@3 / MRR | strong P / cov | LOPO hit@1 | "
-        "LOPO strong P / cov | e5 hit@1 / MRR | TF-IDF hit@1 / MRR |",
-        "|---|---|---|---|---|---|---|---|",
+        "| task | n | plansearch hit@1 / hit@3 / MRR | strong P / cov | partial+ P / cov | "
+        "right → none | LOPO n | LOPO hit@1 | LOPO strong P / cov | e5 hit@1 / MRR | "
+        "TF-IDF hit@1 / MRR |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    missing: dict[str, float | None] = {"n": None, "hit@1": None, "strong_p": None,
+                                        "strong_cov": None}  # fmt: skip
     for task, per in dev.items():
-        p, lp = per["plansearch"], lopo[task]["plansearch"]
+        p, lp = per["plansearch"], lopo.get(task, {}).get("plansearch", missing)
         e, t = per["e5"], per["tfidf"]
+        ln = "—" if lp["n"] is None else str(int(lp["n"]))
         lines.append(
             f"| {task} | {int(p['n'] or 0)} | {_cell(p['hit@1'])} / {_cell(p['hit@3'])} / "
             f"{_cell(p['mrr'])} | {_cell(p['strong_p'])} / {_cell(p['strong_cov'])} | "
+            f"{_cell(p.get('partial_p'))} / {_cell(p.get('partial_cov'))} | "
+            f"{_cell(p.get('none_right'))} | {ln} | "
             f"{_cell(lp['hit@1'])} | {_cell(lp['strong_p'])} / {_cell(lp['strong_cov'])} | "
             f"{_cell(e['hit@1'])} / {_cell(e['mrr'])} | {_cell(t['hit@1'])} / {_cell(t['mrr'])} |"
         )
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def evidence_agreement(
+    items: Sequence[str], emb: Any, contexts: Sequence[str] | None = None
+) -> dict[str, float]:
+    """Does the sub-item quoted for an item's national link support the claim? Label-free:
+    the national evidence lies under a master plan (``under_mp``) and that master plan is
+    the item's own top master-plan link (``agrees``), or it is the strategy or one of its
+    sub-strategies (``strategy_level``); ``disagrees`` = under another master plan."""
+    from plansearch import align, reference
+
+    ref = reference("national")
+    mp_of: dict[str, str] = {}
+    for mp in ref.of_type("master_plan"):
+        for node in ref.subtree(mp.id):
+            mp_of[node.id] = mp.id
+    kw: dict[str, Any] = {} if contexts is None else {"context": list(contexts)}
+    al = align(list(items), ["national", "masterplan"], embedder=emb, k=1, **kw)
+    agree = strat = 0
+    for it in al.items:
+        nat, mp = it.best("national"), it.best("masterplan")
+        if nat is None or mp is None:
+            continue
+        under = mp_of.get(nat.evidence.sub_id)
+        if under is None:
+            strat += 1
+        elif under == mp.target_id:
+            agree += 1
+    n = max(len(al.items), 1)
+    return {
+        "n": float(len(al.items)),
+        "agrees": agree / n,
+        "strategy_level": strat / n,
+        "disagrees": (len(al.items) - agree - strat) / n,
+    }
 
 
 # --------------------------------------------------------------------------- corrections

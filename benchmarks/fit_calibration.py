@@ -5,8 +5,9 @@ evidence row within a framework into shares ``softmax(evidence / T)``. ``T`` is 
 the shares behave as probabilities of the right target, by maximum likelihood on links
 the documents themselves state:
 
-* ``national``: each sub-strategy and master plan → its strategy (the node is removed
-  from the subtree it is scored against: leave-one-node-out);
+* ``national``: each sub-strategy and master plan → its strategy (the node, and the
+  knowledge hanging under it, is removed from the subtree it is scored against:
+  leave-one-node-out; the spaces are the built-in ones, knowledge nodes included);
 * ``dla``: each of the department's goals and tactics → its strategy (from seed 004's
   department plan; left out when seed 004 is held out);
 * ``own000`` / ``own001``: each seed's tactics → its own strategies, given only the
@@ -36,18 +37,19 @@ sys.path.insert(0, str(ROOT))
 
 import plansearch  # noqa: E402
 from plansearch.alignment.calibrate import shares  # noqa: E402
-from plansearch.alignment.evidence import (  # noqa: E402
-    dense_scores,
-    evidence,
-    mixed_z,
-    subtree_scores,
-)
+from plansearch.alignment.evidence import evidence, mixed_z, view_scores  # noqa: E402
 from plansearch.alignment.lexical import LexicalModel, lexical_scores  # noqa: E402
-from plansearch.alignment.prepare import PreparedSpace, frozen_embedder, prepare_space  # noqa: E402
+from plansearch.alignment.prepare import (  # noqa: E402
+    PreparedSpace,
+    background_scores,
+    frozen_embedder,
+    prepare_space,
+)
 from plansearch.alignment.scorecard import score_card  # noqa: E402
 from plansearch.alignment.subject import without_subject  # noqa: E402
 from plansearch.frameworks import reference_from_dict, space_from_reference  # noqa: E402
 from plansearch.frameworks.knowledge import programme_texts  # noqa: E402
+from plansearch.frameworks.space import builtin_space  # noqa: E402
 from plansearch.thai import tokenize  # noqa: E402
 
 GRID = np.exp(np.linspace(np.log(0.2), np.log(8.0), 81))
@@ -107,8 +109,7 @@ def evidence_rows(texts: list[str], prep: PreparedSpace, emb) -> np.ndarray:
     for e, w in _views(emb):
         p = prep if e is emb else prepare_space(prep.space, e, CARD)
         q = e.encode([_embedded(t) for t in texts], kind="query", show_progress=False)
-        sims = (q @ p.node_vecs.T).astype(np.float32)
-        views.append((subtree_scores(sims, p.layout, CARD.top_nodes), *p.mu_sd, w))
+        views.append((view_scores(q, p, CARD)[1], *p.mu_sd, w))
     model = LexicalModel(prep.space)
     lex = lexical_scores(texts, prep.space, [tokenize(t) for t in texts], model=model)
     return evidence(mixed_z(views), lex.coverage, CARD)
@@ -116,7 +117,7 @@ def evidence_rows(texts: list[str], prep: PreparedSpace, emb) -> np.ndarray:
 
 def hierarchy_task(name: str, emb, types: set[str]) -> tuple[np.ndarray, np.ndarray]:
     """Leave-one-node-out: each node of ``types`` scored against the space without it."""
-    space = space_from_reference(plansearch.reference(name))
+    space = builtin_space(name)
     views = []
     for e, w in _views(emb):
         full = prepare_space(space, e, CARD)
@@ -131,16 +132,15 @@ def hierarchy_task(name: str, emb, types: set[str]) -> tuple[np.ndarray, np.ndar
     ]
     rows, gold = [], []
     for j, k in enumerate(picked):
-        keep = np.array([i != k for i in range(len(space.nodes))])
+        left_out = space.nodes[k].id
+        keep = np.array([i != k and n.of != left_out for i, n in enumerate(space.nodes)])
         rest = replace(space, nodes=tuple(n for i, n in enumerate(space.nodes) if keep[i]))
         parts = []
         for (_e, w, full, prog_q), q in zip(views, qs, strict=True):
             vecs = full.node_vecs[keep]
-            bg = dense_scores(prog_q, vecs, rest, CARD.top_nodes).combined
-            prep = PreparedSpace(rest, vecs, bg, CARD)
-            sims = (q[j : j + 1] @ vecs.T).astype(np.float32)
-            dense = subtree_scores(sims, prep.layout, CARD.top_nodes)
-            parts.append((dense, *prep.mu_sd, w))
+            bg = background_scores(prog_q, vecs, rest, CARD)
+            prep = PreparedSpace(rest, vecs, bg, CARD, register=full.register)
+            parts.append((view_scores(q[j : j + 1], prep, CARD)[1], *prep.mu_sd, w))
         z = mixed_z(parts)
         text = space.nodes[k].content
         lex = lexical_scores([text], rest, [tokenize(text)]).coverage

@@ -64,6 +64,8 @@ def _find_dev() -> Path:
 DEV = _find_dev()
 LABELS = ROOT / "benchmarks" / "data" / "dev_frameworks.jsonl"
 CUSTOM = ROOT / "benchmarks" / "data" / "custom_tasks.jsonl"
+PROJECTS = ROOT / "benchmarks" / "data" / "dev_projects.jsonl"
+FORMAL = ROOT / "benchmarks" / "data" / "formal_register.jsonl"
 RESULTS = ROOT / "benchmarks" / "results"
 #: precision a score band must reach to earn each strength label
 PRECISION_TARGETS = {"strong": 0.90, "partial": 0.75, "weak": 0.50}
@@ -252,6 +254,24 @@ def similar_per_org(index, dev: list[dict]) -> dict[str, tuple[int, float]]:
 SEED_DIR = ROOT / "corpus" / "raw"
 
 
+def without_knowledge(names: list[str] | None) -> None:
+    """Ablation: align without some knowledge files (``project_types``, ``dla_scope``, …):
+    they no longer hang under the built-in targets (or, ``dla_scope``, leave nodes out)."""
+    if not names:
+        return
+    from plansearch.frameworks import knowledge as kn
+
+    for name in names:
+        if name == kn.SCOPE_FILE:
+            kn.out_of_local_scope.cache_clear()
+            kn.out_of_local_scope = lambda framework: frozenset()  # type: ignore[assignment]
+        elif name in kn.HANGING:
+            del kn.HANGING[name]
+        else:
+            raise SystemExit(f"no knowledge file {name!r}: {[*kn.HANGING, kn.SCOPE_FILE]}")
+    kn.knowledge_units.cache_clear()
+
+
 def fold_embedders(raw_emb: Any, cache_dir: Path, backend: str) -> tuple[Any, Any, dict]:
     """For an adapted embedder: the unadapted one (zero-shot column) and, per held-out
     seed, the embedder with an adapter re-trained without that seed (trained once with
@@ -290,16 +310,30 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
     import align_eval as ae
 
     cache_dir = args.cache or ae.CACHE_DIR
+    without_knowledge(args.without_knowledge)
     emb = ae.CachedEmbedder(raw_emb, cache_dir)
     tasks = ae.dev_tasks(args.dev, args.labels)
     if args.custom.exists():
         tasks += ae.custom_tasks(args.custom)
+    corrected = list(tasks)  # learning from corrections: the statement and own-plan tasks
+    if args.projects is not None and args.projects.exists():
+        tasks += ae.project_tasks(args.projects)
+    if args.formal is not None and args.formal.exists():
+        tasks += ae.formal_tasks(args.formal)
     t0 = time.perf_counter()
     print(f"frameworks and own-plan tasks, embedder {emb.fingerprint}")
     base, fold_emb, folds_made = fold_embedders(raw_emb, cache_dir, args.backend)
     try:
         rep = ae.evaluate(tasks, emb, base=base, fold_emb=fold_emb)
-        gains = ae.corrections_gain(tasks, emb, fold_emb=fold_emb)
+        gains = (
+            {} if args.no_corrections else ae.corrections_gain(corrected, emb, fold_emb=fold_emb)
+        )
+        agreement = {
+            t.name: ae.evidence_agreement(t.items, emb, t.contexts)
+            for t in tasks
+            if t.name in ("dev:national", "proj:national", "formal:th-official:national",
+                          "formal:en:national")
+        }  # fmt: skip
     finally:
         for e in [emb, base, *folds_made.values()]:
             if e is not None:
@@ -324,6 +358,16 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
         "",
         ae.compact_table(rep.dev, rep.lopo),
         "",
+        "Rows: `dev:*` the 148 dev statements; `custom:*` each plan's own framework; "
+        "`proj:<framework> [origin]` project names (`benchmarks/data/dev_projects.jsonl`: "
+        "`seed` items from the seed plans, with their heading as context, held out with "
+        "their plan; `budget-style` items belong to no plan, so they have no LOPO row, and "
+        "their dev numbers are optimistic once project_types.json is in use: "
+        "plansearch/frameworks/data/knowledge/SOURCES.md); `formal:<register>:<framework>` "
+        "Thai official-register and English statements (`formal_register.jsonl`; no plan, "
+        "never used for fitting, so their dev rows are already held out). "
+        "partial+ = strong or partial; right → none = share of right top links labelled none.",
+        "",
         "## dev (method as shipped)",
         "",
         ae.table(rep.dev),
@@ -339,13 +383,32 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
         + (
             "strengths use the label-free share rule (temperature fitted on structure, "
             "benchmarks/fit_calibration.py): nothing is refitted on the other plans' labels, "
-            "so these rows equal the dev rows; a score cut fitted on them would be: "
+            "so these rows differ from the dev rows only by the fold adapters; a score cut "
+            "fitted on them would be: "
         )
         + ", ".join(f"{s}: {v:.3f}" for s, v in rep.lopo_folds.items()),
         "",
         ae.table(rep.lopo),
         "",
         *[f"* {n}" for n in rep.notes],
+        "",
+        "## reliability per framework (the report's method line)",
+        "",
+        reliability_table(*reliability(rep)),
+        "",
+        "## evidence of the national link (label-free)",
+        "",
+        "share of items whose quoted national sub-item lies under their own top master "
+        "plan (agrees), is the strategy or a sub-strategy (strategy level), or lies under "
+        "another master plan (disagrees)",
+        "",
+        "| items | n | agrees | strategy level | disagrees |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {k} | {int(v['n'])} | {v['agrees']:.3f} | {v['strategy_level']:.3f} "
+            f"| {v['disagrees']:.3f} |"
+            for k, v in agreement.items()
+        ],
         "",
         "## learning from corrections (hit@1 on the other items, mean of 5 draws)",
         "",
@@ -359,6 +422,8 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
     print(text)
     args.results.mkdir(parents=True, exist_ok=True)
     tag = "fast" if args.fast else when.strftime("%Y-%m-%d")
+    if args.without_knowledge:
+        tag += "_without_" + "_".join(args.without_knowledge)
     (args.results / f"quality_frameworks_{tag}.md").write_text(text + "\n", encoding="utf-8")
     payload = {
         "embedder": emb.fingerprint,
@@ -369,6 +434,7 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
         "lopo_strong_threshold": rep.lopo_folds,
         "notes": rep.notes,
         "corrections": gains,
+        "evidence_agreement": agreement,
     }
     (args.results / f"quality_frameworks_{tag}.json").write_text(
         json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8"
@@ -381,42 +447,99 @@ def framework_tables(args: argparse.Namespace, raw_emb: Any) -> Any:
 SCORE_CARD = ROOT / "plansearch" / "alignment" / "scorecard.json"
 
 
+def _pool(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Per-framework reliability pooled over table rows (each weighted by its items)."""
+    n = strong = right_strong = partial = right_partial = right = right_none = 0.0
+    for m in rows:
+        k = float(m["n"] or 0)
+        n += k
+        s_n = float(m["strong_cov"] or 0) * k
+        p_n = float(m.get("partial_cov") or 0) * k
+        strong += s_n
+        right_strong += float(m["strong_p"] or 0) * s_n
+        partial += p_n
+        right_partial += float(m.get("partial_p") or 0) * p_n
+        r_n = float(m["hit@1"] or 0) * k
+        right += r_n
+        right_none += float(m.get("none_right") or 0) * r_n
+    return {
+        "n": n,
+        "hit@1": round(right / n, 3) if n else 0.0,
+        "strong_p": round(right_strong / strong, 3) if strong else 0.0,
+        "strong_cov": round(strong / n, 3) if n else 0.0,
+        "partial_p": round(right_partial / partial, 3) if partial else 0.0,
+        "partial_cov": round(partial / n, 3) if n else 0.0,
+        "none_right": round(right_none / right, 3) if right else 0.0,
+    }
+
+
+def reliability(rep: Any) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """``(plans, registers)``: per framework, hit@1 and the precision / coverage of
+    "strong" and of "partial or stronger" and the share of right top links labelled
+    "none" — on the dev plans held out one at a time (statements and seed project names;
+    the plans' own frameworks pooled as ``custom``), and on the formal-register
+    statements (Thai official and English pooled; no plan, so dev = held out)."""
+    plans: dict[str, list[dict[str, Any]]] = {}
+    registers: dict[str, list[dict[str, Any]]] = {}
+    for task, per in rep.lopo.items():
+        name = task.split(" [", 1)[0]
+        if name.startswith("custom:"):
+            plans.setdefault("custom", []).append(per["plansearch"])
+        elif name.startswith(("dev:", "proj:")):
+            plans.setdefault(name.split(":", 1)[1], []).append(per["plansearch"])
+    for task, per in rep.dev.items():
+        if task.startswith("formal:"):
+            registers.setdefault(task.rsplit(":", 1)[1], []).append(per["plansearch"])
+    order = ["national", "masterplan", "nesdp13", "sdg", "dla", "custom"]
+
+    def pooled(groups: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, float]]:
+        names = sorted(groups, key=lambda k: (order.index(k) if k in order else 99, k))
+        return {k: _pool(groups[k]) for k in names}
+
+    return pooled(plans), pooled(registers)
+
+
+def reliability_table(
+    plans: dict[str, dict[str, float]], registers: dict[str, dict[str, float]]
+) -> str:
+    """The per-framework reliability as a markdown table."""
+    lines = [
+        "| framework | measured on | n | hit@1 | strong P / cov | partial+ P / cov | "
+        "right → none |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for where, rows in (("dev plans, LOPO", plans), ("formal registers", registers)):
+        for fw, r in rows.items():
+            lines.append(
+                f"| {fw} | {where} | {int(r['n'])} | {r['hit@1']:.3f} | "
+                f"{r['strong_p']:.2f} / {r['strong_cov']:.0%} | "
+                f"{r['partial_p']:.2f} / {r['partial_cov']:.0%} | {r['none_right']:.0%} |"
+            )
+    return "\n".join(lines)
+
+
 def write_method_line(rep: Any, embedder: str, when: Any) -> None:
-    """Store the leave-one-plan-out precision / coverage of "strong" per framework (the
-    plans' own frameworks pooled) in the score card's ``measurements``, which the
-    report's method line repeats (:func:`plansearch.alignment.scorecard.strength_note`)."""
+    """Store the per-framework reliability (:func:`reliability`) in the score card's
+    ``measurements``, which the report's method line repeats
+    (:func:`plansearch.alignment.scorecard.strength_note`)."""
     from plansearch.alignment.settings import DEFAULT_SETTINGS
 
-    rows: dict[str, dict[str, float]] = {}
-    pooled = {"n": 0.0, "strong": 0.0, "right": 0.0}
-    for task, per in rep.lopo.items():
-        m = per["plansearch"]
-        n, cov, p = float(m["n"] or 0), float(m["strong_cov"] or 0), m["strong_p"]
-        strong = cov * n
-        right = (p or 0.0) * strong
-        if task.startswith("custom:"):
-            pooled["n"] += n
-            pooled["strong"] += strong
-            pooled["right"] += right
-        else:
-            rows[task.split(":", 1)[1]] = {
-                "precision": round(right / strong, 3) if strong else 0.0,
-                "coverage": round(cov, 3),
-                "n": n,
-            }
-    if pooled["n"]:
-        rows["custom"] = {
-            "precision": round(pooled["right"] / pooled["strong"], 3) if pooled["strong"] else 0.0,
-            "coverage": round(pooled["strong"] / pooled["n"], 3),
-            "n": pooled["n"],
-        }
+    plans, registers = reliability(rep)
     card = json.loads(SCORE_CARD.read_text("utf-8"))
     card["measurements"] = {
         "date": f"{when:%Y-%m-%d}",
         "command": "python benchmarks/quality.py --update-method-line",
         "embedder": embedder,
         "card": DEFAULT_SETTINGS.fingerprint(),
-        "strong": rows,
+        "about": (
+            "reliability: leave-one-plan-out on the dev plans (148 statements and the 51 "
+            "seed project names; the plans' own frameworks pooled as custom); registers: "
+            "the 120 formal-register statements (60 Thai official, 60 English). hit@1; "
+            "precision / coverage of 'strong' and of 'partial or stronger'; none_right = "
+            "share of right top links labelled 'none'"
+        ),
+        "reliability": plans,
+        "registers": registers,
     }
     SCORE_CARD.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
     print(f"wrote the measurements of {SCORE_CARD}")
@@ -436,6 +559,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the numbers as JSON here")
     ap.add_argument("--labels", type=Path, default=LABELS, help="master plan / NESDP / SDG labels")
     ap.add_argument("--custom", type=Path, default=CUSTOM, help="custom-framework tasks")
+    ap.add_argument("--projects", type=Path, default=PROJECTS, help="project-level dev set")
+    ap.add_argument("--formal", type=Path, default=FORMAL, help="formal-register statements")
     ap.add_argument("--results", type=Path, default=RESULTS, help="where the tables are written")
     ap.add_argument("--cache", type=Path, default=None, help="embedding cache (benchmarks/out)")
     ap.add_argument("--fast", action="store_true", help="hashing embedder, framework tables only")
@@ -445,6 +570,13 @@ def main(argv: list[str] | None = None) -> int:
         help="store the measured strength precision/coverage for the report's method line",
     )
     ap.add_argument("--frameworks-only", action="store_true", help="skip the similar-goal part")
+    ap.add_argument(
+        "--without-knowledge",
+        nargs="+",
+        metavar="FILE",
+        help="ablation: leave these knowledge files out (e.g. project_types dla_scope)",
+    )
+    ap.add_argument("--no-corrections", action="store_true", help="skip learning from corrections")
     args = ap.parse_args(argv)
     from plansearch.embed import Embedder
     from plansearch.search import SearchIndex as PlanIndex

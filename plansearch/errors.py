@@ -111,7 +111,7 @@ class UnsafeDocumentError(DocumentTooLargeError):
     """The file would expand past a safety limit when opened: a compressed (ZIP-based)
     document whose members inflate too far or too steeply, with too many members or XML
     elements, nested archives, or XML entity declarations (the "billion laughs").
-    Refused before it is opened (:mod:`plansearch.parse.limits`)."""
+    Refused before it is opened (:mod:`plansearch.limits`)."""
 
 
 class TooManyPagesError(DocumentTooLargeError):

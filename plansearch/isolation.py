@@ -17,9 +17,9 @@ in one of them:
 Only plain data crosses the process boundary, as JSON (no pickle of anything built
 from the document): the function is named ``"module:function"``, takes the document's
 bytes and JSON keyword arguments, and returns JSON-able data. A named plansearch error
-raised in the worker is raised again in the caller with its message. A worker that
-failed in any way is discarded and replaced; a healthy one serves
-:attr:`ParseWorkers.max_tasks` calls.
+raised in the worker is raised again in the caller with its message (the worker is
+kept: it refused the input, it did not fail). A worker that failed in any other way is
+discarded and replaced; a healthy one serves :attr:`ParseWorkers.max_tasks` calls.
 
 >>> from plansearch.isolation import parse_plan_isolated
 >>> plan = parse_plan_isolated("พันธกิจ\\n1. พัฒนาแหล่งน้ำ".encode())  # doctest: +SKIP
@@ -65,7 +65,7 @@ PRELOAD = ("plansearch.parse", "plansearch.parse.readers.pdf", "docx")
 class WorkerLimits:
     """Limits of one worker (memory) and of one call in it (CPU, wall time).
 
-    The defaults leave room for the largest document :mod:`plansearch.parse.limits`
+    The defaults leave room for the largest document :mod:`plansearch.limits`
     lets through (3 million XML elements take about 1.5 GB in python-docx).
 
     >>> WorkerLimits().memory_mb
@@ -172,10 +172,9 @@ class _Worker:
     """One worker process (a fresh interpreter) and the parent's end of its socket."""
 
     def __init__(self, limits: WorkerLimits, preload: tuple[str, ...]) -> None:
-        import plansearch
-
         mine, theirs = socket.socketpair()
-        home = os.path.dirname(os.path.dirname(os.path.abspath(plansearch.__file__)))
+        # the folder that holds the package (this file is plansearch/isolation.py)
+        home = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", _LAUNCH, str(theirs.fileno()), home],
@@ -288,8 +287,14 @@ class IsolatedCall:
         if "ok" in reply:
             pool._give_back(worker)
             return reply["ok"]
-        pool._discard(worker)
-        raise _error_from(reply.get("error") or {}, limits)
+        error = reply.get("error") or {}
+        if error.get("kind") == "error":
+            # a named refusal (a bomb, bad input): the worker itself is fine, and a new
+            # interpreter per refused upload would make refusals expensive
+            pool._give_back(worker)
+        else:
+            pool._discard(worker)
+        raise _error_from(error, limits)
 
     def _exchange(self, worker: _Worker, deadline: float) -> dict[str, Any]:
         limits = self._pool.limits

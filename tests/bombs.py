@@ -362,7 +362,7 @@ path, suffix = sys.argv[1], sys.argv[2]
 data = open(path, "rb").read()
 import plansearch.parse.readers as readers
 try:
-    from plansearch.parse.limits import check_archive
+    from plansearch.limits import check_archive
 except ImportError:
     check_archive = None
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -95,7 +95,7 @@ def docx_typed(text: str, out: Path) -> Path:
 # -- automatic numbering -------------------------------------------------------------
 
 
-class _Numbering:
+class Numbering:
     """Writes abstractNum/num definitions into the document's numbering part."""
 
     def __init__(self, d) -> None:  # type: ignore[no-untyped-def]
@@ -174,7 +174,7 @@ class _Numbering:
         return nid
 
 
-def _set_numbering(paragraph, num_id: int, ilvl: int) -> None:  # type: ignore[no-untyped-def]
+def set_numbering(paragraph, num_id: int, ilvl: int) -> None:  # type: ignore[no-untyped-def]
     ppr = paragraph._p.get_or_add_pPr()
     ppr.get_or_add_numPr().get_or_add_numId().val = num_id
     ppr.get_or_add_numPr().get_or_add_ilvl().val = ilvl
@@ -185,7 +185,7 @@ def docx_auto(text: str, out: Path) -> tuple[Path, int]:
     Returns the path and how many paragraphs were auto-numbered."""
     d = _new_document()
     _add_page_field(d)
-    numbering = _Numbering(d)
+    numbering = Numbering(d)
     auto = 0
     for line in _lines(text):
         m = parse_marker(thai_digits_to_arabic(line))
@@ -207,7 +207,7 @@ def docx_auto(text: str, out: Path) -> tuple[Path, int]:
         ilvl = len(parts) - 1
         nid = numbering.num_for(m.style[0], fmt, parts)
         p = d.add_paragraph(rest)
-        _set_numbering(p, nid, ilvl)
+        set_numbering(p, nid, ilvl)
         auto += 1
     d.save(str(out))
     return out, auto
@@ -332,26 +332,55 @@ def pdf_fpdf(text: str, out: Path, *, repeat: int = 1, shaping: bool = False) ->
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
     pdf.set_font("thai", size=14)
+
+    def next_stop(x: float) -> float:
+        return (int((x - pdf.l_margin) / 12.7) + 1) * 12.7 + pdf.l_margin
+
+    def tab_stops(line: str) -> None:
+        """A line with tabs printed at 1.27 cm tab stops, as a word processor prints it
+        (the TLWG fonts have no tab glyph): a cell that does not fit goes on the next
+        line at the first tab stop, as the tab before it does in Word."""
+        right = pdf.w - pdf.r_margin
+        first, *rest = line.split("\t")
+        if pdf.l_margin + pdf.get_string_width(first) > right:
+            pdf.multi_cell(0, 7, first, align="L", new_x="LMARGIN", new_y="NEXT")
+            x = pdf.l_margin
+        else:
+            pdf.cell(pdf.get_string_width(first), 7, first)
+            x = pdf.l_margin + pdf.get_string_width(first)
+        for part in rest:
+            x = next_stop(x)
+            width = pdf.get_string_width(part)
+            if x + width > right:
+                pdf.ln(7)
+                x = next_stop(pdf.l_margin)
+            pdf.set_x(x)
+            pdf.cell(width, 7, part)
+            x += width
+        pdf.ln(7)
+
     for _ in range(repeat):
         for line in _lines(text):
-            if line:
-                # the TLWG fonts have no tab glyph and fpdf2 draws nothing for one: lay
-                # a tab out as the gap a word processor would print
-                line = line.expandtabs(8)
-                pdf.multi_cell(0, 7, line, align="L", new_x="LMARGIN", new_y="NEXT")
-            else:
+            if not line:
                 pdf.ln(7)
+            elif "\t" in line:
+                tab_stops(line)
+            else:
+                pdf.multi_cell(0, 7, line, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(out))
     return out
 
 
 __all__ = [
     "HEADER",
+    "W_NS",
+    "Numbering",
     "docx_auto",
     "docx_table",
     "docx_typed",
     "pdf_fpdf",
     "pdf_libreoffice",
+    "set_numbering",
     "soffice",
     "table_rows",
     "thai_font",

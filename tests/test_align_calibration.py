@@ -72,3 +72,17 @@ def test_gap_list_never_names_a_target_a_top_ranked_item_supports_strongly(hashi
         assert c.strong >= n_strong  # top_k matches are a subset of all targets
     # the method line states the rule
     assert "share" in al.method and "temperature" in al.method
+
+
+def test_the_register_correction_moves_english_text_and_leaves_thai_text_as_it_is(emb) -> None:
+    from plansearch.alignment.evidence import foreign_share
+    from plansearch.alignment.settings import AlignSettings
+
+    thai = "โครงการก่อสร้างถนนคอนกรีตเสริมเหล็กภายในหมู่บ้าน"
+    english = "Rural roads connect villages to markets in every season."
+    off = AlignSettings(card=score_card().replace(register_weight=0.0))
+    on_ = align([thai, english], "national", embedder=emb)
+    off_ = align([thai, english], "national", embedder=emb, settings=off)
+    assert on_.items[0].scores == off_.items[0].scores  # Thai text: measured as it is
+    assert on_.items[1].scores != off_.items[1].scores  # English: in the local register
+    assert foreign_share(thai) == 0.0 and foreign_share(english) == 1.0

@@ -234,3 +234,53 @@ def test_align_adds_exactly_the_anchor_prior(hashing):
         want = flat.card.anchor_weight * share @ sdg.walk
         got = ev(a.scores_for("sdg")) - ev(b.scores_for("sdg"))
         np.testing.assert_allclose(got, want, atol=0.05)  # 4-decimal scores, 4-decimal shares
+
+
+def test_the_ensemble_quotes_evidence_when_the_views_borrow_different_nodes(rotated):
+    """A bare target borrows the budget programmes closest to its title by each model:
+    the adapted and the frozen view may hold different nodes; the evidence still names
+    a node of the adapted view's target."""
+    from plansearch.alignment.prepare import prepare_space
+    from plansearch.frameworks import reference_from_dict, space_from_reference
+
+    ref = reference_from_dict(
+        {
+            "name": "bare_fixture",
+            "title": "ยุทธศาสตร์ที่มีแต่ชื่อ",
+            "level": "province",
+            "items": [
+                {"id": "P1", "title": "ยุทธศาสตร์การท่องเที่ยว"},
+                {"id": "P2", "title": "ยุทธศาสตร์อัญมณี"},
+            ],
+        }
+    )
+    space = space_from_reference(ref)
+    adapted = prepare_space(space, rotated, CARD)
+    assert adapted.frozen is not None
+    ids = [n.id for n in adapted.space.nodes]
+    assert ids != [n.id for n in adapted.frozen.space.nodes]  # the case under test
+    al = align(ITEMS, ref, embedder=rotated, k=2)
+    for it in al.items:
+        for m in it.for_framework("bare_fixture"):
+            assert m.evidence.sub_id in ids
+
+
+def test_the_frozen_views_node_cosines_follow_the_adapted_views_nodes():
+    from types import SimpleNamespace
+
+    from plansearch.alignment.evidence import _same_nodes
+
+    def prep(ids, mu, sd):
+        nodes = [SimpleNamespace(id=i) for i in ids]
+        return SimpleNamespace(space=SimpleNamespace(nodes=nodes), mu_sd=(mu, sd))
+
+    adapted, frozen = prep(["a", "b", "c"], 0.5, 0.1), prep(["c", "a"], 0.2, 0.2)
+    sims = np.array([[0.6, 0.7, 0.4]], np.float32)
+    fsims = np.array([[0.9, 0.1]], np.float32)
+    out = _same_nodes(fsims, frozen, adapted, sims)
+    # a and c from the frozen view (by id), b (frozen lacks it) the adapted cosine in the
+    # frozen view's units: 2 standard deviations above its background either way
+    np.testing.assert_allclose(out, [[0.1, 0.2 + 2 * 0.2, 0.9]], atol=1e-6)
+    same = prep(["a", "b", "c"], 0.2, 0.2)
+    three = np.array([[0.1, 0.2, 0.3]], np.float32)
+    assert _same_nodes(three, same, adapted, sims) is three

@@ -15,7 +15,10 @@ from plansearch.alignment.evidence import (
     anchor_prior,
     dense_scores,
     evidence,
+    foreign_share,
+    in_register,
     parent_prior,
+    register_of,
     zscore,
 )
 from plansearch.alignment.items import item_vectors
@@ -74,8 +77,12 @@ def test_scores_equal_reference_scoring_maths(emb, items, prepared) -> None:
     texts = [s.content for s in items]
 
     def ev(prep):
-        dense = dense_scores(q, prep.node_vecs, prep.space, S.top_nodes)
-        z = zscore(dense.combined, prep.background)
+        dense = dense_scores(q, prep.node_vecs, prep.space, S.top_nodes).combined
+        # an item in another language: its cosines in the register of local plans
+        level, scale = register_of(q, prep.register.pool)
+        foreign = np.array([foreign_share("".join(t)) for t in toks], np.float32)
+        dense = in_register(dense, level, scale, prep.register, S.register_weight * foreign)
+        z = zscore(dense, prep.background)
         return evidence(z, lexical_scores(texts, prep.space, toks).coverage, S)
 
     for prep in prepared:
@@ -111,7 +118,7 @@ def test_other_top_nodes_use_reference_path(emb, items, prepared, top_nodes) -> 
     assert prep.space.name == "nesdp13" and prep.anchor is not None
     ids, _ = align_matrix(q, prep, top_k=2, top_nodes=top_nodes)
 
-    def z_of(p):
+    def z_of(p):  # no item tokens: no register correction
         return zscore(dense_scores(q, p.node_vecs, p.space, top_nodes).combined, p.background)
 
     z = z_of(prep) + anchor_prior(
@@ -141,3 +148,22 @@ def test_bad_input(emb, prepared) -> None:
         align_matrix(q, prepared[0], item_tokens=[["ถนน"], ["น้ำ"]])
     ids, scores = align_matrix(np.zeros((0, q.shape[1]), np.float32), prepared[0])
     assert ids.shape[0] == 0 and scores.shape[0] == 0
+
+
+def test_bulk_equals_align_for_text_in_another_language(emb, prepared) -> None:
+    """English items are re-expressed in the register of local plans in both paths."""
+    texts = [
+        "Rural roads connect villages to markets in every season.",
+        "Older people receive a monthly allowance from the local government.",
+        "โครงการก่อสร้างถนนคอนกรีตเสริมเหล็ก (concrete road) หมู่ที่ 4",
+    ]
+    al = align(texts, FRAMEWORKS, embedder=emb, k=3)
+    secs = [Section.from_text(t, kind="goal", id=f"e{k}") for k, t in enumerate(texts)]
+    q = _item_vectors(secs, None, emb)
+    toks = [tokenize(t) for t in texts]
+    bulk = align_bulk(q, prepared, top_k=3, item_tokens=toks)
+    for k, fw in enumerate(al.frameworks):
+        for i, it in enumerate(al.items):
+            assert bulk[fw.name].target_ids(i) == [m.target_id for m in it.matches[k]]
+            got = [round(float(x), 4) for x in bulk[fw.name].scores[i]]
+            assert got == pytest.approx([m.score for m in it.matches[k]], abs=1.5e-4)

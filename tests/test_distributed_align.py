@@ -133,7 +133,13 @@ def test_bad_inputs_are_named_errors(plans, tmp_path: Path) -> None:
         align_corpus([plans[0], plans[0].sections[0]], FW, SPEC, work_dir=tmp_path)  # type: ignore[list-item]
     with pytest.raises(ClusterError, match="dask scheduler"):
         align_corpus(
-            plans, FW, SPEC, work_dir=tmp_path, cluster="tcp://127.0.0.1:9", connect_timeout="2s"
+            plans,
+            FW,
+            SPEC,
+            work_dir=tmp_path,
+            cluster="tcp://127.0.0.1:9",
+            connect_timeout="2s",
+            security="insecure",
         )
 
 
@@ -211,15 +217,19 @@ def test_cli_align_corpus_on_a_cluster_and_bad_values(  # type: ignore[no-untype
     out = tmp_path / "links.csv"
     args = ["align", str(src), "--embedder", SPEC, "--against", "national", "--k", "2"]
     address = dask_client.scheduler.address
-    assert main([*args, "--cluster", address, "--out", str(out), "--shard-size", "10"]) == 0
+    cli = [*args, "--cluster", address, "--out", str(out), "--shard-size", "10"]
+    assert main(cli) == 2  # a scheduler address needs TLS, or --insecure
+    assert "TLS" in capsys.readouterr().err
+    assert main([*cli, "--insecure"]) == 0
     assert "shards computed" in capsys.readouterr().out
     with out.open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     want = align_corpus(plans[:2], ["national"], SPEC, work_dir=tmp_path / "w", k=2)
     assert [r["target_id"] for r in rows] == [r["target_id"] for r in want.to_records()]
     assert (tmp_path / "links.csv.shards" / "align-000000.npz").is_file()
+    o = str(out)
     bad = [
-        ["--cluster", "tcp://127.0.0.1:9", "--connect-timeout", "2", "--out", str(out)],
+        ["--cluster", "tcp://127.0.0.1:9", "--insecure", "--connect-timeout", "2", "--out", o],
         ["--cluster", "local:0", "--out", str(out)],
         ["--cluster", "local:1", "--out", str(tmp_path / "x.html")],
         ["--cluster", "local:1"],

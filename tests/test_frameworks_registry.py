@@ -168,7 +168,7 @@ def test_an_added_framework_is_a_column_of_the_workbench(added: Path, tmp_path: 
     token = "t" * 32
     app = create_app(tmp_path / "ws", embedder="hashing", token=token)
     headers = {"X-PlanSearch-Token": token}
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         files = {"file": (SEED_001.name, SEED_001.read_bytes())}
         pid = c.post("/api/plans", files=files, headers=headers).json()["id"]
         review = c.post(f"/api/plans/{pid}/align", json={}, headers=headers).json()

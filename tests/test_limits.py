@@ -27,13 +27,13 @@ from plansearch.errors import (
     TooManyPagesError,
     UnsafeDocumentError,
 )
-from plansearch.parse import extract_bytes, parse_plan
-from plansearch.parse.limits import (
+from plansearch.limits import (
     MAX_PAGES_ENV,
     ArchiveLimits,
     check_archive,
     check_pdf_pages,
 )
+from plansearch.parse import extract_bytes, parse_plan
 from plansearch.parse.readers.docx import DocxReader
 
 SECONDS = 2.0
@@ -43,7 +43,7 @@ _PROBE = r"""
 import json, resource, sys, time
 path, suffix = sys.argv[1], sys.argv[2]
 data = open(path, "rb").read()
-from plansearch.parse.limits import check_archive
+from plansearch.limits import check_archive
 from plansearch.parse.readers import extract_bytes
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.perf_counter()

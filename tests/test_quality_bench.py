@@ -72,6 +72,8 @@ def test_fast_mode_writes_every_table(tmp_path: Path, capsys: pytest.CaptureFixt
             "--dev", str(FIX / "dev.jsonl"),
             "--labels", str(FIX / "frameworks.jsonl"),
             "--custom", str(FIX / "custom.jsonl"),
+            "--projects", str(FIX / "projects.jsonl"),
+            "--formal", str(FIX / "formal.jsonl"),
             "--results", str(tmp_path / "results"),
             "--cache", str(tmp_path / "cache"),
         ]
@@ -79,15 +81,28 @@ def test_fast_mode_writes_every_table(tmp_path: Path, capsys: pytest.CaptureFixt
     assert rc == 0
     out = json.loads((tmp_path / "results" / "quality_frameworks_fast.json").read_text("utf-8"))
     tasks = ["dev:national", "dev:masterplan", "dev:nesdp13", "dev:sdg", "custom:fixture"]
+    projects = [f"proj:{fw} [{o}]" for fw in ("national", "masterplan", "nesdp13", "sdg", "dla")
+                for o in ("seed", "budget-style")]  # fmt: skip
+    # a framework no statement of a register is labelled for has no row
+    formal = ["formal:th-official:national", "formal:th-official:masterplan",
+              "formal:th-official:sdg", "formal:en:national", "formal:en:sdg"]  # fmt: skip
+    assert list(out["dev"]) == tasks + projects + formal
+    # items of no plan (budget-style names, formal text) have no leave-one-plan-out row
+    assert list(out["lopo"]) == tasks + [p for p in projects if p.endswith("[seed]")]
     for split in ("dev", "lopo"):
-        assert list(out[split]) == tasks
-        for task in tasks:
+        for task in out[split]:
             for method in ("plansearch", "e5", "tfidf"):
                 r = out[split][task][method]
                 assert 0.0 <= r["hit@1"] <= r["hit@3"] <= 1.0
                 assert r["hit@1"] <= r["mrr"] <= 1.0
-            cov = out[split][task]["plansearch"]["strong_cov"]
-            assert cov is not None and 0.0 <= cov <= 1.0
+            ps = out[split][task]["plansearch"]
+            assert ps["strong_cov"] is not None and 0.0 <= ps["strong_cov"] <= 1.0
+            assert ps["strong_cov"] <= ps["partial_cov"] <= 1.0
+            assert ps["none_right"] is None or 0.0 <= ps["none_right"] <= 1.0
+    assert out["lopo"]["proj:sdg [seed]"]["plansearch"]["n"] == 2
+    assert out["dev"]["formal:en:sdg"]["plansearch"]["n"] == 2
+    text = (tmp_path / "results" / "quality_frameworks_fast.md").read_text("utf-8")
+    assert "| sdg | formal registers | 4 |" in text  # the method line's reliability table
     assert set(out["lopo_strong_threshold"]) == {"900", "901"}
     assert "| dev:sdg | 6 | plansearch |" in capsys.readouterr().out
 

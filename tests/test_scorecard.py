@@ -53,9 +53,14 @@ def test_the_measured_strength_applies_to_the_shipped_card() -> None:
     assert m["card"] == DEFAULT_SETTINGS.fingerprint()
     note = strength_note(m["embedder"], DEFAULT_SETTINGS.fingerprint())
     assert "measured precision / coverage of 'strong'" in note
-    for name in ("national", "masterplan", "nesdp13", "sdg", "custom"):
-        row = m["strong"][name]
-        assert 0 < row["precision"] <= 1 and 0 < row["coverage"] <= 1 and row["n"] > 0
+    for name in ("national", "masterplan", "nesdp13", "sdg", "dla", "custom"):
+        row = m["reliability"][name]
+        assert 0 < row["strong_p"] <= 1 and 0 < row["strong_cov"] <= row["partial_cov"] <= 1
+        assert 0 <= row["none_right"] <= 1 and row["n"] > 0
+    for name in ("national", "masterplan", "nesdp13", "sdg"):  # other registers
+        row = m["registers"][name]
+        assert 0 <= row["partial_cov"] <= 1 and row["n"] > 0
+        assert ("SDGs" in note) and "Thai official and English" in note
     other = AlignSettings(card=score_card().replace(temperature=0.5))
     assert "not measured" in strength_note(m["embedder"], other.fingerprint())
 

@@ -72,7 +72,12 @@ def test_bad_arguments_are_input_errors(tmp_path: Path) -> None:
 def test_unreachable_scheduler_is_a_cluster_error(tmp_path: Path) -> None:
     with pytest.raises(ClusterError, match="dask scheduler"):
         embed_sharded(
-            TEXTS, "hashing", work_dir=tmp_path, cluster="tcp://127.0.0.1:9", connect_timeout="2s"
+            TEXTS,
+            "hashing",
+            work_dir=tmp_path,
+            cluster="tcp://127.0.0.1:9",
+            connect_timeout="2s",
+            security="insecure",
         )
 
 

@@ -31,6 +31,7 @@ from plansearch.search import SearchIndex
 from plansearch.search.similar import similar_goals
 from plansearch.search.stores import milvus_schema as mv
 from plansearch.search.stores.milvus import MilvusStore
+from plansearch.search.topics import pool_size
 from plansearch.sections import read_jsonl
 
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "sections.jsonl"
@@ -94,6 +95,21 @@ def assert_same_ranking(a: list, b: list, *, rel: float = 1e-4) -> None:
             assert ia == ib
 
 
+def same_pool(fa: PlanIndex, mi: SearchIndex, q: str, where, mode: str) -> bool:
+    """Whether both stores gather the same candidates for a re-ranking; where not,
+    they may differ only among candidates tied with the last one (the local store
+    breaks a tie by row, Milvus by section id: hashing vectors tie often)."""
+    pa = fa.search(q, k=pool_size(5), where=where, mode=mode, topics=None)
+    pb = mi.search(q, k=pool_size(5), where=where, mode=mode, topics=None)
+    a = {h.section.id: h.score for h in pa}
+    b = {h.section.id: h.score for h in pb}
+    if a.keys() == b.keys():
+        return True
+    cut = min(h.score for h in pa)
+    assert all(abs(a.get(i, b.get(i, 0.0)) - cut) <= 1e-6 for i in a.keys() ^ b.keys())
+    return False
+
+
 @pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
 def test_search_and_filters_equal_faiss(
     faiss_index: PlanIndex, milvus_index: SearchIndex, mode: str
@@ -105,6 +121,8 @@ def test_search_and_filters_equal_faiss(
             assert_same_ranking(a, b)
             a = faiss_index.search(q, k=5, where=where, mode=mode)  # service-area re-ranking
             b = milvus_index.search(q, k=5, where=where, mode=mode)
+            if not same_pool(faiss_index, milvus_index, q, where, mode):
+                continue  # the stores cut a tie differently: another pool to re-rank
             assert_same_ranking(a, b)
             assert [h.topic for h in b] == pytest.approx([h.topic for h in a], abs=1e-5)
             for h in b:  # components are reported as in PlanIndex

@@ -227,3 +227,36 @@ def test_real_model_profiles_find_the_obvious_service():
     p = TopicProfiler("services", embedder=Embedder())
     rows = p.profile(list(OBVIOUS))
     assert [p.top(r).id for r in rows] == list(OBVIOUS.values())
+
+
+# ------------------------------------------------------------- project-type knowledge
+def test_a_project_type_phrasing_with_no_area_word_scores_its_area_first(prof, hashing):
+    """Phrasings of typical projects (``project_types.json``) that share no word or key
+    phrase with any area's description profile to the project type's function."""
+    bare = TopicProfiler("services", embedder=hashing, knowledge={})
+    phrasings = {
+        "ลูกระนาดและกระจกโค้ง": "SV01",  # PT.ROAD_SAFETY
+        "สารส้มและคลอรีน": "SV03",  # PT.WATER_SUPPLY
+        "ยางพาราและปาล์มน้ำมัน": "SV10",  # PT.CROPS
+        "สนามฟุตซอล": "SV16",  # PT.SPORT_FACILITY
+        "บำเพ็ญกุศลและเตาเผา": "SV22",  # PT.CREMATORIUM
+        "ผักตบชวาและวัชพืช": "SV23",  # PT.RIVER_CONSERVATION
+    }
+    texts = list(phrasings)
+    assert not bare.named(texts).any()  # no area names them without the knowledge
+    rows = prof.profile(texts)
+    assert [prof.top(r).id for r in rows] == list(phrasings.values())
+    named = prof.named(texts)
+    assert all(named[i, int(np.argmax(r))] for i, r in enumerate(rows))
+    assert set(prof.knowledge) <= {a.id for a in prof.areas} and "SV01" in prof.knowledge
+
+
+def test_knowledge_adds_words_but_never_takes_one_from_another_area(prof, hashing):
+    """A tourism festival's phrasing does not make ``ประเพณี`` (culture, SV15) a tourism
+    word; the descriptions embedded for the dense signal are the reference's own."""
+    bare = TopicProfiler("services", embedder=hashing, knowledge={})
+    for word in ("ประเพณี", "ถนน", "ขยะ"):
+        assert np.array_equal(prof.word_scores([word]) > 0, bare.word_scores([word]) > 0)
+    assert prof.documents == bare.documents and prof.documents_sha256 == bare.documents_sha256
+    custom = TopicProfiler(reference("services"), embedder=hashing)  # an object: no knowledge
+    assert custom.knowledge == {} and not custom.named(["ลูกระนาด"]).any()

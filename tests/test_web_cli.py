@@ -115,16 +115,6 @@ def test_serve_starts_on_loopback_and_writes_a_token(tmp_path: Path) -> None:
     assert len(token) >= 24 and (tmp_path / "ws" / "api-token").stat().st_mode & 0o077 == 0
 
 
-@pytest.mark.slow
-def test_serve_warns_when_listening_wider(tmp_path: Path) -> None:
-    proc, port = _start(tmp_path, "--host", "0.0.0.0")
-    try:
-        _wait(f"http://127.0.0.1:{port}/api/health", proc)
-    finally:
-        _, errs = _stop(proc)
-    assert "warning: listening on 0.0.0.0" in errs and "คำเตือน" in errs
-
-
 def test_serve_missing_index_is_one_clear_error(tmp_path: Path) -> None:
     from plansearch.cli import main
 

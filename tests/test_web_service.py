@@ -162,7 +162,7 @@ def test_plan_changes_reach_search_and_the_alignment_cache(tmp_path) -> None:
         assert [c["title"] for c in out["changes"]["added"]] == ["พัฒนาแหล่งน้ำดิบ"]
         titles = {h.section.title for h in wb.search.search("แหล่งน้ำ", k=10)}
         assert "พัฒนาแหล่งน้ำ" not in titles and "พัฒนาแหล่งน้ำดิบ" in titles
-        assert wb.aligner.aligned(pid) is not first  # re-aligned on the new source
+        assert wb.aligner.stored(pid) is None  # not aligned on the new source until asked
         wb.delete_plan(pid)
         assert wb.search.search("แหล่งน้ำ", k=10) == []
         with pytest.raises(NotFoundError):

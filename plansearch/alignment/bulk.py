@@ -32,7 +32,18 @@ from scipy import sparse
 
 from ..frameworks.space import TargetSpace, resolve
 from .calibrate import logistic, topk_stable
-from .evidence import SubtreeLayout, anchor_prior, evidence, mixed_z, parent_prior, subtree_scores
+from .evidence import (
+    Register,
+    SubtreeLayout,
+    anchor_prior,
+    evidence,
+    foreign_share,
+    in_register,
+    mixed_z,
+    parent_prior,
+    register_of,
+    subtree_scores,
+)
 from .lexical import coverage_from_words, word_matrix
 from .prepare import PreparedSpace, prepare_space
 from .scorecard import ScoreCard, score_card
@@ -204,8 +215,32 @@ def align_bulk(
         fw_of_col.append(np.full(len(p.space), f))
         col0 += len(p.space)
     layout, all_vecs, mu_all, sd_all = _stack(blocks)
-    views: list[tuple[np.ndarray, SubtreeLayout, np.ndarray, np.ndarray, np.ndarray, float]]
-    views = [(q_all, layout, all_vecs, mu_all, sd_all, 1.0 - cfg.frozen_weight)]
+    View = tuple[np.ndarray, SubtreeLayout, np.ndarray, np.ndarray, np.ndarray, float, Any]
+    views: list[View]
+
+    # an item in another language is re-expressed in the register of local plans (its
+    # letters read from its words: without item_tokens, no correction)
+    foreign = np.zeros(n, np.float32)
+    if item_tokens is not None:
+        foreign = np.array([foreign_share("".join(t)) for t in item_tokens], np.float32)
+
+    def register(q: np.ndarray, reg: Register | None) -> Any:
+        """(the register, each item's level and scale), or None (no correction)."""
+        if reg is None or cfg.register_weight <= 0 or not foreign.any():
+            return None
+        return (reg, *register_of(q, reg.pool))
+
+    views = [
+        (
+            q_all,
+            layout,
+            all_vecs,
+            mu_all,
+            sd_all,
+            1.0 - cfg.frozen_weight,
+            register(q_all, blocks[0].register),
+        )
+    ]
     frozen = [p.frozen for p in blocks]
     if cfg.frozen_weight > 0 and all(fp is not None for fp in frozen):
         if frozen_vectors is None:
@@ -218,7 +253,8 @@ def align_bulk(
         if len(qf) != n:
             raise ValueError(f"{len(qf)} frozen vectors for {n} item vectors")
         flay, fvecs, fmu, fsd = _stack([fp for fp in frozen if fp is not None])
-        views.append((qf, flay, fvecs, fmu, fsd, cfg.frozen_weight))
+        freg = register(qf, frozen[0].register if frozen[0] is not None else None)
+        views.append((qf, flay, fvecs, fmu, fsd, cfg.frozen_weight, freg))
     groups = np.concatenate(fw_of_col)
     lexical = None
     if item_tokens is not None:
@@ -247,10 +283,13 @@ def align_bulk(
     step = max(1, chunk_size)
     for a in range(0, n, step):
         b = min(n, a + step)
-        parts: list[tuple[np.ndarray, Any, Any, float]] = [
-            (subtree_scores(q[a:b] @ vecs.T, lay, cfg.top_nodes), mu, sd, w)
-            for q, lay, vecs, mu, sd, w in views
-        ]
+        parts: list[tuple[np.ndarray, Any, Any, float]] = []
+        for q, lay, vecs, mu, sd, weight, reg in views:
+            dense = subtree_scores(q[a:b] @ vecs.T, lay, cfg.top_nodes)
+            if reg is not None:
+                w = cfg.register_weight * foreign[a:b]
+                dense = in_register(dense, reg[1][a:b], reg[2][a:b], reg[0], w)
+            parts.append((dense, mu, sd, weight))
         z = mixed_z(parts)
         cov = np.zeros_like(z)
         if lexical is not None:

@@ -301,6 +301,7 @@ def align_corpus(
     progress: Callable[[int, int], None] | None = None,
     connect_timeout: str = "20s",
     task: Callable[..., Any] = align_shard,
+    security: Any = None,
 ) -> CorpusAlignment:
     """Align every plan of a corpus against ``against``, shard by shard (see the module).
 
@@ -318,6 +319,9 @@ def align_corpus(
         shard_size: items per shard; keep it between runs that must reuse shards.
         progress: called with ``(done, total)`` shards as they finish.
         task: the worker function (for tests that inject failures).
+        security: for a scheduler address: TLS
+            (:func:`plansearch.search.distributed.cluster_security`) or ``"insecure"``
+            (plain tcp:// on a trusted network); required there.
 
     Raises:
         InputError: bad ``k``/``shard_size``/``against`` or a plan-quoted level.
@@ -415,6 +419,7 @@ def align_corpus(
         total=len(bounds),
         work=work,
         broadcast=(prepared,),
+        security=security,
     )
     merged: dict[str, BulkResult] = {}
     for f, p in enumerate(prepared):

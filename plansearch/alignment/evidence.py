@@ -10,6 +10,11 @@ its whole subtree of nodes ``n``, :mod:`plansearch.frameworks.space`)::
     lex[i, t]     = idf-weighted share of the item's words in subtree t (:mod:`.lexical`)
     evidence[i,t] = dense_weight · z + lexical_weight · lex + priors + examples
 
+Before the z-score, an item in another language (English) has its cosines re-expressed
+in the register of local plans (:func:`in_register`: by the level and spread of its
+similarities to texts written like local plans), so it is measured in the same units as
+local text.
+
 The priors: a framework that is a level of another (master plans) inherits its parent's
 evidence (:func:`parent_prior`); one anchored to another (SDGs, milestones) takes the
 item's anchor shares through a crosswalk of the two frameworks' texts
@@ -26,6 +31,7 @@ array([[0.7, 0.8]], dtype=float32)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -144,6 +150,104 @@ def dense_scores(
     lay = layout or SubtreeLayout.of(space)
     sims = (q @ node_vecs.T).astype(np.float32)
     return DenseScores(subtree_scores(sims, lay, top_nodes), subtree_best_node(sims, lay))
+
+
+# ------------------------------------------------------------------------ register
+@dataclass(frozen=True)
+class Register:
+    """The register of local plans for one embedder: texts written in it (``pool``,
+    passage vectors of :func:`~plansearch.frameworks.knowledge.local_register_texts`)
+    and where generic local text's similarities to them sit (mean ``level`` and
+    ``scale`` over the standard budget programmes, :func:`register_of`)."""
+
+    pool: np.ndarray
+    level: float
+    scale: float
+
+    @classmethod
+    def of(cls, pool: np.ndarray, generic_queries: np.ndarray) -> Register:
+        level, scale = register_of(generic_queries, pool)
+        return cls(np.asarray(pool, np.float32), float(level.mean()), float(scale.mean()))
+
+
+def register_of(q: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each item's register: the median (level) and 1.4826 × median absolute deviation
+    (scale) of its cosines to texts in the register of local plans. Text in another
+    language or register (English, official prose) sits lower and narrower; the
+    median and MAD ignore the few texts an item is actually about.
+
+    >>> lvl, scl = register_of(np.eye(3, dtype=np.float32), np.eye(3, dtype=np.float32))
+    >>> lvl.tolist(), scl.tolist()
+    ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0])
+    """
+    sims = np.asarray(q, np.float32) @ np.asarray(pool, np.float32).T
+    level = np.median(sims, axis=1)
+    scale = np.float32(1.4826) * np.median(np.abs(sims - level[:, None]), axis=1)
+    return level.astype(np.float32), scale.astype(np.float32)
+
+
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
+
+
+def foreign_share(text: str) -> float:
+    """Share of an item's letters that are not Thai: 0 for Thai text, 1 for English.
+
+    Local plans are written in Thai; the register correction (:func:`in_register`)
+    applies to an item in this share, so Thai text of any style is measured as it
+    is and English report prose is re-expressed in the register of local plans.
+
+    >>> foreign_share("ถนนคอนกรีต"), foreign_share("rural roads"), foreign_share("123")
+    (0.0, 1.0, 0.0)
+    """
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(not _THAI.match(c) for c in letters) / len(letters)
+
+
+def in_register(
+    scores: np.ndarray,
+    level: np.ndarray,
+    scale: np.ndarray,
+    register: Register,
+    weight: float | np.ndarray,
+) -> np.ndarray:
+    """Cosine scores of items (rows) re-expressed in the register of local plans::
+
+        out[i] = register.level + (scores[i] − level[i]) · register.scale / scale[i]
+
+    (``weight`` of the way there: one weight, or one per item). English report prose,
+    whose cosines to Thai text run lower and narrower, is measured as if written in Thai
+    local wording, so its evidence is not all below generic local text. The item's
+    ranking of nodes and targets is unchanged.
+
+    >>> reg = Register(np.zeros((1, 2), np.float32), 0.2, 0.1)
+    >>> in_register(np.array([[0.3, 0.5]]), np.array([0.1]), np.array([0.05]), reg, 1.0)
+    array([[0.6, 1. ]], dtype=float32)
+    """
+    w = np.broadcast_to(np.asarray(weight, np.float32), (len(scores),))
+    if not (w > 0).any():
+        return np.asarray(scores, np.float32)
+    scale = np.maximum(np.asarray(scale, np.float32), np.float32(1e-6))
+    moved = register.level + (scores - level[:, None]) * (register.scale / scale[:, None])
+    out = scores + w[:, None] * (moved - scores)
+    return np.asarray(out, np.float32)
+
+
+def view_scores(
+    q: np.ndarray, prep: PreparedSpace, card: ScoreCard, foreign: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One embedding view of items against a prepared space: ``(raw subtree scores,
+    subtree scores in the register of local plans, node cosines in that register)``;
+    ``foreign`` is each item's :func:`foreign_share` (``None``: all Thai)."""
+    sims = (q @ prep.node_vecs.T).astype(np.float32)
+    raw = subtree_scores(sims, prep.layout, card.top_nodes)
+    reg = prep.register
+    if reg is None or card.register_weight <= 0 or foreign is None or not foreign.any():
+        return raw, raw, sims
+    level, scale = register_of(q, reg.pool)
+    w = card.register_weight * np.asarray(foreign, np.float32)
+    return raw, in_register(raw, level, scale, reg, w), in_register(sims, level, scale, reg, w)
 
 
 def standardise(raw: np.ndarray, mu: float | np.ndarray, sd: float | np.ndarray) -> np.ndarray:
@@ -277,6 +381,25 @@ def anchor_prior(
     return (np.float32(weight) * (shares(anchor_ev, temperature) @ walk)).astype(np.float32)
 
 
+def _same_nodes(
+    other_sims: np.ndarray, other: PreparedSpace, prep: PreparedSpace, sims: np.ndarray
+) -> np.ndarray:
+    """The other view's node cosines in ``prep``'s node order. A bare target's borrowed
+    nodes depend on the embedder, so the frozen view may lack some of the adapted view's
+    nodes: those keep the adapted view's cosine, in the frozen view's units."""
+    if [n.id for n in other.space.nodes] == [n.id for n in prep.space.nodes]:
+        return other_sims
+    where = {n.id: j for j, n in enumerate(other.space.nodes)}
+    mu, sd = prep.mu_sd
+    fmu, fsd = other.mu_sd
+    out = (sims - mu) / sd * fsd + fmu
+    for j, n in enumerate(prep.space.nodes):
+        k = where.get(n.id)
+        if k is not None:
+            out[:, j] = other_sims[:, k]
+    return out.astype(np.float32)
+
+
 # ------------------------------------------------------------------- per framework
 @dataclass(frozen=True)
 class FrameworkEvidence:
@@ -284,7 +407,8 @@ class FrameworkEvidence:
     :mod:`.results` read.
 
     ``dense`` holds the (adapted) model's subtree cosines and each target's best node
-    (the evidence a match names), ``lexical`` the Thai words, ``evidence`` the combined
+    (the evidence a match names: the node closest to the item in the same ensemble of
+    views the score reads), ``lexical`` the Thai words, ``evidence`` the combined
     ``(items, targets)`` evidence in z units (dense ensemble + lexical + priors + votes).
     """
 
@@ -306,22 +430,24 @@ def framework_evidence(
     examples: ExampleSet | None = None,
 ) -> FrameworkEvidence:
     """The items' evidence for one prepared framework (``extra``: priors, already weighted)."""
-    sims = (queries.vectors @ prep.node_vecs.T).astype(np.float32)
-    dense = DenseScores(
-        subtree_scores(sims, prep.layout, card.top_nodes),
-        subtree_best_node(sims, prep.layout),
-    )
+    raw, combined, sims = view_scores(queries.vectors, prep, card, queries.foreign)
     lex = lexical_scores(queries.texts, prep.space, queries.tokens, model=prep.lexical)
-    views = [(dense.combined, *prep.mu_sd, 1.0)]
+    views = [(combined, *prep.mu_sd, 1.0)]
+    node_views = [(sims, *prep.mu_sd, 1.0)]
     fprep = prep.frozen
     if fprep is not None and queries.frozen is not None:  # ensemble with the frozen model
-        fsims = (queries.frozen @ fprep.node_vecs.T).astype(np.float32)
-        fdense = subtree_scores(fsims, fprep.layout, card.top_nodes)
+        _, fdense, fsims = view_scores(queries.frozen, fprep, card, queries.foreign)
         views = [
-            (dense.combined, *prep.mu_sd, 1.0 - card.frozen_weight),
+            (combined, *prep.mu_sd, 1.0 - card.frozen_weight),
             (fdense, *fprep.mu_sd, card.frozen_weight),
         ]
+        node_views = [
+            (sims, *prep.mu_sd, 1.0 - card.frozen_weight),
+            (_same_nodes(fsims, fprep, prep, sims), *fprep.mu_sd, card.frozen_weight),
+        ]
     z = mixed_z(views)
+    # the evidence a match quotes: the node the ensemble finds closest, as the score does
+    dense = DenseScores(raw, subtree_best_node(mixed_z(node_views), prep.layout))
     if examples is not None:
         votes = examples.votes(queries.vectors, prep.space, card)
         if votes is not None:

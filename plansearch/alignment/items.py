@@ -22,6 +22,7 @@ from ..embed.base import l2_normalise
 from ..frameworks.registry import aligned_kinds, fallback_kinds
 from ..sections import Plan, Section
 from ..thai import tokenize
+from .evidence import foreign_share
 from .prepare import frozen_embedder
 from .scorecard import ScoreCard
 from .subject import without_subject
@@ -108,12 +109,15 @@ def item_vectors(
 @dataclass(frozen=True)
 class ItemQueries:
     """The items as the evidence reads them: query vectors (adapted model), the frozen
-    base model's (``None`` without an ensemble), the texts and their Thai words."""
+    base model's (``None`` without an ensemble), the texts, their Thai words and their
+    share of non-Thai letters."""
 
     vectors: np.ndarray
     frozen: np.ndarray | None
     texts: list[str]
     tokens: list[list[str]]
+    #: each item's share of non-Thai letters (:func:`.evidence.foreign_share`)
+    foreign: np.ndarray | None = None
 
     @classmethod
     def of(
@@ -134,4 +138,7 @@ class ItemQueries:
             else None
         )
         texts = [s.content for s in items]
-        return cls(q, qf, texts, [tokenize(t) for t in texts])
+        tokens = [tokenize(t) for t in texts]
+        # read from the words, as bulk alignment reads it (plansearch.alignment.bulk)
+        foreign = np.array([foreign_share("".join(t)) for t in tokens], np.float32)
+        return cls(q, qf, texts, tokens, foreign)

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..frameworks.knowledge import programme_texts
+from ..frameworks.knowledge import local_register_texts, programme_texts
 from ..frameworks.space import TargetSpace
 from .bare import with_borrowed_knowledge
-from .evidence import SubtreeLayout, background_stats, crosswalk, dense_scores
+from .evidence import Register, SubtreeLayout, background_stats, crosswalk, subtree_scores
 from .lexical import LexicalModel, lexical_model
 from .scorecard import ScoreCard
 from .subject import without_subject
@@ -88,6 +88,9 @@ class PreparedSpace:
     #: to these, when ``card.anchor_weight`` > 0.
     anchor: PreparedSpace | None = None
     walk: np.ndarray | None = None
+    #: The register of local plans for this embedder (``card.register_weight`` > 0):
+    #: items' cosines are re-expressed in it before the z-score.
+    register: Register | None = None
 
     @cached_property
     def layout(self) -> SubtreeLayout:
@@ -161,8 +164,21 @@ def _embed(space: TargetSpace, emb: BaseEmbedder, card: ScoreCard) -> PreparedSp
     node_vecs = encode(
         [without_subject(n.content, card.subject_min_left) for n in space.nodes], "passage"
     )
-    background = dense_scores(prog_q, node_vecs, space, card.top_nodes).combined
-    return PreparedSpace(space, node_vecs, background, card)
+    register = None
+    if card.register_weight > 0:
+        register = Register.of(encode(local_register_texts(), "passage"), prog_q)
+    background = background_scores(prog_q, node_vecs, space, card)
+    return PreparedSpace(space, node_vecs, background, card, register=register)
+
+
+def background_scores(
+    prog_q: np.ndarray, node_vecs: np.ndarray, space: TargetSpace, card: ScoreCard
+) -> np.ndarray:
+    """The standard budget programmes' subtree scores against the targets: the
+    background of the z-scores (Thai local text: in the register of local plans)."""
+    return subtree_scores(
+        (prog_q @ node_vecs.T).astype(np.float32), SubtreeLayout.of(space), card.top_nodes
+    )
 
 
 def clear_caches() -> None:

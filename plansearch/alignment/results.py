@@ -50,7 +50,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Evidence:
-    """Why a target was matched: its best-matching sub-item and the shared terms."""
+    """Why a target was matched: its best-matching sub-item and the shared terms.
+
+    ``sub_id`` is always a node of the target's own subtree in the framework (the
+    target itself, a sub-strategy, a master plan's sub-plan, an SDG target). When what
+    matched was knowledge hanging under that node (a typical project type, an SDG
+    indicator, a sub-plan's local scope), ``via`` names it, e.g. sub-plan MP07.1 via
+    "ก่อสร้าง ปรับปรุง และซ่อมแซมถนนในหมู่บ้าน…".
+    """
 
     sub_id: str
     sub_title: str
@@ -58,6 +65,7 @@ class Evidence:
     shared_terms: tuple[str, ...] = ()
     related_terms: tuple[str, ...] = ()
     context: str = ""  # e.g. the parent strategy used as context for a tactic
+    via: str = ""
 
 
 @dataclass(frozen=True)
@@ -263,6 +271,7 @@ class Alignment:
                             "lexical": round(m.lexical, 4),
                             "evidence_id": m.evidence.sub_id,
                             "evidence_title": m.evidence.sub_title,
+                            "evidence_via": m.evidence.via,
                             "shared_terms": " ".join(m.evidence.shared_terms),
                         }
                     )
@@ -333,6 +342,10 @@ def _matches(
     for rank, t in enumerate(order, 1):
         n = int(fe.dense.best_node[i, t])
         node = sp.nodes[n]
+        own = sp.node_by_id.get(
+            node.sub_id, node
+        )  # the framework's node a knowledge unit hangs under
+        via = node.title if own is not node else ""
         node_toks = lex.node_tokens[n]
         shared = [w for w in words if w in node_toks]
         related = [w for w in words if w in lex.target_tokens[t] and w not in node_toks]
@@ -348,7 +361,13 @@ def _matches(
                 dense=round(float(fe.dense.combined[i, t]), 4),
                 lexical=round(float(lex.coverage[i, t]), 4),
                 evidence=Evidence(
-                    node.id, node.title, node.type, tuple(shared[:8]), tuple(related[:8]), ctx
+                    own.id,
+                    own.title,
+                    own.type,
+                    tuple(shared[:8]),
+                    tuple(related[:8]),
+                    ctx,
+                    via,
                 ),
             )
         )

@@ -9,7 +9,7 @@ fingerprint differs, so nothing cached for the shipped card is reused).
 
 >>> card = score_card()
 >>> card.temperature, card.thresholds.strong
-(0.36, 0.85)
+(0.35, 0.85)
 >>> card.replace(temperature=0.4).fingerprint() != card.fingerprint()
 True
 """
@@ -94,6 +94,7 @@ class ScoreCard:
     example_floor: float
     example_min_peers: int
     frozen_weight: float
+    register_weight: float
     parent_weight: float
     anchor_weight: float
     temperature: float
@@ -131,6 +132,8 @@ class ScoreCard:
             raise SettingsError("logistic_scale and temperature must be positive")
         if self.frozen_weight > 1:
             raise SettingsError(f"frozen_weight must be in [0, 1]: {self.frozen_weight!r}")
+        if self.register_weight > 1:
+            raise SettingsError(f"register_weight must be in [0, 1]: {self.register_weight!r}")
 
     def replace(self, **changes: Any) -> ScoreCard:
         """A copy with some values changed (``thresholds`` may be a dict)."""
@@ -195,21 +198,36 @@ _NOTE_LABELS: dict[str, str] = {
     "masterplan": "แผนแม่บท",
     "nesdp13": "หมุดหมาย",
     "sdg": "SDGs",
+    "dla": "ยุทธศาสตร์ สถ.",
     "custom": "กรอบของแผนเอง (own frameworks)",
 }
 
 
+def _reliability_cells(rows: dict[str, Any]) -> list[str]:
+    parts = []
+    for name, r in rows.items():
+        try:
+            sp, sc = float(r["strong_p"]), float(r["strong_cov"])
+            pp, pc = float(r["partial_p"]), float(r["partial_cov"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        parts.append(f"{_NOTE_LABELS.get(name, name)} {sp:.2f} / {sc:.0%} ({pp:.2f} / {pc:.0%})")
+    return parts
+
+
 def strength_note(embedder_fingerprint: str, settings_fingerprint: str) -> str:
-    """One sentence for the method line: the measured precision / coverage of "strong"
-    (leave one plan out), when they were measured with this embedder and settings.
+    """One sentence for the method line: the measured reliability of the strength labels
+    per framework — precision / coverage of "strong" (and of "partial or stronger") on
+    the dev plans held out one at a time, and on text of other registers (Thai official
+    documents, English) — when they were measured with this embedder and settings.
 
     >>> strength_note("some-other-model", "000000000000").startswith("ระดับ")
     True
     """
     m = card_document().get("measurements") or {}
-    rows = m.get("strong") or {}
+    plans = m.get("reliability") or {}
     if (
-        not rows
+        not plans
         or m.get("embedder") != embedder_fingerprint
         or m.get("card") != settings_fingerprint
     ):
@@ -217,15 +235,14 @@ def strength_note(embedder_fingerprint: str, settings_fingerprint: str) -> str:
             "ระดับ 'strong' ยังไม่ได้วัดกับแบบจำลองและค่าตั้งนี้ / strength labels not "
             "measured for this model and settings"
         )
-    parts = []
-    for name, r in rows.items():
-        try:
-            p, c = float(r["precision"]), float(r["coverage"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        parts.append(f"{_NOTE_LABELS.get(name, name)} {p:.2f} / {c:.0%}")
-    return (
-        f"'strong' วัดแล้ว (ความแม่นยำ / สัดส่วนรายการ, ชุดพัฒนา เว้นทีละแผน, "
-        f"{m.get('date', '?')}) / measured precision / coverage of 'strong', "
-        f"leave-one-plan-out: " + ", ".join(parts)
+    note = (
+        f"ความน่าเชื่อถือที่วัดแล้ว ({m.get('date', '?')}) / measured precision / coverage of "
+        f"'strong' (of 'partial or stronger'), dev plans held out one at a time: "
+        + ", ".join(_reliability_cells(plans))
     )
+    other = _reliability_cells(m.get("registers") or {})
+    if other:
+        note += "; ข้อความภาษาทางการไทยและภาษาอังกฤษ / Thai official and English text: " + ", ".join(
+            other
+        )
+    return note

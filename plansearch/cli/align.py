@@ -29,6 +29,7 @@ from ._inputs import (
     read_statements,
 )
 from ._output import check_output_file, pad, write_file
+from .index import add_cluster_security_options
 
 if TYPE_CHECKING:
     from ..alignment.results import Alignment
@@ -203,7 +204,7 @@ def run_on_cluster(args: argparse.Namespace) -> int:
     """``--cluster``: align a whole corpus in shards and write one table."""
     from ..alignment.distributed import align_corpus
     from ._output import check_output_dir
-    from .index import load_sections
+    from .index import cluster_security_of, load_sections
 
     if not args.out:
         raise InputError("--cluster ต้องระบุไฟล์ผลลัพธ์ — --cluster needs --out FILE (.csv or .jsonl)")
@@ -219,6 +220,7 @@ def run_on_cluster(args: argparse.Namespace) -> int:
             "--cluster ใช้กับคลังแผนและกรอบในตัว — --cluster aligns a corpus of plans against "
             "built-in frameworks; drop --statements/--reference"
         )
+    security = cluster_security_of(args)
     out = check_output_file(args.out)
     corpus = load_sections(args.plan, org=args.org, province=args.province)
     against = list(args.against or []) or None
@@ -240,6 +242,7 @@ def run_on_cluster(args: argparse.Namespace) -> int:
         shard_size=args.shard_size,
         progress=show,
         connect_timeout=f"{args.connect_timeout}s",
+        security=security,
     )
     path = write_file(out, res.to_csv if fmt == "csv" else res.to_jsonl)
     rep = res.report
@@ -314,9 +317,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument(
         "--cluster",
         help="align a whole corpus (PLAN: a folder of plans or a sections .jsonl) on a Dask "
-        "cluster: 'local:N' or a scheduler address such as tcp://10.0.0.5:8786; writes one "
+        "cluster: 'local:N' or a scheduler address such as tls://10.0.0.5:8786; writes one "
         "table (csv/jsonl); finished shards are kept and a rerun resumes",
     )
+    add_cluster_security_options(p)
     p.add_argument("--work-dir", help="where --cluster keeps finished shards (default: OUT.shards)")
     p.add_argument(
         "--shard-size", type=positive_int, default=1024, help="items per shard (--cluster)"

@@ -157,10 +157,52 @@ def build_in_milvus(
     return 0
 
 
+def add_cluster_security_options(p: argparse.ArgumentParser) -> None:
+    """``--tls-ca/--tls-cert/--tls-key`` and ``--insecure`` for a ``--cluster`` address."""
+    p.add_argument("--tls-ca", metavar="PEM", help="--cluster over TLS: the CA certificate")
+    p.add_argument("--tls-cert", metavar="PEM", help="--cluster over TLS: this machine's cert")
+    p.add_argument("--tls-key", metavar="PEM", help="--cluster over TLS: its private key")
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="reach a tcp:// --cluster scheduler without TLS (a trusted network only: "
+        "anyone who can reach it can run code on it)",
+    )
+
+
+def cluster_security_of(args: argparse.Namespace) -> object:
+    """What ``security=`` the distributed build gets from the command line: ``None`` for
+    ``local:N``; TLS from the three files; ``"insecure"`` when asked; else an error."""
+    from ..search.distributed import INSECURE, cluster_security
+
+    files = (args.tls_ca, args.tls_cert, args.tls_key)
+    cluster = str(args.cluster or "")
+    if any(files) and args.insecure:
+        raise InputError(
+            "--insecure กับ --tls-* ใช้ร่วมกันไม่ได้ / give TLS files or --insecure, not both"
+        )
+    if cluster == "local" or cluster.startswith("local:"):
+        if any(files) or args.insecure:
+            raise InputError(
+                "--tls-*/--insecure ใช้กับที่อยู่คลัสเตอร์เท่านั้น / TLS options are for a "
+                "scheduler address; local:N listens on 127.0.0.1 only"
+            )
+        return None
+    if any(files):
+        if not all(files):
+            raise InputError(
+                "ต้องระบุ --tls-ca --tls-cert --tls-key ครบ / TLS needs all three: the CA, "
+                "this machine's certificate and its key"
+            )
+        return cluster_security(*files)
+    return INSECURE if args.insecure else None
+
+
 def build_on_cluster(sections: list[Section], args: argparse.Namespace, out: Path) -> SearchIndex:
     """Embed on a Dask cluster (``--cluster``), shards kept in ``--work-dir`` for resuming."""
     from ..search.distributed import build_index
 
+    security = cluster_security_of(args)
     work = Path(args.work_dir) if args.work_dir else out.with_name(out.name + ".shards")
     check_output_dir(work, option="--work-dir")
 
@@ -175,6 +217,7 @@ def build_on_cluster(sections: list[Section], args: argparse.Namespace, out: Pat
         work_dir=work,
         shard_size=args.shard_size,
         progress=show,
+        security=security,
     )
     if not args.quiet:
         print(
@@ -216,8 +259,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     p.add_argument(
         "--cluster",
         help="embed on a Dask cluster: 'local:N' (N worker processes here) or a scheduler "
-        "address such as tcp://10.0.0.5:8786; finished shards are kept and a rerun resumes",
+        "address such as tls://10.0.0.5:8786; finished shards are kept and a rerun resumes",
     )
+    add_cluster_security_options(p)
     p.add_argument("--work-dir", help="where --cluster keeps finished shards (default: OUT.shards)")
     p.add_argument(
         "--shard-size", type=positive_int, default=2048, help="texts per shard (--cluster)"

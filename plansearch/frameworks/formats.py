@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ReferenceFormatError
+from ..limits import check_archive
 from ..sections import LEVELS
 from .model import Reference
 from .validate import MAX_DEPTH, ReferenceBuilder
@@ -297,6 +298,7 @@ def xlsx_to_csv(raw: bytes, where: str) -> str:
     (and optionally ``type``, ``keywords``, ``level``) as CSV text, cells stripped."""
     from openpyxl import load_workbook
 
+    check_archive(raw, what=where)  # a ZIP/XML bomb is refused before openpyxl opens it
     try:
         wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file

@@ -42,13 +42,24 @@ GROUPING_TYPES = frozenset({"dimension", "group", "category"})
 
 @dataclass(frozen=True)
 class Node:
-    """One node of a target's subtree."""
+    """One node of a target's subtree.
+
+    A node of knowledge (a project type, an SDG indicator, a sub-plan's local scope)
+    is not an item of the framework itself: ``of`` names the framework's node it hangs
+    under, the sub-item a match quotes as its evidence.
+    """
 
     id: str
     title: str
     text: str
     type: str
     root: int  # index of the target (top-level item) this node belongs to
+    of: str = ""
+
+    @property
+    def sub_id(self) -> str:
+        """The framework's own node this one stands for (itself, or what it hangs under)."""
+        return self.of or self.id
 
     @property
     def content(self) -> str:
@@ -85,6 +96,14 @@ class TargetSpace:
         return own < min_chars
 
     @cached_property
+    def node_by_id(self) -> dict[str, Node]:
+        """The nodes by id (the first, when an id repeats)."""
+        out: dict[str, Node] = {}
+        for n in self.nodes:
+            out.setdefault(n.id, n)
+        return out
+
+    @cached_property
     def fingerprint(self) -> str:
         """16 hex characters naming everything the scores depend on (the targets, every
         node, the parent level and the anchor; not the display title or column): what
@@ -94,7 +113,7 @@ class TargetSpace:
             self.level,
             self.target_ids,
             self.target_titles,
-            [(n.id, n.title, n.text, n.type, n.root) for n in self.nodes],
+            [(n.id, n.title, n.text, n.type, n.root, n.of) for n in self.nodes],
             self.parent.fingerprint if self.parent is not None else None,
             self.target_parents,
             self.anchor.fingerprint if self.anchor is not None else None,
@@ -213,14 +232,61 @@ def space_from_reference(
     )
 
 
+def with_knowledge(space: TargetSpace, ref: Reference, source: str) -> TargetSpace:
+    """``space`` with what a planner knows about its targets (:mod:`.knowledge`).
+
+    * every knowledge unit linked to a node of the framework (``source``: the name its
+      knowledge files use, ``"national"`` for the master plans) becomes a node of that
+      node's target, once per target, under the most specific node it links to (a road
+      project type links NS2, NS2.4, MP07 and MP07.1: in the national space it hangs
+      under MP07.1, so the evidence a match quotes is the sub-plan of roads);
+    * nodes about another organisation's own administration (the DLA's own staff and
+      organisation) are no evidence for a local item: they leave the subtrees, except a
+      target's own node.
+    """
+    from .knowledge import knowledge_units, out_of_local_scope
+
+    out = out_of_local_scope(source)
+    roots = {n.id for n in space.nodes if n.id in set(space.target_ids)}
+    nodes = [n for n in space.nodes if n.id not in out or n.id in roots]
+    root_of = {n.id: n.root for n in nodes}
+
+    def depth(node_id: str) -> int:
+        d, cur, seen = 0, ref.get(node_id), set()
+        while cur is not None and cur.parent_id and cur.id not in seen:
+            seen.add(cur.id)
+            d += 1
+            cur = ref.get(cur.parent_id)
+        return d
+
+    placed: dict[tuple[str, int], str] = {}
+    units = {}
+    for u in knowledge_units(source):
+        if u.of not in root_of:
+            continue
+        key = (u.id, root_of[u.of])
+        units[key] = u
+        if key not in placed or depth(u.of) > depth(placed[key]):
+            placed[key] = u.of
+    for (uid, root), of in placed.items():
+        u = units[(uid, root)]
+        nodes.append(Node(f"{of}~{uid}", u.title, u.text, u.type, root, of))
+    return replace(space, nodes=tuple(nodes))
+
+
 def builtin_space(name: str) -> TargetSpace:
     """The target space of a built-in framework, with its parent level (master plans)
-    or anchor framework (SDGs, NESDP milestones) as the registry describes them."""
+    or anchor framework (SDGs, NESDP milestones) as the registry describes them, and
+    the knowledge of its targets (:func:`with_knowledge`) in every level."""
     ref = reference(name)
     info = framework_info(name)
     space = space_from_reference(
         ref, name=ref.name, root_type=ref.root_type, parent_name=info.derived_from
     )
+    source = info.derived_from or name
+    space = with_knowledge(space, ref, source)
+    if space.parent is not None:
+        space = replace(space, parent=with_knowledge(space.parent, ref, source))
     if info.anchored_to:
         space = replace(space, anchor=builtin_space(info.anchored_to))
     return space

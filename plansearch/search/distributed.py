@@ -20,6 +20,11 @@ one-machine runs) or the address of a running scheduler (``"tcp://10.0.0.5:8786"
 whose workers have plansearch installed and, for shared ``work_dir``, nothing else:
 vectors travel back to this process, which writes the shard files.
 
+A scheduler address needs ``security``: Dask sends pickled tasks, so a cluster reached
+over the network must use TLS with certificates (:func:`cluster_security`, a
+``tls://`` address), or be named trusted explicitly with ``security=INSECURE`` (a
+closed network of your own machines). ``local:N`` listens on 127.0.0.1 only.
+
 >>> from plansearch.search.distributed import embed_sharded
 >>> vecs, report = embed_sharded(texts, cluster="local:2", work_dir="shards")  # doctest: +SKIP
 """
@@ -162,7 +167,61 @@ def _read_shard(
     return vecs
 
 
-def _open_client(cluster: str, workers_threads: int, timeout: str) -> tuple[Any, Any]:
+#: ``security=INSECURE``: reach a scheduler over plain ``tcp://`` on a trusted network.
+INSECURE = "insecure"
+
+
+def cluster_security(ca_file: str, cert_file: str, key_file: str) -> Any:
+    """The ``distributed.security.Security`` of a TLS cluster: this machine's
+    certificate and key, and the certificate authority the scheduler's and workers'
+    certificates are signed by (PEM files; encryption required).
+
+    >>> sec = cluster_security("ca.pem", "me.pem", "me-key.pem")  # doctest: +SKIP
+    """
+    missing = [f for f in (ca_file, cert_file, key_file) if not os.path.isfile(f)]
+    if missing:
+        raise InputError(
+            f"ไม่พบไฟล์ใบรับรอง / TLS file not found: {missing[0]} (give the CA, this "
+            "machine's certificate and its key as PEM files)"
+        )
+    try:
+        from distributed.security import Security
+    except ImportError as exc:
+        raise ClusterError(
+            "ต้องติดตั้ง dask[distributed] / the distributed build needs Dask: "
+            "`pip install 'dask[distributed]'`"
+        ) from exc
+    return Security(
+        tls_ca_file=ca_file,
+        tls_client_cert=cert_file,
+        tls_client_key=key_file,
+        require_encryption=True,
+    )
+
+
+def _check_security(cluster: str, security: Any) -> Any:
+    """The ``security`` for ``Client(cluster, ...)`` (``None``: plain, asked for)."""
+    if security is None:
+        raise InputError(
+            f"คลัสเตอร์ {cluster} ต้องใช้ TLS / a Dask cluster over the network must use TLS: "
+            "Dask runs pickled code, so anyone who can reach a plain tcp:// scheduler can run "
+            "code on it and read the plans. Give --tls-ca, --tls-cert and --tls-key (and a "
+            "tls:// address), or --insecure on a trusted network of your own machines"
+        )
+    if security == INSECURE:
+        log.warning("Dask cluster %s reached without TLS (insecure: trusted network only)", cluster)
+        return None
+    if not cluster.startswith("tls://"):
+        raise InputError(
+            f"ใช้ที่อยู่ tls:// / with TLS certificates the scheduler address must start with "
+            f"tls://, not {cluster!r}"
+        )
+    return security
+
+
+def _open_client(
+    cluster: str, workers_threads: int, timeout: str, security: Any = None
+) -> tuple[Any, Any]:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:
@@ -183,8 +242,11 @@ def _open_client(cluster: str, workers_threads: int, timeout: str) -> tuple[Any,
             env={"OMP_NUM_THREADS": str(workers_threads), "MKL_NUM_THREADS": str(workers_threads)},
         )
         return Client(lc), lc
+    sec = _check_security(cluster, security)
     try:
-        return Client(cluster, timeout=timeout), None
+        if sec is None:
+            return Client(cluster, timeout=timeout), None
+        return Client(cluster, timeout=timeout, security=sec), None
     except (OSError, TimeoutError) as exc:
         raise ClusterError(
             f"ติดต่อคลัสเตอร์ไม่ได้ / cannot reach the Dask scheduler at {cluster!r}: {exc}; "
@@ -205,6 +267,7 @@ def run_shards(
     total: int,
     work: Path,
     broadcast: tuple[Any, ...] = (),
+    security: Any = None,
 ) -> int:
     """Run ``task(*broadcast, *args_of(k, threads))`` for every shard ``k`` of ``todo``.
 
@@ -225,7 +288,7 @@ def run_shards(
             accept(k, task(*broadcast, *args_of(k, None)))
         return 1
     if isinstance(cluster, str):
-        client, local = _open_client(cluster, threads_per_worker, connect_timeout)
+        client, local = _open_client(cluster, threads_per_worker, connect_timeout, security)
         owned = True
     else:
         client, local, owned = cluster, None, False
@@ -281,6 +344,7 @@ def embed_sharded(
     progress: Callable[[int, int], None] | None = None,
     connect_timeout: str = "20s",
     task: Callable[..., tuple[str, np.ndarray]] = embed_shard,
+    security: Any = None,
 ) -> tuple[np.ndarray, ShardReport]:
     """Passage vectors of ``texts`` (in order), embedded shard by shard.
 
@@ -298,6 +362,8 @@ def embed_sharded(
         retries: extra attempts for a failed shard.
         progress: called with ``(done, total)`` shards as they finish.
         connect_timeout: how long to wait for a remote scheduler.
+        security: for a scheduler address: :func:`cluster_security` (TLS) or
+            :data:`INSECURE` (plain tcp:// on a trusted network); required there.
         task: the worker function (for tests that inject failures).
 
     Raises:
@@ -353,6 +419,7 @@ def embed_sharded(
         connect_timeout=connect_timeout,
         total=len(bounds),
         work=work,
+        security=security,
     )
     vectors = (
         np.concatenate([results[k] for k in range(len(bounds))])
@@ -382,6 +449,7 @@ def build_index(
     shard_size: int = DEFAULT_SHARD_SIZE,
     batch_size: int = 32,
     progress: Callable[[int, int], None] | None = None,
+    security: Any = None,
 ) -> tuple[Any, ShardReport]:
     """A :class:`~plansearch.SearchIndex` of ``sections`` whose vectors come from a cluster.
 
@@ -401,6 +469,7 @@ def build_index(
         shard_size=shard_size,
         batch_size=batch_size,
         progress=progress,
+        security=security,
     )
     embedder = _load_embedder(spec, None)
     if not isinstance(embedder, Embedder):  # pragma: no cover - _load_embedder builds one

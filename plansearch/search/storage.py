@@ -42,10 +42,14 @@ import math
 import os
 import re
 import shutil
+import stat
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
+
+import numpy as np
 
 from ..errors import IndexCorruptedError, IndexFormatError, IndexLoadError, InputError
 from ..fileio import atomic_writer, fsync_dir, fsync_file, sha256_bytes, sha256_file, sha256_stream
@@ -102,6 +106,47 @@ def _corrupt(what: str, d: Path) -> IndexCorruptedError:
     return IndexCorruptedError(f"ดัชนีเสียหาย / damaged index: {what}; {_rebuild_hint(d)}")
 
 
+#: What a non-regular file is, for messages.
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def open_regular(path: Path, root: Path) -> IO[bytes]:
+    """Open ``path`` for reading only if it is a regular file.
+
+    The open never blocks (``O_NONBLOCK``: a FIFO in place of an index file would
+    otherwise wait forever for a writer); the file's type is then checked on the open
+    descriptor (``fstat``, so it cannot be swapped in between). Raises
+    :class:`FileNotFoundError` when there is nothing at ``path`` (a save may have just
+    removed it) and :class:`IndexCorruptedError` for anything that is not a regular
+    file or cannot be opened.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise _corrupt(f"cannot open {path} ({exc.strerror or exc})", root) from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+            raise _corrupt(f"{path} is {kind}, not a file", root)
+        if fcntl is not None:  # regular files ignore O_NONBLOCK; clear it all the same
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def manifest_digest(manifest: dict[str, Any]) -> str:
     """sha256 of the manifest's canonical JSON without its own ``manifest_sha256``."""
     body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
@@ -118,10 +163,12 @@ _manifest_digest = manifest_digest  # older private name (tests)
 def read_pointer(root: Path) -> str | None:
     """The version ``CURRENT`` names (``"v-3"``), or ``None`` when there is no ``CURRENT``."""
     try:
-        with (root / CURRENT).open("rb") as fh:
+        with open_regular(root / CURRENT, root) as fh:
             raw = fh.read(64)
     except FileNotFoundError:
         return None
+    except NotADirectoryError:
+        raise IndexLoadError(f"{root} is not a directory") from None
     except OSError as exc:
         raise IndexLoadError(
             f"อ่าน {root / CURRENT} ไม่ได้ / cannot read {root / CURRENT} ({exc})"
@@ -171,8 +218,9 @@ def _legacy_files(root: Path) -> list[Path]:
     if not mpath.is_file():
         return []
     names: set[str] = set()
-    with contextlib.suppress(OSError, ValueError, RecursionError):
-        files = json.loads(mpath.read_bytes()[:MAX_MANIFEST_BYTES]).get("files", {})
+    with contextlib.suppress(OSError, ValueError, RecursionError, IndexCorruptedError):
+        with open_regular(mpath, root) as fh:
+            files = json.loads(fh.read(MAX_MANIFEST_BYTES)).get("files", {})
         if isinstance(files, dict):
             names = {
                 n
@@ -453,7 +501,7 @@ def _open_version(root: Path, directory: Path, layout: int) -> IndexVersion:
     handles: dict[str, IO[bytes]] = {}
     try:
         try:
-            with mpath.open("rb") as fh:
+            with open_regular(mpath, root) as fh:
                 raw = fh.read(MAX_MANIFEST_BYTES + 1)
         except FileNotFoundError as exc:
             raise _Vanished(str(mpath)) from exc
@@ -466,11 +514,9 @@ def _open_version(root: Path, directory: Path, layout: int) -> IndexVersion:
         manifest = check_manifest(manifest, mpath, root, layout=layout)
         for name in manifest["files"]:
             try:
-                handles[name] = (directory / name).open("rb")
+                handles[name] = open_regular(directory / name, root)
             except FileNotFoundError as exc:
                 raise _Vanished(str(directory / name)) from exc
-            except OSError as exc:
-                raise _corrupt(f"cannot open {directory / name} ({exc})", root) from exc
         # every file is open: from here on, a writer removing the version cannot hurt us
         for name, info in manifest["files"].items():
             data = handles[name]
@@ -485,6 +531,9 @@ def _open_version(root: Path, directory: Path, layout: int) -> IndexVersion:
                     "(damaged or edited)",
                     root,
                 )
+            if name.endswith(".npz"):
+                data.seek(0)
+                npz_arrays(data, directory / name, root)  # no bomb: stored, sizes agree
     except BaseException:
         for opened in handles.values():
             opened.close()
@@ -537,6 +586,63 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
     """The verified manifest of the current version at ``directory``."""
     with open_index(directory) as version:
         return version.manifest
+
+
+#: Most arrays one ``.npz`` of an index holds (plansearch writes at most a few).
+MAX_NPZ_ARRAYS: int = 64
+
+
+def npz_arrays(fh: IO[bytes], where: Path, root: Path) -> dict[str, tuple[tuple[int, ...], Any]]:
+    """``name → (shape, dtype)`` of every array in an ``.npz`` of an index, read from
+    the ZIP directory and each ``.npy`` header only (no array is loaded).
+
+    plansearch writes ``.npz`` files with :func:`numpy.savez`: members are *stored*,
+    not compressed. So anything compressed, a member whose size differs from what its
+    header's shape and dtype need, an object array or more than
+    :data:`MAX_NPZ_ARRAYS` members is a damaged index: loading it can then never
+    inflate more than the file's own (checksummed) size.
+    """
+    out: dict[str, tuple[tuple[int, ...], Any]] = {}
+    try:
+        with zipfile.ZipFile(fh) as zf:
+            members = zf.infolist()
+            if len(members) > MAX_NPZ_ARRAYS:
+                raise _corrupt(f"{where} holds {len(members)} arrays", root)
+            for info in members:
+                if not info.filename.endswith(".npy") or info.is_dir():
+                    raise _corrupt(f"{where}: {info.filename!r:.60} is not an array", root)
+                if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+                    raise _corrupt(
+                        f"{where}: {info.filename} is compressed (not written by plansearch)", root
+                    )
+                with zf.open(info) as member:
+                    version = np.lib.format.read_magic(member)
+                    if version == (1, 0):
+                        shape, _fortran, dtype = np.lib.format.read_array_header_1_0(member)
+                    elif version == (2, 0):
+                        shape, _fortran, dtype = np.lib.format.read_array_header_2_0(member)
+                    else:
+                        raise ValueError(f"npy format {version}")
+                    header = member.tell()
+                if dtype.hasobject or not all(isinstance(n, int) and n >= 0 for n in shape):
+                    raise _corrupt(f"{where}: {info.filename} is not a plain numeric array", root)
+                need = header + math.prod(shape) * dtype.itemsize
+                if need != info.file_size:
+                    raise _corrupt(
+                        f"{where}: {info.filename} holds {info.file_size} bytes, its shape "
+                        f"{shape} needs {need}",
+                        root,
+                    )
+                out[info.filename[: -len(".npy")]] = (tuple(shape), dtype)
+    except IndexCorruptedError:
+        raise
+    except Exception as exc:  # zipfile/npy header errors of every kind: all mean "damaged"
+        raise _corrupt(
+            f"{where} is not a readable array file ({type(exc).__name__})", root
+        ) from exc
+    finally:
+        fh.seek(0)
+    return out
 
 
 def finite_number(value: object) -> bool:

@@ -10,7 +10,12 @@ distribution over the service areas of a reference (by default the built-in
 s.16) from three signals, each z-scored across the areas and added with equal weight:
 
 * **dense** — cosine of the statement's vector to each area's description;
-* **words** — idf-weighted Thai words shared with the description;
+* **words** — idf-weighted Thai words shared with the description and with the
+  area's typical project types (the knowledge file ``project_types``, each under its
+  local function): a project type adds the words of its phrasings that no *other*
+  area's description uses (``ลูกระนาด``, ``ฝายน้ำล้น``, ``ศาลาบำเพ็ญกุศล``), never
+  a word the Act's description gives another area (a tourism festival does not make
+  ``ประเพณี`` a tourism word);
 * **phrases** — the area's keywords found in the statement as substrings (Thai
   compounds such as ``ประปาหมู่บ้าน`` are often one token, so substrings find them).
 
@@ -33,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
@@ -76,6 +81,14 @@ def _builtin_reference(name: str) -> TopicReference:
     from ..frameworks import reference
 
     return reference(name)
+
+
+def _builtin_knowledge(name: str) -> Mapping[str, Sequence[str]]:
+    """Knowledge texts under each top-level item of a built-in reference (the project
+    types under their local function; none for most references)."""
+    from ..frameworks.knowledge import function_texts
+
+    return function_texts(name)
 
 
 #: Built-in reference whose top-level items are the service areas.
@@ -170,6 +183,12 @@ class TopicProfiler:
     that made the vectors passed to :meth:`profile_vectors`. ``area_vectors`` are
     the areas' passage vectors as an index keeps them (:class:`AreaVectors`); they
     are used when they embed these very descriptions, else the areas are embedded.
+    ``knowledge`` maps an area id to more texts about its work (typical project
+    phrasings); their words no other area's description uses become words of the
+    area (the *words* signal only: the descriptions embedded and matched as phrases
+    stay the reference's own). By default a built-in reference given by name brings
+    its knowledge (``services``: the project types of each local function) and a
+    reference object none.
     """
 
     def __init__(
@@ -178,8 +197,11 @@ class TopicProfiler:
         *,
         embedder: Any,
         area_vectors: AreaVectors | None = None,
+        knowledge: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.reference = _builtin_reference(topics) if isinstance(topics, str) else topics
+        if knowledge is None:
+            knowledge = _builtin_knowledge(topics) if isinstance(topics, str) else {}
         self.areas: tuple[TopicArea, ...] = tuple(self.reference.roots())
         if len(self.areas) < 2:
             raise InputError(
@@ -195,6 +217,9 @@ class TopicProfiler:
         self._area_vectors: np.ndarray | None = None
         if area_vectors is not None and self._fits(area_vectors):
             self._area_vectors = np.asarray(area_vectors.vectors, dtype=np.float32)
+        self.knowledge: dict[str, tuple[str, ...]] = {
+            a.id: tuple(knowledge.get(a.id, ())) for a in self.areas if knowledge.get(a.id)
+        }
         self._vocab, self._idf, self._area_words = self._word_model()
         # the same candidates come back query after query: keep their word evidence
         self._lexical_row = lru_cache(maxsize=LEXICAL_CACHE)(self._lexical_row_uncached)
@@ -220,7 +245,21 @@ class TopicProfiler:
         return [[(k, float(plain_idf(df[k], n))) for k in ks] for ks in per_area]
 
     def _word_model(self) -> tuple[Vocabulary, np.ndarray, sparse.csr_matrix]:
+        """Each area's words: its description's, then those of its knowledge texts
+        that no other area's description uses."""
         docs = [tokenize(d) for d in self.documents]
+        if self.knowledge:
+            seen: dict[str, set[int]] = {}
+            for i, d in enumerate(docs):
+                for w in d:
+                    seen.setdefault(w, set()).add(i)
+            for i, a in enumerate(self.areas):
+                docs[i] = docs[i] + [
+                    w
+                    for text in self.knowledge.get(a.id, ())
+                    for w in tokenize(text)
+                    if seen.get(w, {i}) <= {i}
+                ]
         vocab = Vocabulary(docs)
         return vocab, plain_idf(vocab.df, len(docs)), vocab.matrix(docs)
 

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..errors import PlanSearchError
 from ..frameworks import companions, is_builtin
 from ..sections import Plan
 from .db import Workspace
@@ -35,7 +36,12 @@ from .plans import PlanStore, plan_from_row
 if TYPE_CHECKING:
     from ..alignment.results import Alignment
 
-MAX_CACHED_ALIGNMENTS = 32
+#: Alignments kept in memory (the review, exports and coverage read only these).
+MAX_CACHED_ALIGNMENTS = 512
+
+
+class NotAlignedError(PlanSearchError):
+    """A plan has no alignment for its current sections yet (409: align it by POST)."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,7 @@ class StoredRun:
         return tuple(f["name"] for f in self.frameworks)
 
 
-def _stored(row: Any) -> StoredRun:
+def _recorded(row: Any) -> StoredRun:
     return StoredRun(
         run_id=int(row["run_id"]),
         plan_id=row["plan_id"],
@@ -199,26 +205,37 @@ class Aligner:
                 ),
             )
 
-    def stored(self, plan_id: str, *, before: int | None = None) -> StoredRun | None:
+    def recorded(self, plan_id: str, *, before: int | None = None) -> StoredRun | None:
         """The plan's latest recorded run (``before``: the latest before that run id);
         ``None`` when it has none. Reads only: never aligns."""
         row = self.db.conn.execute(
             "SELECT * FROM run_results WHERE plan_id=? AND run_id<? ORDER BY run_id DESC LIMIT 1",
             (plan_id, before if before is not None else 2**62),
         ).fetchone()
-        return _stored(row) if row is not None else None
+        return _recorded(row) if row is not None else None
 
     def last_frameworks(self, plan_id: str) -> list[str] | None:
         """The frameworks of the plan's latest run (``None``: never aligned)."""
         runs = self.db.runs(plan_id)
         return runs[-1]["frameworks"] if runs else None
 
+    def stored(self, plan_id: str) -> AlignedPlan | None:
+        """The plan's latest alignment if there is one for its current sections, else
+        ``None``. Read-only: never aligns, never writes (what every GET uses)."""
+        return self._aligned.get(plan_id)
+
     def aligned(self, plan_id: str) -> AlignedPlan:
-        """The plan's latest alignment (re-run with the last frameworks if not cached)."""
-        hit = self._aligned.get(plan_id)
-        if hit is not None:
-            return hit
-        return self.align(plan_id, self.last_frameworks(plan_id))
+        """The plan's latest alignment; :class:`NotAlignedError` when there is none
+        (aligning is a POSTed job: ``POST /api/plans/{id}/align``)."""
+        hit = self.stored(plan_id)
+        if hit is None:
+            self.plans.row(plan_id)  # 404 for an unknown plan
+            raise NotAlignedError(
+                f"แผนนี้ยังไม่ได้เชื่อมโยง (หรือแก้ไขหลังการเชื่อมโยงครั้งล่าสุด) กดปุ่ม "
+                f"'เชื่อมโยง' เพื่อเริ่ม / plan {plan_id} is not aligned yet (or changed since): "
+                f"start it with POST /api/plans/{plan_id}/align"
+            )
+        return hit
 
     def forget(self, plan_id: str) -> None:
         """Drop the cached alignment of a plan whose sections changed or that is gone."""

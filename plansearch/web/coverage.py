@@ -11,7 +11,8 @@ plan quotes), in the ผ.02 form's column order. A plan item supports a target w
    strength of at least partial (สอดคล้องบางส่วน).
 
 Coverage only *reads*: the decisions and the alignments already recorded
-(:meth:`.alignments.Aligner.stored`). A plan never aligned, or aligned only before its
+(:meth:`.alignments.Aligner.recorded`: in the workspace database, so a restart loses
+nothing). A plan never aligned, or aligned only before its
 latest upload, is listed as not aligned yet (its decisions still count), and the page
 offers to start its alignment. An organisation is counted once: plans with the same
 organisation and the same document count as one, and a target lists each supporting
@@ -60,7 +61,7 @@ def province_coverage(wb: Workbench, province: str | None) -> dict[str, Any]:
     aligned: list[dict[str, Any]] = []
     waiting: list[dict[str, Any]] = []
     for p in plans:
-        run = wb.aligner.stored(p["id"])
+        run = wb.aligner.recorded(p["id"])
         current_run = run if run is not None and run.revision == p["revision"] else None
         entry = {"id": p["id"], "org": p["org"], "name": p["name"]}
         (aligned if current_run is not None else waiting).append(
@@ -91,7 +92,8 @@ def province_coverage(wb: Workbench, province: str | None) -> dict[str, Any]:
         "province": province,
         "plans": aligned + waiting,
         "aligned": aligned,
-        "not_aligned": waiting,
+        "not_aligned": [p["id"] for p in waiting],
+        "waiting": waiting,
         "frameworks": out,
         "provinces": sorted({p["province"] for p in every if p["province"]}),
         "rule": RULE_TH,

@@ -94,6 +94,50 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        10,
+        """
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            is_admin INTEGER NOT NULL DEFAULT 0,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            disabled_at TEXT
+        );
+        CREATE TABLE sessions (
+            token_sha TEXT PRIMARY KEY,
+            user TEXT NOT NULL REFERENCES users(name),
+            csrf TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE TABLE api_tokens (
+            id TEXT PRIMARY KEY,
+            user TEXT NOT NULL REFERENCES users(name),
+            label TEXT NOT NULL,
+            token_sha TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT,
+            detail_json TEXT NOT NULL,
+            client TEXT
+        );
+        CREATE INDEX audit_target ON audit(target, id);
+        CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        ALTER TABLE plans ADD COLUMN archived_at TEXT;
+        ALTER TABLE plans ADD COLUMN archived_by TEXT;
+        """,
+    ),
     # 20-29: what the planner saw (issue 21). run_results: each run's frameworks, the
     # learning it used and its top suggestion per cell (coverage reads them, the review
     # marks what changed); plan_learning: whether a plan learns from other
@@ -122,9 +166,16 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     ),
 )
 
+#: A session cookie is valid this long after login (a working day and a half).
+SESSION_HOURS = 36
+
 
 class WorkspaceError(PlanSearchError):
     """The workspace database cannot be opened or is newer than this plansearch."""
+
+
+class DamagedWorkspaceError(WorkspaceError):
+    """The workspace database file is not a readable SQLite database."""
 
 
 class NotFoundError(PlanSearchError, KeyError):
@@ -180,8 +231,20 @@ class Workspace:
             root.mkdir(parents=True, exist_ok=True)
             self.path = str(root / DB_NAME)
         self._local = threading.local()
-        self._keep = self._connect()  # keeps an in-memory database alive
-        self._migrate()
+        try:
+            self._keep = self._connect()  # keeps an in-memory database alive
+            if not self.memory:
+                check = self._keep.execute("PRAGMA quick_check").fetchone()
+                if check is None or check[0] != "ok":
+                    raise sqlite3.DatabaseError(f"quick_check: {check[0] if check else '?'}")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise DamagedWorkspaceError(
+                f"ฐานข้อมูลของพื้นที่ทำงานเสียหาย / the workspace database {self.path} is "
+                f"damaged ({exc}); start with another --workspace, or run `plansearch serve "
+                f"--workspace {Path(self.path).parent} --repair` to keep what can be read "
+                "(the damaged file is kept beside it)"
+            ) from exc
 
     # ------------------------------------------------------------ connections
     def _connect(self) -> sqlite3.Connection:
@@ -242,9 +305,8 @@ class Workspace:
             for version, script in MIGRATIONS:
                 if version in done:
                     continue
-                for statement in script.split(";"):
-                    if statement.strip():
-                        c.execute(statement)
+                for statement in _statements(script):
+                    c.execute(statement)
                 c.execute(
                     "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)",
                     (version, now_iso()),
@@ -323,9 +385,10 @@ class Workspace:
                 (json.dumps(sections, ensure_ascii=False), now_iso(), plan_id),
             )
 
-    def plan(self, plan_id: str) -> dict[str, Any] | None:
+    def plan(self, plan_id: str, *, archived: bool = False) -> dict[str, Any] | None:
+        """A plan's row (``None``: no such plan, or archived unless ``archived``)."""
         row = self.conn.execute("SELECT * FROM plans WHERE id=?", (plan_id,)).fetchone()
-        if row is None:
+        if row is None or (row["archived_at"] is not None and not archived):
             return None
         d = dict(row)
         d["sections"] = json.loads(d.pop("sections_json"))
@@ -334,13 +397,38 @@ class Workspace:
     def plans(self) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             "SELECT id, name, org, province, revision, created_at, updated_at, "
-            "json_array_length(sections_json) AS n_sections FROM plans ORDER BY created_at, id"
+            "json_array_length(sections_json) AS n_sections FROM plans "
+            "WHERE archived_at IS NULL ORDER BY created_at, id"
         ).fetchall()
         return [dict(r) for r in rows]
 
-    def delete_plan(self, plan_id: str) -> bool:
+    def archived_plans(self) -> list[dict[str, Any]]:
+        """Plans deleted (archived) from the workspace, newest first, with who and when."""
+        rows = self.conn.execute(
+            "SELECT id, name, org, province, revision, created_at, updated_at, archived_at, "
+            "archived_by, json_array_length(sections_json) AS n_sections FROM plans "
+            "WHERE archived_at IS NOT NULL ORDER BY archived_at DESC, id"
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def archive_plan(self, plan_id: str, *, who: str) -> bool:
+        """Delete a plan softly: it leaves every listing, its rows and decisions stay."""
         with self.write() as c:
-            return c.execute("DELETE FROM plans WHERE id=?", (plan_id,)).rowcount == 1
+            cur = c.execute(
+                "UPDATE plans SET archived_at=?, archived_by=? WHERE id=? AND archived_at IS NULL",
+                (now_iso(), who, plan_id),
+            )
+            return cur.rowcount == 1
+
+    def restore_plan(self, plan_id: str) -> bool:
+        """Bring an archived plan back (``False``: no such archived plan)."""
+        with self.write() as c:
+            cur = c.execute(
+                "UPDATE plans SET archived_at=NULL, archived_by=NULL "
+                "WHERE id=? AND archived_at IS NOT NULL",
+                (plan_id,),
+            )
+            return cur.rowcount == 1
 
     # ------------------------------------------------------------ section fixes
     def add_fix(
@@ -495,12 +583,204 @@ class Workspace:
             c.execute("UPDATE imports SET applied_at=? WHERE id=?", (now_iso(), import_id))
         return list(json.loads(row[0]))
 
+    # ------------------------------------------------------------- accounts
+    def add_user(self, name: str, password_hash: str, *, admin: bool, by: str) -> None:
+        with self.write() as c:
+            c.execute(
+                "INSERT INTO users(name, password_hash, is_admin, created_by, created_at) "
+                "VALUES (?,?,?,?,?)",
+                (name, password_hash, int(admin), by, now_iso()),
+            )
+
+    def user(self, name: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM users WHERE name=?", (name,)).fetchone()
+        return None if row is None else dict(row)
+
+    def users(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT name, is_admin, created_by, created_at, disabled_at FROM users ORDER BY name"
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def set_password_hash(self, name: str, password_hash: str) -> bool:
+        with self.write() as c:
+            cur = c.execute("UPDATE users SET password_hash=? WHERE name=?", (password_hash, name))
+            return cur.rowcount == 1
+
+    def add_session(self, token_sha: str, user: str, csrf: str, expires_at: str) -> None:
+        with self.write() as c:
+            c.execute("DELETE FROM sessions WHERE expires_at < ?", (now_iso(),))
+            c.execute(
+                "INSERT INTO sessions(token_sha, user, csrf, created_at, expires_at) "
+                "VALUES (?,?,?,?,?)",
+                (token_sha, user, csrf, now_iso(), expires_at),
+            )
+
+    def session(self, token_sha: str) -> dict[str, Any] | None:
+        """A live session (not expired, its user enabled) with the user's row."""
+        row = self.conn.execute(
+            "SELECT s.user, s.csrf, s.expires_at, u.is_admin FROM sessions s "
+            "JOIN users u ON u.name = s.user "
+            "WHERE s.token_sha=? AND s.expires_at > ? AND u.disabled_at IS NULL",
+            (token_sha, now_iso()),
+        ).fetchone()
+        return None if row is None else dict(row)
+
+    def drop_session(self, token_sha: str) -> None:
+        with self.write() as c:
+            c.execute("DELETE FROM sessions WHERE token_sha=?", (token_sha,))
+
+    def add_token(self, token_id: str, user: str, label: str, token_sha: str) -> None:
+        with self.write() as c:
+            c.execute(
+                "INSERT INTO api_tokens(id, user, label, token_sha, created_at) VALUES (?,?,?,?,?)",
+                (token_id, user, label, token_sha, now_iso()),
+            )
+
+    def token_user(self, token_sha: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT t.id, t.user, u.is_admin FROM api_tokens t JOIN users u ON u.name = t.user "
+            "WHERE t.token_sha=? AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
+            (token_sha,),
+        ).fetchone()
+        return None if row is None else dict(row)
+
+    def tokens(self, user: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT id, label, created_at, revoked_at FROM api_tokens WHERE user=? ORDER BY "
+            "created_at, id",
+            (user,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def revoke_token(self, token_id: str, user: str) -> bool:
+        with self.write() as c:
+            cur = c.execute(
+                "UPDATE api_tokens SET revoked_at=? WHERE id=? AND user=? AND revoked_at IS NULL",
+                (now_iso(), token_id, user),
+            )
+            return cur.rowcount == 1
+
+    # ------------------------------------------------------------------ audit
+    def add_audit(
+        self,
+        who: str,
+        action: str,
+        target: str | None,
+        detail: dict[str, Any],
+        client: str | None,
+    ) -> int:
+        with self.write() as c:
+            cur = c.execute(
+                "INSERT INTO audit(at, who, action, target, detail_json, client) "
+                "VALUES (?,?,?,?,?,?)",
+                (now_iso(), who, action, target, json.dumps(detail, ensure_ascii=False), client),
+            )
+            return int(cur.lastrowid or 0)
+
+    def audit(
+        self, *, target: str | None = None, limit: int = 200, before: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Audit entries, newest first (of one ``target`` when given)."""
+        sql = "SELECT * FROM audit WHERE 1=1"
+        args: list[Any] = []
+        if target is not None:
+            sql += " AND target=?"
+            args.append(target)
+        if before is not None:
+            sql += " AND id<?"
+            args.append(before)
+        sql += " ORDER BY id DESC LIMIT ?"
+        args.append(limit)
+        out = []
+        for r in self.conn.execute(sql, args).fetchall():
+            d = dict(r)
+            d["detail"] = json.loads(d.pop("detail_json"))
+            out.append(d)
+        return out
+
     def close(self) -> None:
         c = getattr(self._local, "conn", None)
         if c is not None:
             c.close()
             self._local.conn = None
         self._keep.close()
+
+
+def _statements(script: str) -> list[str]:
+    """The SQL statements of a migration (a trigger's ``BEGIN … END`` kept whole)."""
+    out: list[str] = []
+    buf = ""
+    for piece in script.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \n;"):
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip(" \n;"):
+        out.append(buf.strip())
+    return out
+
+
+def repair(folder: str | Path) -> dict[str, Any]:
+    """Salvage a damaged workspace database: what SQLite can still read is copied into a
+    new ``workbench.sqlite3``; the damaged file is kept as
+    ``workbench.sqlite3.damaged-<time>``. Returns what was kept (rows per table) and
+    what could not be read.
+
+    >>> repair("workspace")["kept"]["decisions"]   # doctest: +SKIP
+    1843
+    """
+    root = Path(folder)
+    path = root / DB_NAME
+    if not path.exists():
+        raise WorkspaceError(f"ไม่พบฐานข้อมูล / no workspace database at {path}")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    damaged = path.with_name(f"{DB_NAME}.damaged-{stamp}")
+    path.rename(damaged)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(DB_NAME + suffix)
+        if side.exists():
+            side.rename(damaged.with_name(damaged.name + suffix))
+    fresh = Workspace(root)  # the current schema, empty
+    kept: dict[str, int] = {}
+    lost: dict[str, str] = {}
+    try:
+        old = sqlite3.connect(f"file:{damaged}?mode=ro", uri=True)
+        try:
+            tables = [
+                r[0]
+                for r in old.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                if r[0] not in ("schema_migrations", "sqlite_sequence")
+            ]
+        except sqlite3.DatabaseError as exc:
+            tables, lost["*"] = [], str(exc)
+        fresh.conn.execute("PRAGMA foreign_keys = OFF")  # rows come in table order
+        with fresh.write() as c:
+            for table in tables:
+                ours = [r[1] for r in c.execute(f'PRAGMA table_info("{table}")')]
+                if not ours:
+                    continue
+                n = 0
+                try:
+                    cur = old.execute(f'SELECT * FROM "{table}"')
+                    names = [d[0] for d in cur.description]
+                    cols = [x for x in names if x in ours]
+                    marks = ",".join("?" for _ in cols)
+                    for row in cur:
+                        values = dict(zip(names, row, strict=True))
+                        c.execute(
+                            f'INSERT OR IGNORE INTO "{table}"({",".join(cols)}) VALUES ({marks})',
+                            [values[x] for x in cols],
+                        )
+                        n += 1
+                except sqlite3.DatabaseError as exc:
+                    lost[table] = str(exc)
+                kept[table] = n
+        old.close()
+    finally:
+        fresh.close()
+    return {"damaged_copy": str(damaged), "kept": kept, "unreadable": lost}
 
 
 def _row(r: sqlite3.Row) -> Decision:

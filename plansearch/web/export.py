@@ -30,13 +30,14 @@ import html
 import io
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..labels import STRENGTH_TH
 from ..report.form02 import BANGKOK, FORM_SHEET, thai_date, write_form02
-from ..report.tables import safe_cell
+from ..report.tables import is_formula_like, safe_cell
 from .db import now_iso
 from .decisions import ACTION_TH
 from .review import plan_review
@@ -129,8 +130,10 @@ def cell_rows(wb: Workbench, plan_id: str) -> list[dict[str, Any]]:
 def _put(ws: Any, row: int, col: int, value: Any) -> Any:
     c = ws.cell(row=row, column=col)
     c.value = value
-    if isinstance(value, str) and value.startswith("="):
+    if isinstance(value, str):
         c.data_type = "s"  # text, never a formula
+        if is_formula_like(value):
+            c.quotePrefix = True  # and it stays text when edited in Excel
     return c
 
 
@@ -174,10 +177,10 @@ def write_snapshot(book: Any, plan_id: str, run_id: int, rows: list[dict[str, An
 
 
 def read_snapshot(
-    rows: list[tuple[Any, ...]], plan_id: str
+    rows: Sequence[Sequence[Any]], plan_id: str
 ) -> tuple[str, dict[tuple[str, str], dict[str, Any]]] | None:
     """``(id, {(section_key, framework): {"status", "target_id", "decision_id"}})`` of
-    a snapshot sheet's rows (``None``: no snapshot of this plan)."""
+    a snapshot sheet's rows, as values or as text (``None``: no snapshot of this plan)."""
     if len(rows) < 2 or not rows[0] or rows[0][0] != SNAPSHOT_LABEL:
         return None
     head = list(rows[0]) + [None] * 4
@@ -188,10 +191,11 @@ def read_snapshot(
         key, fw, status, target, did = (list(r) + [None] * 5)[:5]
         if not key or not fw:
             continue
+        did = str(did or "").strip().removesuffix(".0")
         shown[(str(key), str(fw))] = {
             "status": str(status or ""),
             "target_id": str(target) if target else None,
-            "decision_id": int(did) if isinstance(did, int | float) and did == did else None,
+            "decision_id": int(did) if did.isdigit() else None,
         }
     return str(head[1]), shown
 

@@ -52,6 +52,38 @@ def framework_name(raw: str) -> str:
     return name
 
 
+def _check_own_name(wanted: str) -> None:
+    if is_builtin(wanted) or wanted in plan_levels():
+        raise InputError(
+            f"ชื่อ {wanted!r} ซ้ำกับกรอบในระบบ / {wanted!r} is a built-in framework name; "
+            "choose another name"
+        )
+
+
+def read_upload(
+    data: bytes,
+    filename: str | None,
+    *,
+    name: str | None,
+    level: str | None,
+    max_upload: int = DEFAULT_MAX_UPLOAD,
+) -> tuple[Reference, str]:
+    """An uploaded framework file read and checked → ``(reference, extension)``."""
+    ext = check_framework_upload(filename, data, max_upload)
+    wanted = framework_name(name or Path(display_name(filename, "own")).stem)
+    _check_own_name(wanted)
+    shown = f"{Path(display_name(filename, 'framework')).stem}{ext}"
+    try:
+        ref = read_reference(data, shown, name=wanted, level=level or None)
+    except ReferenceFormatError as exc:
+        # a table without a level column is the usual own framework: a province's
+        if level is None and ext in TABLE_FORMATS and ": no level" in str(exc):
+            ref = read_reference(data, shown, name=wanted, level="province")
+        else:
+            raise
+    return ref, ext
+
+
 class FrameworkStore:
     """The registry's frameworks plus the ones this workspace's planners uploaded."""
 
@@ -106,25 +138,16 @@ class FrameworkStore:
         """Store the planner's own framework (YAML/JSON/CSV, or Excel id,title,text,parent_id).
 
         ``level`` is the planning level (a CSV or Excel sheet without a ``level`` column
-        is taken as ``province``, the usual own framework)."""
-        ext = check_framework_upload(filename, data, self.max_upload)
-        wanted = framework_name(name or Path(display_name(filename, "own")).stem)
-        if is_builtin(wanted) or wanted in plan_levels():
-            raise InputError(
-                f"ชื่อ {wanted!r} ซ้ำกับกรอบในระบบ / {wanted!r} is a built-in framework name; "
-                "choose another name"
-            )
-        shown = f"{Path(display_name(filename, 'framework')).stem}{ext}"
-        try:
-            ref = read_reference(data, shown, name=wanted, level=level or None)
-        except ReferenceFormatError as exc:
-            # a table without a level column is the usual own framework: a province's
-            if level is None and ext in TABLE_FORMATS and ": no level" in str(exc):
-                ref = read_reference(data, shown, name=wanted, level="province")
-            else:
-                raise
+        is taken as ``province``, the usual own framework). The server reads the file in
+        a parse worker (:func:`read_upload`) and stores it with :meth:`store`."""
+        ref, ext = read_upload(data, filename, name=name, level=level, max_upload=self.max_upload)
+        return self.store(ref, ext, who=who)
+
+    def store(self, ref: Reference, fmt: str, *, who: str) -> dict[str, Any]:
+        """Store a framework read by :func:`read_upload` (its name checked again)."""
+        _check_own_name(ref.name)
         self.db.add_framework(
-            ref.name, title=ref.title, level=ref.level, fmt=ext, data=ref.to_dict(), who=who
+            ref.name, title=ref.title, level=ref.level, fmt=fmt, data=ref.to_dict(), who=who
         )
         return {"name": ref.name, "title": ref.title, "level": ref.level, "targets": len(ref)}
 

@@ -2,7 +2,10 @@
 
 Templates autoescape everything; no page has inline script or style (the CSP allows
 only this server's own files), and every state-changing action goes through the
-JSON API with the token from the page's ``<meta name="plansearch-token">``.
+JSON API: on a local workbench with the token from the page's
+``<meta name="plansearch-token">``; with login (:mod:`.auth`) with the session cookie
+and its CSRF cookie (no token is ever put in a page). ``/login`` and ``/logout`` are
+the login mode's own pages.
 """
 
 from __future__ import annotations
@@ -18,6 +21,15 @@ from ..frameworks import level_title
 from ..labels import KIND_TH, STRENGTH_TH
 from ..report.form02 import thai_date
 from ..sections import KINDS, LEVELS
+from .auth import (
+    SESSION_COOKIE,
+    caller_of,
+    client_of,
+    end_session,
+    login_required,
+    safe_next,
+    start_session,
+)
 from .coverage import province_coverage
 from .workbench import Workbench
 
@@ -30,11 +42,14 @@ templates.env.filters["level_th"] = level_title
 
 def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
     context.setdefault("nav", name.split(".")[0])
+    login = login_required(request)
     return templates.TemplateResponse(
         request,
         name,
         {
-            "token": request.app.state.token,
+            # with login the pages hold no token: the session cookie and CSRF cookie do
+            "token": None if login else request.app.state.token,
+            "user": caller_of(request).name if login else None,
             "kind_th": KIND_TH,
             "strength_th": STRENGTH_TH,
             **context,
@@ -54,7 +69,8 @@ def home() -> RedirectResponse:
 
 @router.get("/plans", response_class=HTMLResponse, include_in_schema=False)
 def plans_page(request: Request) -> HTMLResponse:
-    return _page(request, "plans.html", plans=_wb(request).plans.listing())
+    wb = _wb(request)
+    return _page(request, "plans.html", plans=wb.plans.listing(), archived=wb.db.archived_plans())
 
 
 @router.get("/plans/{plan_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -129,3 +145,56 @@ def similar_page(
 @router.get("/coverage", response_class=HTMLResponse, include_in_schema=False)
 def coverage_page(request: Request, province: str = "") -> HTMLResponse:
     return _page(request, "coverage.html", cov=province_coverage(_wb(request), province or None))
+
+
+# ------------------------------------------------------------------ login
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_page(request: Request, next: str = "/plans") -> Any:
+    if not login_required(request):
+        return RedirectResponse("/plans", status_code=303)
+    return templates.TemplateResponse(
+        request, "login.html", {"next": safe_next(next), "error": None}
+    )
+
+
+@router.post("/login", include_in_schema=False)
+async def login(request: Request) -> Any:
+    """Check the name and password (Argon2, in a thread); set the session cookies."""
+    if not login_required(request):
+        return RedirectResponse("/plans", status_code=303)
+    form = await request.form(max_files=0, max_fields=8, max_part_size=4096)
+    name, password = str(form.get("name") or ""), str(form.get("password") or "")
+    target = safe_next(str(form.get("next") or "/plans"))
+    wb = _wb(request)
+    from starlette.concurrency import run_in_threadpool
+
+    user = await run_in_threadpool(wb.accounts.verify, name, password)
+    client = client_of(request.scope)
+    if user is None:
+        await run_in_threadpool(
+            wb.audit.record, " ".join(name.split())[:80] or "?", "login.failed", None, None,
+            client=client,
+        )  # fmt: skip
+        return templates.TemplateResponse(
+            request,
+            "login.html",
+            {"next": target, "error": "ชื่อหรือรหัสผ่านไม่ถูกต้อง / wrong name or password"},
+            status_code=401,
+        )
+    token, csrf = wb.accounts.open_session(user)
+    wb.audit.record(user, "login", user, {}, client=client)
+    response = RedirectResponse(target, status_code=303)
+    start_session(response, request, token, csrf)
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(request: Request) -> Any:
+    wb = _wb(request)
+    caller = caller_of(request)
+    wb.accounts.close_session(request.cookies.get(SESSION_COOKIE, ""))
+    if caller.name is not None:
+        wb.audit.record(caller.name, "logout", caller.name, {}, client=client_of(request.scope))
+    response = RedirectResponse("/login" if login_required(request) else "/plans", status_code=303)
+    end_session(response, request)
+    return response

@@ -44,7 +44,7 @@ class DuplicatePlanError(InputError):
         self.existing = existing
 
 
-def read_upload(raw: bytes, shown: str, ext: str, max_bytes: int) -> str:
+def read_plan_text(raw: bytes, shown: str, ext: str, max_bytes: int) -> str:
     """The text of an uploaded document, read by the reader of its type (told by its
     content, then its extension), or the :class:`~plansearch.InputError` of that reader,
     Thai first and naming the file type (a random ``.pdf`` is "not a readable PDF",
@@ -144,19 +144,29 @@ class PlanStore:
         self.max_upload = max_upload
 
     def add(
-        self, data: bytes | str, name: str | None = None, *, plan_id: str | None = None
+        self,
+        data: bytes | str,
+        name: str | None = None,
+        *,
+        plan_id: str | None = None,
+        parsed_as: tuple[str, Plan] | None = None,
     ) -> PlanUpdate:
         """Parse and store an uploaded plan, or replace the source of ``plan_id`` (its
-        section fixes are re-applied; decisions stay with sections whose key is kept)."""
+        section fixes are re-applied; decisions stay with sections whose key is kept).
+        ``parsed_as``: ``(text, plan)`` already read from ``data`` (the server parses in
+        a worker process: :func:`.uploads.read_plan_upload`)."""
         from ..parse.parser import parse_plan
 
-        raw = data.encode("utf-8") if isinstance(data, str) else data
-        named = name if isinstance(data, bytes) else None
-        check_plan_upload(named, raw, self.max_upload)
         shown = display_name(name)
-        text = read_upload(raw, shown, extension(named), self.max_upload)
-        # bytes, never the text: a pasted one-line path must not open a server file
-        parsed = parse_plan(raw, max_bytes=self.max_upload)
+        if parsed_as is not None:
+            text, parsed = parsed_as
+        else:
+            raw = data.encode("utf-8") if isinstance(data, str) else data
+            named = name if isinstance(data, bytes) else None
+            check_plan_upload(named, raw, self.max_upload)
+            text = read_plan_text(raw, shown, extension(named), self.max_upload)
+            # bytes, never the text: a pasted one-line path must not open a server file
+            parsed = parse_plan(raw, max_bytes=self.max_upload)
         if not parsed.sections:
             raise InputError(
                 f"{shown}: ไม่พบโครงสร้างแผน (วิสัยทัศน์ ยุทธศาสตร์ แนวทาง…) / no plan structure "
@@ -238,7 +248,7 @@ class PlanStore:
         """The first plan whose source text has this SHA-256 (``None``: none has)."""
         row = self.db.conn.execute(
             "SELECT id, name, org, province FROM plans WHERE source_sha=? "
-            "ORDER BY created_at, id LIMIT 1",
+            "AND archived_at IS NULL ORDER BY created_at, id LIMIT 1",
             (source_sha,),
         ).fetchone()
         return dict(row) if row is not None else None
@@ -252,10 +262,15 @@ class PlanStore:
         """Every plan of the workspace (id, name, org, province, revision, section count)."""
         return self.db.plans()
 
-    def delete(self, plan_id: str) -> None:
-        """Remove a plan with its decisions, fixes and runs."""
-        if not self.db.delete_plan(plan_id):
+    def delete(self, plan_id: str, *, who: str) -> None:
+        """Archive a plan (a soft delete: its decisions, fixes and runs are kept)."""
+        if not self.db.archive_plan(plan_id, who=who):
             raise NotFoundError(f"ไม่พบแผน / no plan {plan_id!r} in this workspace")
+
+    def restore(self, plan_id: str) -> None:
+        """Bring an archived plan back."""
+        if not self.db.restore_plan(plan_id):
+            raise NotFoundError(f"ไม่พบแผนที่ถูกลบ / no deleted plan {plan_id!r} to restore")
 
     def fix_section(
         self,

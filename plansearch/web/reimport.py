@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..frameworks import describe
+from ..limits import check_archive
 from .db import NotFoundError
 from .decisions import ACTION_TH
 from .export import (
@@ -55,8 +56,53 @@ DECIDED = ("accept", "change", "reject")
 def diff_import(wb: Workbench, plan_id: str, data: bytes) -> dict[str, Any]:
     """Compare an edited workbook with what it showed and the standing decisions; store
     the planner's edits as a pending import → ``changes``, ``conflicts``, ``errors``."""
-    sheet, hidden = _read(data)
-    snap = read_snapshot(hidden, plan_id)
+    return diff_rows(wb, plan_id, read_sheet(data))
+
+
+def read_sheet(data: bytes) -> dict[str, list[list[str]]]:
+    """The rows of an edited export, as text (what a parse worker returns;
+    :func:`diff_rows` compares them): ``rows``, the decisions sheet (header checked),
+    and ``snapshot``, the hidden sheet of what the export showed (empty: none)."""
+    from openpyxl import load_workbook
+
+    if not data.startswith(b"PK\x03\x04"):
+        raise InputError("ไฟล์นี้ไม่ใช่ Excel (.xlsx) / the file is not an .xlsx workbook")
+    check_archive(data, what="Excel")  # a ZIP/XML bomb is refused before openpyxl opens it
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:
+        raise InputError(
+            f"อ่านไฟล์ Excel ไม่ได้ / cannot read this workbook ({type(exc).__name__})"
+        ) from None
+    try:
+        if DECISION_SHEET not in book.sheetnames:
+            raise InputError(
+                f"ไม่พบแผ่นงาน {DECISION_SHEET!r} / the workbook has no {DECISION_SHEET!r} sheet; "
+                "export it from the workbench first"
+            )
+        sheet = list(book[DECISION_SHEET].iter_rows(values_only=True))
+        hidden = []
+        if SNAPSHOT_SHEET in book.sheetnames:
+            hidden = list(book[SNAPSHOT_SHEET].iter_rows(values_only=True))
+    finally:
+        book.close()
+    if not sheet or tuple(str(h or "") for h in sheet[0][: len(DECISION_HEADERS)]) != (
+        DECISION_HEADERS
+    ):
+        raise InputError("หัวตารางของแผ่นงานถูกแก้ไข / the decisions sheet's header row was changed")
+    return {"rows": _as_text(sheet), "snapshot": _as_text(hidden)}
+
+
+def _as_text(rows: list[tuple[Any, ...]]) -> list[list[str]]:
+    return [["" if v is None else str(v).strip() for v in row] for row in rows]
+
+
+def diff_rows(wb: Workbench, plan_id: str, read: dict[str, list[list[str]]]) -> dict[str, Any]:
+    """Compare the rows of :func:`read_sheet` with what the export showed and the
+    standing decisions; store the planner's edits as a pending import (nothing
+    applied) → ``changes``, ``conflicts``, ``errors``."""
+    sheet = read["rows"]
+    snap = read_snapshot(read.get("snapshot") or [], plan_id)
     snapshot_id, shown = snap if snap is not None else (None, None)
     current = {(r["section_key"], r["framework"]): r for r in cell_rows(wb, plan_id)}
     status_of = {v: k for k, v in ACTION_TH.items()}
@@ -132,37 +178,6 @@ def diff_import(wb: Workbench, plan_id: str, data: bytes) -> dict[str, Any]:
         "conflicts": conflicts,
         "errors": errors,
     }
-
-
-def _read(data: bytes) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The decisions sheet's rows (header first, checked) and the snapshot sheet's."""
-    from openpyxl import load_workbook
-
-    if not data.startswith(b"PK\x03\x04"):
-        raise InputError("ไฟล์นี้ไม่ใช่ Excel (.xlsx) / the file is not an .xlsx workbook")
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise InputError(
-            f"อ่านไฟล์ Excel ไม่ได้ / cannot read this workbook ({type(exc).__name__})"
-        ) from None
-    try:
-        if DECISION_SHEET not in book.sheetnames:
-            raise InputError(
-                f"ไม่พบแผ่นงาน {DECISION_SHEET!r} / the workbook has no {DECISION_SHEET!r} sheet; "
-                "export it from the workbench first"
-            )
-        sheet = list(book[DECISION_SHEET].iter_rows(values_only=True))
-        hidden: list[tuple[Any, ...]] = []
-        if SNAPSHOT_SHEET in book.sheetnames:
-            hidden = list(book[SNAPSHOT_SHEET].iter_rows(values_only=True))
-    finally:
-        book.close()
-    if not sheet or tuple(str(h or "") for h in sheet[0][: len(DECISION_HEADERS)]) != (
-        DECISION_HEADERS
-    ):
-        raise InputError("หัวตารางของแผ่นงานถูกแก้ไข / the decisions sheet's header row was changed")
-    return sheet, hidden
 
 
 def _edit(want: str, target: str, cur: dict[str, Any]) -> tuple[str, str | None] | None:

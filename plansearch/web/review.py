@@ -44,8 +44,8 @@ def plan_review(wb: Workbench, plan_id: str) -> dict[str, Any]:
     al = ap.alignment
     current = wb.decisions.current(plan_id)
     fws = sorted(al.frameworks, key=lambda f: describe(f).order)
-    this_run = wb.aligner.stored(plan_id, before=ap.run_id + 1)
-    previous = wb.aligner.stored(plan_id, before=ap.run_id)
+    this_run = wb.aligner.recorded(plan_id, before=ap.run_id + 1)
+    previous = wb.aligner.recorded(plan_id, before=ap.run_id)
     before = previous.cells if previous is not None else {}
     blocks: list[dict[str, Any]] = [
         {

@@ -111,6 +111,12 @@ class WorkspaceSearch:
         """Leave these section keys out of every result (their plan was deleted)."""
         self._stale.update(keys)
 
+    def show(self, sections: Iterable[Section]) -> None:
+        """Index these sections again and show them in results (a plan was restored)."""
+        items = list(sections)
+        self._stale.difference_update(s.id for s in items)
+        self.update(items)
+
     def _unique(self, hits: Iterable[Any]) -> list[Any]:
         """``hits`` without hidden sections and without a second hit of one passage."""
         seen: set[tuple[str, str, str]] = set()

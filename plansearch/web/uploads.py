@@ -1,21 +1,32 @@
-"""Checks on what people upload: size, type, and names that never reach the filesystem.
+"""Checks on what people upload: size, type, time, and names that never reach the disk.
 
 The request body is limited before it is read (:class:`BodyLimit`, an ASGI
 middleware that answers 413 as soon as the ``Content-Length`` or the bytes received
-pass the limit), then each file's kind is told from its *content* and an allow-list
-of extensions. An uploaded file name is only ever shown (cleaned), never used as a
-path.
+pass the limit, and 408 when the body trickles in slower than
+:class:`ReadTimeouts` allow), then each file's kind is told from its *content* and an
+allow-list of extensions. An uploaded file name is only ever shown (cleaned), never
+used as a path.
+
+Uploads are parsed in a worker process (:mod:`plansearch.isolation`, what the workers
+run: :mod:`.parsing`), never in the server; :func:`until_disconnect` stops the worker
+when the client goes away.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
+import time
 import unicodedata
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from ..errors import InputError
+from ..errors import InputError, ParseCancelledError
+
+T = TypeVar("T")
 
 #: Largest request body the server reads (a plan PDF is a few MB; 50 MB is generous).
 DEFAULT_MAX_UPLOAD = 50 * 1024 * 1024
@@ -94,17 +105,36 @@ def check_framework_upload(name: str | None, data: bytes, max_bytes: int) -> str
     return ext
 
 
+@dataclass(frozen=True)
+class ReadTimeouts:
+    """How slowly a request body may arrive before the request is dropped (408).
+
+    ``idle``: seconds without a byte; past ``grace`` seconds, the body must have come at
+    ``min_rate`` bytes/s on average (a 50 MB plan over a slow 1 Mbit/s office link
+    comes at 125 KB/s; a trickling client at a few bytes per second).
+
+    >>> ReadTimeouts().idle
+    15.0
+    """
+
+    idle: float = 15.0
+    grace: float = 30.0
+    min_rate: float = 16 * 1024
+
+
 class BodyLimit:
-    """ASGI middleware: requests whose body passes ``max_bytes`` get 413, unread.
+    """ASGI middleware: requests whose body passes ``max_bytes`` get 413, unread; bodies
+    that arrive slower than ``timeouts`` allow get 408 and the connection is closed.
 
     A declared ``Content-Length`` over the limit is refused before any byte is read;
     otherwise the bytes are counted as they arrive and the request stops at the limit
     (nothing of it reaches a handler, so nothing is stored).
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeouts: ReadTimeouts | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeouts = timeouts or ReadTimeouts()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,20 +147,34 @@ class BodyLimit:
         seen = 0
         started = False
         overflowed = False
+        timed_out = False
+        body_done = False
+        t0 = time.monotonic()
+        limits = self.timeouts
 
         async def counting_receive() -> Message:
-            nonlocal seen, overflowed
-            msg = await receive()
+            nonlocal seen, overflowed, timed_out, body_done
+            if body_done:
+                return await receive()  # after the body: only a disconnect can come
+            elapsed = time.monotonic() - t0
+            # past the grace period the body must keep up the minimum average rate
+            need = max(limits.grace, seen / limits.min_rate) - elapsed
+            try:
+                msg = await asyncio.wait_for(receive(), max(0.01, min(limits.idle, need)))
+            except TimeoutError:
+                timed_out = True
+                raise _Overflow from None
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.max_bytes:
                     overflowed = True
                     raise _Overflow
+                body_done = not msg.get("more_body", False)
             return msg
 
         async def tracking_send(msg: Message) -> None:
             nonlocal started
-            if overflowed:
+            if overflowed or timed_out:
                 return  # the error response of an inner layer; ours follows
             if msg["type"] == "http.response.start":
                 started = True
@@ -139,35 +183,75 @@ class BodyLimit:
         try:
             await self.app(scope, counting_receive, tracking_send)
         except Exception:
-            if not overflowed:
+            if not (overflowed or timed_out):
                 raise
         # inner layers may turn the overflow into their own error response (dropped
-        # above) or into an exception: either way the answer is one 413
+        # above) or into an exception: either way the answer is one 413 (or 408)
         if overflowed and not started:
             await self._refuse(send)
+        elif timed_out and not started:
+            await _json_error(
+                send,
+                408,
+                "request_timeout",
+                "ส่งข้อมูลช้าเกินไป การเชื่อมต่อถูกปิด / the request body arrived too slowly; "
+                "the connection was closed",
+            )
 
     async def _refuse(self, send: Send) -> None:
         mb = self.max_bytes // (1024 * 1024)
-        body = json.dumps(
-            {
-                "error": "upload_too_large",
-                "detail": f"ไฟล์ใหญ่เกิน {mb} MB / the upload is over the {mb} MB limit",
-            },
-            ensure_ascii=False,
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
+        await _json_error(
+            send,
+            413,
+            "upload_too_large",
+            f"ไฟล์ใหญ่เกิน {mb} MB / the upload is over the {mb} MB limit",
         )
-        await send({"type": "http.response.body", "body": body})
+
+
+async def _json_error(send: Send, status: int, error: str, detail: str) -> None:
+    """A JSON error response that closes the connection (its body was not all read)."""
+    body = json.dumps({"error": error, "detail": detail}, ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class _Overflow(Exception):
-    """Raised inside ``receive`` when the body passes the limit."""
+    """Raised inside ``receive`` when the body passes the limit or its time."""
+
+
+async def until_disconnect(receive: Receive, work: Awaitable[T]) -> T:
+    """Await ``work`` (a worker call) unless the client disconnects first: then the
+    work is cancelled (its worker killed) and :class:`ParseCancelledError` raised.
+    Call it after the request body was read (``receive`` then waits for a disconnect)."""
+    task = asyncio.ensure_future(work)
+
+    async def watch() -> None:
+        while True:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                return
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        watcher.cancel()
+        raise
+    if task in done:
+        watcher.cancel()
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    raise ParseCancelledError("ผู้ส่งยกเลิกแล้ว / the client went away; the parse was stopped")

@@ -28,7 +28,7 @@ from ...errors import (
     ScannedDocumentError,
     UnsupportedFormatError,
 )
-from ..limits import check_archive, check_pdf_pages
+from ...limits import check_archive, check_pdf_pages
 from .base import (
     DEFAULT_MAX_BYTES,
     ZIP_MAGIC,
@@ -43,7 +43,7 @@ from .base import (
 )
 from .doc import DocReader
 from .docx import DocxReader
-from .ocr import ocr_pdf
+from .ocr import ocr_pdf, ocr_scanned_pages
 from .pdf import PdfReader
 from .txt import TextReader, binary_kind
 
@@ -68,10 +68,10 @@ def extract_bytes(
 ) -> ExtractedDocument:
     """Detect the format of ``data`` (magic bytes, then ``suffix``) and extract it.
 
-    ``ocr=True`` reads a PDF without a text layer with Tesseract (see :mod:`.ocr`).
-    Before any reader opens it, a ZIP-based file is checked for bombs and a PDF for its
-    page count (``max_pages``, default ``$PLANSEARCH_MAX_PAGES`` or 1,000; see
-    :mod:`plansearch.parse.limits`)."""
+    ``ocr=True`` reads a PDF without a text layer with Tesseract, and the pages without
+    text of a PDF that has text on others (see :mod:`.ocr`). Before any reader opens it,
+    a ZIP-based file is checked for bombs and a PDF for its page count (``max_pages``,
+    default ``$PLANSEARCH_MAX_PAGES`` or 1,000; see :mod:`plansearch.limits`)."""
     if len(data) > max_bytes:
         raise too_large(name, len(data), max_bytes)
     if not data.strip():
@@ -83,11 +83,14 @@ def extract_bytes(
         check_pdf_pages(data, name=name, limit=max_pages)
     if reader is not None:
         try:
-            return reader.read(data, name)
+            doc = reader.read(data, name)
         except ScannedDocumentError:
             if not ocr:
                 raise
             return ocr_pdf(data, name)
+        if ocr and doc.format == "pdf":
+            doc = ocr_scanned_pages(data, name, doc)  # scanned pages among text pages
+        return doc
     what = binary_kind(data)
     if what is not None:
         raise BinaryFileError(f"{name}: ไม่ใช่เอกสารข้อความ / {name} is {what}, not a text document")

@@ -29,7 +29,7 @@ from ...errors import DocumentTooLargeError
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 #: A ZIP member's local header: DOCX, XLSX and every other OOXML file start with it.
 #: :func:`~plansearch.parse.readers.extract_bytes` runs
-#: :func:`~plansearch.parse.limits.check_archive` on such bytes before a reader opens
+#: :func:`~plansearch.limits.check_archive` on such bytes before a reader opens
 #: them, unless the reader has ``checks_archives = True`` (it checks them itself).
 ZIP_MAGIC = b"PK\x03\x04"
 

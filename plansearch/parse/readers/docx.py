@@ -11,7 +11,7 @@
 
 A ZIP bomb (a member that inflates too far, too many members or XML elements, entity
 declarations…) is refused before python-docx opens it
-(:func:`plansearch.parse.limits.check_archive`). A ZIP that is a spreadsheet, a
+(:func:`plansearch.limits.check_archive`). A ZIP that is a spreadsheet, a
 presentation or an OpenDocument file, or a damaged ZIP, raises a named error that says
 what it is.
 """
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import DamagedDocumentError, EmptyDocumentError, UnsupportedFormatError
-from ..limits import check_archive
+from ...limits import check_archive
 from .base import Block, ExtractedDocument
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -196,7 +196,7 @@ def _paragraph_text(p: Any) -> str:
 
 
 def _check_zip(data: bytes, name: str) -> None:
-    """Refuse a ZIP bomb (:func:`~plansearch.parse.limits.check_archive`), then name a
+    """Refuse a ZIP bomb (:func:`~plansearch.limits.check_archive`), then name a
     ZIP that is not a Word document (a spreadsheet, a presentation, OpenDocument)."""
     check_archive(data, what=name)
     try:

@@ -1,9 +1,11 @@
 """OCR for scanned PDFs (no text layer) through Tesseract with Thai data, when installed.
 
 Off by default (``parse_plan(path, ocr=True)`` turns it on): OCR takes seconds per page
-and its text needs checking. Needs the ``tesseract`` command and its Thai data
-(Debian: ``apt-get install tesseract-ocr tesseract-ocr-tha``). Each page is rendered by
-PDFium at 300 dpi; the lines Tesseract reads become blocks with their page number.
+and its text needs checking. A PDF without any text layer is read page by page; in a PDF
+with text on some pages, only the pages without text are (:func:`ocr_scanned_pages`).
+Needs the ``tesseract`` command and its Thai data (Debian: ``apt-get install
+tesseract-ocr tesseract-ocr-tha``). Each page is rendered by PDFium at 300 dpi; the
+lines Tesseract reads become blocks with their page number.
 """
 
 from __future__ import annotations
@@ -36,13 +38,16 @@ def tesseract_languages() -> set[str]:
     return {ln.strip() for ln in res.stdout.splitlines()[1:] if ln.strip()}
 
 
-def ocr_pdf(data: bytes, name: str, *, lang: str = "tha+eng") -> ExtractedDocument:
-    """Read a scanned PDF with Tesseract; raises if Tesseract or its Thai data is missing."""
+def _need_tesseract(name: str) -> None:
     if "tha" not in tesseract_languages():
         raise ScannedDocumentError(
             f"{name}: ต้องติดตั้ง Tesseract ภาษาไทยก่อน / OCR needs Tesseract with Thai data: "
             "apt-get install tesseract-ocr tesseract-ocr-tha (or run `ocrmypdf -l tha` yourself)"
         )
+
+
+def _ocr_pages(data: bytes, pages: set[int] | None, lang: str) -> list[Block]:
+    """Blocks of the given 1-based pages (all when ``None``) read by Tesseract."""
     import pypdfium2 as pdfium
 
     exe = shutil.which("tesseract") or "tesseract"
@@ -51,6 +56,8 @@ def ocr_pdf(data: bytes, name: str, *, lang: str = "tha+eng") -> ExtractedDocume
     try:
         with tempfile.TemporaryDirectory(prefix="plansearch-ocr-") as tmp:
             for i in range(len(pdf)):
+                if pages is not None and i + 1 not in pages:
+                    continue
                 page = pdf[i]
                 try:
                     image = page.render(scale=DPI / 72).to_pil()
@@ -69,8 +76,55 @@ def ocr_pdf(data: bytes, name: str, *, lang: str = "tha+eng") -> ExtractedDocume
                     blocks.append(Block(repair_thai(line.strip()), page=i + 1))
     finally:
         pdf.close()
+    return blocks
+
+
+def ocr_pdf(data: bytes, name: str, *, lang: str = "tha+eng") -> ExtractedDocument:
+    """Read a scanned PDF with Tesseract; raises if Tesseract or its Thai data is missing."""
+    _need_tesseract(name)
+    blocks = _ocr_pages(data, None, lang)
     if not any(b.text for b in blocks):
         raise ScannedDocumentError(f"{name}: OCR พบข้อความว่าง / OCR found no text")
     return ExtractedDocument.from_blocks(
         blocks, format="pdf-ocr", notes=(f"OCR by Tesseract ({lang}); check the text",)
     )
+
+
+def ocr_scanned_pages(
+    data: bytes, name: str, doc: ExtractedDocument, *, lang: str = "tha+eng"
+) -> ExtractedDocument:
+    """A PDF with a text layer on some pages and scans on others: the pages without
+    text (listed in ``doc.notes`` by the PDF reader) read by Tesseract, in their place.
+
+    Returns ``doc`` unchanged when every page has text."""
+    pages = scanned_pages(doc)
+    if not pages:
+        return doc
+    _need_tesseract(name)
+    found = _ocr_pages(data, pages, lang)
+    by_page: dict[int, list[Block]] = {}
+    for b in found:
+        by_page.setdefault(b.page or 0, []).append(b)
+    blocks: list[Block] = []
+    for b in doc.blocks:
+        for p in sorted(k for k in by_page if k < (b.page or 0)):
+            blocks.extend([*by_page.pop(p), Block("", page=p)])
+        blocks.append(b)
+    for p in sorted(by_page):
+        blocks.extend(by_page[p])
+    listed = ", ".join(map(str, sorted(pages)))
+    notes = [n for n in doc.notes if not n.startswith(_SCANNED_NOTE)]
+    notes.append(f"OCR by Tesseract ({lang}) on pages without text: {listed}; check the text")
+    return ExtractedDocument.from_blocks(blocks, format=doc.format, notes=notes)
+
+
+#: how the PDF reader notes the pages it found no text on
+_SCANNED_NOTE = "pages without text (scanned?): "
+
+
+def scanned_pages(doc: ExtractedDocument) -> set[int]:
+    """The pages the PDF reader found no text on (from its note)."""
+    for note in doc.notes:
+        if note.startswith(_SCANNED_NOTE):
+            return {int(p) for p in note[len(_SCANNED_NOTE) :].split(", ") if p.isdigit()}
+    return set()

@@ -22,12 +22,15 @@ parser files each column's paragraphs under the cell to their left.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
-from ..vocabulary import match_term
+from ..vocabulary import is_heading_remainder, match_term
 from .base import Block
-from .pdf_text import PrintedLine, join_thai, starts_item
+from .pdf_grid import grid_table_at
+from .pdf_layout import PageRules
+from .pdf_text import PrintedLine, join_thai, marker_end, new_cell_paragraph, starts_item
 
 #: a header cell is short (a column title, not a sentence)
 MAX_HEAD = 80
@@ -47,8 +50,13 @@ def _center(ln: PrintedLine) -> float:
 
 
 def _names_kind(text: str) -> bool:
+    """A column title naming a kind of section (``แนวทางการพัฒนา``, ``ยุทธศาสตร์ :``),
+    not a line of running text that starts with such a word nor a numbered heading
+    (``ประเด็นยุทธศาสตร์ที่ 4`` heading each of two columns)."""
+    if any(c.isdigit() for c in text):
+        return False
     tm = match_term(text)
-    return tm is not None and tm.kind is not None
+    return tm is not None and tm.kind is not None and is_heading_remainder(tm.remainder)
 
 
 def _pieces(ln: PrintedLine) -> tuple[PrintedLine, ...]:
@@ -73,9 +81,54 @@ def _header_at(lines: list[PrintedLine], i: int, lh: float) -> tuple[list[Printe
         return None
     if any(b.left < a.right for a, b in pairwise(pieces)):
         return None  # overlapping pieces are not cells of one row
+    pieces, j = _wrapped_header(lines, pieces, j)
     if sum(_names_kind(p.text) for p in pieces) < 2:
         return None
+    if len({p.text for p in pieces}) < len(pieces):
+        return None  # "กลยุทธ์" heading each of two columns: not column titles
     return pieces, j
+
+
+def _wrapped_header(
+    lines: list[PrintedLine], pieces: list[PrintedLine], j: int
+) -> tuple[list[PrintedLine], int]:
+    """Header cells whose titles wrap in a narrow column (``แนวทางการ`` / ``พัฒนา``):
+    the next printed rows, set like the header (bold, or not) and at most a line and a
+    half below it, whose pieces all lie inside the header's columns, add to the titles."""
+    lefts = [p.left for p in pieces]
+    above = lines[j - 1]
+    out = list(pieces)
+    for _ in range(3):
+        if j >= len(lines):
+            break
+        ln = lines[j]
+        size = max(ln.font, above.font)
+        if ln.page != above.page or ln.bold != pieces[0].bold:
+            break
+        if not 0 < above.base - ln.base <= (2.2 if ln.bold else 1.8) * size:
+            break
+        cols = [_column(p, lefts, 0.5 * size) for p in _pieces(ln)]
+        if any(c is None for c in cols) or (not ln.bold and len(cols) == len(pieces)):
+            break
+        if any(marker_end(p.text) or starts_item(p.text) for p in _pieces(ln)):
+            break  # the first row of the body
+        for p, c in zip(_pieces(ln), cols, strict=True):
+            assert c is not None
+            head = out[c]
+            out[c] = PrintedLine(
+                head.page,
+                join_thai(head.text, p.text),
+                head.left,
+                max(head.right, p.right),
+                min(head.bottom, p.bottom),
+                head.top,
+                size=head.size,
+                bold=head.bold,
+                baseline=head.baseline,
+            )
+        above = ln
+        j += 1
+    return out, j
 
 
 def _column(piece: PrintedLine, lefts: list[float], tol: float) -> int | None:
@@ -121,8 +174,10 @@ def _cells(ln: PrintedLine, lefts: list[float], tol: float) -> list[tuple[Printe
 _Cell = tuple[int, PrintedLine, int]  # line index, the cell's printed piece, column
 
 
-def _table_at(lines: list[PrintedLine], i: int, lh: float) -> tuple[int, int, list[_Cell]] | None:
-    """(end, number of header cells, cells) of the table whose header starts at ``i``."""
+def _table_at(
+    lines: list[PrintedLine], i: int, lh: float
+) -> tuple[int, list[float], list[_Cell]] | None:
+    """(end, column lefts, cells) of the table whose header starts at ``i``."""
     found = _header_at(lines, i, lh)
     if found is None:
         return None
@@ -150,53 +205,136 @@ def _table_at(lines: list[PrintedLine], i: int, lh: float) -> tuple[int, int, li
     if not any(c > 0 for _, _, c in body):
         return None
     end = body[-1][0] + 1
-    return end, len(head), cells[: len(head)] + body
+    return end, lefts, cells[: len(head)] + body
 
 
-def _blocks(cells: list[_Cell], n_head: int, table: int) -> list[Block]:
+def _low(values: list[float], default: float) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 4] if ordered else default
+
+
+def _ruled(rules: PageRules, above: PrintedLine, below: PrintedLine) -> bool:
+    """Is there a horizontal border between the printed rows ``above`` and ``below``?"""
+    top = above.base - 0.1 * above.font
+    bottom = below.base + 0.6 * below.font
+    return any(
+        bottom < y < top and min(x1, below.right) - max(x0, below.left) > 0
+        for y, x0, x1 in rules.horizontal
+    )
+
+
+def _blocks(
+    cells: list[_Cell],
+    n_head: int,
+    table: int,
+    lefts: list[float],
+    rules: Mapping[int, PageRules],
+) -> list[Block]:
     """Header cells as row 0, then each row's cells; wrapped lines of a cell joined into
-    paragraphs (a new paragraph where a line starts a numbered item)."""
+    paragraphs.
+
+    A new row starts below a horizontal border (the cell boxes of a ruled table);
+    without borders, where no column goes on at the line pitch from the line above it.
+    A row cut by a page break goes on at the top of the next page unless its first cell
+    there starts a new item (a number, ยุทธศาสตร์ที่ N…). In a cell, a line with a list
+    number starts a new paragraph; so does one that starts another item
+    (``ยุทธศาสตร์ที่ 2``) where the line above ended short of the cell's right edge."""
     out = [
         Block(p.text.replace("\t", " "), page=p.page, table=table, row=0, col=c)
         for _, p, c in cells[:n_head]
     ]
-    paragraphs: dict[tuple[int, int], list[tuple[str, int]]] = {}
+    body = sorted(cells[n_head:], key=lambda t: (t[1].page, -t[1].base, t[1].left))
+    printed: list[list[tuple[PrintedLine, int]]] = []
+    for _, p, c in body:
+        if printed:
+            top = printed[-1][0][0]
+            if top.page == p.page and abs(top.base - p.base) <= 0.35 * max(p.font, top.font):
+                printed[-1].append((p, c))
+                continue
+        printed.append([(p, c)])
+    steps = []
+    last: dict[int, PrintedLine] = {}
+    for row_pieces in printed:
+        for p, c in row_pieces:
+            q = last.get(c)
+            if q is not None and q.page == p.page and 0.8 * p.font < q.base - p.base < 2.5 * p.font:
+                steps.append(q.base - p.base)
+            last[c] = p
+    pitch = _low(steps, 1.5 * (body[0][1].font if body else 12.0))
+    rights = [*lefts[1:], max((p.right for _, p, _ in body), default=0.0) + 1.0]
+    paragraphs: dict[tuple[int, int], list[list[object]]] = {}
     row = 0
-    other = True  # a cell right of the first column was seen in the current row
-    page = cells[n_head - 1][1].page if n_head else 0
-    for _, p, c in cells[n_head:]:
-        text = p.text.replace("\t", " ")
-        if c == 0 and other:
-            # a row cut by a page break goes on at the top of the next page, unless the
-            # first cell there starts a new item (a number, ยุทธศาสตร์ที่ N…)
-            if not (p.page != page and row > 0 and not starts_item(text)):
-                row += 1
-            other = False
-        elif c > 0:
-            other = True
-            row = max(row, 1)
-        page = p.page
-        cell = paragraphs.setdefault((row, c), [])
-        if cell and not starts_item(text):
-            cell[-1] = (join_thai(cell[-1][0], text), cell[-1][1])
+    last = {}
+    above: PrintedLine | None = None
+    for row_pieces in printed:
+        first = row_pieces[0][0]
+        if above is None:
+            new = True
+        elif first.page != above.page:
+            col0 = next((p for p, c in row_pieces if c == 0), None)
+            new = col0 is not None and starts_item(col0.text)
+        elif first.page in rules and rules[first.page].horizontal:
+            new = _ruled(rules[first.page], above, first)
         else:
-            cell.append((text, p.page))
+            # no column goes on at the line pitch, or the first column starts a new cell
+            # (cells are top-aligned: a row's first cell starts at the row's top)
+            goes_on = [
+                c in last and last[c].page == p.page and last[c].base - p.base <= 1.15 * pitch
+                for p, c in row_pieces
+            ]
+            new = not any(goes_on) or any(
+                c == 0 and 0 in last and not on
+                for (p, c), on in zip(row_pieces, goes_on, strict=True)
+            )
+        if new:
+            row += 1
+        for p, c in row_pieces:
+            text = p.text.replace("\t", " ")
+            cell = paragraphs.setdefault((row, c), [])
+            if cell and not new_cell_paragraph(cell[-1][2], cell[-1][0], p, text, rights[c]):  # type: ignore[arg-type]
+                cell[-1][0] = join_thai(cell[-1][0], text)  # type: ignore[arg-type]
+                cell[-1][2] = p
+            else:
+                cell.append([text, p.page, p])
+            last[c] = p
+        above = max((p for p, _ in row_pieces), key=lambda p: -p.base)
     for (r, c), paras in sorted(paragraphs.items()):
-        out.extend(Block(text, page=page, table=table, row=r, col=c) for text, page in paras)
+        out.extend(
+            Block(str(text), page=int(page), table=table, row=r, col=c)  # type: ignore[call-overload]
+            for text, page, _ in paras
+        )
     return out
 
 
-def find_tables(lines: list[PrintedLine], lh: float, first_id: int = 0) -> dict[int, PdfTable]:
-    """Tables among the printed ``lines`` (in reading order), by their first line index;
-    ``lh`` is the usual line height, ``first_id`` the number of the first table."""
+def find_tables(
+    lines: list[PrintedLine],
+    lh: float,
+    first_id: int = 0,
+    rules: Mapping[int, PageRules] | None = None,
+    *,
+    ruled: bool = True,
+    borderless: bool = True,
+) -> dict[int, PdfTable]:
+    """Tables among the printed ``lines``, by their first line index: ruled tables read
+    by their cell boxes (``rules``: the rules of each page; :mod:`.pdf_grid`), and
+    tables without borders read by their header's columns (lines in reading order: a
+    page in two columns is split into them first). ``lh`` is the usual line height,
+    ``first_id`` the number of the first table."""
     out: dict[int, PdfTable] = {}
     i = 0
     while i < len(lines):
-        found = _table_at(lines, i, lh)
+        if ruled:
+            grid = grid_table_at(lines, i, rules or {}, _names_kind, first_id + len(out))
+            if grid is not None:
+                out[i] = PdfTable(i, grid.end, grid.blocks)
+                i = grid.end
+                continue
+        found = _table_at(lines, i, lh) if borderless else None
         if found is None:
             i += 1
             continue
-        end, n_head, cells = found
-        out[i] = PdfTable(i, end, tuple(_blocks(cells, n_head, first_id + len(out))))
+        end, lefts, cells = found
+        blocks = _blocks(cells, len(lefts), first_id + len(out), lefts, rules or {})
+        out[i] = PdfTable(i, end, tuple(blocks))
         i = end
     return out

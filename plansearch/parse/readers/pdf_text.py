@@ -17,12 +17,21 @@ from ..vocabulary import STRATEGY_NUMBERED, match_term, parse_marker
 _N = r"[1-9]\d{0,2}"
 _BARE = re.compile(rf"\({_N}\)|{_N}(?:\.{_N})*[.)]|{_N}(?:\.{_N})+|\.(?:{_N})?|[-–•]")
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
+_NO_BREAK_BEFORE = frozenset(")]}”’,.;:!?%/([{")
+_NO_BREAK_AFTER = frozenset("([{“‘.,")
+_THAI_LETTERS = re.compile(r"[\u0e01-\u0e4f]")
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 @dataclass
 class PrintedLine:
-    """One printed line (or table cell) of a page: its text and its box in points."""
+    """One printed line (or table cell) of a page: its text and its box in points.
+
+    ``baseline`` is where its glyphs stand, ``size`` their font size, ``bold`` whether
+    its first run is set in a bold font, ``text_left`` the x where the text after a
+    leading list number starts (the indent of a hanging item's wrapped lines), and
+    ``edges`` the right edge of each of its non-space characters (for the width of its
+    first word)."""
 
     page: int
     text: str
@@ -33,10 +42,67 @@ class PrintedLine:
     first_word: float = 0.0  # width of the text before the first space
     #: the pieces a line was merged from across tab stops or table gaps (left to right)
     parts: tuple[PrintedLine, ...] = ()
+    size: float = 0.0
+    bold: bool = False
+    baseline: float | None = None
+    text_left: float | None = None
+    edges: tuple[float, ...] = ()
+    col: int = 0  # its column on the page (0 = the first or only one)
+    furniture: bool = False  # the one copy kept of a running page header or footer
+    tallest: float = 0.0  # the largest font size on the line (it sets the line height)
+    #: a list number joined to the text after its tab: the two pieces' texts as printed
+    numbered_from: tuple[str, ...] = ()
 
     @property
     def height(self) -> float:
         return max(self.top - self.bottom, 1.0)
+
+    @property
+    def font(self) -> float:
+        """The font size (the box height where the PDF did not say)."""
+        return self.size or self.height
+
+    def __post_init__(self) -> None:
+        self.tallest = max(self.tallest, self.font)
+
+    @property
+    def base(self) -> float:
+        return self.baseline if self.baseline is not None else self.bottom
+
+    @property
+    def indent(self) -> float:
+        """Where the text after a leading list number starts (``left`` without one)."""
+        return self.text_left if self.text_left is not None else self.left
+
+    def next_word(self, thai: bool = True) -> float:
+        """Width of the first word: with ``thai``, a Thai word (PyThaiNLP's dictionary
+        segmentation, as a word processor breaks Thai lines), else the text before the
+        first space (as a typesetter that breaks only at spaces does)."""
+        if not self.edges:
+            return self.first_word
+        if thai and self.first_word:
+            return self.first_word
+        head = self.text[:40] if thai else self.text
+        word = head.split()[0] if head.split() else head
+        if thai and _THAI.match(head):
+            from pythainlp.tokenize import word_tokenize
+
+            tokens = word_tokenize(head, engine="newmm")
+            word = tokens[0] if tokens else head
+            # no line break next to brackets and closing punctuation (Unicode line
+            # breaking: "การเกษตร(เพื่อ" is one unit)
+            for token in tokens[1:]:
+                if not token.strip():
+                    break
+                if token[0] in _NO_BREAK_BEFORE or word[-1] in _NO_BREAK_AFTER:
+                    word += token
+                else:
+                    break
+        k = min(max(len("".join(word.split())), 1), len(self.edges))
+        width = max(self.edges[k - 1] - self.left, 0.0) or 0.01
+        if thai:
+            self.first_word = width
+        return width
 
 
 #: one character and its box: character, x0, y0, x1, y1
@@ -121,12 +187,66 @@ def starts_item(text: str) -> bool:
     return match_term(t) is not None and len(t) <= 80
 
 
+def marker_end(text: str) -> int:
+    """Where the text after a leading list number starts (0 without one).
+
+    >>> marker_end("๑.๒ ส่งเสริมอาชีพ"), marker_end("ส่งเสริมอาชีพ")
+    (4, 0)
+    """
+    m = parse_marker(text.translate(_THAI_DIGITS))
+    return m.end if m is not None else 0
+
+
 def bare_marker(text: str) -> bool:
     """``"1."`` / ``"(๒)"`` alone on a line."""
     return _BARE.fullmatch(text.translate(_THAI_DIGITS).strip()) is not None
 
 
 def join_thai(a: str, b: str) -> str:
-    if _THAI.match(a[-1]) and _THAI.match(b[0]):
+    """Two lines of one paragraph: Thai letters meet without a space (Thai does not put
+    spaces between words), anything else (a number, Latin) with one.
+
+    >>> join_thai("การพัฒนา", "ท้องถิ่น"), join_thai("ยุทธศาสตร์ที่ ๑", "การพัฒนา")
+    ('การพัฒนาท้องถิ่น', 'ยุทธศาสตร์ที่ ๑ การพัฒนา')
+    """
+    if not a or not b:
         return a + b
+    if _THAI_LETTERS.match(a[-1]) and _THAI_LETTERS.match(b[0]):
+        return a + b
+    if a[-1] in "-‐" and b[0].isalpha():
+        return a + b  # "e-" / "Service": a hyphen at the end of a line joins
     return f"{a} {b}"
+
+
+def new_cell_paragraph(
+    prev: PrintedLine, before: str, line: PrintedLine, text: str, right: float
+) -> bool:
+    """Does the table cell line ``line`` (its text ``text``) start a new paragraph after
+    the cell line ``prev`` (the paragraph so far: ``before``)? Not after a list number
+    alone (``1.``, its text did not fit beside it) or a label cut in two (``ประเด็น`` /
+    ``ยุทธศาสตร์ที่ 1``). A list number does; another item (``ยุทธศาสตร์ที่ 2``) does
+    where ``prev`` ended short of the cell's right edge ``right`` (the item's first word
+    would have fitted after it)."""
+    if bare_marker(before) or split_label(before, text):
+        return False
+    if marker_end(text):
+        return True
+    if not starts_item(text):
+        return False
+    room = right - prev.right - 0.6 * line.font
+    return line.next_word() <= room
+
+
+def split_label(before: str, text: str) -> bool:
+    """``ประเด็น`` / ``ยุทธศาสตร์ที่ 1 …``: a strategy label broken over two lines (the
+    label runs across the break).
+
+    >>> split_label("ประเด็น", "ยุทธศาสตร์ที่ 1 ด้านการพัฒนา"), split_label("ข้อ", "ยุทธศาสตร์ที่ 1")
+    (True, False)
+    """
+    head = before.strip()
+    if not head or len(head) > 24:
+        return False
+    joined = join_thai(head, text.strip()).translate(_THAI_DIGITS)
+    m = STRATEGY_NUMBERED.match(joined)
+    return m is not None and m.end("label") > len(head)

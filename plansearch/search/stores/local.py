@@ -27,7 +27,7 @@ from ...errors import IndexCorruptedError, PlanSearchError
 from ...sections import Section, write_jsonl
 from .. import storage, validate
 from ..filters import MetadataColumns, RowSet
-from ..lexical import BM25Index
+from ..lexical import LEXICAL_FILE, BM25Index
 from ..topics import AreaVectors
 from ..vectors.base import DEFAULT_BACKEND, DenseBackend, create_backend, loader_for
 from .base import Ranked, Store
@@ -195,16 +195,22 @@ class LocalStore(Store):
         with storage.open_index(d) as version:
             info = validate.check_index_manifest(version.manifest, d)
             backend_cls = loader_for(info.dense)
-            version.require(
-                [
-                    storage.SECTIONS_FILE,
-                    *backend_cls.files(info.dense),
-                    *BM25Index.FILES,
-                    *([TOPICS_FILE] if info.topics else []),
-                ]
-            )
+            required = [
+                storage.SECTIONS_FILE,
+                *backend_cls.files(info.dense),
+                *BM25Index.FILES,
+                *([TOPICS_FILE] if info.topics else []),
+            ]
+            version.require(required)
             dim, count = info.dimension, info.count
-            embedder = check_embedder(info.embedder_name, info.embedder_fingerprint, dim)
+            try:
+                embedder = check_embedder(info.embedder_name, info.embedder_fingerprint, dim)
+            except (ValueError, TypeError) as exc:  # e.g. a dimension no embedder has
+                raise IndexCorruptedError(
+                    f"ดัชนีเสียหาย / {d}: the manifest's embedder {info.embedder_name!r} with "
+                    f"dimension {dim} cannot be made ({exc}); rebuild it with "
+                    f"`plansearch index CORPUS --out {d}`"
+                ) from exc
             sections = validate.read_sections(
                 version.open(storage.SECTIONS_FILE),
                 version.directory / storage.SECTIONS_FILE,
@@ -221,12 +227,43 @@ class LocalStore(Store):
                     f"({type(exc).__name__}: {str(exc)[:120]}); rebuild it with "
                     f"`plansearch index CORPUS --out {d}`"
                 ) from exc
+            validate.check_lexical_arrays(
+                storage.npz_arrays(version.open(LEXICAL_FILE), version.directory / LEXICAL_FILE, d),
+                d,
+                documents=count,
+                text_bytes=version.manifest["files"][storage.SECTIONS_FILE]["bytes"],
+            )
             lexical = BM25Index.load(version, documents=count, vocabulary_size=info.vocabulary_size)
             topics = (
                 validate.read_topics(version.open(TOPICS_FILE), d, info.topics, dim)
                 if info.topics
                 else {}
             )
+            # the manifest's other facts, against what the files hold
+            dense_config = dict(dense.config)
+            if version.format_version == 1:
+                dense_config.pop("backend", None)  # format 1 did not record it
+            if dense_config != info.dense:
+                raise IndexCorruptedError(
+                    f"ดัชนีเสียหาย / {d}: the manifest describes the vectors as {info.dense}, "
+                    f"the file holds {dense_config}; rebuild it with "
+                    f"`plansearch index CORPUS --out {d}`"
+                )
+            if (lexical.k1, lexical.b) != (info.k1, info.b):
+                raise IndexCorruptedError(
+                    f"ดัชนีเสียหาย / {d}: BM25 k1={info.k1}, b={info.b} in the manifest, "
+                    f"k1={lexical.k1}, b={lexical.b} in {LEXICAL_FILE}; rebuild it with "
+                    f"`plansearch index CORPUS --out {d}`"
+                )
+            unused = set(version.manifest["files"]) - set(required)
+            if not backend_cls.files(info.dense):  # a backend that does not name its files
+                unused &= {storage.SECTIONS_FILE, TOPICS_FILE, *BM25Index.FILES}
+            if unused:
+                raise IndexCorruptedError(
+                    f"ดัชนีเสียหาย / {d}: the manifest lists files this index does not use "
+                    f"({', '.join(sorted(unused))}); rebuild it with "
+                    f"`plansearch index CORPUS --out {d}`"
+                )
         if len(dense) != count or dense.dimension != dim or len(lexical) != count:
             raise IndexCorruptedError(
                 f"ดัชนีเสียหาย / {d}: files disagree (sections={len(sections)}, "

@@ -23,7 +23,9 @@
     (children || []).forEach(function (c) { if (c) n.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
     return n;
   }
-  function who() { return (localStorage.getItem(USER_KEY) || "").trim(); }
+  // with login the name is the account's (body data-user); locally the one typed once
+  function who() { return (document.body.getAttribute("data-user") || localStorage.getItem(USER_KEY) || "").trim(); }
+  function csrf() { var m = document.cookie.match(/(?:^|; )plansearch_csrf=([^;]*)/); return m ? decodeURIComponent(m[1]) : ""; }
   // An error stays on screen until the planner closes it; a confirmation goes after 3 s.
   // ``link`` ({href, text}) follows the message (e.g. "open the plan that has this file").
   function flash(msg, isError, link) {
@@ -45,12 +47,14 @@
     }
   }
   function api(method, url, body) {
-    var opts = { method: method, headers: { "X-Plansearch-Token": TOKEN, "X-Plansearch-User": encodeURIComponent(who()) } };
+    var headers = TOKEN ? { "X-Plansearch-Token": TOKEN, "X-Plansearch-User": encodeURIComponent(who()) } : { "X-Plansearch-CSRF": csrf() };
+    var opts = { method: method, headers: headers, credentials: "same-origin" };
     if (body instanceof FormData) opts.body = body;
     else if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers["Content-Type"] = "application/json"; }
     return fetch(url, opts).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
         if (!r.ok) {
+          if (r.status === 401 && !TOKEN) { location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search); }
           var detail = data && data.detail;
           if (typeof detail !== "string") detail = JSON.stringify(detail || r.status);
           var err = new Error(detail);
@@ -113,6 +117,20 @@
       if (e.dataTransfer && e.dataTransfer.files.length) sendFile(e.dataTransfer.files[0]);
     });
     file.addEventListener("change", function () { if (file.files.length) sendFile(file.files[0]); });
+    Array.prototype.forEach.call(document.querySelectorAll(".plan-delete"), function (b) {
+      b.addEventListener("click", function () {
+        if (!needName() || !confirm("ลบแผน " + b.getAttribute("data-name") + "? (กู้คืนได้ภายหลัง)")) return;
+        api("DELETE", "/api/plans/" + encodeURIComponent(b.getAttribute("data-plan")))
+          .then(function () { location.reload(); }).catch(function (e) { flash("ลบไม่สำเร็จ: " + e.message, true); });
+      });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll(".plan-restore"), function (b) {
+      b.addEventListener("click", function () {
+        if (!needName()) return;
+        api("POST", "/api/plans/" + encodeURIComponent(b.getAttribute("data-plan")) + "/restore")
+          .then(function () { location.reload(); }).catch(function (e) { flash("กู้คืนไม่สำเร็จ: " + e.message, true); });
+      });
+    });
     document.getElementById("plan-paste").addEventListener("click", function () {
       var text = document.getElementById("plan-text").value;
       if (!text.trim()) { flash("ยังไม่มีข้อความ", true); return; }
@@ -197,7 +215,11 @@
         btn.disabled = false;
         status.textContent = "เชื่อมโยงแล้ว (" + r.seconds + " วินาที)";
         root.setAttribute("data-aligned", "1");
-      }).catch(function (e) { btn.disabled = false; flash(e.message, true); });
+      }).catch(function (e) {
+        // 409: no alignment for the plan's current sections yet: start one (a POSTed job)
+        if (e.status === 409) { btn.click(); return; }
+        btn.disabled = false; flash(e.message, true);
+      });
     }
     btn.addEventListener("click", function () {
       btn.disabled = true;

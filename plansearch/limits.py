@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import IO
 from xml.parsers import expat
 
-from ..errors import DamagedDocumentError, InputError, TooManyPagesError, UnsafeDocumentError
+from .errors import DamagedDocumentError, InputError, TooManyPagesError, UnsafeDocumentError
 
 MiB = 1 << 20
 #: Default page limit of a PDF; ``PLANSEARCH_MAX_PAGES`` overrides it. Real plans have a
