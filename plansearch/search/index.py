@@ -64,8 +64,8 @@ DEFAULT_SEARCH_TOPICS: str = "services"
 #: P@5 and nDCG@5 the same with and without it in every dense and hybrid mode (hybrid +
 #: service areas 0.915, hybrid 0.720, dense + service areas 0.930, dense 0.775); in the
 #: default mode 9.2 instead of 10 hits per query, precision of what is returned 0.73 →
-#: 0.78; a floor of 0.25 already costs P@5. In lexical mode (BM25) the same floor would
-#: cost P@5 (0.560 → 0.555), and BM25 already stops at the last section containing a
+#: 0.78; a floor of 0.25 already costs P@5. In lexical mode (BM25, k=10) the same floor
+#: would cost P@5 (0.560 → 0.555), and BM25 already stops at the last section with a
 #: query word.
 RELEVANCE_FLOOR: float = 0.2
 
