@@ -9,6 +9,10 @@ sections; the queries are ``benchmarks/data/search_queries.jsonl`` — 40 short 
 with the dev ``topic`` codes each one asks for. A returned statement is relevant when
 its dev ``topic`` is one of the query's codes. The labels are only read to score.
 
+Results stop where relevance ends (:data:`plansearch.search.index.RELEVANCE_FLOOR`),
+so a query may return fewer than 5; the table also says how many hits come back at
+k=10 with and without that floor, and how many of them are relevant.
+
 Prints P@5 and nDCG@5 (binary gain, ideal = min(5, relevant statements)) for dense,
 lexical and hybrid search, each without and with ``topics="services"`` re-ranking, and
 an **exact-phrase check**: each statement's own text as the query, hit@1 and MRR@10 of
@@ -32,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from plansearch import HashingEmbedder, PlanIndex, Section
+from plansearch.search.index import RELEVANCE_FLOOR
 
 DEV = Path("/work/shared/eval/dev_alignment.jsonl")
 QUERIES = Path(__file__).resolve().parent / "data" / "search_queries.jsonl"
@@ -122,6 +127,20 @@ def main(argv: list[str] | None = None) -> int:
             f"hybrid k=10 re-rank {topics or '-'}: p50 {np.median(ms):.1f} ms per query "
             "(query vectors cached: the search and re-ranking alone)"
         )
+    for mode in ("dense", "hybrid"):
+        for floor in (None, RELEVANCE_FLOOR):
+            got = [
+                [
+                    topic[h.section.id] in set(q["topics"])
+                    for h in index.search(q["query"], k=10, mode=mode, relevance=floor)
+                ]
+                for q in queries
+            ]
+            lines.append(
+                f"{mode} services k=10 relevance floor {floor or '-'}: "
+                f"{np.mean([len(g) for g in got]):.1f} hits per query, "
+                f"precision of those returned {np.mean([sum(g) / max(1, len(g)) for g in got]):.2f}"
+            )
     lines.append(f"({time.perf_counter() - t0:.0f} s in all)")
     if hasattr(emb, "save"):
         emb.save()

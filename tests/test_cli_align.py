@@ -136,10 +136,10 @@ def test_similar_command(tmp_path, capsys):
     assert 0 < len(hits) <= 3 and all(h["org"] != "อบต.โขมง" for h in hits)
     assert main(["similar", "ประปาหมู่บ้าน", "--index", str(idx)]) == 0
     out = capsys.readouterr().out
-    assert "อบต." in out and "ด้าน: การจัดให้มีน้ำสะอาดหรือการประปา" in out
+    assert "อบต." in out and "ด้าน (service area): การจัดให้มีน้ำสะอาดหรือการประปา" in out
     assert main(["similar", "ประปาหมู่บ้าน", "--index", str(idx), "--no-topics"]) == 0
     out = capsys.readouterr().out
-    assert "อบต." in out and "ด้าน:" not in out
+    assert "อบต." in out and "ด้าน (service area):" not in out
 
 
 def test_run_main_job_writes_reports(tmp_path, capsys):
@@ -166,3 +166,22 @@ def test_run_main_job_writes_reports(tmp_path, capsys):
     assert (tmp_path / "idx" / "CURRENT").exists()  # a saved index (versioned layout)
     printed = capsys.readouterr().out
     assert "โขมง" in printed and "บ้านอ้อน" in printed
+
+
+def test_search_and_similar_share_their_defaults(tmp_path, capsys, monkeypatch) -> None:
+    """Issue 21: ``similar`` no longer requires ``--index``; both read indexes/default
+    and show at most the same number of results."""
+    from plansearch.cli import build_parser
+
+    parser = build_parser()
+    search = parser.parse_args(["search", "ถนน"])
+    similar = parser.parse_args(["similar", "ถนน"])
+    assert (search.index, search.k) == (similar.index, similar.k) == ("indexes/default", 10)
+    monkeypatch.chdir(tmp_path)
+    assert main(["index", str(DATA), "--out", "indexes/default", "--embedder", "hashing"]) == 0
+    capsys.readouterr()
+    assert main(["similar", "ประปาหมู่บ้าน"]) == 0  # no --index: the default index
+    assert "อบต." in capsys.readouterr().out
+    assert main(["search", "ประปาหมู่บ้าน"]) == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    assert head.split()[:4] == ["#", "คะแนน/score", "หน่วยงาน/org", "ประเภท/kind"]

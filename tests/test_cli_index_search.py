@@ -35,7 +35,7 @@ def built(tmp_path, capsys) -> Path:
 def test_index_then_search_table(built, capsys):
     assert main(["search", "น้ำประปาหมู่บ้าน", "--index", str(built), "--k", "3"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split()[:4] == ["#", "score", "org", "kind"]
+    assert out[0].split()[:4] == ["#", "คะแนน/score", "หน่วยงาน/org", "ประเภท/kind"]
     assert len(out) == 2 + 3
     assert "ประปา" in out[2]
     # Thai marks take no columns: every row's "org" column starts at the same display column
@@ -66,11 +66,16 @@ def test_search_json_and_filters(built, capsys):
         "dense",
         "--k",
         "10",
+        "--keep-weak",
         "--json",
     ]
     assert main(args) == 0
     kinds = {h["section"]["kind"] for h in json.loads(capsys.readouterr().out)}
     assert kinds == {"goal", "strategy"}
+    # without --keep-weak the results stop where relevance ends (a fifth of the best)
+    assert main([*args[:-2], "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert 0 < len(hits) < 10 and all(h["score"] >= 0.2 * hits[0]["score"] for h in hits)
 
 
 def test_search_errors_are_clean(built, tmp_path, capsys):

@@ -31,7 +31,7 @@ def test_ingest_seed_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["ingest", str(RAW), "--out", str(out_file)]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].split()[:4] == ["file", "org", "province", "total"]
+    assert lines[0].split()[:4] == ["ไฟล์/file", "หน่วยงาน/org", "จังหวัด/province", "รวม/total"]
     rows = {ln.split()[0]: ln for ln in lines[2:7]}
     assert set(rows) == {p.name for p in RAW.glob("*.txt")}
     for name, org, province in [
@@ -42,12 +42,12 @@ def test_ingest_seed_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         ("004_a1e98dc7ddb37713.txt", "ท้ายเหมือง", "-"),
     ]:
         assert org in rows[name] and province in rows[name]
-    assert "national 5" in rows["000_7c6bce5cff1fe495.txt"]
-    assert "department 67" in rows["004_a1e98dc7ddb37713.txt"]
+    assert "ระดับชาติ 5" in rows["000_7c6bce5cff1fe495.txt"]  # levels in Thai
+    assert "กรม/หน่วยงานส่วนกลาง 67" in rows["004_a1e98dc7ddb37713.txt"]
     sections = read_jsonl(out_file)
     assert f"wrote {len(sections)} sections from 5 documents" in out
     # the total row adds up
-    total_row = next(ln for ln in lines if ln.startswith("5 documents"))
+    total_row = next(ln for ln in lines if ln.startswith("รวม 5 ฉบับ/documents"))
     assert str(len(sections)) in total_row.split()
     # the table is aligned: every row has the same display width up to the levels column
     widths = {display_width(ln[: ln.rfind("  ")]) for ln in lines[2:8]}
@@ -100,7 +100,7 @@ def test_ingest_prints_each_documents_parse_quality(capsys: pytest.CaptureFixtur
     # the table counts each document's flags
     rows = {ln.split()[0]: ln.split() for ln in out.splitlines()[2:7]}
     head = out.splitlines()[0].split()
-    col = head.index("flags")
+    col = head.index("ข้อสังเกต/flags")
     assert rows["001_f258f97c1c2e16fd.txt"][col] == "0"
     assert rows["004_a1e98dc7ddb37713.txt"][col] == "20"
 
@@ -110,7 +110,8 @@ def test_ingest_policy_plan_counts_areas_and_items(capsys: pytest.CaptureFixture
     assert main(["ingest", str(policy)]) == 0
     lines = capsys.readouterr().out.splitlines()
     head, row = lines[0].split(), lines[2].split()
-    assert (row[head.index("area")], row[head.index("pol")], row[head.index("flags")]) == (
+    cols = [head.index(h) for h in ("ด้าน/area", "นโยบาย/pol", "ข้อสังเกต/flags")]
+    assert tuple(row[c] for c in cols) == (
         "7",
         "16",
         "0",

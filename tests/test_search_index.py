@@ -83,15 +83,19 @@ def test_filter_inside_search_returns_k(index, mode):
     unfiltered = index.search("น้ำประปาหมู่บ้าน", k=5, mode=mode)
     # precondition: filtering the unfiltered top 5 afterwards would leave fewer than 5
     assert sum(h.section.province == "ลำปาง" for h in unfiltered) < 5
-    hits = index.search("น้ำประปาหมู่บ้าน", k=5, where=where, mode=mode)
+    hits = index.search("น้ำประปาหมู่บ้าน", k=5, where=where, mode=mode, relevance=None)
     assert len(hits) == 5
     assert all(h.section.province == "ลำปาง" for h in hits)
 
 
 def test_filter_values_lists_and_and(index):
-    hits = index.search("ถนน", k=20, where={"kind": ["goal", "strategy"]}, mode="dense")
+    hits = index.search(
+        "ถนน", k=20, where={"kind": ["goal", "strategy"]}, mode="dense", relevance=None
+    )
     assert len(hits) == 5 and {h.section.kind for h in hits} == {"goal", "strategy"}
-    hits = index.search("ถนน", k=20, where={"org": "อบต.แม่ทะ", "kind": "tactic"}, mode="dense")
+    hits = index.search(
+        "ถนน", k=20, where={"org": "อบต.แม่ทะ", "kind": "tactic"}, mode="dense", relevance=None
+    )
     assert len(hits) == 3 and all(h.section.org == "อบต.แม่ทะ" for h in hits)
     assert index.search("ถนน", k=5, where={"org": "ไม่มีหน่วยงานนี้"}) == []
     lex = index.search("ขยะ", k=10, where={"province": "ลำปาง"}, mode="lexical")
@@ -433,3 +437,19 @@ def test_seed_index_roundtrip_default_embedder(seed_index, tmp_path):
     assert [h.score for h in a] == pytest.approx([h.score for h in b], abs=1e-2)
     with pytest.raises(EmbedderMismatchError, match="Embedder"):
         PlanIndex.load(out, embedder=HashingEmbedder(384))
+
+
+def test_results_stop_where_relevance_ends(index):
+    """Issue 21: dense and hybrid results are not padded to ``k`` with hits far below
+    the best one; ``relevance=None`` gives a full candidate pool; lexical is unchanged."""
+    from plansearch.search.index import RELEVANCE_FLOOR
+
+    for mode in ("dense", "hybrid"):
+        full = index.search("น้ำประปาหมู่บ้าน", k=15, mode=mode, relevance=None)
+        cut = index.search("น้ำประปาหมู่บ้าน", k=15, mode=mode)
+        assert len(full) == 15 and full[0].score > 0
+        floor = RELEVANCE_FLOOR * full[0].score
+        assert cut == [h for h in full if h.score >= floor]
+        assert len(cut) < len(full)  # weak hits were there, and are gone
+    lexical = index.search("ประปา", k=15, mode="lexical")
+    assert lexical == index.search("ประปา", k=15, mode="lexical", relevance=None)

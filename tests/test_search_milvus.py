@@ -130,7 +130,8 @@ def test_search_and_filters_equal_faiss(
 
 
 def test_filters_are_applied_inside_the_search(milvus_index: SearchIndex) -> None:
-    hits = milvus_index.search("น้ำ", k=10, where={"org": "อบต.โขมง", "kind": "goal"}, mode="dense")
+    where = {"org": "อบต.โขมง", "kind": "goal"}
+    hits = milvus_index.search("น้ำ", k=10, where=where, mode="dense", relevance=None)
     assert len(hits) == 10
     assert {(h.section.org, h.section.kind) for h in hits} == {("องค์การบริหารส่วนตำบลโขมง", "goal")}
     with pytest.raises(InputError):

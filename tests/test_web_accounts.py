@@ -33,6 +33,11 @@ PLAN = (
 )
 
 
+def plan_text(tag: object) -> str:
+    """:data:`PLAN` as another document (the same document twice is refused: 409)."""
+    return f"{PLAN}หมายเหตุ ฉบับ {tag}\n"
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     ws = tmp_path_factory.mktemp("shared")
@@ -145,7 +150,7 @@ def test_scripts_use_per_user_tokens_stored_hashed(user: TestClient, app: Any) -
     token = made.json()["token"]
     script = _client(app)
     bearer = {"Authorization": f"Bearer {token}"}
-    r = script.post("/api/plans", data={"text": PLAN}, headers=bearer)
+    r = script.post("/api/plans", data={"text": plan_text("script")}, headers=bearer)
     assert r.status_code == 201, r.text  # no CSRF needed: not an ambient credential
     assert script.get("/api/me", headers=bearer).json()["name"] == USER
     db = sqlite3.connect(app.state.workbench.db.path)
@@ -232,7 +237,7 @@ def test_delete_is_soft_audited_and_restorable(user: TestClient, admin: TestClie
 
 
 def test_the_plans_page_offers_delete_and_restore(user: TestClient) -> None:
-    pid = user.post("/api/plans", data={"text": PLAN}, headers=_csrf(user)).json()["id"]
+    pid = user.post("/api/plans", data={"text": plan_text("del")}, headers=_csrf(user)).json()["id"]
     page = user.get("/plans").text
     assert f'class="plan-delete" data-plan="{pid}"' in page
     user.delete(f"/api/plans/{pid}", headers=_csrf(user))
@@ -252,11 +257,11 @@ def test_heavy_endpoints_are_rate_limited_per_client(tmp_path: Path) -> None:
         c = TestClient(app, base_url="http://127.0.0.1", follow_redirects=False)
         assert c.post("/login", data={"name": USER, "password": USER_PW}).status_code == 303
         codes = [
-            c.post("/api/plans", data={"text": PLAN}, headers=_csrf(c)).status_code
-            for _ in range(3)
+            c.post("/api/plans", data={"text": plan_text(i)}, headers=_csrf(c)).status_code
+            for i in range(3)
         ]
         assert codes == [201, 201, 429]
-        r = c.post("/api/plans", data={"text": PLAN}, headers=_csrf(c))
+        r = c.post("/api/plans", data={"text": plan_text(3)}, headers=_csrf(c))
         assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
         assert "ลองใหม่" in r.json()["detail"] and "try again" in r.json()["detail"]
         assert c.get("/api/plans").status_code == 200  # light requests are not limited

@@ -70,6 +70,12 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
+def copy_of(path: Path, tag: str) -> str:
+    """A seed's text with one more line: another document (the workspace refuses the
+    same document twice)."""
+    return path.read_text(encoding="utf-8") + f"\nหมายเหตุ สำเนา {tag}\n"
+
+
 def upload(client: Any, path: Path | None = None, *, text: str | None = None) -> dict[str, Any]:
     if text is not None:
         r = client.post("/api/plans", data={"text": text}, headers=H)
@@ -125,13 +131,13 @@ def test_get_and_list_plans(client: TestClient, seed: dict[str, Any]) -> None:
 def test_paste_text_and_uploaded_names_never_reach_disk(client: TestClient, tmp_path: Path) -> None:
     r = client.post(
         "/api/plans",
-        files={"file": ("../../../../tmp/evil<script>.txt", SEED_003.read_bytes())},
+        files={"file": ("../../../../tmp/evil<script>.txt", copy_of(SEED_003, "evil").encode())},
         headers=H,
     )
     assert r.status_code == 201
     assert r.json()["name"] == "evil_script_.txt"
     assert not Path("/tmp/evil<script>.txt").exists()
-    plan = upload(client, text=SEED_003.read_text(encoding="utf-8"))
+    plan = upload(client, text=copy_of(SEED_003, "pasted"))
     assert plan["name"] == "ข้อความที่วาง" and plan["sections"]
 
 
@@ -252,7 +258,7 @@ def test_state_changes_need_the_token(client: TestClient, seed: dict[str, Any]) 
 
 
 def test_fix_section_kind_and_parent(client: TestClient) -> None:
-    plan = upload(client, SEED_001)
+    plan = upload(client, text=copy_of(SEED_001, "fix"))
     pid = plan["id"]
     tactic = next(s for s in plan["sections"] if s["kind"] == "tactic")
     other = [s for s in plan["sections"] if s["kind"] == "strategy"][-1]
@@ -490,7 +496,7 @@ def test_hostile_text_is_inert_in_exports(client: TestClient) -> None:
 def test_reimport_shows_differences_then_applies(client: TestClient) -> None:
     from openpyxl import load_workbook
 
-    plan = upload(client, SEED_001)
+    plan = upload(client, text=copy_of(SEED_001, "reimport"))
     pid = plan["id"]
     rv = client.post(f"/api/plans/{pid}/align", json={}, headers=H).json()
     book = load_workbook(io.BytesIO(client.get(f"/api/plans/{pid}/export.xlsx").content))
@@ -520,7 +526,7 @@ def test_reimport_shows_differences_then_applies(client: TestClient) -> None:
     assert client.get(f"/api/plans/{pid}/decisions").json()["history"] == []
     url = f"/api/plans/{pid}/import/{diff['import_id']}/apply"
     r = client.post(url, json={"who": "ผู้นำเข้า"}, headers=H)
-    assert r.json() == {"applied": 2}
+    assert r.json() == {"applied": 2, "conflicts": 0}
     cur = {
         (d["section_key"], d["framework"]): d
         for d in client.get(f"/api/plans/{pid}/decisions").json()["current"]
@@ -535,7 +541,7 @@ def test_reimport_shows_differences_then_applies(client: TestClient) -> None:
 
 
 def test_reupload_keeps_decisions_of_unchanged_sections(client: TestClient) -> None:
-    text = SEED_001.read_text(encoding="utf-8")
+    text = copy_of(SEED_001, "reupload")
     plan = upload(client, text=text)
     pid = plan["id"]
     rv = client.post(f"/api/plans/{pid}/align", json={}, headers=H).json()
@@ -662,8 +668,9 @@ def test_coverage_for_a_province(client: TestClient, seed: dict[str, Any]) -> No
     assert r.status_code == 200 and cov["plans"]
     assert all(p["org"] for p in cov["plans"])
     fws = {f["framework"]: f for f in cov["frameworks"]}
-    assert set(fws) == {"national", "nesdp13", "sdg"}
+    assert set(fws) == set(seed["review"]["frameworks"][i]["name"] for i in range(5))
     assert len(fws["national"]["targets"]) == 6 and len(fws["sdg"]["targets"]) == 17
+    assert len(fws["nesdp13"]["targets"]) == 13 and len(fws["masterplan"]["targets"]) == 23
     supported = [t for t in fws["national"]["targets"] if t["plans"]]
     assert supported and len(fws["national"]["gaps"]) == 6 - len(supported)
 
@@ -691,7 +698,7 @@ def test_pages_render_in_thai_with_csp(client: TestClient, seed: dict[str, Any])
 
 
 def test_health(client: TestClient) -> None:
-    assert client.get("/api/health").json()["schema"] == 10
+    assert client.get("/api/health").json()["schema"] == 20  # issue 21's migration
 
 
 def test_thai_date() -> None:

@@ -22,8 +22,6 @@ ROUTE_CALLS = {"add_api_route", "add_route", "api_route", "route", "websocket", 
 #: Built-in framework names web code may still spell out, and why. Everything else
 #: (defaults, titles, letters, columns, targets) comes from plansearch.frameworks.
 NAMED_FRAMEWORKS = {
-    # the coverage page's scope (ก.–ค. of the ผ.02 linkage); issue 21 makes it every framework
-    "coverage.py": {"national", "nesdp13", "sdg"},
     # the framework choice on the review page leaves out the service-area knowledge
     "templates/review.html": {"services"},
 }
@@ -175,6 +173,8 @@ def test_web_code_asks_the_registry_for_framework_facts(path: str) -> None:
     assert named_frameworks(WEB / path, available_references()) == NAMED_FRAMEWORKS.get(path, set())
 
 
-def test_the_framework_name_check_sees_names() -> None:
-    assert named_frameworks(WEB / "coverage.py", ["sdg", "dla"]) == {"sdg"}
+def test_the_framework_name_check_sees_names(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text('"""Docstring: dla."""\nCOVERED = ("national", "sdg")\n', encoding="utf-8")
+    assert named_frameworks(sample, ["sdg", "dla"]) == {"sdg"}
     assert "review.html" in " ".join(WEB_FILES) and "static/app.js" in WEB_FILES

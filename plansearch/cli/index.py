@@ -111,8 +111,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         orgs = len({s.org for s in index.sections if s.org})
         print(
-            f"indexed {len(index)} sections from {orgs} organisations with {embedder.name} "
-            f"({index.dense_type}) in {t2 - t1:.1f}s (parsing {t1 - t0:.1f}s) → {saved}",
+            f"สร้างดัชนี {len(index)} หัวข้อ จาก {orgs} หน่วยงาน — indexed {len(index)} sections "
+            f"from {orgs} organisations with {embedder.name} ({index.dense_type}) in "
+            f"{t2 - t1:.1f}s (parsing {t1 - t0:.1f}s) → {saved}",
             file=sys.stderr,
         )
     return 0
@@ -230,7 +231,7 @@ def build_on_cluster(sections: list[Section], args: argparse.Namespace, out: Pat
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser(
         "index",
-        help="build a search index (สร้างดัชนีค้นหา) from plans or sections",
+        help="สร้างดัชนีค้นหา / build a search index from plans or sections",
         description=(
             "Parse plans (a directory of documents) or read sections (.jsonl), embed them "
             "and save a dense + BM25 index directory."

@@ -14,30 +14,32 @@ from collections import Counter
 from pathlib import Path
 
 from ..errors import InputError
+from ..frameworks import level_title
 from ..parse.quality import ParseQuality, assess_quality
 from ..sections import KINDS, LEVELS, Plan
 from ._inputs import add_identity_options, add_ocr_option, positive_mb, read_plans
 from ._output import check_output_file, format_table, write_file
 
+#: Column headings of the summary table: Thai, then the English short name.
 _KIND_HEAD = {
-    "vision": "vis",
-    "mission": "mis",
-    "goal": "goal",
-    "objective": "obj",
-    "target": "tgt",
-    "strategy": "strat",
-    "tactic": "tact",
-    "indicator": "ind",
-    "policy_area": "area",
-    "policy": "pol",
-    "project": "proj",
+    "vision": "วิสัยทัศน์/vis",
+    "mission": "พันธกิจ/mis",
+    "goal": "เป้าประสงค์/goal",
+    "objective": "วัตถุประสงค์/obj",
+    "target": "เป้าหมาย/tgt",
+    "strategy": "ยุทธศาสตร์/strat",
+    "tactic": "แนวทาง/tact",
+    "indicator": "ตัวชี้วัด/ind",
+    "policy_area": "ด้าน/area",
+    "policy": "นโยบาย/pol",
+    "project": "โครงการ/proj",
 }
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser(
         "ingest",
-        help="parse plan documents into sections (JSONL) and print a summary",
+        help="อ่านเอกสารแผนเป็นหัวข้อ / parse plan documents into sections (JSONL) and print a summary",
         description=(
             "Parse every .txt/.pdf/.docx plan under PATH (recursively) into typed "
             "sections, optionally write them as JSON lines, and print one row per "
@@ -70,13 +72,13 @@ def summary_table(plans: list[Plan]) -> str:
     kinds = [k for k in KINDS if any(s.kind == k for p in plans for s in p)]
     levels = [lv for lv in LEVELS if any(s.level == lv for p in plans for s in p)]
     head = [
-        "file",
-        "org",
-        "province",
-        "total",
+        "ไฟล์/file",
+        "หน่วยงาน/org",
+        "จังหวัด/province",
+        "รวม/total",
         *(_KIND_HEAD[k] for k in kinds),
-        "flags",
-        "levels",
+        "ข้อสังเกต/flags",
+        "ระดับ/levels",
     ]
     rows = [head]
     total_k: Counter[str] = Counter()
@@ -87,7 +89,7 @@ def summary_table(plans: list[Plan]) -> str:
         total_k.update(ck)
         total_l.update(cl)
         name = Path(plan.source).name if plan.source else "<text>"
-        lv = ", ".join(f"{lv} {cl[lv]}" for lv in levels if cl[lv])
+        lv = ", ".join(f"{level_title(lv)} {cl[lv]}" for lv in levels if cl[lv])
         rows.append(
             [
                 name,
@@ -99,10 +101,10 @@ def summary_table(plans: list[Plan]) -> str:
                 lv or "-",
             ]
         )
-    lv = ", ".join(f"{lv} {total_l[lv]}" for lv in levels if total_l[lv])
+    lv = ", ".join(f"{level_title(lv)} {total_l[lv]}" for lv in levels if total_l[lv])
     rows.append(
         [
-            f"{len(plans)} documents",
+            f"รวม {len(plans)} ฉบับ/documents",
             "",
             "",
             str(sum(len(p) for p in plans)),
@@ -174,7 +176,15 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:
         counted: list[int] = []
         write_file(out, lambda tmp: counted.append(write_sections(plans, tmp)))
-        print(f"\nwrote {counted[0]} sections from {len(plans)} documents to {out}", file=notes)
+        print(
+            f"\nบันทึก {counted[0]} หัวข้อจาก {len(plans)} ฉบับ — wrote {counted[0]} sections "
+            f"from {len(plans)} documents to {out}",
+            file=notes,
+        )
     if result.skipped:
-        print(f"{len(result.skipped)} document(s) skipped (see messages above)", file=notes)
+        print(
+            f"ข้าม {len(result.skipped)} ฉบับ (ดูข้อความด้านบน) — {len(result.skipped)} "
+            "document(s) skipped (see messages above)",
+            file=notes,
+        )
     return 0

@@ -1,6 +1,8 @@
 """``plansearch search``: query a saved index and print a Thai-aware table or JSON.
 
 plansearch search "น้ำประปาหมู่บ้าน" --index indexes/default --k 5 --level local
+
+``search`` and ``similar`` share their defaults (:data:`DEFAULT_INDEX`, :data:`DEFAULT_K`).
 """
 
 from __future__ import annotations
@@ -10,11 +12,17 @@ import json
 from collections.abc import Callable, Sequence
 
 from ..errors import InputError
+from ..labels import KIND_TH
 from ..search.filters import FILTER_FIELDS
 from ..search.index import MODES, Hit
 from ..sections import KINDS, LEVELS
 from ..thai import display_width
 from ._inputs import non_blank, positive_int
+
+#: The index ``search`` and ``similar`` read when ``--index`` is not given.
+DEFAULT_INDEX = "indexes/default"
+#: How many results ``search`` and ``similar`` show at most when ``--k`` is not given.
+DEFAULT_K = 10
 
 
 def fit(text: str, width: int) -> str:
@@ -33,13 +41,22 @@ def fit(text: str, width: int) -> str:
 
 
 def format_table(hits: list[Hit], *, text_width: int = 60) -> str:
-    """A plain-text table: rank, score, org, kind, path, text."""
-    cols = [("#", 3), ("score", 7), ("org", 28), ("kind", 9), ("path", 26), ("text", text_width)]
+    """A plain-text table, Thai headings with English: rank, score, organisation, kind
+    (Thai), where in the plan, text."""
+    cols = [
+        ("#", 3),
+        ("คะแนน/score", 11),
+        ("หน่วยงาน/org", 28),
+        ("ประเภท/kind", 14),
+        ("ตำแหน่ง/path", 26),
+        ("ข้อความ/text", text_width),
+    ]
     lines = ["  ".join(fit(name, w) for name, w in cols).rstrip()]
     lines.append("  ".join("-" * w for _, w in cols))
     for h in hits:
         s = h.section
-        cells = [str(h.rank), f"{h.score:.4f}", s.org or "-", s.kind, s.path or "-", s.content]
+        kind = KIND_TH.get(s.kind, s.kind)
+        cells = [str(h.rank), f"{h.score:.4f}", s.org or "-", kind, s.path or "-", s.content]
         lines.append("  ".join(fit(c, w) for c, (_, w) in zip(cells, cols, strict=True)).rstrip())
     return "\n".join(lines)
 
@@ -64,7 +81,7 @@ def query_text(value: str, *, option: str = "QUERY") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..search.index import DEFAULT_SEARCH_TOPICS, SearchIndex
+    from ..search.index import DEFAULT_SEARCH_TOPICS, RELEVANCE_FLOOR, SearchIndex
     from .index import optional_embedder
 
     query = query_text(args.query)
@@ -76,7 +93,14 @@ def run(args: argparse.Namespace) -> int:
         if values:
             where[field] = values
     topics = None if args.no_topics else DEFAULT_SEARCH_TOPICS
-    hits = index.search(query, k=args.k, where=where or None, mode=args.mode, topics=topics)
+    hits = index.search(
+        query,
+        k=args.k,
+        where=where or None,
+        mode=args.mode,
+        topics=topics,
+        relevance=None if args.keep_weak else RELEVANCE_FLOOR,
+    )
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
     elif not hits:
@@ -93,6 +117,22 @@ FILTER_TYPES: dict[str, Callable[[str], str]] = {
     "org": non_blank,
     "source": non_blank,
 }
+
+
+def add_index_options(p: argparse.ArgumentParser) -> None:
+    """``--index`` and ``--k``, the same for ``search`` and ``similar``."""
+    p.add_argument(
+        "--index",
+        default=DEFAULT_INDEX,
+        help="โฟลเดอร์ดัชนี / index directory from `plansearch index` (default: %(default)s)",
+    )
+    p.add_argument(
+        "--k",
+        type=positive_int,
+        default=DEFAULT_K,
+        metavar="N",
+        help="จำนวนผลสูงสุด / at most N results (default: %(default)s)",
+    )
 
 
 def add_filter_options(p: argparse.ArgumentParser, fields: Sequence[str] = FILTER_FIELDS) -> None:
@@ -113,21 +153,23 @@ def add_filter_options(p: argparse.ArgumentParser, fields: Sequence[str] = FILTE
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser(
         "search",
-        help="search an index (ค้นหา) by meaning and words",
-        description="Search a saved index; filters apply inside the search.",
+        help="ค้นหาในแผน / search an index by meaning and words",
+        description="ค้นหาในดัชนีแผน / search a saved index; filters apply inside the search. "
+        "Results stop where relevance ends, so fewer than --k may come back.",
     )
     p.add_argument("query", help='what to look for, e.g. "น้ำประปาหมู่บ้าน"')
-    p.add_argument(
-        "--index", default="indexes/default", help="index directory (default: %(default)s)"
-    )
-    p.add_argument(
-        "--k", type=positive_int, default=10, metavar="N", help="number of results (default: 10)"
-    )
+    add_index_options(p)
     p.add_argument("--mode", choices=MODES, default="hybrid", help="default: hybrid")
     p.add_argument(
         "--no-topics",
         action="store_true",
         help="rank by text alone, without the service-area re-ranking (ไม่จัดลำดับตามด้านบริการ)",
+    )
+    p.add_argument(
+        "--keep-weak",
+        action="store_true",
+        help="แสดงครบ N รายการแม้คะแนนต่ำ / return N hits even when they score below a fifth "
+        "of the best (by default results stop where relevance ends)",
     )
     add_filter_options(p)
     p.add_argument(

@@ -49,66 +49,92 @@ def port_number(text: str) -> int:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser(
         "serve",
-        help="start the planner workbench (web app) / เปิดระบบตรวจความเชื่อมโยงแผน",
+        help="เปิดระบบตรวจความเชื่อมโยงแผน / start the planner workbench (web app)",
         description=(
-            "Start the planner workbench: upload plans, review and correct linkages, "
-            "export the ผ.02 linkage table, search other plans. Open the printed address "
-            "in a browser."
+            "เปิดระบบตรวจความเชื่อมโยงแผน: อัปโหลดแผน ตรวจและแก้ความเชื่อมโยง ส่งออกแบบ ผ.02 "
+            "ค้นหาแผนอื่น แล้วเปิดที่อยู่ที่แสดงในเบราว์เซอร์ — start the planner workbench: "
+            "upload plans, review and correct linkages, export the ผ.02 linkage table, search "
+            "other plans. Open the printed address in a browser."
         ),
     )
-    p.add_argument("--workspace", default="workspace", help="folder of the workspace database")
-    p.add_argument("--index", default=None, help="a saved index to search besides the workspace")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=port_number, default=8000)
+    p.add_argument(
+        "--workspace",
+        default="workspace",
+        help="โฟลเดอร์พื้นที่ทำงาน (ฐานข้อมูลแผนและการตัดสินใจ) / folder of the workspace "
+        "database (default: %(default)s)",
+    )
+    p.add_argument(
+        "--index",
+        default=None,
+        help="ดัชนีที่สร้างไว้ ค้นหาร่วมกับแผนในพื้นที่ทำงาน / a saved index to search besides the workspace",
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="ที่อยู่ที่รับการเชื่อมต่อ / address to listen on (default: %(default)s: this computer only)",
+    )
+    p.add_argument(
+        "--port", type=port_number, default=8000, help="พอร์ต / port (default: %(default)s)"
+    )
     p.add_argument(
         "--embedder",
         default=None,
-        help="embedding model (default: the bundled multilingual-e5-small; 'hashing' for tests)",
+        help="แบบจำลองภาษา / embedding model (default: the bundled multilingual-e5-small; "
+        "'hashing' for tests)",
     )
-    p.add_argument("--max-upload-mb", type=int, default=50, help="upload size limit (MB)")
+    p.add_argument(
+        "--max-upload-mb",
+        type=int,
+        default=50,
+        help="ขนาดไฟล์อัปโหลดสูงสุด (MB) / upload size limit in MB (default: %(default)s)",
+    )
     p.add_argument(
         "--threads",
         type=int,
         default=None,
-        help="CPU threads per model call (default: torch's; 1 is much faster on a busy "
-        "machine: see benchmarks/results/web_2026-12-01.txt)",
+        help="จำนวนเธรดต่อการคำนวณ / CPU threads per model call (default: torch's; 1 is much "
+        "faster on a busy machine: see benchmarks/results/web_2026-12-01.txt)",
     )
     p.add_argument(
         "--login",
         action="store_true",
-        help="require login even on 127.0.0.1 (always required on any other --host)",
+        help="ต้องเข้าสู่ระบบแม้ใช้บนเครื่องนี้ / require login even on 127.0.0.1 (always "
+        "required on any other --host)",
     )
     p.add_argument(
         "--allowed-host",
         action="append",
         default=[],
         metavar="NAME",
-        help="a Host name the server answers to (repeatable), e.g. plans.office.local; "
-        "default: the bind address and localhost (and this machine's names with 0.0.0.0)",
+        help="ชื่อเครื่องที่ยอมรับ / a Host name the server answers to (repeatable), e.g. "
+        "plans.office.local; default: the bind address and localhost (and this machine's "
+        "names with 0.0.0.0)",
     )
     p.add_argument(
         "--behind-tls",
         action="store_true",
-        help="a reverse proxy terminates TLS in front of the server: cookies get Secure",
+        help="มีพร็อกซีที่เข้ารหัส TLS อยู่หน้าเซิร์ฟเวอร์ / a reverse proxy terminates TLS in "
+        "front of the server: cookies get Secure",
     )
     p.add_argument(
         "--trusted-proxy",
         action="append",
         default=[],
         metavar="IP",
-        help="believe X-Forwarded-For/-Proto only from this proxy address (repeatable)",
+        help="พร็อกซีที่เชื่อถือได้ / believe X-Forwarded-For/-Proto only from this proxy "
+        "address (repeatable)",
     )
     p.add_argument(
         "--create-admin",
         metavar="NAME",
-        help=f"create an admin account and exit (password from ${ADMIN_PASSWORD_ENV} or a "
-        "prompt, never the command line)",
+        help=f"สร้างบัญชีผู้ดูแลแล้วออก / create an admin account and exit (password from "
+        f"${ADMIN_PASSWORD_ENV} or a prompt, never the command line)",
     )
     p.add_argument(
         "--repair",
         action="store_true",
-        help="salvage a damaged workspace database into a new one (the damaged file is "
-        "kept beside it) and exit",
+        help="กู้ฐานข้อมูลพื้นที่ทำงานที่เสียหาย / salvage a damaged workspace database into "
+        "a new one (the damaged file is kept beside it) and exit",
     )
     p.set_defaults(func=run)
 

@@ -1,6 +1,8 @@
 """``plansearch similar``: goals, tactics and projects of other organisations like TEXT.
 
-plansearch similar "ส่งเสริมอาชีพผู้สูงอายุ" --index indexes/default --k 10
+plansearch similar "ส่งเสริมอาชีพผู้สูงอายุ"            # --index indexes/default, --k 10
+
+The same ``--index`` and ``--k`` defaults as ``plansearch search``.
 """
 
 from __future__ import annotations
@@ -8,7 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from ._inputs import org_name, positive_int
+from ..labels import KIND_TH
+from ._inputs import org_name
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,28 +39,28 @@ def run(args: argparse.Namespace) -> int:
         print("ไม่พบเป้าหมายที่คล้ายกัน (no similar goals found)")
         return 0
     for g in res.groups:
-        print(f"{g.org or '-'}  ({g.province or '-'})  best {g.score:.4f}")
+        print(
+            f"{g.org or 'ไม่ทราบหน่วยงาน'}  (จังหวัด{g.province or ' -'})  คะแนนสูงสุด best {g.score:.4f}"
+        )
         for h in g.hits:
             s = h.section
-            print(f"   {h.rank:>3}  {h.score:.4f}  {fit(s.kind, 9)}  {fit(s.content, 80).rstrip()}")
+            kind = fit(KIND_TH.get(s.kind, s.kind), 14)
+            print(f"   {h.rank:>3}  {h.score:.4f}  {kind}  {fit(s.content, 80).rstrip()}")
             if h.topic:
-                print(f"{'':>20}ด้าน: {h.topic}")
+                print(f"{'':>20}ด้าน (service area): {h.topic}")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
-    from .search import province_filter
+    from .search import add_index_options, province_filter
 
     p = sub.add_parser(
         "similar",
-        help="find similar goals/tactics/projects of other organisations",
+        help="เป้าหมายที่คล้ายกันของหน่วยงานอื่น / similar goals, tactics, projects elsewhere",
         description="Which subdistricts have goals like ours? (เป้าหมายที่คล้ายกันของ อปท. อื่น)",
     )
     p.add_argument("text", help="a goal, tactic or project, in Thai")
-    p.add_argument("--index", required=True, help="index directory (from `plansearch index`)")
-    p.add_argument(
-        "--k", type=positive_int, default=10, metavar="N", help="number of results (default 10)"
-    )
+    add_index_options(p)
     p.add_argument(
         "--exclude-org", type=org_name, help="leave out this organisation (usually your own)"
     )

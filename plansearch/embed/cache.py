@@ -55,6 +55,9 @@ DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 MAX_SHARDS = 32
 #: Shard index format version.
 FORMAT = 1
+#: A miss of at least this many texts is a first run's (framework vectors being
+#: computed): said once, in one line (:mod:`.firstrun`).
+FIRST_RUN_TEXTS = 50
 #: Fingerprints of embedders too cheap to be worth caching (prefixes).
 UNCACHED_PREFIXES = ("hashing-",)
 
@@ -344,8 +347,18 @@ def encode_cached(
     missing = list(dict.fromkeys(t for t, v in zip(items, got, strict=True) if v is None))
     fresh: dict[str, np.ndarray] = {}
     if missing:
-        vecs = emb.encode(missing, kind=kind, show_progress=False)
-        fresh = dict(zip(missing, vecs, strict=True))
+        from .seed import seeded  # the built-in frameworks' vectors ship with plansearch
+
+        shipped = seeded(emb, missing, kind)
+        fresh = {missing[i]: v for i, v in shipped.items()}
+        rest = [t for t in missing if t not in fresh]
+        if len(rest) >= FIRST_RUN_TEXTS:
+            from .firstrun import FRAMEWORK_VECTORS, announce
+
+            announce("framework-vectors", FRAMEWORK_VECTORS)
+        if rest:
+            fresh.update(zip(rest, emb.encode(rest, kind=kind, show_progress=False), strict=True))
+        vecs = np.stack([fresh[t] for t in missing]).astype(np.float32)
         try:
             store.put(fp, kind, missing, vecs)
         except OSError as exc:

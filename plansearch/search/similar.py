@@ -209,7 +209,9 @@ def similar_goals(
     else:
         vec = index.embedder.encode([text], kind="query")
         size = pool_size(k)
-        pool = index.search(text, k=size, where=spec, mode=mode, vector=vec[0], topics=None)
+        pool = index.search(
+            text, k=size, where=spec, mode=mode, vector=vec[0], topics=None, relevance=None
+        )
         flat = _rerank(index, text, vec, pool, k=k, mode=mode, topics=topics)
     groups: dict[str | None, list[SimilarHit]] = {}
     for h in flat:

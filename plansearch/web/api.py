@@ -27,6 +27,7 @@ from ..version import __version__
 from . import export, reimport
 from .auth import caller_of, client_of, login_required, require_admin, require_token, who_of
 from .coverage import province_coverage
+from .plans import DuplicatePlanError
 from .review import plan_review
 from .workbench import Workbench
 
@@ -76,18 +77,24 @@ def _field(form: FormData, name: str) -> str | None:
 
 
 @router.post("/plans", status_code=201, dependencies=[TOKEN])
-async def upload_plan(request: Request, wb: Workbench = WB) -> dict[str, Any]:
+async def upload_plan(request: Request, wb: Workbench = WB) -> Any:
     """Upload a plan (multipart ``file``: .txt/.pdf/.docx, or ``text``) → id and structure.
-    Parsed in a worker process; stopped if the client goes away."""
+    Parsed in a worker process; stopped if the client goes away. The same document
+    again (same text) is 409 with the plan that has it (``existing``): the page offers
+    to open that one instead of making a second copy."""
     form = await _form(request, wb)
     data, name = await _upload_bytes(form)
-    return await wb.add_plan_isolated(
-        request.receive,
-        data,
-        name,
-        who=who_of(request, _field(form, "who")),
-        client=client_of(request.scope),
-    )
+    try:
+        return await wb.add_plan_isolated(
+            request.receive,
+            data,
+            name,
+            who=who_of(request, _field(form, "who")),
+            client=client_of(request.scope),
+        )
+    except DuplicatePlanError as exc:
+        body = {"error": type(exc).__name__, "detail": str(exc), "existing": exc.existing}
+        return JSONResponse(body, status_code=409)
 
 
 @router.get("/plans/{plan_id}")
@@ -233,14 +240,40 @@ def decide(
     return {"decisions": out}
 
 
+@router.put("/plans/{plan_id}/learning", dependencies=[TOKEN])
+def learning(
+    plan_id: str,
+    request: Request,
+    body: Annotated[dict[str, Any], Body()],
+    wb: Workbench = WB,
+) -> dict[str, Any]:
+    """``{"from_others": true|false}``: whether the plan's next alignment learns from
+    other organisations' decisions too (เรียนรู้จากการตัดสินใจของหน่วยงานอื่น)."""
+    value = body.get("from_others")
+    if not isinstance(value, bool):
+        raise InputError("from_others ต้องเป็น true หรือ false / 'from_others' must be true or false")
+    return wb.decisions.set_learning(plan_id, value, who=who_of(request, body.get("who")))
+
+
 @router.get("/plans/{plan_id}/decisions")
 def decisions(plan_id: str, wb: Workbench = WB) -> dict[str, Any]:
     return wb.decisions.history(plan_id)
 
 
 # ------------------------------------------------------------------ exports
-def _download(data: bytes, media: str, filename: str, *, csp: str | None = None) -> Response:
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+def _download(
+    wb: Workbench,
+    plan_id: str,
+    data: bytes,
+    media: str,
+    what: str,
+    ext: str,
+    *,
+    csp: str | None = None,
+) -> Response:
+    """A download named after the organisation and the Thai date (RFC 5987 ``filename*``)."""
+    thai, ascii_name = export.download_name(wb, plan_id, what, ext)
+    headers = {"Content-Disposition": export.content_disposition(thai, ascii_name)}
     if csp:
         headers["Content-Security-Policy"] = csp
     return Response(data, media_type=media, headers=headers)
@@ -250,23 +283,30 @@ def _download(data: bytes, media: str, filename: str, *, csp: str | None = None)
 def export_xlsx(plan_id: str, wb: Workbench = WB) -> Response:
     """The official linkage layout with decisions (Thai Buddhist-era dates) + the report."""
     return _download(
+        wb,
+        plan_id,
         export.export_xlsx(wb, plan_id),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"linkage-{plan_id}.xlsx",
+        "ผ02",
+        ".xlsx",
     )
 
 
 @router.get("/plans/{plan_id}/export.csv")
 def export_csv(plan_id: str, wb: Workbench = WB) -> Response:
-    return _download(export.export_csv(wb, plan_id), "text/csv; charset=utf-8", f"{plan_id}.csv")
+    data = export.export_csv(wb, plan_id)
+    return _download(wb, plan_id, data, "text/csv; charset=utf-8", "การตัดสินใจ", ".csv")
 
 
 @router.get("/plans/{plan_id}/export.html")
 def export_html(plan_id: str, wb: Workbench = WB) -> Response:
     return _download(
+        wb,
+        plan_id,
         export.export_html(wb, plan_id),
         "text/html; charset=utf-8",
-        f"report-{plan_id}.html",
+        "รายงาน",
+        ".html",
         csp=export.REPORT_CSP,
     )
 

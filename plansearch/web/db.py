@@ -138,6 +138,32 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE plans ADD COLUMN archived_by TEXT;
         """,
     ),
+    # 20-29: what the planner saw (issue 21). run_results: each run's frameworks, the
+    # learning it used and its top suggestion per cell (coverage reads them, the review
+    # marks what changed); plan_learning: whether a plan learns from other
+    # organisations' decisions.
+    (
+        20,
+        """
+        CREATE TABLE run_results (
+            run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+            plan_id TEXT NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+            revision INTEGER NOT NULL,
+            examples INTEGER NOT NULL,
+            examples_sha TEXT NOT NULL,
+            learn_from_others INTEGER NOT NULL,
+            frameworks_json TEXT NOT NULL,
+            cells_json TEXT NOT NULL
+        );
+        CREATE INDEX run_results_plan ON run_results(plan_id, run_id);
+        CREATE TABLE plan_learning (
+            plan_id TEXT PRIMARY KEY REFERENCES plans(id) ON DELETE CASCADE,
+            from_others INTEGER NOT NULL,
+            who TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 #: A session cookie is valid this long after login (a working day and a half).

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..report.form02 import STATUS_TH
-from .db import Decision, NotFoundError, Workspace
+from .db import Decision, NotFoundError, Workspace, now_iso
 from .plans import PlanStore
 
 if TYPE_CHECKING:
@@ -83,15 +83,30 @@ class Decisions:
             "current": [d.to_dict() for d in self.db.current(plan_id).values()],
         }
 
-    def examples(self, frameworks: Iterable[str] | None = None) -> list[Example]:
-        """The standing decisions of the workspace as learning examples for
-        ``align(examples=...)`` (only those of ``frameworks`` when given): the text
-        of the decided section, the framework, the target, accepted or not."""
+    def examples(
+        self,
+        frameworks: Iterable[str] | None = None,
+        *,
+        plan_id: str | None = None,
+        from_others: bool = False,
+    ) -> list[Example]:
+        """The standing decisions as learning examples for ``align(examples=...)``: the
+        text of the decided section, the framework, the target, accepted or not (only
+        those of ``frameworks`` when given).
+
+        For ``plan_id`` only the decisions on plans of the same organisation are used
+        (``plan.org`` compared canonically: ``อบต.โขมง`` is ``องค์การบริหารส่วนตำบลโขมง``;
+        a plan whose organisation is unknown learns from its own decisions only),
+        unless ``from_others`` (the planner's choice "เรียนรู้จากการตัดสินใจของหน่วยงานอื่น").
+        Without ``plan_id``: every decision of the workspace."""
         from ..alignment import Example
 
         decided = self.db.all_decisions()
+        plan_ids = list(dict.fromkeys(d.plan_id for d in decided))
+        if plan_id is not None and not from_others:
+            plan_ids = [p for p in plan_ids if p in self.same_org(plan_id)]
         texts: dict[tuple[str, str], str] = {}
-        for pid in dict.fromkeys(d.plan_id for d in decided):
+        for pid in plan_ids:
             try:
                 plan = self.plans.plan(pid)
             except NotFoundError:
@@ -99,7 +114,7 @@ class Decisions:
             for s in plan.sections:
                 texts[(pid, s.id)] = s.content
         current: dict[tuple[str, str, str], Decision] = {}
-        for pid in {d.plan_id for d in decided}:
+        for pid in plan_ids:
             for (key, fw), d in self.db.current(pid).items():
                 current[(pid, key, fw)] = d
         wanted = None if frameworks is None else set(frameworks)
@@ -114,3 +129,36 @@ class Decisions:
                 )
             )
         return out
+
+    def same_org(self, plan_id: str) -> set[str]:
+        """Ids of the plans of ``plan_id``'s organisation (itself included; only itself
+        when its organisation is unknown)."""
+        from ..parse.identity import canonical_org
+
+        listing = self.plans.listing()
+        org = next((p["org"] for p in listing if p["id"] == plan_id), None)
+        if not org:
+            return {plan_id}
+        mine = canonical_org(org)
+        same = {p["id"] for p in listing if p["org"] and canonical_org(p["org"]) == mine}
+        return {plan_id} | same
+
+    def learns_from_others(self, plan_id: str) -> bool:
+        """Whether the plan's suggestions learn from other organisations' decisions too
+        (the planner's choice on the review page; off unless chosen)."""
+        row = self.db.conn.execute(
+            "SELECT from_others FROM plan_learning WHERE plan_id=?", (plan_id,)
+        ).fetchone()
+        return bool(row[0]) if row is not None else False
+
+    def set_learning(self, plan_id: str, from_others: bool, *, who: str) -> dict[str, Any]:
+        """Choose whether the plan learns from other organisations' decisions (used by
+        its next alignment)."""
+        self.plans.plan(plan_id)  # 404 for an unknown plan
+        with self.db.write() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO plan_learning(plan_id, from_others, who, at) "
+                "VALUES (?,?,?,?)",
+                (plan_id, int(bool(from_others)), who, now_iso()),
+            )
+        return {"plan_id": plan_id, "from_others": bool(from_others), "who": who}

@@ -8,6 +8,16 @@ imports back: :mod:`.reimport`; its status column offers the statuses as a drop-
 No cell is ever a formula: text that starts with ``=`` is stored as text, and CSV cells
 that a spreadsheet would evaluate get a leading apostrophe.
 
+Every workbook carries what it showed: the hidden sheet :data:`SNAPSHOT_SHEET` holds a
+*snapshot* (:func:`write_snapshot`: its id, the plan, the run and time of the export,
+then per decision row the status and target exported and the id of the standing
+decision at that moment). The re-import (:mod:`.reimport`, :func:`read_snapshot`)
+reads only what the planner changed relative to it, and a row also decided in the
+browser since is a conflict. An export writes nothing to the workspace.
+
+Downloads are named after the organisation and the Buddhist-era date
+(:func:`download_name`, sent with :func:`content_disposition`).
+
 >>> export_xlsx(wb, "p-1")[:2]   # doctest: +SKIP
 b'PK'
 """
@@ -15,13 +25,20 @@ b'PK'
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
+import json
+import re
+from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from ..labels import STRENGTH_TH
-from ..report.form02 import FORM_SHEET, thai_date, write_form02
+from ..report.form02 import BANGKOK, FORM_SHEET, thai_date, write_form02
 from ..report.tables import is_formula_like, safe_cell
+from .db import now_iso
 from .decisions import ACTION_TH
 from .review import plan_review
 
@@ -35,6 +52,11 @@ REPORT_CSP = (
 )
 DECISION_SHEET = "การตัดสินใจ"
 LINKAGE_SHEET = FORM_SHEET
+#: The hidden sheet with the export's snapshot (see :func:`write_snapshot`).
+SNAPSHOT_SHEET = "ข้อมูลระบบ"
+SNAPSHOT_LABEL = "snapshot"
+#: Columns of the snapshot rows (row 3 on).
+SNAPSHOT_HEADERS = ("section_key", "framework", "status", "target_id", "decision_id")
 DECISION_HEADERS: tuple[str, ...] = (
     "รหัสแผน (plan_id)",
     "รหัสหัวข้อ (section_key)",
@@ -93,6 +115,7 @@ def cell_rows(wb: Workbench, plan_id: str) -> list[dict[str, Any]]:
                         "status": status,
                         "who": d["who"] if d else "",
                         "at": d["at"] if d else "",
+                        "decision_id": d["id"] if d else None,
                         "suggestions": [
                             f"{m['target_id']} {m['title']} ({STRENGTH_TH[m['strength']]} "
                             f"{m['share']:.2f})"
@@ -126,8 +149,89 @@ def defuse_workbook(book: Any) -> int:
     return n
 
 
+def write_snapshot(book: Any, plan_id: str, run_id: int, rows: list[dict[str, Any]]) -> str:
+    """Add the hidden sheet of what this export shows → the snapshot's id.
+
+    Row 1: ``snapshot``, id, ``plan_id``, plan, ``run_id``, run, ``exported_at``, time;
+    row 2: :data:`SNAPSHOT_HEADERS`; then per decision row the cell, the status and
+    target exported and the id of the standing decision (empty: none)."""
+    shown = [
+        [r["section_key"], r["framework"], r["status"], r["target_id"] or "", r["decision_id"]]
+        for r in rows
+    ]
+    at = now_iso()
+    digest = hashlib.sha1(json.dumps([plan_id, run_id, at, shown]).encode()).hexdigest()
+    sid = f"x-{digest[:12]}"
+    ws = book.create_sheet(SNAPSHOT_SHEET)
+    ws.sheet_state = "hidden"
+    head = [SNAPSHOT_LABEL, sid, "plan_id", plan_id, "run_id", run_id, "exported_at", at]
+    for col, value in enumerate(head, 1):
+        _put(ws, 1, col, value)
+    for col, value in enumerate(SNAPSHOT_HEADERS, 1):
+        _put(ws, 2, col, value)
+    for r, values in enumerate(shown, 3):
+        for col, value in enumerate(values, 1):
+            _put(ws, r, col, value)
+    _put(ws, 1, 10, "ข้อมูลสำหรับนำเข้ากลับ อย่าแก้ไข / used by the re-import: do not edit")
+    return sid
+
+
+def read_snapshot(
+    rows: Sequence[Sequence[Any]], plan_id: str
+) -> tuple[str, dict[tuple[str, str], dict[str, Any]]] | None:
+    """``(id, {(section_key, framework): {"status", "target_id", "decision_id"}})`` of
+    a snapshot sheet's rows, as values or as text (``None``: no snapshot of this plan)."""
+    if len(rows) < 2 or not rows[0] or rows[0][0] != SNAPSHOT_LABEL:
+        return None
+    head = list(rows[0]) + [None] * 4
+    if str(head[3] or "") != plan_id:
+        return None
+    shown: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows[2:]:
+        key, fw, status, target, did = (list(r) + [None] * 5)[:5]
+        if not key or not fw:
+            continue
+        did = str(did or "").strip().removesuffix(".0")
+        shown[(str(key), str(fw))] = {
+            "status": str(status or ""),
+            "target_id": str(target) if target else None,
+            "decision_id": int(did) if did.isdigit() else None,
+        }
+    return str(head[1]), shown
+
+
+def download_name(wb: Workbench, plan_id: str, what: str, ext: str) -> tuple[str, str]:
+    """``(Thai name, ASCII fallback)`` of a download: what it is, the organisation (or
+    the plan's name) and today's Buddhist-era date in Bangkok.
+
+    e.g. ``('ผ02_องค์การบริหารส่วนตำบลบ้านอ้อน_2569-12-07.xlsx', 'linkage-p-1-2026-12-07.xlsx')``
+    """
+    row = wb.plans.row(plan_id)
+    today = datetime.now(BANGKOK)
+    who = re.sub(r"[^0-9A-Za-z\u0E00-\u0E7F.()-]+", "_", str(row["org"] or row["name"]))
+    who = who.strip("_.")[:80] or plan_id
+    thai = f"{what}_{who}_{today.year + 543}-{today:%m-%d}{ext}"
+    ascii_name = f"{_ASCII.get(what, 'export')}-{plan_id}-{today:%Y-%m-%d}{ext}"
+    return thai, ascii_name
+
+
+#: ASCII fallbacks of the downloads' Thai names.
+_ASCII = {"ผ02": "linkage", "รายงาน": "report", "การตัดสินใจ": "decisions"}
+
+
+def content_disposition(thai: str, ascii_name: str) -> str:
+    """An ``attachment`` header with the Thai name (RFC 5987/6266 ``filename*``) and an
+    ASCII ``filename`` for old clients.
+
+    >>> print(content_disposition("ผ02.xlsx", "linkage.xlsx"))
+    attachment; filename="linkage.xlsx"; filename*=UTF-8''%E0%B8%9C02.xlsx
+    """
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(thai, safe='')}"
+
+
 def export_xlsx(wb: Workbench, plan_id: str) -> bytes:
-    """The Excel workbook with decisions (the ผ.02 form, the decisions sheet, the report)."""
+    """The Excel workbook with decisions (the ผ.02 form, the decisions sheet, the report),
+    carrying a snapshot of what it shows (see :func:`write_snapshot`)."""
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -171,6 +275,7 @@ def export_xlsx(wb: Workbench, plan_id: str) -> bytes:
     ws.print_title_rows = "1:1"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    write_snapshot(book, plan_id, ap.run_id, rows)
     defuse_workbook(book)
     buf = io.BytesIO()
     book.save(buf)

@@ -24,7 +24,9 @@ from ..frameworks import (
     Reference,
     builtin_frameworks,
     defaults_for,
+    describe,
     is_builtin,
+    level_title,
     plan_levels,
     read_reference,
     reference_from_dict,
@@ -97,6 +99,8 @@ class FrameworkStore:
                 "name": info.name,
                 "title": info.title,
                 "level": info.level,
+                "level_th": level_title(info.level),
+                "block": f"{info.letter} {info.heading}",
                 "builtin": True,
                 "targets": len(targets_of(info.name)),
                 "default": info.default,
@@ -104,13 +108,17 @@ class FrameworkStore:
             for info in builtin_frameworks()
         ]
         for f in self.db.frameworks():
+            ref = self.reference(f["name"])
+            info = describe(ref)
             out.append(
                 {
                     "name": f["name"],
                     "title": f["title"],
                     "level": f["level"],
+                    "level_th": level_title(f["level"]),
+                    "block": f"{info.letter} {info.heading}",
                     "builtin": False,
-                    "targets": len(targets_of(self.reference(f["name"]))),
+                    "targets": len(targets_of(ref)),
                     "default": False,
                     "who": f["who"],
                     "created_at": f["created_at"],

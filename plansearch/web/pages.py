@@ -17,8 +17,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from ..frameworks import level_title
 from ..labels import KIND_TH, STRENGTH_TH
-from ..sections import KINDS
+from ..report.form02 import thai_date
+from ..sections import KINDS, LEVELS
 from .auth import (
     SESSION_COOKIE,
     caller_of,
@@ -33,6 +35,9 @@ from .workbench import Workbench
 
 router = APIRouter()
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+#: every date a page shows is Buddhist-era, Bangkok time; every level its Thai name
+templates.env.filters["thai_date"] = thai_date
+templates.env.filters["level_th"] = level_title
 
 
 def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
@@ -85,12 +90,18 @@ def review_page(plan_id: str, request: Request) -> HTMLResponse:
         plan=wb.plans.info(plan_id),
         frameworks=wb.frameworks.listing(),
         last=wb.aligner.last_frameworks(plan_id),
+        learn_others=wb.decisions.learns_from_others(plan_id),
     )
 
 
 @router.get("/frameworks", response_class=HTMLResponse, include_in_schema=False)
 def frameworks_page(request: Request) -> HTMLResponse:
-    return _page(request, "frameworks.html", frameworks=_wb(request).frameworks.listing())
+    return _page(
+        request,
+        "frameworks.html",
+        frameworks=_wb(request).frameworks.listing(),
+        levels=LEVELS,
+    )
 
 
 @router.get("/search", response_class=HTMLResponse, include_in_schema=False)

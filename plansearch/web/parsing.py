@@ -15,18 +15,19 @@ from __future__ import annotations
 from typing import Any
 
 from .frameworks import read_upload
+from .plans import read_plan_text
 from .reimport import read_sheet
-from .uploads import check_plan_upload, display_name
+from .uploads import check_plan_upload, display_name, extension
 
 
 def read_plan_upload(data: bytes, *, name: str | None, max_bytes: int) -> dict[str, Any]:
     """An uploaded plan (or pasted text, ``name=None``) checked, decoded and parsed →
     ``{"text": …, "plan": <plansearch.isolation.parse_plan_record>}``."""
     from ..isolation import parse_plan_record
-    from ..parse.readers import decode_bytes
 
     check_plan_upload(name, data, max_bytes)
-    text = decode_bytes(data, name=display_name(name), max_bytes=max_bytes)
+    # each file type's own reader and message (a random .pdf is "not a readable PDF")
+    text = read_plan_text(data, display_name(name), extension(name), max_bytes)
     # bytes, never the text: a pasted one-line path must not open a server file
     return {"text": text, "plan": parse_plan_record(data, max_bytes=max_bytes)}
 
@@ -40,6 +41,7 @@ def read_framework_upload(
     return {"reference": ref.to_dict(), "format": ext}
 
 
-def read_decision_sheet(data: bytes) -> list[list[str]]:
-    """The rows of an edited export's decisions sheet, as text (see :mod:`.reimport`)."""
+def read_decision_sheet(data: bytes) -> dict[str, list[list[str]]]:
+    """The rows of an edited export's decisions sheet and of its snapshot, as text
+    (see :mod:`.reimport`)."""
     return read_sheet(data)

@@ -25,7 +25,40 @@ from ..errors import InputError
 from ..labels import KIND_TH
 from ..sections import KINDS, Plan, Section, stable_id
 from .db import NotFoundError, Workspace
-from .uploads import DEFAULT_MAX_UPLOAD, check_plan_upload, display_name
+from .uploads import DEFAULT_MAX_UPLOAD, check_plan_upload, display_name, extension
+
+#: What each document type is called in a message that the file cannot be read (Thai
+#: first): the reader's own message follows.
+UNREADABLE: dict[str, str] = {
+    ".pdf": "ไม่ใช่ไฟล์ PDF ที่อ่านได้ / not a readable PDF",
+    ".docx": "ไม่ใช่ไฟล์ Word (.docx) ที่อ่านได้ / not a readable Word file",
+    ".doc": "ไม่ใช่ไฟล์ Word (.doc) ที่อ่านได้ / not a readable Word file",
+}
+
+
+class DuplicatePlanError(InputError):
+    """The same document (same text) is already a plan of this workspace: open that one."""
+
+    def __init__(self, message: str, existing: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
+def read_plan_text(raw: bytes, shown: str, ext: str, max_bytes: int) -> str:
+    """The text of an uploaded document, read by the reader of its type (told by its
+    content, then its extension), or the :class:`~plansearch.InputError` of that reader,
+    Thai first and naming the file type (a random ``.pdf`` is "not a readable PDF",
+    never "a binary file")."""
+    from ..parse.readers import extract_bytes
+
+    try:
+        return extract_bytes(raw, name=shown, suffix=ext, max_bytes=max_bytes).text
+    except InputError as exc:
+        kind = UNREADABLE.get(ext)
+        if kind is None or str(exc).startswith(kind):
+            raise
+        detail = str(exc).removeprefix(f"{shown}: ").removeprefix(f"{shown} ")
+        raise type(exc)(f"{shown}: {kind} — {detail}") from None
 
 
 def assign_keys(plan_id: str, sections: Sequence[Section]) -> list[Section]:
@@ -123,15 +156,15 @@ class PlanStore:
         ``parsed_as``: ``(text, plan)`` already read from ``data`` (the server parses in
         a worker process: :func:`.uploads.read_plan_upload`)."""
         from ..parse.parser import parse_plan
-        from ..parse.readers import decode_bytes
 
         shown = display_name(name)
         if parsed_as is not None:
             text, parsed = parsed_as
         else:
             raw = data.encode("utf-8") if isinstance(data, str) else data
-            check_plan_upload(name if isinstance(data, bytes) else None, raw, self.max_upload)
-            text = decode_bytes(raw, name=shown, max_bytes=self.max_upload)
+            named = name if isinstance(data, bytes) else None
+            check_plan_upload(named, raw, self.max_upload)
+            text = read_plan_text(raw, shown, extension(named), self.max_upload)
             # bytes, never the text: a pasted one-line path must not open a server file
             parsed = parse_plan(raw, max_bytes=self.max_upload)
         if not parsed.sections:
@@ -141,6 +174,14 @@ class PlanStore:
             )
         sha = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         if plan_id is None:
+            same = self.with_source(sha)
+            if same is not None:
+                raise DuplicatePlanError(
+                    f"{shown}: แผนนี้อัปโหลดไว้แล้ว ({same['org'] or same['name']}) เปิดแผนเดิมแทน / "
+                    f"this document is already plan {same['id']} ({same['name']}); open it instead "
+                    "of a second copy, or upload an edited version on its page",
+                    same,
+                )
             pid = f"p-{hashlib.sha1((sha + str(time.time_ns())).encode()).hexdigest()[:10]}"
             sections = assign_keys(pid, parsed.sections)
             self.db.add_plan(
@@ -202,6 +243,20 @@ class PlanStore:
             "quality": quality_report(plan.sections),
             "fixes": self.db.fixes(plan_id),
         }
+
+    def with_source(self, source_sha: str) -> dict[str, Any] | None:
+        """The first plan whose source text has this SHA-256 (``None``: none has)."""
+        row = self.db.conn.execute(
+            "SELECT id, name, org, province FROM plans WHERE source_sha=? "
+            "AND archived_at IS NULL ORDER BY created_at, id LIMIT 1",
+            (source_sha,),
+        ).fetchone()
+        return dict(row) if row is not None else None
+
+    def source_hashes(self) -> dict[str, str]:
+        """``plan id → SHA-256 of its source text`` for every plan."""
+        rows = self.db.conn.execute("SELECT id, source_sha FROM plans").fetchall()
+        return {r["id"]: r["source_sha"] for r in rows}
 
     def listing(self) -> list[dict[str, Any]]:
         """Every plan of the workspace (id, name, org, province, revision, section count)."""

@@ -9,6 +9,12 @@ plan order. Columns are the aligned frameworks in the form's order
 their evidence and the standing decision. Items under no block head come last, in a
 block without a head.
 
+A cell whose top suggestion (target or strength) differs from the plan's previous
+recorded run carries ``changed`` (what the previous run showed): the planner sees
+which suggestions moved since they last looked, e.g. after decisions were learnt from.
+``learning`` says what the suggestions learnt from (the organisation's own decisions,
+or other organisations' too when the planner chose so).
+
 >>> plan_review(wb, "p-1")["blocks"][0]["strategy"]["title"]   # doctest: +SKIP
 'การพัฒนาด้านโครงสร้างพื้นฐาน'
 """
@@ -38,14 +44,24 @@ def plan_review(wb: Workbench, plan_id: str) -> dict[str, Any]:
     al = ap.alignment
     current = wb.decisions.current(plan_id)
     fws = sorted(al.frameworks, key=lambda f: describe(f).order)
-    blocks = [
+    this_run = wb.aligner.recorded(plan_id, before=ap.run_id + 1)
+    previous = wb.aligner.recorded(plan_id, before=ap.run_id)
+    before = previous.cells if previous is not None else {}
+    blocks: list[dict[str, Any]] = [
         {
             "strategy": section_json(head.item) if head is not None else None,
             "heading": block_heading(head.item if head is not None else None),
-            "rows": [_row(it, fws, current) for it in members],
+            "rows": [_row(it, fws, current, before) for it in members],
         }
         for head, members in linkage_blocks(al, ap.plan.sections)
     ]
+    changed = sum(
+        1
+        for b in blocks
+        for row in b["rows"]
+        for cell in row["cells"].values()
+        if cell.get("changed") is not None
+    )
     keys = {it.item.id for it in al.items}
     orphaned = [d.to_dict() for (key, _fw), d in sorted(current.items()) if key not in keys]
     return {
@@ -60,6 +76,13 @@ def plan_review(wb: Workbench, plan_id: str) -> dict[str, Any]:
         "decided": sum(1 for (key, _fw) in current if key in keys),
         "orphaned_decisions": orphaned,
         "strengths": STRENGTH_TH,
+        "changed": changed,
+        "previous_run": previous.run_id if previous is not None else None,
+        "learning": {
+            "from_others": wb.decisions.learns_from_others(plan_id),
+            "used_from_others": this_run.learn_from_others if this_run is not None else False,
+            "examples": this_run.examples if this_run is not None else 0,
+        },
     }
 
 
@@ -130,12 +153,27 @@ def _framework_json(f: FrameworkInfo) -> dict[str, Any]:
 
 
 def _row(
-    it: ItemAlignment, fws: Sequence[FrameworkInfo], current: dict[tuple[str, str], Decision]
+    it: ItemAlignment,
+    fws: Sequence[FrameworkInfo],
+    current: dict[tuple[str, str], Decision],
+    before: dict[tuple[str, str], tuple[str, str, float]],
 ) -> dict[str, Any]:
     cells = {}
     for f in fws:
         d = current.get((it.item.id, f.name))
+        top = it.best(f.name)
+        was = before.get((it.item.id, f.name))
+        moved = (
+            was is not None
+            and top is not None
+            and (was[0], was[1]) != (top.target_id, top.strength)
+        )
         cells[f.name] = {
+            "changed": (
+                {"target_id": was[0], "strength": was[1], "share": was[2]}
+                if moved and was is not None
+                else None
+            ),
             "suggestions": [
                 {
                     "target_id": m.target_id,

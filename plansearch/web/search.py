@@ -6,6 +6,12 @@ together with the workspace's own plans: built on first use from every stored pl
 uploaded, and hiding the sections of deleted or replaced sources from its results.
 This is the one module of the workbench that imports the search package.
 
+An organisation is counted once: a plan both in ``--index`` and in the workspace (or
+two copies of one plan) gives the same sections twice, so results keep only the first
+hit of each section *identity* (:func:`identity`: the organisation, compared
+canonically, the kind and the text), and similar goals group by the canonical
+organisation.
+
 >>> search = WorkspaceSearch(plans, SharedEmbedder("hashing"))   # doctest: +SKIP
 >>> search.search("ถนนคอนกรีต", k=5)                             # doctest: +SKIP
 """
@@ -18,12 +24,28 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..parse.identity import canonical_org
 from ..sections import Section
 from .embedder import SharedEmbedder
 from .plans import PlanStore
 
 #: The facets the search page filters by.
 FACETS = ("province", "org", "level", "kind")
+#: How many times a search asks for more hits when duplicates or hidden sections
+#: took places in the first ``k``.
+MAX_REFILLS = 3
+
+
+def identity(s: Section) -> tuple[str, str, str]:
+    """What makes two indexed sections the same passage of the same organisation:
+    the canonical organisation, the kind and the text (spacing ignored).
+
+    >>> a = Section("a", "tactic", "local", "ส่งเสริมอาชีพ", "", org="อบต. โขมง")
+    >>> b = Section("b", "tactic", "local", "ส่งเสริมอาชีพ", "", org="องค์การบริหารส่วนตำบลโขมง")
+    >>> identity(a) == identity(b)
+    True
+    """
+    return (canonical_org(s.org) if s.org else "", s.kind, " ".join(s.content.split()))
 
 
 class WorkspaceSearch:
@@ -95,34 +117,59 @@ class WorkspaceSearch:
         self._stale.difference_update(s.id for s in items)
         self.update(items)
 
+    def _unique(self, hits: Iterable[Any]) -> list[Any]:
+        """``hits`` without hidden sections and without a second hit of one passage."""
+        seen: set[tuple[str, str, str]] = set()
+        out = []
+        for h in hits:
+            key = identity(h.section)
+            if h.section.id in self._stale or key in seen:
+                continue
+            seen.add(key)
+            out.append(h)
+        return out
+
     def search(self, q: str, *, k: int = 10, where: dict[str, Any] | None = None) -> list[Any]:
-        """The ``k`` best hits (:class:`plansearch.SearchHit`) for ``q`` under ``where``."""
+        """The ``k`` best hits (:class:`plansearch.SearchHit`) for ``q`` under ``where``,
+        each passage once."""
         idx = self.index
-        with self._lock:
-            if len(idx) == 0:
-                return []
-            hits = idx.search(q, k=k + len(self._stale), where=where or None)
-        return [h for h in hits if h.section.id not in self._stale][:k]
+        ask = k + len(self._stale)
+        for _ in range(MAX_REFILLS + 1):
+            with self._lock:
+                if len(idx) == 0:
+                    return []
+                hits = idx.search(q, k=ask, where=where or None)
+            unique = self._unique(hits)
+            if len(unique) >= k or len(hits) < ask:
+                break
+            ask *= 2
+        return [replace(h, rank=r) for r, h in enumerate(unique[:k], 1)]
 
     def similar(self, q: str, *, k: int = 10, exclude_org: str | None = None) -> Any:
-        """Similar goals of other organisations (``None`` when nothing is indexed)."""
-        from ..search.similar import similar_goals
+        """Similar goals of other organisations (``None`` when nothing is indexed), each
+        passage once, grouped by organisation (compared canonically)."""
+        from ..search.similar import OrgGroup, similar_goals
 
         idx = self.index
-        with self._lock:
-            if len(idx) == 0:
-                return None
-            res = similar_goals(idx, q, k=k + len(self._stale), exclude_org=exclude_org or None)
-        if not self._stale:
-            return res
-        hits = tuple(h for h in res.hits if h.section.id not in self._stale)[:k]
-        keep = {id(h) for h in hits}
-        groups = tuple(
-            replace(g, hits=tuple(h for h in g.hits if id(h) in keep))
-            for g in res.groups
-            if any(id(h) in keep for h in g.hits)
+        ask = k + len(self._stale)
+        for _ in range(MAX_REFILLS + 1):
+            with self._lock:
+                if len(idx) == 0:
+                    return None
+                res = similar_goals(idx, q, k=ask, exclude_org=exclude_org or None)
+            hits = self._unique(res.hits)
+            if len(hits) >= k or len(res.hits) < ask:
+                break
+            ask *= 2
+        hits = [replace(h, rank=r) for r, h in enumerate(hits[:k], 1)]
+        groups: dict[str, list[Any]] = {}
+        for h in hits:
+            groups.setdefault(canonical_org(h.section.org) if h.section.org else "", []).append(h)
+        grouped = tuple(
+            OrgGroup(hs[0].section.org, hs[0].section.province, hs[0].score, tuple(hs))
+            for hs in sorted(groups.values(), key=lambda hs: -hs[0].score)
         )
-        return replace(res, hits=hits, groups=groups)
+        return replace(res, hits=tuple(hits), groups=grouped)
 
     def facets(self) -> dict[str, list[str]]:
         """The values of each facet in the index, sorted (for the filter menus)."""

@@ -185,13 +185,15 @@ class Workbench:
 
         return await asyncio.to_thread(store)
 
-    async def read_sheet_isolated(self, receive: Receive, data: bytes) -> list[list[str]]:
+    async def read_sheet_isolated(
+        self, receive: Receive, data: bytes
+    ) -> dict[str, list[list[str]]]:
         """The decisions sheet of an edited export, read in a worker process (the API
         compares it: :func:`.reimport.diff_rows`)."""
-        rows: list[list[str]] = await until_disconnect(
+        read: dict[str, list[list[str]]] = await until_disconnect(
             receive, self.parsers.run_async(PARSE_SHEET, data)
         )
-        return rows
+        return read
 
     def fix_section(
         self,

@@ -26,14 +26,25 @@
   // with login the name is the account's (body data-user); locally the one typed once
   function who() { return (document.body.getAttribute("data-user") || localStorage.getItem(USER_KEY) || "").trim(); }
   function csrf() { var m = document.cookie.match(/(?:^|; )plansearch_csrf=([^;]*)/); return m ? decodeURIComponent(m[1]) : ""; }
-  function flash(msg, isError) {
+  // An error stays on screen until the planner closes it; a confirmation goes after 3 s.
+  // ``link`` ({href, text}) follows the message (e.g. "open the plan that has this file").
+  function flash(msg, isError, link) {
     var f = document.getElementById("flash");
     if (!f) return;
-    f.textContent = msg;
+    f.textContent = "";
+    f.appendChild(el("span", { cls: "msg", text: msg }));
+    if (link) { f.appendChild(document.createTextNode(" ")); f.appendChild(el("a", { href: link.href, text: link.text })); }
     f.className = isError ? "error" : "";
+    f.setAttribute("role", isError ? "alert" : "status");
     f.hidden = false;
     clearTimeout(flash.t);
-    flash.t = setTimeout(function () { f.hidden = true; }, isError ? 8000 : 3000);
+    if (isError) {
+      var close = el("button", { type: "button", cls: "close", "aria-label": "ปิดข้อความนี้ (close)", text: "ปิด ✕" });
+      close.addEventListener("click", function () { f.hidden = true; });
+      f.appendChild(close);
+    } else {
+      flash.t = setTimeout(function () { f.hidden = true; }, 3000);
+    }
   }
   function api(method, url, body) {
     var headers = TOKEN ? { "X-Plansearch-Token": TOKEN, "X-Plansearch-User": encodeURIComponent(who()) } : { "X-Plansearch-CSRF": csrf() };
@@ -48,6 +59,7 @@
           if (typeof detail !== "string") detail = JSON.stringify(detail || r.status);
           var err = new Error(detail);
           err.status = r.status;
+          err.data = data;
           throw err;
         }
         return data;
@@ -85,7 +97,14 @@
       api("POST", "/api/plans", fd).then(function (p) {
         status.textContent = "เพิ่มแผนแล้ว: " + (p.org || p.name);
         location.href = "/plans/" + encodeURIComponent(p.id);
-      }).catch(function (e) { status.textContent = ""; flash("อัปโหลดไม่สำเร็จ: " + e.message, true); });
+      }).catch(function (e) {
+        status.textContent = "";
+        if (e.status === 409 && e.data && e.data.existing) {  // the same document again
+          var ex = e.data.existing;
+          flash("แผนนี้อัปโหลดไว้แล้ว (" + (ex.org || ex.name) + ") จึงไม่สร้างซ้ำ:", true,
+                { href: "/plans/" + encodeURIComponent(ex.id), text: "เปิดแผนเดิม" });
+        } else flash("อัปโหลดไม่สำเร็จ: " + e.message, true);
+      });
     }
     function sendFile(f) { var fd = new FormData(); fd.append("file", f, f.name); send(fd); }
     ["dragenter", "dragover"].forEach(function (t) {
@@ -212,6 +231,13 @@
         .catch(function (e) { bar.hidden = true; btn.disabled = false; flash(e.message, true); });
     });
     if (box.getAttribute("data-aligned") === "1") load();
+    var learn = document.getElementById("learn-others");
+    if (learn) learn.addEventListener("change", function () {
+      api("PUT", "/api/plans/" + plan + "/learning", { from_others: learn.checked, who: who() }).then(function () {
+        flash(learn.checked ? "บันทึกแล้ว: จะเรียนรู้จากการตัดสินใจของหน่วยงานอื่นด้วย เมื่อกด “เชื่อมโยง” ครั้งถัดไป"
+                            : "บันทึกแล้ว: เรียนรู้จากการตัดสินใจของหน่วยงานนี้เท่านั้น เมื่อกด “เชื่อมโยง” ครั้งถัดไป");
+      }).catch(function (e) { learn.checked = !learn.checked; flash("บันทึกไม่สำเร็จ: " + e.message, true); });
+    });
     initImport(plan);
   }
 
@@ -220,7 +246,13 @@
     r.blocks.forEach(function (b) { b.rows.forEach(function (row) {
       r.frameworks.forEach(function (f) { n++; if (row.cells[f.name].decision) decided++; });
     }); });
-    return "ตรวจแล้ว " + decided + " จาก " + n + " ช่อง";
+    var text = "ตรวจแล้ว " + decided + " จาก " + n + " ช่อง";
+    if (r.changed) text += " · ข้อเสนอที่เปลี่ยนจากการเชื่อมโยงครั้งก่อน " + r.changed + " ช่อง (มีป้าย “เปลี่ยน”)";
+    if (r.learning) {
+      text += " · เรียนรู้จากการตัดสินใจ " + r.learning.examples + " รายการ" +
+        (r.learning.used_from_others ? " (รวมหน่วยงานอื่น)" : " ของหน่วยงานนี้");
+    }
+    return text;
   }
 
   function render(r) {
@@ -256,13 +288,19 @@
   function drawCell(td, r, s, f, cell) {
     td.textContent = "";
     var d = cell.decision;
-    td.className = "cell" + (d ? " " + d.action : "");
+    td.className = "cell" + (d ? " " + d.action : "") + (cell.changed ? " moved" : "");
     var chosenId = d && d.action !== "reject" ? d.target_id : null;
     var titles = {};
     f.targets.forEach(function (t) { titles[t.id] = t.title; });
     if (d) {
       var txt = ACTION_TH[d.action] + (d.action !== "reject" ? " " + d.target_id + " " + (titles[d.target_id] || "") : "") + " · " + d.who;
       td.appendChild(el("div", { cls: "state", text: txt }));
+    }
+    if (cell.changed) {
+      var was = cell.changed;
+      td.appendChild(el("div", { cls: "changed", title: "ข้อเสนออันดับแรกต่างจากการเชื่อมโยงครั้งก่อน" }, [
+        el("span", { cls: "badge", text: "เปลี่ยน" }),
+        " ครั้งก่อน: " + was.target_id + " " + STRENGTH_TH[was.strength] + " " + was.share.toFixed(2)]));
     }
     var ul = el("ol", { cls: "sugs" });
     cell.suggestions.forEach(function (m, i) {
@@ -316,21 +354,31 @@
       out.textContent = "กำลังเปรียบเทียบ…";
       api("POST", "/api/plans/" + plan + "/import", fd).then(function (res) {
         out.textContent = "";
-        out.appendChild(el("p", { text: "พบการเปลี่ยนแปลง " + res.changes.length + " รายการ" + (res.errors.length ? ", ข้อผิดพลาด " + res.errors.length + " รายการ" : "") }));
+        if (res.message) out.appendChild(el("p", { cls: "notice", text: res.message }));
+        out.appendChild(el("p", { text: "พบการแก้ไขในไฟล์ " + res.changes.length + " รายการ" +
+          (res.conflicts.length ? ", ขัดกัน " + res.conflicts.length + " รายการ (ไม่นำเข้า)" : "") +
+          (res.errors.length ? ", ข้อผิดพลาด " + res.errors.length + " รายการ" : "") }));
         var tb = el("tbody");
         res.changes.forEach(function (c) {
-          tb.appendChild(el("tr", {}, [el("td", { text: c.label }), el("td", { text: c.framework }),
-            el("td", { cls: "before", text: (c.before.target_id || "-") + " (" + c.before.status + ")" }),
-            el("td", { text: c.action + " " + (c.target_id || "") })]));
+          tb.appendChild(el("tr", { cls: "change" }, [el("td", { text: c.label }), el("td", { text: c.framework_th }),
+            el("td", { cls: "before", text: c.before_th }), el("td", { text: c.after_th })]));
         });
-        res.errors.forEach(function (e) { tb.appendChild(el("tr", {}, [el("td", { text: "แถว " + e.row }), el("td", { text: e.error, colspan: "3" })])); });
+        res.conflicts.forEach(function (c) {
+          tb.appendChild(el("tr", { cls: "conflict" }, [el("td", { text: c.label }), el("td", { text: c.framework_th }),
+            el("td", { cls: "before", text: "ในระบบตอนนี้: " + c.before_th + (c.now_who ? " (" + c.now_who + ")" : "") + " · ตอนส่งออก: " + c.exported_th }),
+            el("td", { text: "ขัดกัน: ในไฟล์ " + c.after_th + " — ไม่นำเข้า ตรวจในหน้านี้" })]));
+        });
+        res.errors.forEach(function (e) { tb.appendChild(el("tr", { cls: "error" }, [el("td", { text: "แถว " + e.row }), el("td", { text: e.error, colspan: "3" })])); });
         out.appendChild(el("table", { cls: "diff" }, [el("thead", {}, [el("tr", {}, ["หัวข้อ", "กรอบ", "เดิม", "ใหม่"].map(function (h) { return el("th", { text: h }); }))]), tb]));
         if (res.import_id) {
-          var b = el("button", { type: "button", cls: "primary", text: "ยืนยันนำเข้า" });
+          var b = el("button", { type: "button", cls: "primary", text: "ยืนยันนำเข้า " + res.changes.length + " รายการ" });
           b.addEventListener("click", function () {
             if (!needName()) return;
             api("POST", "/api/plans/" + plan + "/import/" + res.import_id + "/apply", { who: who() })
-              .then(function (a) { flash("นำเข้าแล้ว " + a.applied + " รายการ"); out.textContent = ""; return api("GET", "/api/plans/" + plan + "/review"); })
+              .then(function (a) {
+                flash("นำเข้าแล้ว " + a.applied + " รายการ" + (a.conflicts ? " (ข้าม " + a.conflicts + " รายการที่มีการตัดสินใจใหม่ในระหว่างนี้)" : ""));
+                out.textContent = ""; return api("GET", "/api/plans/" + plan + "/review");
+              })
               .then(function (fresh) { review = fresh; render(fresh); })
               .catch(function (e) { flash(e.message, true); });
           });
@@ -350,6 +398,8 @@
       var fd = new FormData();
       fd.append("file", f.files[0], f.files[0].name);
       fd.append("name", document.getElementById("fw-name").value);
+      var level = document.getElementById("fw-level");
+      if (level && level.value) fd.append("level", level.value);
       fd.append("who", who());
       api("POST", "/api/frameworks", fd).then(function (r) {
         document.getElementById("fw-status").textContent = "เพิ่มกรอบ " + r.name + " แล้ว (" + r.targets + " รายการ)";
@@ -358,8 +408,34 @@
     });
   }
 
+  // ------------------------------------------------------------ coverage
+  // The overview only reads recorded alignments; a plan not aligned yet is aligned here
+  // on request (a POST, with progress), then the page is shown again.
+  function initCoverage() {
+    document.querySelectorAll("button.align-now").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var plan = b.getAttribute("data-plan");
+        var state = b.parentElement.querySelector(".align-state");
+        b.disabled = true;
+        state.textContent = "เริ่มเชื่อมโยง…";
+        function poll(job) {
+          api("GET", "/api/jobs/" + job).then(function (j) {
+            state.textContent = j.message + " (" + j.elapsed + " วินาที)";
+            if (j.state === "done") location.reload();
+            else if (j.state === "error") { b.disabled = false; flash("เชื่อมโยงไม่สำเร็จ: " + j.message, true); }
+            else setTimeout(function () { poll(job); }, 400);
+          }).catch(function (e) { b.disabled = false; flash(e.message, true); });
+        }
+        api("POST", "/api/plans/" + plan + "/align?background=1", {})
+          .then(function (r) { poll(r.job); })
+          .catch(function (e) { b.disabled = false; state.textContent = ""; flash(e.message, true); });
+      });
+    });
+  }
+
   function init() {
     initWho();
+    initCoverage();
     initPlans();
     initPlan();
     initReview();
