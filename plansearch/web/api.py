@@ -152,6 +152,31 @@ def fix_section(
     )
 
 
+@router.post("/plans/{plan_id}/fixes", dependencies=[TOKEN])
+def fix_sections(
+    plan_id: str,
+    request: Request,
+    body: Annotated[dict[str, Any], Body()],
+    wb: Workbench = WB,
+) -> dict[str, Any]:
+    """Several fixes in one step, e.g. a parse-quality flag's fix for a whole level:
+    ``{"fixes": [{"key": "<key>", "kind": "strategy", "parent": "<key>" | ""}, …]}``."""
+    raw = body.get("fixes")
+    if not isinstance(raw, list) or not all(isinstance(f, dict) for f in raw):
+        raise InputError('ต้องส่งรายการแก้ไข / give {"fixes": [{"key": …, "kind": …}, …]}')
+    fixes = [
+        (
+            str(f.get("key") or ""),
+            f.get("kind") or None,
+            None if f.get("parent") is None else str(f.get("parent")),
+        )
+        for f in raw
+    ]
+    return wb.fix_sections(
+        plan_id, fixes, who=who_of(request, body.get("who")), client=client_of(request.scope)
+    )
+
+
 # --------------------------------------------------------------- alignment
 @router.post("/plans/{plan_id}/align", dependencies=[TOKEN])
 def align_plan(

@@ -434,11 +434,18 @@ class Workspace:
     def add_fix(
         self, plan_id: str, key: str, *, kind: str | None, parent_key: str | None, who: str
     ) -> None:
+        self.add_fixes(plan_id, [(key, kind, parent_key)], who=who)
+
+    def add_fixes(
+        self, plan_id: str, fixes: list[tuple[str, str | None, str | None]], *, who: str
+    ) -> None:
+        """Record several fixes ``(section key, kind, parent key)`` in one transaction."""
+        at = now_iso()
         with self.write() as c:
-            c.execute(
+            c.executemany(
                 "INSERT INTO section_fixes(plan_id, section_key, kind, parent_key, who, at) "
                 "VALUES (?,?,?,?,?,?)",
-                (plan_id, key, kind, parent_key, who, now_iso()),
+                [(plan_id, key, kind, parent, who, at) for key, kind, parent in fixes],
             )
 
     def fixes(self, plan_id: str) -> list[dict[str, Any]]:

@@ -282,21 +282,34 @@ class PlanStore:
         who: str,
     ) -> None:
         """Correct the parser: a section's kind and/or parent (``""`` = top level)."""
+        self.fix_sections(plan_id, [(key, kind, parent_key)], who=who)
+
+    def fix_sections(
+        self, plan_id: str, fixes: Sequence[tuple[str, str | None, str | None]], *, who: str
+    ) -> None:
+        """Several corrections ``(key, kind, parent key)`` at once — a whole level in one
+        step, e.g. the fix a parse-quality flag offers — checked first, then recorded in
+        one transaction and applied to the plan once."""
         plan = self.plan(plan_id)
-        if plan.get(key) is None:
-            raise NotFoundError(f"ไม่พบหัวข้อ / no section {key!r} in plan {plan_id}")
-        if kind is not None and kind not in KINDS:
-            raise InputError(f"ประเภทไม่ถูกต้อง / unknown kind {kind!r}; one of {KINDS}")
-        if parent_key:
-            if plan.get(parent_key) is None:
-                raise InputError(f"ไม่พบหัวข้อแม่ / no section {parent_key!r} in this plan")
-            p: str | None = parent_key
-            while p:  # refuse cycles
-                if p == key:
-                    raise InputError("หัวข้อเป็นแม่ของตัวเองไม่ได้ / a section cannot be its own ancestor")
-                ps = plan.get(p)
-                p = ps.parent_id if ps else None
-        self.db.add_fix(plan_id, key, kind=kind, parent_key=parent_key, who=who)
+        if not fixes:
+            raise InputError("ไม่มีรายการที่จะแก้ / no fix given")
+        for key, kind, parent_key in fixes:
+            if plan.get(key) is None:
+                raise NotFoundError(f"ไม่พบหัวข้อ / no section {key!r} in plan {plan_id}")
+            if kind is not None and kind not in KINDS:
+                raise InputError(f"ประเภทไม่ถูกต้อง / unknown kind {kind!r}; one of {KINDS}")
+            if parent_key:
+                if plan.get(parent_key) is None:
+                    raise InputError(f"ไม่พบหัวข้อแม่ / no section {parent_key!r} in this plan")
+                p: str | None = parent_key
+                while p:  # refuse cycles
+                    if p == key:
+                        raise InputError(
+                            "หัวข้อเป็นแม่ของตัวเองไม่ได้ / a section cannot be its own ancestor"
+                        )
+                    ps = plan.get(p)
+                    p = ps.parent_id if ps else None
+        self.db.add_fixes(plan_id, list(fixes), who=who)
         sections = self._apply_fixes(plan_id, list(plan.sections))
         self.db.set_sections(plan_id, [s.to_dict() for s in sections])
 

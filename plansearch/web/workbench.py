@@ -206,15 +206,28 @@ class Workbench:
         client: str | None = None,
     ) -> dict[str, Any]:
         """Correct the parser (see :meth:`PlanStore.fix_section`) → the plan's info."""
-        self.plans.fix_section(plan_id, key, kind=kind, parent_key=parent_key, who=who)
+        return self.fix_sections(plan_id, [(key, kind, parent_key)], who=who, client=client)
+
+    def fix_sections(
+        self,
+        plan_id: str,
+        fixes: list[tuple[str, str | None, str | None]],
+        *,
+        who: str,
+        client: str | None = None,
+    ) -> dict[str, Any]:
+        """Several corrections in one step (see :meth:`PlanStore.fix_sections`) → the
+        plan's info; the plan's alignment is redone once, for every section."""
+        self.plans.fix_sections(plan_id, fixes, who=who)
         self.aligner.forget(plan_id)
-        self.audit.record(
-            who,
-            "plan.fix",
-            plan_id,
-            {"section": key, "kind": kind, "parent": parent_key},
-            client=client,
-        )
+        for key, kind, parent_key in fixes:
+            self.audit.record(
+                who,
+                "plan.fix",
+                plan_id,
+                {"section": key, "kind": kind, "parent": parent_key},
+                client=client,
+            )
         return self.plans.info(plan_id)
 
     def delete_plan(

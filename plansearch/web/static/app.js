@@ -164,6 +164,19 @@
     initReupload();
     var dlg = document.getElementById("fix");
     if (!dlg) return;
+    var flagsData = document.getElementById("flags-data");
+    var flags = flagsData ? JSON.parse(flagsData.textContent) : [];
+    document.querySelectorAll(".fix-level").forEach(function (b) {
+      b.addEventListener("click", function () {
+        if (!needName()) return;
+        var fix = flags[Number(b.getAttribute("data-flag"))].fix;
+        var body = { fixes: fix.kinds.map(function (k) { return { key: k.id, kind: k.kind }; }), who: who() };
+        b.disabled = true;
+        api("POST", "/api/plans/" + dlg.getAttribute("data-plan") + "/fixes", body)
+          .then(function () { location.reload(); })
+          .catch(function (err) { b.disabled = false; flash("แก้ไขไม่สำเร็จ: " + err.message, true); });
+      });
+    });
     var data = JSON.parse(document.getElementById("sections-data").textContent);
     var byKey = {};
     data.forEach(function (s) { byKey[s.key] = s; });
