@@ -1,12 +1,13 @@
 # plansearch — every target does its own set-up on a fresh machine.
 #   make report   build the bundled corpus and write alignment reports into reports/
-#   make test     run the test suite (installs the browser for the HTML test)
+#   make test     run the test suite: real model and headless browser included, the
+#                 minutes-long "slow" tests left to `make test-all` (installs the browser)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser report ingest test test-fast fuzz lint typecheck bench clean
+.PHONY: setup browser report ingest test test-all test-fast fuzz lint typecheck bench clean
 
 setup: $(STAMP)
 
@@ -37,6 +38,11 @@ ingest: setup
 	$(BIN)/plansearch ingest corpus/raw --out corpus/sections.jsonl
 
 test: setup browser
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# everything, the slow tests too: the whole PDF layout matrix, issue-sized bombs and
+# uploads, the 20 MB parse (about 15 minutes on 2 cores with an empty layout cache)
+test-all: setup browser
 	$(BIN)/python -m pytest -q
 
 test-fast: setup
