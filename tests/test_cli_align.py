@@ -166,6 +166,16 @@ def test_run_main_job_writes_reports(tmp_path, capsys):
     assert (tmp_path / "idx" / "CURRENT").exists()  # a saved index (versioned layout)
     printed = capsys.readouterr().out
     assert "โขมง" in printed and "บ้านอ้อน" in printed
+    # the national column never names a gap as a link: linked targets are partial or
+    # stronger, weak-only ones are in brackets
+    rows = [ln for ln in printed.splitlines() if ln.startswith("องค์การ")]
+    assert len(rows) == 2
+    for ln in rows:
+        cols = ln.split()
+        linked = set() if cols[2] == "-" else set(cols[2].split(","))
+        gaps = set() if cols[-1] == "-" else set(cols[-1].split(","))
+        assert not linked & gaps, ln
+        assert linked | gaps <= {f"NS{i}" for i in range(1, 7)}, ln
 
 
 def test_search_and_similar_share_their_defaults(tmp_path, capsys, monkeypatch) -> None:

@@ -16,10 +16,14 @@ import time
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InputError, PlanSearchError
 from ._inputs import add_identity_options, add_k_option, add_ocr_option, read_plans
 from ._output import check_output_dir, make_output_dir, write_file
+
+if TYPE_CHECKING:
+    from ..alignment.results import Alignment
 
 
 def _slug(plan_source: str | None, org: str | None, i: int) -> str:
@@ -32,7 +36,6 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from ..alignment.pipeline import align
-    from ..alignment.results import Alignment
     from ..frameworks import aligned_kinds, fallback_kinds
     from ..report import write_excel, write_heatmap_png, write_html
     from ..search.index import SearchIndex
@@ -81,24 +84,14 @@ def run(args: argparse.Namespace) -> int:
             continue
         rows.append((plan, al, name))
     print()
-    print(f"{'plan':<40} {'items':>5} {'national (best per strategy)':<40} {'gaps':<12}")
+    print(f"{'plan':<40} {'items':>5} {'national: linked (weak only)':<40} {'gaps':<12}")
     for plan, res, note in rows:
         label = (plan.org or Path(plan.source or "?").name)[:40]
         if res is None:
             print(f"{label:<40} {'-':>5} {note}")
             continue
-        best = ",".join(
-            sorted(
-                {
-                    c.target_id or "-"
-                    for r in res.linkage
-                    for c in r.cells
-                    if c.framework == "national"
-                }
-            )
-        )
-        gaps = ",".join(g.target_id for g in res.gaps("national")) or "-"
-        print(f"{label:<40} {len(res.items):>5} {best:<40} {gaps:<12}")
+        print(f"{label:<40} {len(res.items):>5} {_national_links(res):<40} ", end="")
+        print(",".join(g.target_id for g in res.gaps("national")) or "-")
     print(f"\nnear-duplicate passages across organisations: {len(dups)}")
     print(f"reports in {out}/ ({time.perf_counter() - t0:.1f} s)")
     if failed:
@@ -144,3 +137,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,
     add_ocr_option(p)
     p.add_argument("--embedder", default="default", help="default | hashing | model path")
     p.set_defaults(func=run)
+
+
+def _national_links(res: Alignment) -> str:
+    """The national strategies the strategies' best cells name: partial or stronger
+    first, then in brackets those reached only weakly (so a gap is never listed as a
+    link), e.g. ``NS2,NS4 (NS1)``; ``-`` when there are none."""
+    linked: set[str] = set()
+    weak: set[str] = set()
+    for row in res.linkage:
+        for c in row.cells:
+            if c.framework == "national" and c.target_id:
+                (linked if c.strength in ("strong", "partial") else weak).add(c.target_id)
+    text = ",".join(sorted(linked)) or "-"
+    if weak - linked:
+        text += f" ({','.join(sorted(weak - linked))})"
+    return text
