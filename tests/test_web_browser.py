@@ -228,9 +228,19 @@ def test_hostile_plan_text_is_inert(page: Page, server: LiveServer) -> None:
         if url.endswith("/review"):
             wait_js(page, "document.documentElement.getAttribute('data-aligned') === '1'")
         assert page.js("typeof window.__pwned") == "undefined", url
-        assert page.js("document.querySelectorAll('script').length") == 1 + (
-            1 if url == f"/plans/{pid}" else 0
-        ), url  # app.js, plus the plan page's JSON data block
+        # the only script that runs is app.js; the rest are the page's own JSON data
+        # blocks (the plan page: sections and parse-quality flags), never the plan's text
+        scripts = page.js(
+            "Array.from(document.scripts,"
+            " s => [s.type, new URL(s.src || location.href).pathname, s.id])"
+        )
+        running = [path for kind, path, _ in scripts if kind != "application/json"]
+        assert running == ["/static/app.js"], url
+        data = {ident for kind, _, ident in scripts if kind == "application/json"}
+        if url == f"/plans/{pid}":  # flags-data only when the parse has flags
+            assert "sections-data" in data and data <= {"flags-data", "sections-data"}, url
+        else:
+            assert not data, url
         assert page.js("document.images.length") == 0, url
         assert page.problems() == [], url
     page.open(f"{server.url}/plans/{pid}/review")
