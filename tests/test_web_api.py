@@ -540,6 +540,62 @@ def test_reimport_shows_differences_then_applies(client: TestClient) -> None:
     assert bad.status_code == 422
 
 
+def _zip_of(files: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def _workbook(*rows: tuple[Any, ...], sheet: str = "การตัดสินใจ") -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = sheet
+    for row in rows:
+        ws.append(list(row))
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def test_reimport_of_files_that_are_not_this_plans_export(client: TestClient) -> None:
+    """Empty, binary, English, another sheet, a changed header, another plan's export:
+    each is refused with a Thai message or reported row by row; nothing is stored."""
+    from plansearch.web.export import DECISION_HEADERS
+
+    pid = upload(client, text=copy_of(SEED_001, "reimport-bad"))["id"]
+    other = upload(client, text=copy_of(SEED_003, "reimport-other"))["id"]
+    for p in (pid, other):
+        assert client.post(f"/api/plans/{p}/align", json={}, headers=H).status_code == 200
+    refused = {
+        "empty": b"",
+        "binary": bytes(range(256)) * 64,
+        "english text": b"plan,strategy\nroads,water\n",
+        "a zip that is no workbook": _zip_of({"a.txt": b"hello"}),
+        "another sheet": _workbook(("a", "b"), sheet="Sheet1"),
+        "header changed": _workbook(("x",) * len(DECISION_HEADERS), ("1",) * len(DECISION_HEADERS)),
+    }
+    for what, data in refused.items():
+        r = client.post(f"/api/plans/{pid}/import", files={"file": ("x.xlsx", data)}, headers=H)
+        assert r.status_code == 422, (what, r.status_code, r.text)
+        body = r.json()
+        assert body["error"] == "InputError", (what, body)
+        assert any("\u0e00" <= ch <= "\u0e7f" for ch in body["detail"]), (what, body)
+    theirs = client.get(f"/api/plans/{other}/export.xlsx").content
+    r = client.post(f"/api/plans/{pid}/import", files={"file": ("x.xlsx", theirs)}, headers=H)
+    assert r.status_code == 200, r.text
+    diff = r.json()
+    assert diff["import_id"] is None and diff["changes"] == [] and diff["conflicts"] == []
+    assert diff["errors"] and all("แผนอื่น" in e["error"] for e in diff["errors"])
+    assert client.get(f"/api/plans/{pid}/decisions").json()["history"] == []
+
+
 def test_reupload_keeps_decisions_of_unchanged_sections(client: TestClient) -> None:
     text = copy_of(SEED_001, "reupload")
     plan = upload(client, text=text)

@@ -8,7 +8,7 @@ with "…". Every text is drawn literally: a ``$`` in a plan or framework title 
 escaped, never read as matplotlib math. Anything that goes wrong while drawing raises
 :class:`~plansearch.errors.ReportError`, so a batch run can skip one plot and go on.
 
->>> al.heatmap_png("reports/heatmap.png", framework="national")  # doctest: +SKIP
+>>> write_heatmap_png(al, "reports/heatmap.png", framework="national")  # doctest: +SKIP
 PosixPath('reports/heatmap.png')
 """
 

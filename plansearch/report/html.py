@@ -5,7 +5,7 @@ system Thai font stack, a Content-Security-Policy that forbids any fetch), every
 of document text HTML-escaped. Tables can be sorted (click a header) and filtered (the
 box above each table).
 
->>> al.to_html("reports/khamong.html")  # doctest: +SKIP
+>>> write_html(al, "reports/khamong.html")  # doctest: +SKIP
 PosixPath('reports/khamong.html')
 """
 
