@@ -37,7 +37,9 @@ def word_matrix(item_tokens: Sequence[Sequence[str]]) -> tuple[sparse.csr_matrix
     indptr = [0]
     indices: list[int] = []
     for toks in item_tokens:
-        for t in set(toks):
+        # first-seen order, never a set's: float32 sums then add up in the same order in
+        # every process (a set's order follows the per-process string hash)
+        for t in dict.fromkeys(toks):
             indices.append(index.setdefault(t, len(index)))
         indptr.append(len(indices))
     m = sparse.csr_matrix(
@@ -67,8 +69,10 @@ class LexicalModel:
         self.target_tokens: list[set[str]] = doc_sets
         self.vocab = Vocabulary(node_toks)
         d = self.vocab.matrix([sorted(s) for s in doc_sets])
-        #: (V, T) dense: idf of word v if target t's subtree contains it
-        self.weights = np.asarray((sparse.diags(self.vocab.idf) @ d.T).toarray(), np.float32)
+        #: (V, T): idf of word v if target t's subtree contains it
+        self.weights = sparse.csr_matrix(
+            np.asarray((sparse.diags(self.vocab.idf) @ d.T).toarray(), np.float32)
+        )
         self.mean_idf = float(self.vocab.idf.mean()) if len(self.vocab.idf) else 1.0
 
     def projection(self, terms: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
@@ -87,7 +91,7 @@ class LexicalModel:
     def term_weights(self, terms: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
         """``(terms × targets)`` idf hit weights and the per-term denominator weights."""
         to_space, w = self.projection(terms)
-        return sparse.csr_matrix(to_space @ sparse.csr_matrix(self.weights)), w
+        return sparse.csr_matrix(to_space @ self.weights), w
 
     def coverage(self, item_tokens: Sequence[Sequence[str]]) -> np.ndarray:
         """``lex[i, t]``, ``(items, targets)`` in [0, 1]."""
@@ -117,7 +121,6 @@ def coverage_from_words(
 @dataclass(frozen=True)
 class LexicalScores:
     coverage: np.ndarray  # (items, targets): idf-weighted share of the item's words found
-    item_tokens: list[list[str]]
     target_tokens: list[set[str]]
     node_tokens: list[set[str]]  # per node of the space (evidence: shared words)
 
@@ -132,10 +135,7 @@ def lexical_scores(
     """How much of each item's (idf-weighted) vocabulary each target's subtree contains."""
     toks = item_tokens if item_tokens is not None else [tokenize(t) for t in item_texts]
     lm = model or LexicalModel(space)
-    words, terms = word_matrix(toks)
-    hits, w = lm.term_weights(terms)
-    cov = coverage_from_words(words, hits, w)
-    return LexicalScores(cov, toks, lm.target_tokens, lm.node_tokens)
+    return LexicalScores(lm.coverage(toks), lm.target_tokens, lm.node_tokens)
 
 
 _LEXICAL: dict[str, LexicalModel] = {}

@@ -1,8 +1,9 @@
 """The one BM25 / IDF: Thai terms, document frequencies, idf weightings and term weights.
 
 Every word weighting in plansearch is computed here, so lexical search, the Milvus
-store, the service-area profiles and the alignment's lexical coverage agree on what
-a term is and how rare it is:
+store, the service-area profiles and the alignment's lexical coverage agree on how
+rare a term is (the search sides count :func:`tokenize`'s terms; the profiles and the
+alignment count plain words, :func:`plansearch.thai.tokenize`):
 
 * :func:`tokenize` — the BM25 terms of a text: PyThaiNLP ``newmm`` words plus the
   dictionary parts of long compounds (:func:`compound_parts`);
@@ -198,7 +199,7 @@ class Vocabulary:
         """Binary document-term matrix (unknown words dropped)."""
         rows, cols = [], []
         for i, d in enumerate(docs):
-            for t in set(d):
+            for t in dict.fromkeys(d):  # not set(d): the same order in every process
                 j = self.index.get(t)
                 if j is not None:
                     rows.append(i)
