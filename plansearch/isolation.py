@@ -43,7 +43,7 @@ import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .errors import (
@@ -53,6 +53,9 @@ from .errors import (
     ParseWorkerError,
     PlanSearchError,
 )
+
+if TYPE_CHECKING:
+    from .parse.readers import ExtractedDocument
 
 MiB = 1 << 20
 #: Largest reply a worker may send (JSON bytes).
@@ -258,10 +261,6 @@ class IsolatedCall:
             worker = self._worker
         if worker is not None and worker.alive():
             worker.process.kill()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled
 
     def result(self) -> Any:
         """Run the call and return its (JSON) result; raise what the worker raised."""
@@ -501,8 +500,9 @@ def default_workers() -> ParseWorkers:
 # ---------------------------------------------------------------------- plans
 
 
-def parse_plan_record(data: bytes, **options: Any) -> dict[str, Any]:
-    """Runs in the worker: :func:`~plansearch.parse_plan` of ``data`` as plain data."""
+def parse_plan_record(data: bytes | ExtractedDocument, **options: Any) -> dict[str, Any]:
+    """Runs in the worker: :func:`~plansearch.parse_plan` of ``data`` (bytes, or the
+    document already extracted from them) as plain data."""
     from .parse.parser import parse_plan
 
     plan = parse_plan(data, **options)

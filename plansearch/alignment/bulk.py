@@ -160,7 +160,7 @@ def _stack(
     blocks: Sequence[PreparedSpace],
 ) -> tuple[SubtreeLayout, np.ndarray, np.ndarray, np.ndarray]:
     """Every framework's targets side by side: one layout over all nodes, per-column
-    background mean and spread (float32, as :func:`.scoring.standardise` uses them)."""
+    background mean and spread (float32, as :func:`.evidence.standardise` uses them)."""
     roots, mus, sds = [], [], []
     col0 = 0
     for p in blocks:
@@ -194,7 +194,7 @@ def align_bulk(
 
     With a domain-adapted embedder :func:`align` mixes the adapted and the frozen
     model (the card's ``frozen_weight``): pass the items' frozen-model vectors as
-    ``frozen_vectors`` (``item_vectors(items, plan, frozen_embedder(emb))``). A
+    ``frozen_vectors`` (``ItemQueries.of(...).frozen``, :mod:`.items`). A
     framework that is a level of another (master plans) is scored with its parent
     level, which is added (and not returned) when it is not among ``prepared``; so is
     the anchor of an anchored framework (the national strategy for the SDGs).

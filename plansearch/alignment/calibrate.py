@@ -47,7 +47,9 @@ def shares(ev: np.ndarray, temperature: float) -> np.ndarray:
     return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
-def strength_labels(ev: np.ndarray, card: ScoreCard, thresholds: Thresholds) -> np.ndarray:
+def strength_labels(
+    ev: np.ndarray, card: ScoreCard, thresholds: Thresholds, share: np.ndarray | None = None
+) -> np.ndarray:
     """Strength label of every (item, target) of one framework: ``(items, targets)`` str.
 
     The label depends on the target's share of the item's evidence (:func:`shares` with
@@ -58,9 +60,9 @@ def strength_labels(ev: np.ndarray, card: ScoreCard, thresholds: Thresholds) -> 
     when the item's evidence for it is above generic local text or its share is at least
     ``card.stand_out`` times a uniform share: a link the method ranks first is "none"
     only when it neither stands out among the framework's targets nor beats generic
-    local text.
+    local text. ``share`` is :func:`shares` of ``ev`` when the caller has it already.
     """
-    p = shares(ev, card.temperature)
+    p = shares(ev, card.temperature) if share is None else share
     th = thresholds
     code = np.where(p >= th.strong, 0, np.where(p >= th.partial, 1, np.where(p >= th.weak, 2, 3)))
     # a link no stronger than generic local text is at most weak, however few or weak

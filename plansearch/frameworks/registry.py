@@ -18,9 +18,10 @@ and ``items`` in the reference file format, plus optional metadata:
   the NESDP milestones are anchored to the national strategy).
 
 Any other framework — a planner's own file, or the provincial and PAO strategies a plan
-quotes — is placed by its level (:func:`describe`). The engine, the workbench and the
-reports ask the registry (:func:`defaults_for`, :func:`describe`, :func:`targets_of`)
-instead of keeping lists of their own.
+quotes — is placed by its level (:func:`describe`). The alignment pipeline, the
+workbench and the reports ask the registry (:func:`defaults_for`, :func:`describe`,
+:func:`column_of`; the targets come from :func:`.space.targets_of`) instead of keeping
+lists of their own.
 
 >>> describe("nesdp13").letter, describe("nesdp13").column
 ('ข.', 'หมุดหมาย (แผนพัฒนาฯ ฉบับที่ 13)')

@@ -272,7 +272,7 @@ def _evidence(al: Alignment) -> str:
         ("ส่วนย่อยที่ตรงที่สุด", "text"),
         ("คำสำคัญร่วม", "text"),
     ]
-    titles = {f.name: (f.column or f.title or f.name) for f in al.frameworks}
+    titles = {f.name: f.heading for f in al.frameworks}
     order = {"strong": 3, "partial": 2, "weak": 1, "none": 0}
     rows: list[list[Cell]] = []
     for i, it in enumerate(al.items, 1):
@@ -311,7 +311,7 @@ def _evidence(al: Alignment) -> str:
 
 def _coverage(al: Alignment) -> str:
     labels = {it.item.id: item_label(it) for it in al.items}
-    fw_title = {f.name: (f.column or f.title or f.name) for f in al.frameworks}
+    fw_title = {f.name: f.heading for f in al.frameworks}
     heads = [
         ("กรอบอ้างอิง", "text"),
         ("เป้าหมาย", "text"),

@@ -303,7 +303,7 @@ class SearchIndex:
 
         ``embedder=None`` uses the hashing embedder if the index was built with it,
         else the default model. A different model raises :class:`EmbedderMismatchError`;
-        a missing index :class:`~plansearch.IndexNotFoundError`.
+        a missing index :class:`~plansearch.errors.IndexNotFoundError`.
 
         >>> idx = SearchIndex.open("indexes/plans.db", "default")  # doctest: +SKIP
         """

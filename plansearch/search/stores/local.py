@@ -169,7 +169,7 @@ class LocalStore(Store):
                 "type": "bm25",
                 "k1": self._lexical.k1,
                 "b": self._lexical.b,
-                "tokenizer": "pythainlp-newmm",
+                "tokenizer": validate.TOKENIZER,
                 "vocabulary_size": self._lexical.vocabulary_size,
             },
             "created_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),

@@ -97,7 +97,7 @@ def meta_name(collection: str) -> str:
 def check_uri(uri: object) -> str:
     """Validate a Milvus URI: a Milvus Lite file (``*.db``) or ``http(s)://host:port``.
 
-    Raises :class:`~plansearch.VectorStoreError` naming what is wrong.
+    Raises :class:`~plansearch.errors.VectorStoreError` naming what is wrong.
     """
     if not isinstance(uri, str | Path) or not str(uri).strip():
         raise VectorStoreError(
@@ -205,11 +205,6 @@ def where_expression(spec: Mapping[str, frozenset[str | None]]) -> str:
         values = sorted({stored(v) for v in spec[field]})
         parts.append(f"({field} in [{', '.join(literal(v) for v in values)}])")
     return " and ".join(parts)
-
-
-def ids_expression(field: str, ids: list[str]) -> str:
-    """``field in [...]`` for a list of string keys (escaped)."""
-    return f"{field} in [{', '.join(literal(i) for i in ids)}]"
 
 
 # -------------------------------------------------------------------------- schemas
