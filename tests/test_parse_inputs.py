@@ -197,6 +197,19 @@ def test_truncated_last_character_and_bom() -> None:
     assert extract_bytes(b"\xef\xbb\xbf" + data[:-1]).text.endswith("\ufffd")
 
 
+def test_valid_utf8_with_bom_is_read_as_utf8() -> None:
+    """A BOM does not send valid UTF-8 through the line-by-line repair: Latin accents
+    stay Latin (not a "Windows-874 line"), ASCII is not reported as Windows-874."""
+    from plansearch.parse.readers.txt import decode_text_checked
+
+    text = "วิสัยทัศน์\nRésumé"
+    doc = extract_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert doc.text == text and doc.repaired == 0 and not doc.notes
+    decoded = decode_text_checked(b"\xef\xbb\xbf" + text.encode())
+    assert decoded.legacy_at == () and decoded.legacy_lines == 0
+    assert extract_bytes(b"\xef\xbb\xbfVision\nMission").text == "Vision\nMission"
+
+
 @pytest.mark.parametrize("i", range(len(SEEDS)))
 def test_legacy_and_mixed_encodings(i: int) -> None:
     text = _seed(i)

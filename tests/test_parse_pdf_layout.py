@@ -191,6 +191,61 @@ def test_two_columns_are_read_column_by_column() -> None:
     assert {ln.col for ln in ordered[:8]} == {1} and {ln.col for ln in ordered[8:]} == {2}
 
 
+def _piece(text: str, left: float, right: float, base: float = 700.0) -> PrintedLine:
+    edges = tuple(left + (right - left) * (k + 1) / len(text) for k in range(len(text)))
+    return PrintedLine(
+        1, text, left, right, base - 4, base + 12, size=16.0, bold=True, baseline=base,
+        edges=edges, tallest=18.0,
+    )  # fmt: skip
+
+
+def test_a_merge_keeps_the_fields_of_its_pieces_and_the_line() -> None:
+    from plansearch.parse.readers.pdf_text import merge_lines
+
+    a, b = _piece("ส่งเสริม", 235, 300), _piece("อาชีพ", 310, 350, base=699.0)
+    a.col, a.furniture = 2, True
+    for sep in ("\t", " "):
+        m = merge_lines(a, b, sep)
+        assert m.text == f"ส่งเสริม{sep}อาชีพ" and (m.left, m.right) == (235, 350)
+        assert (m.baseline, m.size, m.tallest, m.bold) == (700.0, 16.0, 18.0, True)
+        assert m.edges == a.edges + b.edges and (m.col, m.furniture) == (2, True)
+        assert m.parts == ((a, b) if sep == "\t" else ())
+
+
+def test_a_wide_space_inside_a_table_cell_keeps_the_cell_line_fields() -> None:
+    from plansearch.parse.readers.pdf_tables import _cells
+
+    a, b = _piece("ส่งเสริม", 235, 300), _piece("อาชีพ", 310, 350)
+    ln = PrintedLine(1, "ส่งเสริม\tอาชีพ", 235, 350, 696, 712, 0.0, (a, b), size=16.0)
+    [(cell, col)] = _cells(ln, [90.0, 235.0], 8.0)
+    assert col == 1 and cell.text == "ส่งเสริม อาชีพ"
+    assert (cell.baseline, cell.size, cell.tallest, cell.bold) == (700.0, 16.0, 18.0, True)
+    assert cell.edges == a.edges + b.edges
+
+
+def test_a_kept_running_header_in_pieces_stays_furniture() -> None:
+    from plansearch.parse.readers.pdf_columns import reading_order, settle_gaps
+
+    a, b = _piece("แผนพัฒนาท้องถิ่น", 72, 200, 800), _piece("๒๕๖๖", 440, 470, 800)
+    header = PrintedLine(1, "แผนพัฒนาท้องถิ่น\t๒๕๖๖", 72, 470, 796, 812, 0.0, (a, b))
+    header.furniture = True
+    [settled] = settle_gaps([header])
+    assert settled.furniture and not settled.parts  # one piece: a justified gap
+
+    # split by a page's columns, both halves are still the running header
+    def row(k: int) -> PrintedLine:
+        base = 700 - 24 * k
+        w, e = _line(f"ซ้าย {k}", 72, base, 200), _line(f"ขวา {k}", 440, base)
+        return PrintedLine(1, f"{w.text}\t{e.text}", 72, 523, base - 4, base + 12, 0.0, (w, e))
+
+    rows = [row(k) for k in range(8)]
+    ordered = reading_order([header, *rows])
+    assert [ln.furniture for ln in ordered if ln.text in ("แผนพัฒนาท้องถิ่น", "๒๕๖๖")] == [
+        True,
+        True,
+    ]
+
+
 # -- fuzz: no traceback from deep inside, only plansearch's errors ----------------------
 
 _SQUASH = str.maketrans("", "", " \t\n")

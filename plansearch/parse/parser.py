@@ -891,9 +891,11 @@ def _mark_policy_areas(drafts: list[_Draft]) -> None:
 
 
 def _resolve_source(
-    source: str | Path | bytes, max_bytes: int, ocr: bool = False
+    source: str | Path | bytes | ExtractedDocument, max_bytes: int, ocr: bool = False
 ) -> tuple[ExtractedDocument, str | None]:
     """(extracted document, source path as given or None)."""
+    if isinstance(source, ExtractedDocument):
+        return source, None
     if isinstance(source, (bytes, bytearray, memoryview)):
         return extract_bytes(bytes(source), max_bytes=max_bytes, ocr=ocr), None
     if isinstance(source, Path):
@@ -941,7 +943,7 @@ def _quality(
 
 
 def parse_plan(
-    source: str | Path | bytes,
+    source: str | Path | bytes | ExtractedDocument,
     *,
     org: str | None = None,
     province: str | None = None,
@@ -952,11 +954,12 @@ def parse_plan(
 
     ``source`` is a path (``str`` naming an existing file, or :class:`~pathlib.Path`;
     ``.txt`` in any Thai encoding, ``.pdf``, ``.docx``, ``.doc``), the document text
-    itself, or its raw bytes. ``org``/``province`` override what is detected from the
-    text. ``ocr=True`` reads a scanned PDF (no text layer) with Tesseract when it is
-    installed with Thai data. Spans index the extracted text
-    (:func:`plansearch.parse.load_document`);
-    ``plan.quality`` reports what was found and what looked wrong.
+    itself, its raw bytes, or the document already extracted from them
+    (:func:`plansearch.parse.readers.extract_bytes`). ``org``/``province`` override
+    what is detected from the text. ``ocr=True`` reads a scanned PDF (no text layer)
+    with Tesseract when it is installed with Thai data. Spans index the extracted text
+    (:func:`plansearch.parse.load_document`); ``plan.quality`` reports what was found
+    and what looked wrong.
 
     Raises :class:`~plansearch.EmptyDocumentError`, :class:`~plansearch.BinaryFileError`,
     :class:`~plansearch.EncodingError`, :class:`~plansearch.DocumentTooLargeError` or

@@ -50,9 +50,16 @@ from typing import Any
 
 from ..labels import KIND_TH
 from ..sections import KINDS, Section
+from ..thai import thai_digits_to_arabic
 from .normalize import is_debris_line
 from .thai_repair import damage_count
-from .vocabulary import STRATEGY_NUMBERED, is_heading_remainder, match_term, parse_marker
+from .vocabulary import (
+    _THAI_LETTERS,
+    STRATEGY_NUMBERED,
+    is_heading_remainder,
+    match_term,
+    parse_marker,
+)
 
 #: a title at least this long that ends with "…" was cut by the parser (MAX_TITLE):
 #: it probably swallowed several items
@@ -69,8 +76,6 @@ MANY_NUMBERED = 5
 STRATEGY_KIND = "strategy"
 TACTIC_KIND = "tactic"
 
-_THAI_LETTERS = "กขคงจฉชซฌญฎฏฐฑฒณดตถทธนบปผฝพฟภมยรลวศษสหฬอฮ"
-_THAI_DIGITS = str.maketrans({chr(0x0E50 + i): str(i) for i in range(10)})
 _KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
 #: a list number inside a text (" 2. ", " (3) ", " 4) "): a second item glued on
 _INLINE_ITEM = re.compile(r"\s(?:\(\d{1,2}\)|\d{1,2}\)|\d{1,2}\.(?![\d.]))\s*[^\s\d]")
@@ -473,7 +478,7 @@ def _number_parts(number: str | None) -> tuple[tuple[str, ...], int] | None:
     ``((), 2)``; ``None`` or anything else → ``None``."""
     if not number:
         return None
-    number = number.translate(_THAI_DIGITS).strip().rstrip(".")
+    number = thai_digits_to_arabic(number).strip().rstrip(".")
     if len(number) == 1 and number in _THAI_LETTERS:
         return ("letter",), _THAI_LETTERS.index(number) + 1
     parts = number.split(".")
@@ -598,7 +603,7 @@ def _glued_next(ctx: _Context, s: Section) -> tuple[str, Section] | None:
     # the joined line ends this item's text, or its last sub-item's
     last = ctx.last_below.get(s.id)
     for o in (s,) if last is None else (s, last):
-        m = pattern.search(o.text.translate(_THAI_DIGITS))
+        m = pattern.search(thai_digits_to_arabic(o.text))
         if m is not None:
             return m.group(1), o
     return None
@@ -631,10 +636,9 @@ def _glued(ctx: _Context, skip: set[str]) -> list[QualityFlag]:
             continue
         sizes = [len(s.text) for s in members]
         for i, s in enumerate(members):
-            others = sizes[:i] + sizes[i + 1 :]
-            typical = median(others)
             if s.id in flagged or s.id in skip:
                 continue
+            typical = median(sizes[:i] + sizes[i + 1 :])
             if sizes[i] > GLUED_MIN_CHARS and sizes[i] > GLUED_RATIO * typical:
                 out.append(
                     QualityFlag(
@@ -674,7 +678,7 @@ def _numbered_lines_under(ctx: _Context, s: Section) -> list[str]:
     for raw in text[start:end].split("\n"):
         a = pos + len(raw) - len(raw.lstrip())
         pos += len(raw) + 1
-        line = raw.translate(_THAI_DIGITS).strip()
+        line = thai_digits_to_arabic(raw).strip()
         cell = line.split("\t", 1)[0].strip()
         if not cell or is_debris_line(line) or any(x <= a < y for x, y in spans):
             continue
@@ -761,7 +765,7 @@ def _cut_titles(secs: list[Section]) -> list[QualityFlag]:
         for s in secs
         if len(s.title) >= LONG_TITLE
         and s.title.endswith("…")
-        and _INLINE_ITEM.search(s.text.translate(_THAI_DIGITS), 1)
+        and _INLINE_ITEM.search(thai_digits_to_arabic(s.text), 1)
     ]
 
 

@@ -71,6 +71,8 @@ class ExtractedDocument:
     ``repaired`` counts the characters the reader had to repair to read the document at
     all: invalid bytes replaced by U+FFFD (``"�"``) or lines of another encoding
     (see :func:`~plansearch.parse.readers.txt.decode_text_checked`); the notes say where.
+    ``empty_pages`` are the pages of a PDF with no text (scans among text pages, which
+    :func:`~plansearch.parse.readers.ocr.ocr_scanned_pages` reads); a note names them.
     """
 
     text: str
@@ -79,10 +81,16 @@ class ExtractedDocument:
     format: str = "text"
     notes: tuple[str, ...] = ()
     repaired: int = 0
+    empty_pages: tuple[int, ...] = ()
 
     @classmethod
     def from_blocks(
-        cls, blocks: Iterable[Block], *, format: str = "text", notes: Sequence[str] = ()
+        cls,
+        blocks: Iterable[Block],
+        *,
+        format: str = "text",
+        notes: Sequence[str] = (),
+        empty_pages: Sequence[int] = (),
     ) -> ExtractedDocument:
         """Join ``blocks`` (one per line; a block's text must not contain ``\\n``)."""
         bl = tuple(blocks)
@@ -94,7 +102,14 @@ class ExtractedDocument:
             starts.append(pos)
             parts.append(line)
             pos += len(line) + 1
-        return cls("\n".join(parts), bl, tuple(starts), format, tuple(notes))
+        return cls(
+            "\n".join(parts),
+            bl,
+            tuple(starts),
+            format,
+            tuple(notes),
+            empty_pages=tuple(empty_pages),
+        )
 
     @classmethod
     def plain(

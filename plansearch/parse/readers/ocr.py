@@ -18,6 +18,7 @@ from pathlib import Path
 from ...errors import ScannedDocumentError
 from ..thai_repair import repair_thai
 from .base import Block, ExtractedDocument
+from .pdf import scanned_note
 
 #: rendering resolution (Tesseract reads Thai best from about 300 dpi)
 DPI = 300
@@ -94,7 +95,7 @@ def ocr_scanned_pages(
     data: bytes, name: str, doc: ExtractedDocument, *, lang: str = "tha+eng"
 ) -> ExtractedDocument:
     """A PDF with a text layer on some pages and scans on others: the pages without
-    text (listed in ``doc.notes`` by the PDF reader) read by Tesseract, in their place.
+    text (``doc.empty_pages``, from the PDF reader) read by Tesseract, in their place.
 
     Returns ``doc`` unchanged when every page has text."""
     pages = scanned_pages(doc)
@@ -113,18 +114,11 @@ def ocr_scanned_pages(
     for p in sorted(by_page):
         blocks.extend(by_page[p])
     listed = ", ".join(map(str, sorted(pages)))
-    notes = [n for n in doc.notes if not n.startswith(_SCANNED_NOTE)]
+    notes = [n for n in doc.notes if n != scanned_note(doc.empty_pages)]
     notes.append(f"OCR by Tesseract ({lang}) on pages without text: {listed}; check the text")
     return ExtractedDocument.from_blocks(blocks, format=doc.format, notes=notes)
 
 
-#: how the PDF reader notes the pages it found no text on
-_SCANNED_NOTE = "pages without text (scanned?): "
-
-
 def scanned_pages(doc: ExtractedDocument) -> set[int]:
-    """The pages the PDF reader found no text on (from its note)."""
-    for note in doc.notes:
-        if note.startswith(_SCANNED_NOTE):
-            return {int(p) for p in note[len(_SCANNED_NOTE) :].split(", ") if p.isdigit()}
-    return set()
+    """The pages the PDF reader found no text on."""
+    return set(doc.empty_pages)

@@ -13,7 +13,7 @@ marks (``สาธารณ่ปโภค``); see ``benchmarks/bench_pdf.py`` f
    :func:`~plansearch.parse.thai_repair.repair_thai` fixes the remaining Thai faults;
 3. ruled tables whose header names plan parts are read by their cell boxes
    (:mod:`.pdf_grid`); each page's columns are put one after the other
-   (:func:`.pdf_paragraphs.reading_order`); tables without borders are read by their
+   (:func:`.pdf_columns.reading_order`); tables without borders are read by their
    header's columns (:mod:`.pdf_tables`);
 4. :mod:`.pdf_paragraphs` – printed lines become paragraphs, one block each, by
    indents, gaps, fonts and whether the line above was full; a paragraph gap becomes a
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from statistics import median
 
 from ...errors import (
@@ -36,6 +37,7 @@ from ...errors import (
     ScannedDocumentError,
     UnsupportedFormatError,
 )
+from ...thai import thai_digits_to_arabic
 from ..thai_repair import repair_thai
 from .base import Block, ExtractedDocument
 from .pdf_columns import reading_order, settle_gaps
@@ -52,7 +54,6 @@ _PAGE_NUMBER = re.compile(
 )
 _DIGITS = re.compile(r"[\d๐-๙]+")
 _LETTERS = re.compile(r"[^\W\d_]")
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _OCR_HINT = (
     "ไฟล์ PDF นี้ไม่มีข้อความ (เป็นภาพสแกน) ต้องทำ OCR ก่อน ใช้ตัวเลือก --ocr / "
     "{name} has no text layer (a scanned PDF): add --ocr on the command line, or "
@@ -60,6 +61,11 @@ _OCR_HINT = (
     "tesseract-ocr tesseract-ocr-tha), or OCR it first with "
     "`ocrmypdf -l tha {name} plan-ocr.pdf`"
 )
+
+
+def scanned_note(pages: Sequence[int]) -> str:
+    """The note that names the pages a PDF has no text on (a scan among text pages)."""
+    return f"pages without text (scanned?): {', '.join(map(str, pages))}"
 
 
 def _open(data: bytes, name: str):
@@ -101,7 +107,7 @@ def _furniture(pages: list[list[PrintedLine]], heights: list[float]) -> tuple[se
         if _PAGE_NUMBER.fullmatch(text):
             digits = _DIGITS.search(text)
             if digits is not None:
-                numbers.append((ln, int(digits.group().translate(_THAI_DIGITS))))
+                numbers.append((ln, int(thai_digits_to_arabic(digits.group()))))
     for ln, value in numbers:
         level = (ln.top + ln.bottom) / 2
         offset = ln.page - value
@@ -262,5 +268,5 @@ class PdfReader:
         counts = Counter(b.page for b in blocks if b.text)
         empty = [p for p in range(1, len(pages) + 1) if not counts.get(p)]
         if empty:
-            notes.append(f"pages without text (scanned?): {', '.join(map(str, empty))}")
-        return ExtractedDocument.from_blocks(blocks, format="pdf", notes=notes)
+            notes.append(scanned_note(empty))
+        return ExtractedDocument.from_blocks(blocks, format="pdf", notes=notes, empty_pages=empty)

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
 from itertools import pairwise
 from statistics import median
 
-from .pdf_text import PrintedLine, bare_marker
+from .pdf_text import PrintedLine, bare_marker, merge_lines, quartile
 
 #: a list number and its text after a tab are at most this many font sizes apart
 MARKER_GAP = 6.0
@@ -34,14 +33,10 @@ _PAGE_REF = re.compile(r"[\d๐-๙]{1,4}(?:\s*[-–,]\s*[\d๐-๙]{1,4})*")
 # ---------------------------------------------------------------------------
 
 
-def _pieces(ln: PrintedLine) -> tuple[PrintedLine, ...]:
-    return ln.parts or (ln,)
-
-
 def _gutter(lines: list[PrintedLine]) -> tuple[float, float] | None:
     """A vertical gap no line crosses, in the middle of the text, with text on both
     sides that fills its column: ``(left, right)`` of the gap, or ``None``."""
-    pieces = [p for ln in lines for p in _pieces(ln)]
+    pieces = [p for ln in lines for p in ln.pieces]
     if len(pieces) < 6:
         return None
     left = min(p.left for p in pieces)
@@ -55,7 +50,7 @@ def _gutter(lines: list[PrintedLine]) -> tuple[float, float] | None:
         return None
     cover = [0] * (hi - lo + 1)
     for ln in lines:
-        for p in _pieces(ln):
+        for p in ln.pieces:
             a, b = max(int(p.left), lo), min(int(p.right), hi)
             for x in range(a, b + 1):
                 cover[x - lo] += 1
@@ -85,51 +80,33 @@ def _text_column(pieces: list[PrintedLine], left: float, right: float, size: flo
     """Do these pieces make a column of text (not one of page numbers or amounts)? Many
     of its lines fill it, or its lines start at its left edge and are words, not
     numbers (a list of short headings beside running text)."""
-    if _upper(p.right - p.left for p in pieces) >= 0.6 * (right - left):
+    if quartile((p.right - p.left for p in pieces), 3) >= 0.6 * (right - left):
         return True
     flush = sum(1 for p in pieces if p.left - left <= size)
     return flush >= 0.6 * len(pieces) and median(len(p.text) for p in pieces) >= 6
 
 
-def _upper(values: Iterable[float]) -> float:
-    """The upper quartile."""
-    ordered = sorted(values)
-    return ordered[(3 * len(ordered)) // 4] if ordered else 0.0
-
-
 def _split(ln: PrintedLine, g0: float, g1: float) -> tuple[PrintedLine | None, PrintedLine | None]:
     """The pieces of ``ln`` west and east of the gutter (``None`` if it crosses it)."""
-    pieces = _pieces(ln)
+    pieces = ln.pieces
     mid = (g0 + g1) / 2
     west = [p for p in pieces if p.right <= mid]
     east = [p for p in pieces if p.left >= mid]
     if len(west) + len(east) != len(pieces):
         return None, None
-    return _join_pieces(west), _join_pieces(east)
+    return _join_pieces(west, ln), _join_pieces(east, ln)
 
 
-def _join_pieces(pieces: list[PrintedLine]) -> PrintedLine | None:
+def _join_pieces(pieces: list[PrintedLine], line: PrintedLine) -> PrintedLine | None:
+    """``pieces`` (of ``line``, left to right) tab-joined as one line, which is in
+    ``line``'s column and a running header or footer where ``line`` is."""
     if not pieces:
         return None
-    line = pieces[0]
+    out = pieces[0]
     for p in pieces[1:]:
-        line = PrintedLine(
-            line.page,
-            f"{line.text}\t{p.text}",
-            line.left,
-            p.right,
-            min(line.bottom, p.bottom),
-            max(line.top, p.top),
-            0.0,
-            (*_pieces(line), p),
-            size=(line if len(line.text) >= len(p.text) else p).size,
-            tallest=max(line.tallest, p.tallest),
-            bold=line.bold,
-            baseline=line.baseline,
-            text_left=line.text_left,
-            edges=line.edges + p.edges,
-        )
-    return line
+        out = merge_lines(out, p, "\t")
+    out.col, out.furniture = line.col, line.furniture
+    return out
 
 
 def reading_order(lines: list[PrintedLine]) -> list[PrintedLine]:
@@ -188,11 +165,11 @@ def settle_gaps(
     # pieces that start at a tab stop (not those pushed against the text's edge by
     # justification: "ยุทธศาสตร์ที่<gap>๑" on every strategy's first line)
     lefts = Counter(
-        round(p.left) for ln in context for p in _pieces(ln)[1:] if p.right < edge - 0.5 * p.font
+        round(p.left) for ln in context for p in ln.pieces[1:] if p.right < edge - 0.5 * p.font
     )
     # right-aligned tab stops (page numbers of a contents list), not the text's edge
     rights = Counter(
-        round(p.right) for ln in context for p in _pieces(ln)[1:] if p.right < edge - p.font
+        round(p.right) for ln in context for p in ln.pieces[1:] if p.right < edge - p.font
     )
 
     def aligned(x: float, seen: Counter[int]) -> bool:
@@ -230,27 +207,17 @@ def settle_gaps(
             if not number and not justified and not wide:
                 kept.append(p)
                 continue
-            kept[-1] = PrintedLine(
-                prev.page,
-                f"{prev.text} {p.text}",
-                prev.left,
-                p.right,
-                min(prev.bottom, p.bottom),
-                max(prev.top, p.top),
-                0.0,
-                (),
-                size=(prev if len(prev.text) >= len(p.text) else p).size,
-                tallest=max(prev.tallest, p.tallest),
-                # "1.<tab>text": a list number and its item's text (Word's list numbers,
-                # a typed number and a tab before a hanging indent)
+            # "1.<tab>text": a list number and its item's text (Word's list numbers, a
+            # typed number and a tab before a hanging indent)
+            kept[-1] = merge_lines(
+                prev,
+                p,
+                " ",
                 bold=p.bold if number else prev.bold,
-                baseline=prev.baseline,
                 text_left=p.left if number else prev.text_left,
-                edges=prev.edges + p.edges,
                 numbered_from=(prev.text, p.text) if number else (),
             )
-        line = _join_pieces(kept)
+        line = _join_pieces(kept, ln)
         assert line is not None
-        line.col = ln.col
         out.append(line)
     return out

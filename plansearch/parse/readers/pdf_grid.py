@@ -34,10 +34,6 @@ class GridTable:
     blocks: tuple[Block, ...]
 
 
-def _pieces(ln: PrintedLine) -> tuple[PrintedLine, ...]:
-    return ln.parts or (ln,)
-
-
 def _probe(ln: PrintedLine) -> float:
     """A height inside the line's glyphs (above the baseline)."""
     return ln.base + 0.3 * ln.font
@@ -71,7 +67,7 @@ def _cells_of(lines: list[PrintedLine], xs: list[float]) -> dict[int, list[Print
     """The pieces of ``lines`` by column (top to bottom), or ``None`` if one lies outside."""
     out: dict[int, list[PrintedLine]] = {}
     for ln in lines:
-        for p in _pieces(ln):
+        for p in ln.pieces:
             c = _column(p, xs)
             if c is None:
                 return None

@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .pdf_text import Box, PrintedLine, marker_end, place_marks
+from .pdf_text import Box, PrintedLine, marker_end, merge_lines, place_marks
 
 #: Thai marks drawn over or under the letter before them (no advance of their own):
 #: never the start of a run (sara am ``ำ`` has an advance: it is not one of them)
@@ -235,26 +235,6 @@ def _part(run: _Run, boxes: Sequence[Box], page: int, bold: bool) -> PrintedLine
     )
 
 
-def _merge(a: PrintedLine, b: PrintedLine, sep: str) -> PrintedLine:
-    """``b`` after ``a`` on one line (``sep``: the space or tab between them)."""
-    return PrintedLine(
-        a.page,
-        f"{a.text}{sep}{b.text}",
-        min(a.left, b.left),
-        max(a.right, b.right),
-        min(a.bottom, b.bottom),
-        max(a.top, b.top),
-        0.0,
-        (*(a.parts or (a,)), *(b.parts or (b,))) if sep == "\t" else (),
-        size=(a if len(a.text) >= len(b.text) else b).size,
-        tallest=max(a.tallest, b.tallest),
-        bold=a.bold,
-        baseline=a.baseline,
-        text_left=a.text_left,
-        edges=a.edges + b.edges,
-    )
-
-
 def page_lines(textpage: object, number: int) -> list[PrintedLine]:
     """The printed rows of one page (``textpage``: a PDFium text page handle), top to
     bottom; a row of several runs keeps them in ``parts``."""
@@ -272,7 +252,7 @@ def page_lines(textpage: object, number: int) -> list[PrintedLine]:
         elif parts:
             line = parts[0]
             for p in parts[1:]:
-                line = _merge(line, p, "\t")
+                line = merge_lines(line, p, "\t")
             out.append(line)
     return out
 

@@ -37,12 +37,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from ...thai import thai_digits_to_arabic
 from ..vocabulary import STRATEGY_NUMBERED, match_term
 from .base import Block
 from .pdf_columns import MARKER_GAP
-from .pdf_text import PrintedLine, bare_marker, join_thai, marker_end, split_label
+from .pdf_text import PrintedLine, bare_marker, join_thai, marker_end, quartile, split_label
 
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _CHAPTER = re.compile(r"(?:บทที่|ส่วนที่|ภาคที่)\s*\d+")
 _THAI_LETTER = re.compile("[\u0e01-\u0e4e]")
 _WORDS = re.compile(r"[\u0e01-\u0e4e\w]")
@@ -114,12 +114,14 @@ def _geometry(lines: list[PrintedLine], widths: dict[int, float]) -> _Geometry:
             if abs(a.tallest - b.tallest) <= 0.5 and 0.9 * size < step < 3.5 * size:
                 steps[round(size)].append(step)
                 ratios.append(step / size)
-    pitch = {s: _low(v) for s, v in steps.items() if len(v) >= 3}
+    # the usual small step (between the lines of a paragraph; steps across blank lines
+    # are the larger ones): the lower quartile
+    pitch = {s: quartile(v, 1) for s, v in steps.items() if len(v) >= 3}
     right_of = {k: max(v) for k, v in right.items()}
     left_of = {k: min(v) for k, v in left.items()}
     return _Geometry(
         pitch=pitch,
-        ratio=_low(ratios) if ratios else 1.4,
+        ratio=quartile(ratios, 1, 1.4),
         left=left_of,
         right=right_of,
         width=width_class,
@@ -191,13 +193,6 @@ def _breaks_thai(
     return not (space_only >= 3 and space_only >= 0.15 * pairs)
 
 
-def _low(values: list[float]) -> float:
-    """The usual small value (the step between the lines of a paragraph, where the
-    steps across blank lines are the larger ones)."""
-    ordered = sorted(values)
-    return ordered[len(ordered) // 4]
-
-
 @dataclass
 class _Paragraph:
     first: PrintedLine
@@ -211,7 +206,7 @@ class _Paragraph:
 def _numbered(text: str) -> bool:
     """Does the line start with a list number (``1.``, ``(๒)``, ``๓.`` alone) or a
     numbered strategy label (``ยุทธศาสตร์ที่ 2``)?"""
-    t = text.translate(_THAI_DIGITS)
+    t = thai_digits_to_arabic(text)
     return marker_end(t) > 0 or bare_marker(t) or STRATEGY_NUMBERED.match(t) is not None
 
 
@@ -233,7 +228,7 @@ def _at_tab(ln: PrintedLine, above: PrintedLine, geo: _Geometry) -> bool:
 def _counts(text: str) -> bool:
     """Does the text end with a number, so that a noun on the next line is what it
     counts (``…ทั้ง 5`` / ``ยุทธศาสตร์``), not a heading?"""
-    return text.rstrip()[-1:].translate(_THAI_DIGITS).isdigit()
+    return thai_digits_to_arabic(text.rstrip()[-1:]).isdigit()
 
 
 def _heading_like(text: str) -> bool:
@@ -340,7 +335,7 @@ class _Assembler:
             if full and hanging and at_indent and x > first.left + tol:
                 return "join"
             return "break"
-        text = ln.text.translate(_THAI_DIGITS)
+        text = thai_digits_to_arabic(ln.text)
         if _heading_like(text) and not _counts(para.text):
             return "break"  # "แนวทางการพัฒนา" alone: a heading, unless it is counted
         if not at_indent:

@@ -30,7 +30,15 @@ from ..vocabulary import is_heading_remainder, match_term
 from .base import Block
 from .pdf_grid import grid_table_at
 from .pdf_layout import PageRules
-from .pdf_text import PrintedLine, join_thai, marker_end, new_cell_paragraph, starts_item
+from .pdf_text import (
+    PrintedLine,
+    join_thai,
+    marker_end,
+    merge_lines,
+    new_cell_paragraph,
+    quartile,
+    starts_item,
+)
 
 #: a header cell is short (a column title, not a sentence)
 MAX_HEAD = 80
@@ -59,10 +67,6 @@ def _names_kind(text: str) -> bool:
     return tm is not None and tm.kind is not None and is_heading_remainder(tm.remainder)
 
 
-def _pieces(ln: PrintedLine) -> tuple[PrintedLine, ...]:
-    return ln.parts or (ln,)
-
-
 def _header_at(lines: list[PrintedLine], i: int, lh: float) -> tuple[list[PrintedLine], int] | None:
     """The header cells starting at line ``i`` (side by side on one printed row), and
     the index after them; ``None`` unless two of them name a kind of section."""
@@ -74,7 +78,7 @@ def _header_at(lines: list[PrintedLine], i: int, lh: float) -> tuple[list[Printe
         and lines[j].page == first.page
         and abs(_center(lines[j]) - _center(first)) < 0.5 * lh
     ):
-        pieces.extend(_pieces(lines[j]))
+        pieces.extend(lines[j].pieces)
         j += 1
     pieces.sort(key=lambda p: p.left)
     if len(pieces) < 2 or any(len(p.text) > MAX_HEAD for p in pieces):
@@ -107,12 +111,12 @@ def _wrapped_header(
             break
         if not 0 < above.base - ln.base <= (2.2 if ln.bold else 1.8) * size:
             break
-        cols = [_column(p, lefts, 0.5 * size) for p in _pieces(ln)]
+        cols = [_column(p, lefts, 0.5 * size) for p in ln.pieces]
         if any(c is None for c in cols) or (not ln.bold and len(cols) == len(pieces)):
             break
-        if any(marker_end(p.text) or starts_item(p.text) for p in _pieces(ln)):
+        if any(marker_end(p.text) or starts_item(p.text) for p in ln.pieces):
             break  # the first row of the body
-        for p, c in zip(_pieces(ln), cols, strict=True):
+        for p, c in zip(ln.pieces, cols, strict=True):
             assert c is not None
             head = out[c]
             out[c] = PrintedLine(
@@ -146,7 +150,7 @@ def _cells(ln: PrintedLine, lefts: list[float], tol: float) -> list[tuple[Printe
     """The cell lines of one printed line (a line merged across gaps may hold several
     cells, and a cell may hold a wide space), or an empty list when it is not inside
     the table's columns."""
-    pieces = _pieces(ln)
+    pieces = ln.pieces
     cols = [_column(p, lefts, tol) for p in pieces]
     if any(c is None for c in cols) or cols != sorted(cols):  # type: ignore[type-var]
         whole = _column(ln, lefts, tol)
@@ -155,16 +159,7 @@ def _cells(ln: PrintedLine, lefts: list[float], tol: float) -> list[tuple[Printe
     for p, c in zip(pieces, cols, strict=True):
         assert c is not None
         if out and out[-1][1] == c:  # a wide space inside one cell
-            a = out[-1][0]
-            p = PrintedLine(
-                a.page,
-                f"{a.text} {p.text}",
-                a.left,
-                p.right,
-                min(a.bottom, p.bottom),
-                max(a.top, p.top),
-                a.first_word,
-            )
+            p = merge_lines(out[-1][0], p, " ")
             out[-1] = (p, c)
         else:
             out.append((p, c))
@@ -206,11 +201,6 @@ def _table_at(
         return None
     end = body[-1][0] + 1
     return end, lefts, cells[: len(head)] + body
-
-
-def _low(values: list[float], default: float) -> float:
-    ordered = sorted(values)
-    return ordered[len(ordered) // 4] if ordered else default
 
 
 def _ruled(rules: PageRules, above: PrintedLine, below: PrintedLine) -> bool:
@@ -260,7 +250,7 @@ def _blocks(
             if q is not None and q.page == p.page and 0.8 * p.font < q.base - p.base < 2.5 * p.font:
                 steps.append(q.base - p.base)
             last[c] = p
-    pitch = _low(steps, 1.5 * (body[0][1].font if body else 12.0))
+    pitch = quartile(steps, 1, 1.5 * (body[0][1].font if body else 12.0))
     rights = [*lefts[1:], max((p.right for _, p, _ in body), default=0.0) + 1.0]
     paragraphs: dict[tuple[int, int], list[list[object]]] = {}
     row = 0

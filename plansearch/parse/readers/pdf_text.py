@@ -1,6 +1,7 @@
 """Printed lines of a PDF page and the character-level rules for their Thai text.
 
 :class:`PrintedLine` is one line of a page as PDFium gives it, with its box;
+:func:`merge_lines` joins two pieces of one printed line;
 :func:`place_marks` puts Thai marks back on the letter they are drawn over;
 :func:`starts_item` and :func:`join_thai` decide how wrapped lines join.
 """
@@ -8,7 +9,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
 
 from ..vocabulary import STRATEGY_NUMBERED, match_term, parse_marker
 
@@ -39,7 +42,8 @@ class PrintedLine:
     right: float
     bottom: float
     top: float
-    first_word: float = 0.0  # width of the text before the first space
+    #: the width of its first Thai word, once :meth:`next_word` has measured it (0: not yet)
+    first_word: float = 0.0
     #: the pieces a line was merged from across tab stops or table gaps (left to right)
     parts: tuple[PrintedLine, ...] = ()
     size: float = 0.0
@@ -52,6 +56,11 @@ class PrintedLine:
     tallest: float = 0.0  # the largest font size on the line (it sets the line height)
     #: a list number joined to the text after its tab: the two pieces' texts as printed
     numbered_from: tuple[str, ...] = ()
+
+    @property
+    def pieces(self) -> tuple[PrintedLine, ...]:
+        """The pieces it was merged from (itself when it is one piece)."""
+        return self.parts or (self,)
 
     @property
     def height(self) -> float:
@@ -103,6 +112,49 @@ class PrintedLine:
         if thai:
             self.first_word = width
         return width
+
+
+def merge_lines(a: PrintedLine, b: PrintedLine, sep: str, **changes: Any) -> PrintedLine:
+    """``b`` after ``a`` on one printed line, ``sep`` between them: a tab keeps them apart
+    (``parts``: the pieces of both), a space makes one piece of them.
+
+    The box holds both, ``size`` is the longer text's, ``tallest`` the larger one and
+    ``edges`` those of both; the rest is ``a``'s (baseline, boldness, hanging indent, and
+    what is said of the whole line: its column, whether it is a running header), except
+    ``first_word`` (measured again) and ``numbered_from`` (it named ``a``'s pieces), and
+    what ``changes`` sets.
+
+    >>> a = PrintedLine(1, "ก", 10, 20, 100, 112, size=12, baseline=102, furniture=True)
+    >>> m = merge_lines(a, PrintedLine(1, "ขค", 40, 60, 99, 111, size=14, baseline=102), "\\t")
+    >>> m.text, m.right, m.size, m.baseline, m.furniture, [p.text for p in m.parts]
+    ('ก\\tขค', 60, 14, 102, True, ['ก', 'ขค'])
+    """
+    fields: dict[str, Any] = {
+        "text": f"{a.text}{sep}{b.text}",
+        "left": min(a.left, b.left),
+        "right": max(a.right, b.right),
+        "bottom": min(a.bottom, b.bottom),
+        "top": max(a.top, b.top),
+        "first_word": 0.0,
+        "parts": (*a.pieces, *b.pieces) if sep == "\t" else (),
+        "size": (a if len(a.text) >= len(b.text) else b).size,
+        "tallest": max(a.tallest, b.tallest),
+        "edges": a.edges + b.edges,
+        "numbered_from": (),
+    }
+    fields.update(changes)
+    return replace(a, **fields)
+
+
+def quartile(values: Iterable[float], k: int, default: float = 0.0) -> float:
+    """The ``k``-th quartile of ``values`` (1: the lower, 3: the upper), the value at
+    ``k·n // 4`` in sorted order; ``default`` when there are none.
+
+    >>> quartile([4, 1, 3, 2], 1), quartile([4, 1, 3, 2], 3), quartile([], 1, 1.5)
+    (2, 4, 1.5)
+    """
+    ordered = sorted(values)
+    return ordered[k * len(ordered) // 4] if ordered else default
 
 
 #: one character and its box: character, x0, y0, x1, y1

@@ -19,7 +19,7 @@ A file that is *almost* UTF-8 is repaired rather than refused, line by line
 Both are counted and named in the document's notes (``ExtractedDocument.repaired``). A
 file damaged throughout (more than 1% of its characters) is still refused.
 
->>> decode_text("วิสัยทัศน์".encode("cp874"))
+>>> decode_text_checked("วิสัยทัศน์".encode("cp874")).text
 'วิสัยทัศน์'
 >>> fixed = decode_text_checked("วิสัยทัศน์\\nพันธกิจ".encode()[:-1], "plan.txt")
 >>> fixed.text[-3:], fixed.replaced
@@ -73,11 +73,13 @@ class DecodedText:
     ``legacy_lines`` Windows-874 lines in an otherwise UTF-8 file, and where."""
 
     text: str
-    encoding: str
     replaced: int = 0
-    legacy_lines: int = 0
     replaced_at: tuple[int, ...] = ()
     legacy_at: tuple[int, ...] = ()
+
+    @property
+    def legacy_lines(self) -> int:
+        return len(self.legacy_at)
 
     @property
     def repaired(self) -> int:
@@ -118,19 +120,17 @@ def binary_kind(data: bytes) -> str | None:
     return None
 
 
-def decode_text(data: bytes, name: str = "<bytes>") -> str:
-    """Decode the bytes of a text document (see the module docstring)."""
-    return decode_text_checked(data, name).text
-
-
 def decode_text_checked(data: bytes, name: str = "<bytes>") -> DecodedText:
     """Decode the bytes of a text document and say what had to be repaired."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
             if enc == "utf-8-sig":
-                return _repair(data[len(bom) :], name, "utf-8")
+                try:
+                    return DecodedText(_check_text(data[len(bom) :].decode("utf-8"), name))
+                except UnicodeDecodeError:
+                    return _repair(data[len(bom) :], name, "utf-8")
             try:
-                return DecodedText(_check_text(data.decode(enc), name), enc)
+                return DecodedText(_check_text(data.decode(enc), name))
             except UnicodeDecodeError as exc:
                 raise EncodingError(
                     f"{name}: ถอดรหัสไม่ได้ / starts with a {enc} byte-order mark but is not "
@@ -142,7 +142,7 @@ def decode_text_checked(data: bytes, name: str = "<bytes>") -> DecodedText:
         if utf16 is None:
             raise BinaryFileError(f"{name} contains NUL bytes: it is a binary file, not text")
         try:
-            return DecodedText(_check_text(data.decode(utf16), name), utf16)
+            return DecodedText(_check_text(data.decode(utf16), name))
         except UnicodeDecodeError as exc:
             raise BinaryFileError(f"{name} contains NUL bytes and is not UTF-16 text") from exc
     controls = len(_CONTROL_BYTES.findall(sample))
@@ -152,7 +152,7 @@ def decode_text_checked(data: bytes, name: str = "<bytes>") -> DecodedText:
             "give a text, PDF or DOCX plan"
         )
     try:
-        return DecodedText(_check_text(data.decode("utf-8"), name), "utf-8")
+        return DecodedText(_check_text(data.decode("utf-8"), name))
     except UnicodeDecodeError:
         pass
     return _repair(data, name, None)
@@ -177,7 +177,7 @@ def _repair(data: bytes, name: str, declared: str | None) -> DecodedText:
             replaced_at.append(number)
     if not utf8_thai and declared is None:  # a legacy Windows-874 file, as a whole
         try:
-            return DecodedText(_check_text(data.decode("cp874"), name), "cp874")
+            return DecodedText(_check_text(data.decode("cp874"), name))
         except UnicodeDecodeError:
             legacy_at = []
     text = "\n".join(parts)
@@ -186,13 +186,10 @@ def _repair(data: bytes, name: str, declared: str | None) -> DecodedText:
             f"{name}: ถอดรหัสไม่ได้ / is neither UTF-8, UTF-16 nor Thai TIS-620/Windows-874 "
             f"text ({replaced} invalid byte sequences); re-save it as UTF-8"
         )
-    encoding = "utf-8" if utf8_thai else "cp874"
     mixed = utf8_thai and legacy_at
     return DecodedText(
         _check_text(text, name),
-        f"{encoding}+cp874" if mixed else encoding,
         replaced=replaced,
-        legacy_lines=len(legacy_at) if mixed else 0,
         replaced_at=tuple(replaced_at),
         legacy_at=tuple(legacy_at) if mixed else (),
     )
