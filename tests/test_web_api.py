@@ -871,3 +871,20 @@ def test_delete_plan_removes_it_from_the_workspace_and_results(client: TestClien
     assert client.get(f"/api/plans/{pid}").status_code == 404
     assert not found()
     assert client.delete(f"/api/plans/{pid}", headers=H).status_code == 404
+
+
+def test_a_section_removed_by_one_upload_and_back_in_the_next_is_found(client: TestClient) -> None:
+    head = "ยุทธศาสตร์ที่ 1 การพัฒนาด้านการเกษตร\nแนวทางการพัฒนา\n1.1 พัฒนาแหล่งน้ำเพื่อการเกษตร\n"
+    v1 = head + "1.2 ส่งเสริมการปลูกกาแฟอาราบิกาบนพื้นที่สูง\n"
+
+    def found() -> bool:
+        hits = client.get("/api/search", params={"q": "กาแฟอาราบิกา", "k": 50}).json()["hits"]
+        return any("อาราบิกา" in h["section"]["title"] for h in hits)
+
+    pid = upload(client, text=v1)["id"]
+    assert found()
+    r = client.put(f"/api/plans/{pid}/source", data={"text": head}, headers=H)
+    assert r.status_code == 200 and r.json()["changes"]["removed"]
+    assert not found()
+    assert client.put(f"/api/plans/{pid}/source", data={"text": v1}, headers=H).status_code == 200
+    assert found()

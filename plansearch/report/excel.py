@@ -27,9 +27,12 @@ from .form02 import FORM_SHEET, write_form02
 from .tables import is_formula_like
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from openpyxl.worksheet.worksheet import Worksheet
 
     from ..alignment.results import Alignment
+    from .form02 import DecisionLike
 
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 #: characters openpyxl refuses in cell values (XML-illegal control characters)
@@ -112,8 +115,14 @@ def _sheet(
 _FILL_BY_TH = {strength_th(k): v for k, v in STRENGTH_FILL.items()}
 
 
-def build_workbook(al: Alignment) -> Any:
-    """The openpyxl ``Workbook`` of the report (see :func:`write_excel`)."""
+def build_workbook(
+    al: Alignment,
+    *,
+    decisions: Mapping[tuple[str, str], DecisionLike] | None = None,
+    plan_name: str = "",
+) -> Any:
+    """The openpyxl ``Workbook`` of the report (see :func:`write_excel`); ``decisions``
+    and ``plan_name`` fill its ผ.02 sheet (:func:`~.form02.write_form02`)."""
     from openpyxl import Workbook
     from openpyxl.styles import PatternFill
 
@@ -136,7 +145,7 @@ def build_workbook(al: Alignment) -> Any:
     _sheet(ws, ["หัวข้อ", "ค่า"], summary, [44, 100])
 
     ws = wb.create_sheet(sheet_title(FORM_SHEET, taken))
-    write_form02(ws, al)
+    write_form02(ws, al, decisions=decisions, plan_name=plan_name)
 
     ws = wb.create_sheet(sheet_title("ตารางความเชื่อมโยง", taken))
     columns: list[str] = []
@@ -178,7 +187,7 @@ def build_workbook(al: Alignment) -> Any:
                     ws.cell(row=r, column=col_no).fill = PatternFill("solid", fgColor=fill)
 
     for f in al.frameworks:
-        ws = wb.create_sheet(sheet_title(f.column or f.title or f.name, taken))
+        ws = wb.create_sheet(sheet_title(f.heading, taken))
         heads = [
             "รายการท้องถิ่น",
             "ข้อความเต็ม",
@@ -225,7 +234,7 @@ def build_workbook(al: Alignment) -> Any:
         "รายการท้องถิ่นที่สนับสนุน",
     ]
     labels = {it.item.id: item_label(it) for it in al.items}
-    column_of = {f.name: f.column or f.title or f.name for f in al.frameworks}
+    column_of = {f.name: f.heading for f in al.frameworks}
     rows = [
         [
             column_of.get(c.framework, c.framework),

@@ -36,7 +36,8 @@ from .plans import PlanStore, plan_from_row
 if TYPE_CHECKING:
     from ..alignment.results import Alignment
 
-#: Alignments kept in memory (the review, exports and coverage read only these).
+#: Alignments kept in memory (the review and exports read only these; coverage reads
+#: the recorded runs, :meth:`Aligner.recorded`).
 MAX_CACHED_ALIGNMENTS = 512
 
 

@@ -385,10 +385,10 @@ class Workspace:
                 (json.dumps(sections, ensure_ascii=False), now_iso(), plan_id),
             )
 
-    def plan(self, plan_id: str, *, archived: bool = False) -> dict[str, Any] | None:
-        """A plan's row (``None``: no such plan, or archived unless ``archived``)."""
+    def plan(self, plan_id: str) -> dict[str, Any] | None:
+        """A plan's row (``None``: no such plan, or archived)."""
         row = self.conn.execute("SELECT * FROM plans WHERE id=?", (plan_id,)).fetchone()
-        if row is None or (row["archived_at"] is not None and not archived):
+        if row is None or row["archived_at"] is not None:
             return None
         d = dict(row)
         d["sections"] = json.loads(d.pop("sections_json"))
@@ -431,11 +431,6 @@ class Workspace:
             return cur.rowcount == 1
 
     # ------------------------------------------------------------ section fixes
-    def add_fix(
-        self, plan_id: str, key: str, *, kind: str | None, parent_key: str | None, who: str
-    ) -> None:
-        self.add_fixes(plan_id, [(key, kind, parent_key)], who=who)
-
     def add_fixes(
         self, plan_id: str, fixes: list[tuple[str, str | None, str | None]], *, who: str
     ) -> None:

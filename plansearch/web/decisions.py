@@ -22,7 +22,6 @@ from .plans import PlanStore
 if TYPE_CHECKING:
     from ..alignment import Example
 
-#: Thai names of the decision actions (and of a cell nobody decided yet).
 #: Thai names of a cell's status: the ผ.02 form's own (:data:`plansearch.report.form02.STATUS_TH`).
 ACTION_TH = STATUS_TH
 #: ``(plan_id, framework) → ids a decision may name`` (``None``: cannot be told).
@@ -104,7 +103,8 @@ class Decisions:
         decided = self.db.all_decisions()
         plan_ids = list(dict.fromkeys(d.plan_id for d in decided))
         if plan_id is not None and not from_others:
-            plan_ids = [p for p in plan_ids if p in self.same_org(plan_id)]
+            same = self.same_org(plan_id)
+            plan_ids = [p for p in plan_ids if p in same]
         texts: dict[tuple[str, str], str] = {}
         for pid in plan_ids:
             try:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..labels import STRENGTH_TH
-from ..report.form02 import BANGKOK, FORM_SHEET, thai_date, write_form02
+from ..report.form02 import BANGKOK, FORM_SHEET, thai_date
 from ..report.tables import is_formula_like, safe_cell
 from .db import now_iso
 from .decisions import ACTION_TH
@@ -51,7 +51,6 @@ REPORT_CSP = (
     "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 DECISION_SHEET = "การตัดสินใจ"
-LINKAGE_SHEET = FORM_SHEET
 #: The hidden sheet with the export's snapshot (see :func:`write_snapshot`).
 SNAPSHOT_SHEET = "ข้อมูลระบบ"
 SNAPSHOT_LABEL = "snapshot"
@@ -240,11 +239,12 @@ def export_xlsx(wb: Workbench, plan_id: str) -> bytes:
     ap = wb.aligner.aligned(plan_id)
     rows = cell_rows(wb, plan_id)
     info = wb.plans.row(plan_id)
-    book = build_workbook(ap.alignment)
-    del book[FORM_SHEET]  # the report's form, without decisions: replaced below
-    ws = book.create_sheet(FORM_SHEET, 0)
-    decided = {key: d for key, d in wb.decisions.current(plan_id).items() if d.action != "undo"}
-    write_form02(ws, ap.alignment, decisions=decided, plan_name=str(info.get("name", "")))
+    book = build_workbook(
+        ap.alignment,
+        decisions=wb.decisions.current(plan_id),
+        plan_name=str(info.get("name", "")),
+    )
+    book.move_sheet(FORM_SHEET, -book.sheetnames.index(FORM_SHEET))  # the form first
 
     bold = Font(bold=True)
     ws = book.create_sheet(DECISION_SHEET, 1)
@@ -283,7 +283,7 @@ def export_xlsx(wb: Workbench, plan_id: str) -> bytes:
 
 
 def _linkage_values(rec: dict[str, Any]) -> list[str]:
-    """One cell in :data:`LINKAGE_HEADERS` order (the ผ.02 sheet and the HTML report)."""
+    """One cell in :data:`LINKAGE_HEADERS` order (the HTML report's decisions)."""
     return [
         rec["label"],
         rec["framework_th"],

@@ -8,7 +8,8 @@ as checked reference data, and turns the names a request gives into what
 
 >>> store = FrameworkStore(Workspace(":memory:"))                  # doctest: +SKIP
 >>> csv = "id,title\\nP1,การพัฒนาเศรษฐกิจ\\n".encode()                 # doctest: +SKIP
->>> store.add(csv, "จังหวัด.csv", name=None, who="สมศรี")             # doctest: +SKIP
+>>> ref, fmt = read_upload(csv, "จังหวัด.csv", name=None, level=None)   # doctest: +SKIP
+>>> store.store(ref, fmt, who="สมศรี")                               # doctest: +SKIP
 {'name': 'จังหวัด', 'title': 'จังหวัด', 'level': 'province', 'targets': 1}
 """
 
@@ -68,7 +69,10 @@ def read_upload(
     level: str | None,
     max_upload: int = DEFAULT_MAX_UPLOAD,
 ) -> tuple[Reference, str]:
-    """An uploaded framework file read and checked → ``(reference, extension)``."""
+    """An uploaded framework file (YAML/JSON/CSV, or Excel id,title,text,parent_id) read
+    and checked → ``(reference, extension)``. ``level`` is the planning level (a CSV or
+    Excel sheet without a ``level`` column is taken as ``province``, the usual own
+    framework); :meth:`FrameworkStore.store` stores it."""
     ext = check_framework_upload(filename, data, max_upload)
     wanted = framework_name(name or Path(display_name(filename, "own")).stem)
     _check_own_name(wanted)
@@ -125,23 +129,6 @@ class FrameworkStore:
                 }
             )
         return out
-
-    def add(
-        self,
-        data: bytes,
-        filename: str | None,
-        *,
-        name: str | None,
-        who: str,
-        level: str | None = None,
-    ) -> dict[str, Any]:
-        """Store the planner's own framework (YAML/JSON/CSV, or Excel id,title,text,parent_id).
-
-        ``level`` is the planning level (a CSV or Excel sheet without a ``level`` column
-        is taken as ``province``, the usual own framework). The server reads the file in
-        a parse worker (:func:`read_upload`) and stores it with :meth:`store`."""
-        ref, ext = read_upload(data, filename, name=name, level=level, max_upload=self.max_upload)
-        return self.store(ref, ext, who=who)
 
     def store(self, ref: Reference, fmt: str, *, who: str) -> dict[str, Any]:
         """Store a framework read by :func:`read_upload` (its name checked again)."""

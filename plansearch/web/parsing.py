@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .frameworks import read_upload
-from .plans import read_plan_text
+from .plans import read_plan_document
 from .reimport import read_sheet
 from .uploads import check_plan_upload, display_name, extension
 
@@ -27,9 +27,9 @@ def read_plan_upload(data: bytes, *, name: str | None, max_bytes: int) -> dict[s
 
     check_plan_upload(name, data, max_bytes)
     # each file type's own reader and message (a random .pdf is "not a readable PDF")
-    text = read_plan_text(data, display_name(name), extension(name), max_bytes)
-    # bytes, never the text: a pasted one-line path must not open a server file
-    return {"text": text, "plan": parse_plan_record(data, max_bytes=max_bytes)}
+    doc = read_plan_document(data, display_name(name), extension(name), max_bytes)
+    # the document, never the text: a pasted one-line path must not open a server file
+    return {"text": doc.text, "plan": parse_plan_record(doc, max_bytes=max_bytes)}
 
 
 def read_framework_upload(

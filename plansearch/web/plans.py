@@ -19,13 +19,16 @@ import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..labels import KIND_TH
 from ..sections import KINDS, Plan, Section, stable_id
 from .db import NotFoundError, Workspace
 from .uploads import DEFAULT_MAX_UPLOAD, check_plan_upload, display_name, extension
+
+if TYPE_CHECKING:
+    from ..parse.readers import ExtractedDocument
 
 #: What each document type is called in a message that the file cannot be read (Thai
 #: first): the reader's own message follows.
@@ -44,15 +47,15 @@ class DuplicatePlanError(InputError):
         self.existing = existing
 
 
-def read_plan_text(raw: bytes, shown: str, ext: str, max_bytes: int) -> str:
-    """The text of an uploaded document, read by the reader of its type (told by its
-    content, then its extension), or the :class:`~plansearch.InputError` of that reader,
-    Thai first and naming the file type (a random ``.pdf`` is "not a readable PDF",
-    never "a binary file")."""
+def read_plan_document(raw: bytes, shown: str, ext: str, max_bytes: int) -> ExtractedDocument:
+    """An uploaded document read by the reader of its type (told by its content, then
+    its extension), or the :class:`~plansearch.InputError` of that reader, Thai first
+    and naming the file type (a random ``.pdf`` is "not a readable PDF", never "a
+    binary file")."""
     from ..parse.readers import extract_bytes
 
     try:
-        return extract_bytes(raw, name=shown, suffix=ext, max_bytes=max_bytes).text
+        return extract_bytes(raw, name=shown, suffix=ext, max_bytes=max_bytes)
     except InputError as exc:
         kind = UNREADABLE.get(ext)
         if kind is None or str(exc).startswith(kind):
@@ -154,7 +157,7 @@ class PlanStore:
         """Parse and store an uploaded plan, or replace the source of ``plan_id`` (its
         section fixes are re-applied; decisions stay with sections whose key is kept).
         ``parsed_as``: ``(text, plan)`` already read from ``data`` (the server parses in
-        a worker process: :func:`.uploads.read_plan_upload`)."""
+        a worker process: :func:`.parsing.read_plan_upload`)."""
         from ..parse.parser import parse_plan
 
         shown = display_name(name)
@@ -164,9 +167,10 @@ class PlanStore:
             raw = data.encode("utf-8") if isinstance(data, str) else data
             named = name if isinstance(data, bytes) else None
             check_plan_upload(named, raw, self.max_upload)
-            text = read_plan_text(raw, shown, extension(named), self.max_upload)
-            # bytes, never the text: a pasted one-line path must not open a server file
-            parsed = parse_plan(raw, max_bytes=self.max_upload)
+            doc = read_plan_document(raw, shown, extension(named), self.max_upload)
+            text = doc.text
+            # the document, never the text: a pasted one-line path must not open a server file
+            parsed = parse_plan(doc, max_bytes=self.max_upload)
         if not parsed.sections:
             raise InputError(
                 f"{shown}: ไม่พบโครงสร้างแผน (วิสัยทัศน์ ยุทธศาสตร์ แนวทาง…) / no plan structure "
@@ -271,18 +275,6 @@ class PlanStore:
         """Bring an archived plan back."""
         if not self.db.restore_plan(plan_id):
             raise NotFoundError(f"ไม่พบแผนที่ถูกลบ / no deleted plan {plan_id!r} to restore")
-
-    def fix_section(
-        self,
-        plan_id: str,
-        key: str,
-        *,
-        kind: str | None = None,
-        parent_key: str | None = None,
-        who: str,
-    ) -> None:
-        """Correct the parser: a section's kind and/or parent (``""`` = top level)."""
-        self.fix_sections(plan_id, [(key, kind, parent_key)], who=who)
 
     def fix_sections(
         self, plan_id: str, fixes: Sequence[tuple[str, str | None, str | None]], *, who: str

@@ -1,9 +1,9 @@
 """The re-import of an edited ผ.02 workbook: its differences first, applied on confirm.
 
 A planner edits the ``การตัดสินใจ`` sheet of an export (:mod:`.export`) and uploads it.
-:func:`diff_import` reads only what the planner changed and stores it as a pending
-import (nothing is applied); :func:`apply_import` then records each change as a
-decision of the person who confirms.
+A parse worker reads the workbook (:func:`read_sheet`); :func:`diff_rows` keeps only
+what the planner changed and stores it as a pending import (nothing is applied);
+:func:`apply_import` then records each change as a decision of the person who confirms.
 
 What counts as a change:
 
@@ -17,7 +17,7 @@ What counts as a change:
   message: only rows whose status column names a decision (ยอมรับ / เปลี่ยน / ปฏิเสธ)
   that differs from the stored decision are edits; rows left as ข้อเสนอ are not read.
 
->>> diff = diff_import(wb, "p-1", xlsx_bytes)                       # doctest: +SKIP
+>>> diff = diff_rows(wb, "p-1", read_sheet(xlsx_bytes))              # doctest: +SKIP
 >>> apply_import(wb, "p-1", diff["import_id"], who="สมศรี")           # doctest: +SKIP
 {'applied': 2, 'conflicts': 0}
 """
@@ -51,12 +51,6 @@ LEGACY_MESSAGE = (
     "decision that differs from the stored one are read as edits"
 )
 DECIDED = ("accept", "change", "reject")
-
-
-def diff_import(wb: Workbench, plan_id: str, data: bytes) -> dict[str, Any]:
-    """Compare an edited workbook with what it showed and the standing decisions; store
-    the planner's edits as a pending import → ``changes``, ``conflicts``, ``errors``."""
-    return diff_rows(wb, plan_id, read_sheet(data))
 
 
 def read_sheet(data: bytes) -> dict[str, list[list[str]]]:

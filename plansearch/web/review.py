@@ -39,7 +39,8 @@ UNPLACED_HEADING = "รายการที่ไม่ระบุยุทธ
 
 
 def plan_review(wb: Workbench, plan_id: str) -> dict[str, Any]:
-    """The linkage review of a plan's latest alignment (aligned now if it never was)."""
+    """The linkage review of a plan's latest alignment (never aligns:
+    :class:`~.alignments.NotAlignedError` when there is none)."""
     ap = wb.aligner.aligned(plan_id)
     al = ap.alignment
     current = wb.decisions.current(plan_id)

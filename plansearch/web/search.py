@@ -96,26 +96,27 @@ class WorkspaceSearch:
         return t
 
     def update(self, sections: Iterable[Section], *, removed: Iterable[str] = ()) -> None:
-        """A plan was stored: index its ``sections``; hide the ``removed`` section keys.
+        """A plan was stored: index its ``sections`` and show them in results (a key
+        removed by one upload may come back with the next); hide the ``removed`` keys.
 
-        An index being built right now reads the plan from the database itself; an
-        index not built yet will."""
+        Sections indexed as they are are not embedded again. An index being built
+        right now reads the plan from the database itself; an index not built yet will."""
+        items = list(sections)
         self._stale.update(removed)
         with self._load_lock:
             idx = self._index
         if idx is not None:
             with self._lock:
-                idx.add(list(sections))
+                idx.add([s for s in items if idx.get(s.id) != s])
+        self._stale.difference_update(s.id for s in items)
 
     def hide(self, keys: Iterable[str]) -> None:
         """Leave these section keys out of every result (their plan was deleted)."""
         self._stale.update(keys)
 
     def show(self, sections: Iterable[Section]) -> None:
-        """Index these sections again and show them in results (a plan was restored)."""
-        items = list(sections)
-        self._stale.difference_update(s.id for s in items)
-        self.update(items)
+        """Show these sections in results again (a plan was restored)."""
+        self.update(sections)
 
     def _unique(self, hits: Iterable[Any]) -> list[Any]:
         """``hits`` without hidden sections and without a second hit of one passage."""

@@ -205,7 +205,8 @@ class Workbench:
         who: str,
         client: str | None = None,
     ) -> dict[str, Any]:
-        """Correct the parser (see :meth:`PlanStore.fix_section`) → the plan's info."""
+        """Correct the parser: a section's kind and/or parent (``""`` = top level; see
+        :meth:`PlanStore.fix_sections`) → the plan's info."""
         return self.fix_sections(plan_id, [(key, kind, parent_key)], who=who, client=client)
 
     def fix_sections(
