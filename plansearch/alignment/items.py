@@ -80,8 +80,7 @@ def item_vectors(
     def text(t: str) -> str:
         return without_subject(t, card.subject_min_left)
 
-    texts = [text(s.content) for s in items]
-    q = emb.encode(texts, kind="query", show_progress=len(items) > 512)
+    q = emb.encode([text(s.content) for s in items], kind="query", show_progress=len(items) > 512)
     cw = context_weight
     if cw == 0:
         return q
@@ -100,18 +99,11 @@ def item_vectors(
                 add.append((i, grand.content, cw * cw))
     if not add:
         return q
-    # a context is usually another item (a tactic's strategy): its vector is in ``q``
-    row_of = {t: r for r, t in reversed(list(enumerate(texts)))}
-    context = [text(c) for _, c, _ in add]
-    new = list(dict.fromkeys(t for t in context if t not in row_of))
-    vecs = q
-    if new:
-        vecs = np.vstack([q, emb.encode(new, kind="query", show_progress=False)])
-        row_of.update({t: len(texts) + r for r, t in enumerate(new)})
-    out = q.copy()
-    for (i, _, w), t in zip(add, context, strict=True):
-        out[i] = out[i] + w * vecs[row_of[t]]
-    return l2_normalise(out)
+    cv = emb.encode([text(c) for _, c, _ in add], kind="query", show_progress=False)
+    q = q.copy()
+    for k, (i, _, w) in enumerate(add):
+        q[i] = q[i] + w * cv[k]
+    return l2_normalise(q)
 
 
 @dataclass(frozen=True)
